@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReviewsConfig(AppConfig):
+    name = "reviews"
+    verbose_name = "Step 6: Review"
+
+    def ready(self):
+        from rollout.steps import registry
+
+        from .step import ReviewStep
+
+        registry.register(ReviewStep())

@@ -1,0 +1,135 @@
+"""Who may see what: the one place that turns (user, organization) into querysets and role checks.
+
+Every view reaches tenant data through `Scope` (as `request.scope`), never through
+`Model.objects.all()`. An object of another organization is a 404 (we do not confirm it exists);
+a role that may not use a page is a 403; an anonymous visitor is sent to the login page.
+
+The current organization is kept in the session. A user in several organizations switches with
+`switch_organization`; with no choice made, the oldest membership applies.
+"""
+
+from functools import cached_property, wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.functional import SimpleLazyObject
+
+from .models import Invitation, Membership, Platform, Role, Rollout, Unit
+
+SESSION_KEY = "rollout_organization_id"
+
+# Roles grouped by what they may do; views name one of these rather than listing roles.
+EVERYONE = frozenset(Role.values)
+STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION})
+EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
+ADMINS = frozenset({Role.ADMIN})
+
+
+class Scope:
+    """The user's view of one organization: its membership and the querysets it may read."""
+
+    def __init__(self, user, membership):
+        self.user = user
+        self.membership = membership
+        self.organization = membership.organization if membership else None
+        self.role = membership.role if membership else None
+
+    def has_role(self, roles):
+        return self.role in roles
+
+    def _filter(self, queryset):
+        if self.organization is None:
+            return queryset.none()
+        return queryset.filter(organization=self.organization)
+
+    def rollouts(self):
+        return self._filter(Rollout.objects.all()).select_related("platform", "owner")
+
+    def units(self):
+        return self._filter(Unit.objects.all()).select_related("parent")
+
+    def platforms(self):
+        return self._filter(Platform.objects.all())
+
+    def memberships(self):
+        return self._filter(Membership.objects.all()).select_related("user", "unit")
+
+    def invitations(self):
+        return self._filter(Invitation.objects.all()).select_related("unit", "invited_by")
+
+    def people(self):
+        """Users with a membership in this organization."""
+        from .models import User
+
+        if self.organization is None:
+            return User.objects.none()
+        return User.objects.filter(memberships__organization=self.organization)
+
+    def rollout(self, pk):
+        return get_object_or_404(self.rollouts(), pk=pk)
+
+    @cached_property
+    def other_memberships(self):
+        if not self.user.is_authenticated:
+            return []
+        return list(
+            Membership.objects.filter(user=self.user)
+            .exclude(pk=getattr(self.membership, "pk", None))
+            .select_related("organization")
+        )
+
+
+def memberships_of(user):
+    return Membership.objects.filter(user=user).select_related("organization").order_by("created_at", "pk")
+
+
+def resolve_membership(request):
+    """The membership of the organization chosen in the session, else the user's oldest one."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    memberships = memberships_of(user)
+    chosen = request.session.get(SESSION_KEY)
+    if chosen is not None:
+        membership = memberships.filter(organization_id=chosen).first()
+        if membership is not None:
+            return membership
+    return memberships.first()
+
+
+def switch_organization(request, organization_id):
+    """Make `organization_id` current for this session; its membership, or None if not a member."""
+    membership = memberships_of(request.user).filter(organization_id=organization_id).first()
+    if membership is not None:
+        request.session[SESSION_KEY] = membership.organization_id
+    return membership
+
+
+class OrganizationMiddleware:
+    """Attach `request.scope` (lazily, so pages that never use it cost no query)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.scope = SimpleLazyObject(lambda: Scope(request.user, resolve_membership(request)))
+        return self.get_response(request)
+
+
+def role_required(roles):
+    """View decorator: anonymous users log in, members without one of `roles` get a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.scope.has_role(roles):
+                raise PermissionDenied("Your role in this organization does not give access to this page.")
+            return view(request, *args, **kwargs)
+
+        wrapped.allowed_roles = frozenset(roles)
+        return wrapped
+
+    return decorator

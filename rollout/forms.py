@@ -1,0 +1,232 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.template.loader import render_to_string
+
+from .access import ADMINS, EDITORS
+from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ScopedForm(forms.ModelForm):
+    """A model form for an object of the current organization (`scope`).
+
+    Names must be unique within the organization; the database constraint includes the
+    organization, which is not a form field, so the check happens here with a readable error.
+    """
+
+    unique_together_in_organization = ("name",)
+
+    def __init__(self, *args, scope, **kwargs):
+        self.scope = scope
+        super().__init__(*args, **kwargs)
+
+    def scoped_queryset(self):
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        fields = self.unique_together_in_organization
+        if all(cleaned.get(name) not in (None, "") for name in fields):
+            lookup = {f"{fields[0]}__iexact": cleaned[fields[0]]}
+            lookup.update({name: cleaned[name] for name in fields[1:]})
+            clash = self.scoped_queryset().filter(**lookup).exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error(fields[0], f"This organization already has one called “{cleaned[fields[0]]}”.")
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.organization = self.scope.organization
+        return super().save(commit)
+
+
+class RolloutForm(ScopedForm):
+    class Meta:
+        model = Rollout
+        fields = ["name", "platform", "status", "owner", "purpose", "start_date", "target_date"]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "start_date": DATE_WIDGET,
+            "target_date": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = self.scope.organization
+        self.fields["platform"].queryset = self.scope.platforms()
+        self.fields["platform"].help_text = "Platforms are managed under Settings."
+        self.fields["owner"].queryset = (
+            self.scope.people().filter(memberships__role__in=EDITORS).order_by("full_name", "email")
+        )
+        self.fields["owner"].help_text = "A manager or admin of this organization; approves the strategy."
+
+    def scoped_queryset(self):
+        return self.scope.rollouts()
+
+
+class PlatformForm(ScopedForm):
+    url = forms.URLField(required=False, assume_scheme="https", label="Address")
+
+    class Meta:
+        model = Platform
+        fields = ["name", "kind", "status", "url"]
+
+    def scoped_queryset(self):
+        return self.scope.platforms()
+
+
+class UnitForm(ScopedForm):
+    unique_together_in_organization = ("name", "kind")
+
+    class Meta:
+        model = Unit
+        fields = ["name", "kind", "parent", "headcount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = self.scope.organization
+        parents = self.scope.units()
+        if self.instance.pk:
+            parents = parents.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = parents
+
+    def scoped_queryset(self):
+        return self.scope.units()
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "timezone",
+            "digest_weekday",
+            "digest_hour",
+            "response_target_hours",
+            "privacy_min_group",
+        ]
+
+
+def _last_admin_check(form, membership, new_role=None):
+    """An organization must keep at least one admin."""
+    if membership.role != Role.ADMIN or new_role == Role.ADMIN:
+        return
+    admins = Membership.objects.filter(organization=membership.organization, role__in=ADMINS)
+    if not admins.exclude(pk=membership.pk).exists():
+        form.add_error(None, "This is the organization's only admin. Make someone else an admin first.")
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role", "unit"]
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scope.units()
+        self._original_role = self.instance.role
+
+    def clean(self):
+        cleaned = super().clean()
+        original = Membership(
+            pk=self.instance.pk, organization_id=self.instance.organization_id, role=self._original_role
+        )
+        _last_admin_check(self, original, cleaned.get("role"))
+        return cleaned
+
+
+class RemoveMembershipForm(forms.Form):
+    def __init__(self, *args, membership, **kwargs):
+        self.membership = membership
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        _last_admin_check(self, self.membership)
+        return super().clean()
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role", "unit"]
+
+    def __init__(self, *args, scope, **kwargs):
+        self.scope = scope
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scope.units()
+        self.fields["unit"].required = False
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if self.scope.memberships().filter(user__email__iexact=email).exists():
+            raise forms.ValidationError("This person is already a member of the organization.")
+        if any(i.is_pending for i in self.scope.invitations().filter(email__iexact=email)):
+            raise forms.ValidationError(
+                "An invitation to this address is still pending; use “Resend” in the list below."
+            )
+        return email
+
+
+class AcceptInvitationForm(forms.Form):
+    """Set a name and password for a new account created from an invitation."""
+
+    full_name = forms.CharField(max_length=150, label="Your name")
+    password1 = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            from .models import User
+
+            try:
+                password_validation.validate_password(
+                    p1, User(email=self.email, full_name=cleaned.get("full_name", ""))
+                )
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Password reset whose email is sent by a Celery worker, so the request never waits on SMTP."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from .tasks import enqueue_on_commit, send_email
+
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        text = render_to_string(email_template_name, context)
+        html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
+        enqueue_on_commit(send_email, subject, text, html, [to_email])
+
+
+class RolloutFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "All statuses"), *Rollout.Status.choices], required=False)
+    q = forms.CharField(required=False, label="Search", max_length=100)
+
+
+class MemberFilterForm(forms.Form):
+    role = forms.ChoiceField(choices=[("", "All roles"), *Role.choices], required=False)
+    q = forms.CharField(required=False, label="Search", max_length=100)

@@ -1,0 +1,204 @@
+"""Demo data: the organization Northwind Health, about 100 people in every role, two rollouts.
+
+Idempotent: running it again updates the same rows and creates nothing twice. Later steps add
+their own demo data here through `seed_demo_steps` hooks as they are built.
+"""
+
+import random
+from datetime import date
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from rollout.models import Membership, Organization, Platform, Role, Rollout, Unit, User
+
+DEMO_PASSWORD = "rollout-demo"
+DEMO_DOMAIN = "northwind.example"
+
+DEPARTMENTS = [
+    ("Emergency Medicine", 140),
+    ("Nursing", 420),
+    ("Cardiology", 85),
+    ("Pharmacy", 60),
+    ("Radiology", 55),
+    ("Information Technology", 48),
+    ("Human Resources", 22),
+    ("Finance", 30),
+]
+LOCATIONS = [("Seattle General", 520), ("Tacoma Clinic", 190), ("Spokane Hospital", 150)]
+
+# One login per role, printed by the command and shown in README.md.
+DEMO_LOGINS = [
+    (Role.ADMIN, "Avery Admin", "Human Resources"),
+    (Role.MANAGER, "Morgan Manager", "Information Technology"),
+    (Role.CHAMPION, "Casey Champion", "Nursing"),
+    (Role.LEADER, "Lee Leader", "Finance"),
+    (Role.MEMBER, "Max Member", "Pharmacy"),
+]
+
+FIRST = [
+    "Amara",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elena",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonah",
+    "Kavya",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tariq",
+]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Patel", "Nakamura", "Garcia", "Osei", "Kowalski", "Haddad", "Byrne"]
+
+# Roles of the 95 generated people besides the five demo logins: mostly members.
+GENERATED_ROLES = [Role.MANAGER] * 3 + [Role.CHAMPION] * 12 + [Role.LEADER] * 4 + [Role.MEMBER] * 76
+
+
+def demo_email(role):
+    return f"{role}@{DEMO_DOMAIN}"
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the Northwind Health demo organization and print its logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        password = make_password(DEMO_PASSWORD)  # hash once: 100 PBKDF2 rounds would take a minute
+        org, _ = Organization.objects.update_or_create(
+            slug="northwind-health",
+            defaults={
+                "name": "Northwind Health",
+                "timezone": "America/Los_Angeles",
+                "digest_weekday": 0,
+                "digest_hour": 8,
+                "response_target_hours": 24,
+                "privacy_min_group": 5,
+            },
+        )
+        units = self.seed_units(org)
+        people = self.seed_people(org, units, password)
+        self.seed_rollouts(org, people)
+        self.seed_second_organization(people[Role.ADMIN])
+        self.print_logins()
+
+    def seed_units(self, org):
+        units = {}
+        for kind, rows in ((Unit.Kind.DEPARTMENT, DEPARTMENTS), (Unit.Kind.LOCATION, LOCATIONS)):
+            for name, headcount in rows:
+                unit, _ = Unit.objects.update_or_create(
+                    organization=org, kind=kind, name=name, defaults={"headcount": headcount}
+                )
+                units[name] = unit
+        Unit.objects.update_or_create(
+            organization=org,
+            kind=Unit.Kind.TEAM,
+            name="Emergency night shift",
+            defaults={"headcount": 35, "parent": units["Emergency Medicine"]},
+        )
+        return units
+
+    def _person(self, org, email, name, role, unit, password):
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": name, "password": password}
+        )
+        if not created and user.full_name != name:
+            user.full_name = name
+            user.save(update_fields=["full_name"])
+        Membership.objects.update_or_create(
+            user=user, organization=org, defaults={"role": role, "unit": unit}
+        )
+        return user
+
+    def seed_people(self, org, units, password):
+        people = {}
+        for role, name, unit_name in DEMO_LOGINS:
+            people[role] = self._person(org, demo_email(role), name, role, units[unit_name], password)
+        rng = random.Random(7)  # the same people on every run
+        departments = [units[name] for name, _ in DEPARTMENTS]
+        for index, role in enumerate(GENERATED_ROLES):
+            first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
+            email = f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower()
+            self._person(org, email, f"{first} {last}", role, rng.choice(departments), password)
+        return people
+
+    def seed_rollouts(self, org, people):
+        platforms = {}
+        for name, kind, status, url in [
+            (
+                "Viva Engage",
+                Platform.Kind.ENTERPRISE_SOCIAL,
+                Platform.Status.IN_USE,
+                "https://engage.cloud.microsoft/",
+            ),
+            ("Microsoft Teams", Platform.Kind.CHAT, Platform.Status.IN_USE, "https://teams.microsoft.com/"),
+            ("Workplace from Meta", Platform.Kind.ENTERPRISE_SOCIAL, Platform.Status.RETIRED, ""),
+            ("LinkedIn company page", Platform.Kind.SOCIAL_MEDIA, Platform.Status.EMERGING, ""),
+        ]:
+            platforms[name], _ = Platform.objects.update_or_create(
+                organization=org, name=name, defaults={"kind": kind, "status": status, "url": url}
+            )
+        Rollout.objects.update_or_create(
+            organization=org,
+            name="Viva Engage for all staff",
+            defaults={
+                "platform": platforms["Viva Engage"],
+                "status": Rollout.Status.LIVE,
+                "owner": people[Role.MANAGER],
+                "purpose": "Share clinical know-how across our three hospitals and give every shift a voice.",
+                "start_date": date(2026, 3, 2),
+                "target_date": date(2026, 12, 18),
+            },
+        )
+        Rollout.objects.update_or_create(
+            organization=org,
+            name="Teams for clinical teams",
+            defaults={
+                "platform": platforms["Microsoft Teams"],
+                "status": Rollout.Status.PLANNING,
+                "owner": people[Role.MANAGER],
+                "purpose": "Move ward handovers and on-call coordination out of email and pagers.",
+                "start_date": date(2027, 1, 11),
+                "target_date": date(2027, 6, 30),
+            },
+        )
+
+    def seed_second_organization(self, admin):
+        """A small second organization, so the organization switcher has something to show."""
+        org, _ = Organization.objects.update_or_create(
+            slug="northwind-foundation",
+            defaults={"name": "Northwind Foundation", "timezone": "America/Los_Angeles"},
+        )
+        Membership.objects.update_or_create(user=admin, organization=org, defaults={"role": Role.ADMIN})
+        platform, _ = Platform.objects.update_or_create(
+            organization=org,
+            name="Slack",
+            defaults={"kind": Platform.Kind.CHAT, "status": Platform.Status.IN_USE},
+        )
+        Rollout.objects.update_or_create(
+            organization=org,
+            name="Volunteer community on Slack",
+            defaults={
+                "platform": platform,
+                "status": Rollout.Status.PILOT,
+                "owner": admin,
+                "purpose": "Give our 300 volunteers one place to ask and answer questions.",
+                "start_date": date(2026, 9, 1),
+            },
+        )
+
+    def print_logins(self):
+        self.stdout.write(self.style.SUCCESS("Demo data ready: Northwind Health."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, name, _ in DEMO_LOGINS:
+            self.stdout.write(f"  {role.label:<9} {demo_email(role):<28} {name}")

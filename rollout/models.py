@@ -1,0 +1,322 @@
+"""The centre of Rollout: people, organizations and their units, platforms and rollouts."""
+
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("Users need an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with their email address; roles live on Membership, per organization."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Organization(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(unique=True)
+    timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    digest_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices,
+        default=Weekday.MONDAY,
+        help_text="Day the weekly engagement digest goes out, in the organization's time zone.",
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MaxValueValidator(23)],
+        help_text="Hour (0-23) the weekly digest goes out, in the organization's time zone.",
+    )
+    response_target_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="A question should get its first reply within this many hours "
+        "(used for 'answered within target').",
+    )
+    privacy_min_group = models.PositiveSmallIntegerField(
+        "minimum group size",
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(100)],
+        help_text="No figures are broken down for a group smaller than this; "
+        "smaller groups merge into 'other'.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.Model):
+    """A department, location or team: the grain of coverage and segmentation."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "Department"
+        LOCATION = "location", "Location"
+        TEAM = "team", "Team"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
+    name = models.CharField(max_length=150)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    headcount = models.PositiveIntegerField(
+        default=0, help_text="People in this unit, for coverage and participation rates."
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "name"], name="unit_unique_name_per_kind")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.parent.organization_id != self.organization_id:
+            raise ValidationError({"parent": "The parent unit must belong to the same organization."})
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if self.pk and ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A unit cannot sit inside itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MANAGER = "manager", "Manager"
+    CHAMPION = "champion", "Champion"
+    LEADER = "leader", "Leader"
+    MEMBER = "member", "Member"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization__name", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self):
+        return f"{self.user} - {self.get_role_display()} at {self.organization}"
+
+    def clean(self):
+        if self.unit_id and self.unit.organization_id != self.organization_id:
+            raise ValidationError({"unit": "The unit must belong to the same organization."})
+
+
+class Platform(models.Model):
+    """A social technology the organization uses or considers; shared by rollouts and reviews."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE_SOCIAL = "enterprise_social", "Enterprise social network"
+        CHAT = "chat", "Chat and collaboration (Teams, Slack)"
+        SOCIAL_MEDIA = "social_media", "Public social media"
+        CROWDSOURCING = "crowdsourcing", "Crowdsourcing / ideas"
+        KNOWLEDGE = "knowledge", "Knowledge sharing / wiki"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        EMERGING = "emerging", "Emerging"
+        IN_USE = "in_use", "In use"
+        DECLINING = "declining", "Declining"
+        RETIRED = "retired", "Retired"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="platforms")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.ENTERPRISE_SOCIAL)
+    url = models.URLField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_USE)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="platform_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Rollout(models.Model):
+    """The introduction of one platform to an organization, planned and tracked in six steps."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", "Planning"
+        PILOT = "pilot", "Pilot"
+        LIVE = "live", "Live"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rollouts")
+    name = models.CharField(max_length=150)
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="rollouts")
+    purpose = models.TextField(
+        blank=True, help_text="In a sentence or two: what the organization wants from it."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING)
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_rollouts"
+    )
+    start_date = models.DateField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="rollout_unique_name"),
+            models.CheckConstraint(
+                condition=Q(target_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(target_date__gte=F("start_date")),
+                name="rollout_target_after_start",
+            ),
+        ]
+        # The rollout list filters by organization and status and sorts by name.
+        indexes = [models.Index(fields=["organization", "status", "name"])]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.target_date and self.target_date < self.start_date:
+            raise ValidationError({"target_date": "The target date must not be before the start."})
+        if (
+            self.platform_id
+            and self.organization_id
+            and self.platform.organization_id != self.organization_id
+        ):
+            raise ValidationError({"platform": "Choose a platform of this organization."})
+
+
+class Invitation(models.Model):
+    """An admin's invitation to join an organization with a role, accepted through a signed link."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Email delivery: the sender claims the row by setting email_sent_at in a conditional
+    # UPDATE, so a retry and the periodic sweep can never both send it.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()}) to {self.organization}"
+
+    @property
+    def expires_at(self):
+        return self.created_at + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+
+    @property
+    def is_pending(self):
+        return not self.accepted_at and not self.revoked_at and timezone.now() < self.expires_at
+
+    @property
+    def state(self):
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if timezone.now() >= self.expires_at:
+            return "expired"
+        return "pending"
+
+
+class Heartbeat(models.Model):
+    """The last time a Celery worker ran the beat-scheduled heartbeat task (shown by /healthz)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,127 @@
+"""The step registry: how the centre learns about the six steps without importing them.
+
+Each step app defines one `Step` subclass in its `step.py` and registers an instance from its
+`AppConfig.ready()`. The overview page and the dashboard ask the registry, never the step apps:
+
+    for step in registry.steps():
+        health = step.health(rollouts)[rollout.pk]
+
+`health()` receives many rollouts at once and must answer in a bounded number of queries, whatever
+the number of rollouts (aggregate in the database, grouped by rollout).
+"""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+
+class Status:
+    NOT_STARTED = "not_started"
+    OFF_TRACK = "off_track"
+    AT_RISK = "at_risk"
+    ON_TRACK = "on_track"
+
+    LABELS = {
+        NOT_STARTED: "Not started",
+        OFF_TRACK: "Off track",
+        AT_RISK: "At risk",
+        ON_TRACK: "On track",
+    }
+
+    @staticmethod
+    def from_score(score):
+        if score is None:
+            return Status.NOT_STARTED
+        if score >= 70:
+            return Status.ON_TRACK
+        if score >= 40:
+            return Status.AT_RISK
+        return Status.OFF_TRACK
+
+
+@dataclass(frozen=True)
+class StepHealth:
+    """How one step is doing for one rollout. `score` is 0-100, or None when nothing is recorded."""
+
+    score: int | None
+    status: str
+    reasons: list[str] = field(default_factory=list)
+    next_action: str = ""
+    next_url: str = ""
+
+    @property
+    def label(self):
+        return Status.LABELS[self.status]
+
+    @property
+    def started(self):
+        return self.status != Status.NOT_STARTED
+
+
+class Step:
+    """One step of the framework. Subclasses set the attributes and override `health()`."""
+
+    number: int
+    key: str  # also the URL segment: /r/<rollout>/<key>/
+    name: str
+    icon: str  # a Bootstrap Icons name, e.g. "compass"
+    summary: str  # one sentence, shown on the overview
+    questions: tuple[str, ...] = ()  # what this step makes a rollout decide
+    url_name: str = "rollout:step"
+    first_action: str = "Start this step"
+
+    def url(self, rollout):
+        if self.url_name == "rollout:step":
+            return reverse(self.url_name, kwargs={"pk": rollout.pk, "step": self.key})
+        return reverse(self.url_name, kwargs={"pk": rollout.pk})
+
+    def not_started(self, rollout):
+        return StepHealth(
+            score=None,
+            status=Status.NOT_STARTED,
+            reasons=["Nothing has been recorded for this step yet."],
+            next_action=self.first_action,
+            next_url=self.url(rollout),
+        )
+
+    def health(self, rollouts):
+        """{rollout.pk: StepHealth} for every rollout given, in a bounded number of queries.
+
+        A step with no data model yet has nothing recorded for any rollout, which costs no query.
+        """
+        return {rollout.pk: self.not_started(rollout) for rollout in rollouts}
+
+
+class StepRegistry:
+    def __init__(self):
+        self._steps = {}
+
+    def register(self, step):
+        if step.key in self._steps:
+            raise ValueError(f"A step with key {step.key!r} is already registered.")
+        if any(other.number == step.number for other in self._steps.values()):
+            raise ValueError(f"Step number {step.number} is already registered.")
+        self._steps[step.key] = step
+        return step
+
+    def steps(self):
+        return sorted(self._steps.values(), key=lambda step: step.number)
+
+    def get(self, key):
+        return self._steps.get(key)
+
+    def health_table(self, rollouts):
+        """[(step, {rollout_pk: StepHealth})] for every step, in step order."""
+        rollouts = list(rollouts)
+        return [(step, step.health(rollouts)) for step in self.steps()]
+
+
+registry = StepRegistry()
+
+
+def overall_score(healths):
+    """The mean of the scored steps, or None while no step has a score."""
+    scores = [health.score for health in healths if health.score is not None]
+    if not scores:
+        return None
+    return round(sum(scores) / len(scores))

@@ -1,0 +1,89 @@
+"""Background work of the centre. Web requests only enqueue, on commit, and never wait on it."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .emails import render_email, send_rendered
+from .models import Heartbeat, Invitation
+
+log = logging.getLogger(__name__)
+
+EMAIL_MAX_RETRIES = 5
+
+
+def enqueue_on_commit(task, *args):
+    """Send `task` to the broker once the current transaction commits.
+
+    If the broker is unreachable the row that asked for the work is already saved; the periodic
+    sweeps pick it up, so the user's request still succeeds.
+    """
+
+    def send():
+        try:
+            task.delay(*args)
+        except Exception:  # the broker is down: log it, the sweep will retry
+            log.exception("Could not enqueue %s%r; the periodic sweep will retry.", task.name, args)
+
+    transaction.on_commit(send)
+
+
+@shared_task
+def heartbeat():
+    """Prove that beat schedules and a worker runs: /healthz reports the age of this row."""
+    Heartbeat.objects.update_or_create(name="worker", defaults={"beat_at": timezone.now()})
+
+
+@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES)
+def send_invitation(self, invitation_id):
+    """Email an invitation once. The claim (a conditional UPDATE) makes a second send impossible."""
+    from .invitations import invitation_link
+
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, email_sent_at__isnull=True, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(email_sent_at=timezone.now(), email_attempts=F("email_attempts") + 1)
+    if claimed != 1:
+        return "already sent or no longer pending"
+    invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
+    subject, text, html = render_email(
+        "invitation", {"invitation": invitation, "link": invitation_link(invitation)}
+    )
+    try:
+        send_rendered(subject, text, html, [invitation.email])
+    except Exception as exc:
+        # Release the claim so a retry (or the sweep) can send it, and show the error to admins.
+        Invitation.objects.filter(pk=invitation_id).update(email_sent_at=None, email_error=str(exc)[:500])
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+    Invitation.objects.filter(pk=invitation_id).update(email_error="")
+    return "sent"
+
+
+@shared_task
+def send_pending_invitations():
+    """Sweep: enqueue every pending invitation whose email has not gone out (e.g. broker was down)."""
+    cutoff = timezone.now() - timedelta(minutes=2)
+    pending = Invitation.objects.filter(
+        email_sent_at__isnull=True,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        created_at__lte=cutoff,
+        email_attempts__lt=EMAIL_MAX_RETRIES * 2,
+    ).values_list("pk", flat=True)
+    pending = list(pending)
+    for pk in pending:
+        send_invitation.delay(pk)
+    return len(pending)
+
+
+@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES)
+def send_email(self, subject, text, html, to):
+    """Send an already rendered email (password resets), retrying with backoff on failure."""
+    try:
+        send_rendered(subject, text, html, to)
+    except Exception as exc:
+        log.warning("Sending %r to %s failed: %s", subject, to, exc)
+        raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc

@@ -1,0 +1,66 @@
+"""Home, switching organization, accepting an invitation."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import invitations
+from ..access import STAFF, switch_organization
+from ..forms import AcceptInvitationForm
+from ..models import Rollout, User
+
+
+@login_required
+def home(request):
+    scope = request.scope
+    if scope.organization is None:
+        return render(request, "rollout/no_organization.html")
+    if scope.has_role(STAFF):
+        return redirect("rollout:list")
+    # Members get a small personal page: where they belong and what is being rolled out to them.
+    rollouts = scope.rollouts().exclude(status__in=[Rollout.Status.PLANNING, Rollout.Status.CLOSED])
+    return render(request, "rollout/member_home.html", {"rollouts": rollouts[:20]})
+
+
+@login_required
+@require_POST
+def switch(request):
+    organization_id = request.POST.get("organization", "")
+    membership = switch_organization(request, organization_id) if organization_id.isdigit() else None
+    if membership:
+        messages.success(request, f"You are now working in {membership.organization}.")
+    else:
+        messages.error(request, "You are not a member of that organization.")
+    return redirect("home")
+
+
+def accept_invitation(request, token):
+    invitation = invitations.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "rollout/invitation_invalid.html", status=404)
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    form = None if existing else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and (existing or form.is_valid()):
+        with transaction.atomic():
+            user = existing or User.objects.create_user(
+                invitation.email, form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
+            )
+            accepted = invitations.accept(invitation, user)
+        if not accepted:
+            return render(request, "rollout/invitation_invalid.html", status=404)
+        if existing and request.user != existing:
+            messages.success(request, f"You have joined {invitation.organization}. Log in to continue.")
+            return redirect("login")
+        if not existing:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        switch_organization(request, invitation.organization_id)
+        messages.success(request, f"Welcome to {invitation.organization}.")
+        return redirect("home")
+    return render(
+        request,
+        "rollout/invitation_accept.html",
+        {"invitation": invitation, "form": form, "existing": existing},
+    )

@@ -1,0 +1,194 @@
+"""Organization settings, members and invitations, units and platforms (admins only)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, ProtectedError, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import invitations
+from ..access import ADMINS, role_required
+from ..forms import (
+    InvitationForm,
+    MemberFilterForm,
+    MembershipForm,
+    OrganizationForm,
+    PlatformForm,
+    RemoveMembershipForm,
+    UnitForm,
+)
+
+PAGE_SIZE = 50
+
+
+@role_required(ADMINS)
+def organization_settings(request):
+    form = OrganizationForm(request.POST or None, instance=request.scope.organization)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Organization settings saved.")
+        return redirect("rollout:settings")
+    return render(request, "rollout/settings/organization.html", {"form": form})
+
+
+def _members_page(request, invite_form):
+    memberships = request.scope.memberships().order_by("user__full_name", "user__email")
+    filters = MemberFilterForm(request.GET or None)
+    if filters.is_valid():
+        if role := filters.cleaned_data["role"]:
+            memberships = memberships.filter(role=role)
+        if q := filters.cleaned_data["q"]:
+            memberships = memberships.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    pending = list(request.scope.invitations().filter(accepted_at__isnull=True)[:100])
+    return render(
+        request,
+        "rollout/settings/members.html",
+        {
+            "page": page,
+            "filters": filters,
+            "invite_form": invite_form,
+            "invitations": pending,
+            "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
+        },
+    )
+
+
+@role_required(ADMINS)
+def member_list(request):
+    return _members_page(request, InvitationForm(scope=request.scope))
+
+
+@role_required(ADMINS)
+@require_POST
+def invitation_create(request):
+    form = InvitationForm(request.POST, scope=request.scope)
+    if not form.is_valid():
+        return _members_page(request, form)
+    data = form.cleaned_data
+    invitations.invite(request.scope.organization, data["email"], data["role"], data["unit"], request.user)
+    messages.success(request, f"Invitation to {data['email']} is on its way.")
+    return redirect("rollout:members")
+
+
+@role_required(ADMINS)
+@require_POST
+def invitation_resend(request, pk):
+    invitation = get_object_or_404(request.scope.invitations(), pk=pk)
+    if invitation.is_pending:
+        invitations.resend(invitation)
+        messages.success(request, f"Invitation to {invitation.email} sent again.")
+    else:
+        messages.error(
+            request, f"The invitation to {invitation.email} is {invitation.state}; invite again instead."
+        )
+    return redirect("rollout:members")
+
+
+@role_required(ADMINS)
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(request.scope.invitations(), pk=pk)
+    revoked = (
+        request.scope.invitations()
+        .filter(pk=pk, accepted_at__isnull=True, revoked_at__isnull=True)
+        .update(revoked_at=timezone.now())
+    )
+    if revoked:
+        messages.success(request, f"Invitation to {invitation.email} revoked; its link no longer works.")
+    else:
+        messages.error(request, f"The invitation to {invitation.email} is already {invitation.state}.")
+    return redirect("rollout:members")
+
+
+@role_required(ADMINS)
+def member_edit(request, pk):
+    membership = get_object_or_404(request.scope.memberships(), pk=pk)
+    form = MembershipForm(request.POST or None, instance=membership, scope=request.scope)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+        return redirect("rollout:members")
+    remove_form = RemoveMembershipForm(membership=membership)
+    return render(
+        request,
+        "rollout/settings/member_form.html",
+        {"form": form, "membership": membership, "remove_form": remove_form},
+    )
+
+
+@role_required(ADMINS)
+@require_POST
+def member_remove(request, pk):
+    membership = get_object_or_404(request.scope.memberships(), pk=pk)
+    form = RemoveMembershipForm(request.POST, membership=membership)
+    if form.is_valid():
+        membership.delete()
+        messages.success(request, f"{membership.user} no longer belongs to {request.scope.organization}.")
+        return redirect("rollout:members")
+    edit_form = MembershipForm(instance=membership, scope=request.scope)
+    return render(
+        request,
+        "rollout/settings/member_form.html",
+        {"form": edit_form, "membership": membership, "remove_form": form},
+        status=400,
+    )
+
+
+@role_required(ADMINS)
+def unit_list(request):
+    units = request.scope.units().annotate(members=Count("memberships")).order_by("kind", "name")
+    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "rollout/settings/units.html", {"page": page})
+
+
+@role_required(ADMINS)
+def unit_edit(request, pk=None):
+    unit = get_object_or_404(request.scope.units(), pk=pk) if pk else None
+    form = UnitForm(request.POST or None, instance=unit, scope=request.scope)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Unit “{form.instance}” saved.")
+        return redirect("rollout:units")
+    return render(
+        request,
+        "rollout/settings/object_form.html",
+        {"form": form, "object": unit, "kind": "unit", "back": "rollout:units"},
+    )
+
+
+@role_required(ADMINS)
+@require_POST
+def unit_delete(request, pk):
+    unit = get_object_or_404(request.scope.units(), pk=pk)
+    try:
+        unit.delete()
+    except ProtectedError:
+        messages.error(request, f"“{unit}” has units inside it; move or delete those first.")
+    else:
+        messages.success(request, f"Unit “{unit}” deleted.")
+    return redirect("rollout:units")
+
+
+@role_required(ADMINS)
+def platform_list(request):
+    platforms = request.scope.platforms().annotate(rollout_count=Count("rollouts")).order_by("name")
+    page = Paginator(platforms, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "rollout/settings/platforms.html", {"page": page})
+
+
+@role_required(ADMINS)
+def platform_edit(request, pk=None):
+    platform = get_object_or_404(request.scope.platforms(), pk=pk) if pk else None
+    form = PlatformForm(request.POST or None, instance=platform, scope=request.scope)
+    if form.is_valid():
+        form.save()
+        messages.success(request, f"Platform “{form.instance}” saved.")
+        return redirect("rollout:platforms")
+    return render(
+        request,
+        "rollout/settings/object_form.html",
+        {"form": form, "object": platform, "kind": "platform", "back": "rollout:platforms"},
+    )

@@ -1,0 +1,79 @@
+"""Shared fixtures: personas in two organizations, and the rule that CI skips nothing.
+
+Personas: in organization A ("Acme") one user per role — admin, manager, champion, leader,
+member — and in organization B ("Globex") an outsider who is an admin there, so any refusal
+they meet in A is due to the organization, never the role.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from rollout.models import Role
+
+from .factories import MembershipFactory, OrganizationFactory, PlatformFactory, RolloutFactory, UnitFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def skip_unless_ci(reason):
+    """Skip on a laptop without the service; in CI a missing service is a failure."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+@dataclass
+class Personas:
+    org: object
+    other_org: object
+    users: dict  # role -> user in org A
+    outsider: object  # admin of org B
+    unit: object
+    platform: object
+    rollout: object
+    other_rollout: object
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["users"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@pytest.fixture
+def personas(db):
+    org = OrganizationFactory(name="Acme", slug="acme")
+    other_org = OrganizationFactory(name="Globex", slug="globex")
+    unit = UnitFactory(organization=org, name="Sales", headcount=60)
+    users = {}
+    for role in Role.values:
+        membership = MembershipFactory(
+            organization=org,
+            role=role,
+            unit=unit,
+            user__email=f"{role}@acme.example",
+            user__full_name=role.title(),
+        )
+        users[role] = membership.user
+    outsider = MembershipFactory(
+        organization=other_org, role=Role.ADMIN, user__email="outsider@globex.example"
+    ).user
+    platform = PlatformFactory(organization=org, name="Viva Engage")
+    rollout = RolloutFactory(
+        organization=org, platform=platform, name="Engage for all", owner=users[Role.MANAGER]
+    )
+    other_rollout = RolloutFactory(organization=other_org, name="Globex chat")
+    return Personas(org, other_org, users, outsider, unit, platform, rollout, other_rollout)
+
+
+@pytest.fixture
+def client_as(client):
+    """client_as(user) logs the test client in as `user` and returns it."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -1,0 +1,176 @@
+"""The access matrix: every URL x every role x own/other organization x anonymous.
+
+`MATRIX` holds one row per named URL pattern. The first test walks the URL resolver and fails
+if a pattern has no row (or a row names a pattern that no longer exists), so a new page cannot
+ship without saying who may use it. The second test requests each URL as each persona and
+checks the status code against the row.
+
+Outcomes: a status code, LOGIN (redirect to the login page) or a set of acceptable codes.
+The outsider is an admin of another organization: on a URL naming an object of organization A
+they must get 404; on a URL without an object they act in their own organization.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from rollout.invitations import invitation_token
+from rollout.models import Role
+
+from .factories import InvitationFactory
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin-login"
+ROLES = list(Role.values)
+STAFF = {Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION}
+EDITORS = {Role.ADMIN, Role.MANAGER}
+ADMINS = {Role.ADMIN}
+PERSONAS = [*ROLES, "outsider", "anonymous"]
+
+
+@dataclass
+class Row:
+    expect: dict  # persona -> outcome
+    kwargs: object = None  # personas -> URL kwargs (objects of organization A)
+    method: str = "get"
+    data: object = None  # personas -> POST data
+
+
+def page(roles, kwargs=None, ok=200, method="get", data=None):
+    """A login-required URL open to `roles`; everyone else with a membership gets 403."""
+    expect = {role: ok if role in roles else 403 for role in ROLES}
+    expect["outsider"] = 404 if kwargs else ok
+    expect["anonymous"] = LOGIN
+    return Row(expect, kwargs, method, data)
+
+
+def public(ok=200, kwargs=None, signed_in=None, method="get"):
+    """A URL anyone may use; `signed_in` is the outcome for logged-in users if it differs."""
+    expect = dict.fromkeys(PERSONAS, ok)
+    if signed_in is not None:
+        expect.update(dict.fromkeys([*ROLES, "outsider"], signed_in))
+    return Row(expect, kwargs, method)
+
+
+def rollout_kwargs(p):
+    return {"pk": p.rollout.pk}
+
+
+def membership_kwargs(p):
+    return {"pk": p.org.memberships.get(user=p.member).pk}
+
+
+def invitation_kwargs(p):
+    return {"pk": InvitationFactory(organization=p.org).pk}
+
+
+MATRIX = {
+    "home": Row({**dict.fromkeys(STAFF, 302), Role.MEMBER: 200, "outsider": 302, "anonymous": LOGIN}),
+    "login": public(signed_in=302),
+    "logout": public(ok=302, method="post"),
+    "password_change": page(ROLES),
+    "password_change_done": page(ROLES),
+    "password_reset": public(),
+    "password_reset_done": public(),
+    "password_reset_confirm": public(kwargs=lambda p: {"uidb64": "MQ", "token": "set-password"}),
+    "password_reset_complete": public(),
+    "accept_invitation": public(
+        kwargs=lambda p: {
+            "token": invitation_token(InvitationFactory(organization=p.org, email="new@acme.example"))
+        }
+    ),
+    "healthz": public(ok={200, 503}),
+    "admin:*": Row(dict.fromkeys(PERSONAS, ADMIN_LOGIN)),
+    "rollout:list": page(STAFF),
+    "rollout:create": page(EDITORS),
+    "rollout:overview": page(STAFF, rollout_kwargs),
+    "rollout:edit": page(EDITORS, rollout_kwargs),
+    "rollout:step": page(STAFF, lambda p: {"pk": p.rollout.pk, "step": "strategize"}),
+    "rollout:switch_organization": page(
+        ROLES, ok=302, method="post", data=lambda p: {"organization": p.org.pk}
+    ),
+    "rollout:settings": page(ADMINS),
+    "rollout:members": page(ADMINS),
+    "rollout:member_edit": page(ADMINS, membership_kwargs),
+    "rollout:member_remove": page(ADMINS, membership_kwargs, ok=302, method="post"),
+    "rollout:invitation_create": page(
+        ADMINS, ok=302, method="post", data=lambda p: {"email": "someone.new@example.com", "role": "member"}
+    ),
+    "rollout:invitation_resend": page(ADMINS, invitation_kwargs, ok=302, method="post"),
+    "rollout:invitation_revoke": page(ADMINS, invitation_kwargs, ok=302, method="post"),
+    "rollout:units": page(ADMINS),
+    "rollout:unit_create": page(ADMINS),
+    "rollout:unit_edit": page(ADMINS, lambda p: {"pk": p.unit.pk}),
+    "rollout:unit_delete": page(ADMINS, lambda p: {"pk": p.unit.pk}, ok=302, method="post"),
+    "rollout:platforms": page(ADMINS),
+    "rollout:platform_create": page(ADMINS),
+    "rollout:platform_edit": page(ADMINS, lambda p: {"pk": p.platform.pk}),
+}
+
+
+def url_names(patterns=None, namespace=""):
+    """Every URL pattern's full name; an unnamed pattern is reported as '<unnamed: route>'."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if inner == "admin:":
+                yield "admin:*"  # Django's own admin: one row, checked on its index
+                continue
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else f"<unnamed: {pattern.pattern}>"
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    names = set(url_names())
+    assert sorted(names - MATRIX.keys()) == [], "URL patterns without a row in MATRIX"
+    assert sorted(MATRIX.keys() - names) == [], "MATRIX rows for URL patterns that no longer exist"
+
+
+def test_the_matrix_walker_notices_a_new_url(settings):
+    from django.urls import clear_url_caches, path
+
+    import config.urls
+
+    extra = type(
+        "urls", (), {"urlpatterns": [*config.urls.urlpatterns, path("new/", lambda r: None, name="new")]}
+    )
+    settings.ROOT_URLCONF = extra
+    clear_url_caches()
+    try:
+        assert "new" in set(url_names()) - MATRIX.keys()
+    finally:
+        clear_url_caches()
+
+
+def _request(client, personas, name, row):
+    if name == "admin:*":
+        url = reverse("admin:index")
+    else:
+        url = reverse(name, kwargs=row.kwargs(personas) if row.kwargs else None)
+    if row.method == "post":
+        return client.post(url, row.data(personas) if row.data else {})
+    return client.get(url)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_access(client, personas, name, persona):
+    row = MATRIX[name]
+    if persona == "outsider":
+        client.force_login(personas.outsider)
+    elif persona != "anonymous":
+        client.force_login(personas.users[persona])
+    response = _request(client, personas, name, row)
+    expected = row.expect[persona]
+    if expected == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif expected == ADMIN_LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    elif isinstance(expected, set):
+        assert response.status_code in expected
+    else:
+        assert response.status_code == expected, f"{name} as {persona}"
