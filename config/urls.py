@@ -41,5 +41,9 @@ urlpatterns = [
     path("invitations/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Step apps, before rollout's catch-all step guide at /r/<pk>/<step>/.
+    path("r/<int:pk>/strategize/", include("strategy.urls")),
+    path("r/<int:pk>/champion/", include("champions.urls")),
+    path("champions/", include("champions.org_urls")),
     path("", include("rollout.urls")),
 ]

@@ -105,6 +105,7 @@ class OrganizationForm(forms.ModelForm):
             "digest_hour",
             "response_target_hours",
             "privacy_min_group",
+            "champion_target_ratio",
         ]
 
 

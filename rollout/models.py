@@ -106,6 +106,12 @@ class Organization(models.Model):
         help_text="No figures are broken down for a group smaller than this; "
         "smaller groups merge into 'other'.",
     )
+    champion_target_ratio = models.PositiveIntegerField(
+        "target people per champion",
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text="Champion coverage target: one active champion per this many people in a unit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

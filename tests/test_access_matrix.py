@@ -10,7 +10,8 @@ The outsider is an admin of another organization: on a URL naming an object of o
 they must get 404; on a URL without an object they act in their own organization.
 """
 
-from dataclasses import dataclass
+import importlib
+from pathlib import Path
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -18,52 +19,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rollout.invitations import invitation_token
 from rollout.models import Role
 
+from .access import (
+    ADMIN_LOGIN,
+    ADMINS,
+    EDITORS,
+    LOGIN,
+    PERSONAS,
+    ROLES,
+    STAFF,
+    Row,
+    invitation_kwargs,
+    membership_kwargs,
+    page,
+    public,
+    rollout_kwargs,
+)
 from .factories import InvitationFactory
-
-LOGIN = "login"
-ADMIN_LOGIN = "admin-login"
-ROLES = list(Role.values)
-STAFF = {Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION}
-EDITORS = {Role.ADMIN, Role.MANAGER}
-ADMINS = {Role.ADMIN}
-PERSONAS = [*ROLES, "outsider", "anonymous"]
-
-
-@dataclass
-class Row:
-    expect: dict  # persona -> outcome
-    kwargs: object = None  # personas -> URL kwargs (objects of organization A)
-    method: str = "get"
-    data: object = None  # personas -> POST data
-
-
-def page(roles, kwargs=None, ok=200, method="get", data=None):
-    """A login-required URL open to `roles`; everyone else with a membership gets 403."""
-    expect = {role: ok if role in roles else 403 for role in ROLES}
-    expect["outsider"] = 404 if kwargs else ok
-    expect["anonymous"] = LOGIN
-    return Row(expect, kwargs, method, data)
-
-
-def public(ok=200, kwargs=None, signed_in=None, method="get"):
-    """A URL anyone may use; `signed_in` is the outcome for logged-in users if it differs."""
-    expect = dict.fromkeys(PERSONAS, ok)
-    if signed_in is not None:
-        expect.update(dict.fromkeys([*ROLES, "outsider"], signed_in))
-    return Row(expect, kwargs, method)
-
-
-def rollout_kwargs(p):
-    return {"pk": p.rollout.pk}
-
-
-def membership_kwargs(p):
-    return {"pk": p.org.memberships.get(user=p.member).pk}
-
-
-def invitation_kwargs(p):
-    return {"pk": InvitationFactory(organization=p.org).pk}
-
 
 MATRIX = {
     "home": Row({**dict.fromkeys(STAFF, 302), Role.MEMBER: 200, "outsider": 302, "anonymous": LOGIN}),
@@ -107,6 +78,12 @@ MATRIX = {
     "rollout:platform_create": page(ADMINS),
     "rollout:platform_edit": page(ADMINS, lambda p: {"pk": p.platform.pk}),
 }
+
+# The step apps' rows: tests/<app>/access_rows.py defines ROWS.
+for rows_module in sorted(Path(__file__).parent.glob("*/access_rows.py")):
+    rows = importlib.import_module(f"tests.{rows_module.parent.name}.access_rows").ROWS
+    assert not rows.keys() & MATRIX.keys(), f"{rows_module} repeats rows"
+    MATRIX.update(rows)
 
 
 def url_names(patterns=None, namespace=""):

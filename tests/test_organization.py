@@ -18,6 +18,7 @@ def test_an_admin_changes_the_organization_settings(client_as, personas):
             "digest_hour": 9,
             "response_target_hours": 8,
             "privacy_min_group": 7,
+            "champion_target_ratio": 40,
         },
     )
     assert response.status_code == 302
@@ -39,10 +40,11 @@ def test_bad_settings_rerender_with_errors_and_change_nothing(client_as, persona
             "digest_hour": 25,
             "response_target_hours": 24,
             "privacy_min_group": 1,
+            "champion_target_ratio": 0,
         },
     )
     errors = response.context["form"].errors
-    assert set(errors) == {"timezone", "digest_hour", "privacy_min_group"}
+    assert set(errors) == {"timezone", "digest_hour", "privacy_min_group", "champion_target_ratio"}
     personas.org.refresh_from_db()
     assert personas.org.timezone == "UTC"
 

@@ -11,6 +11,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from rollout.demo import DemoContext, run_seeders
 from rollout.models import Membership, Organization, Platform, Role, Rollout, Unit, User
 
 DEMO_PASSWORD = "rollout-demo"
@@ -87,9 +88,11 @@ class Command(BaseCommand):
             },
         )
         units = self.seed_units(org)
-        people = self.seed_people(org, units, password)
-        self.seed_rollouts(org, people)
+        people, members = self.seed_people(org, units, password)
+        rollouts = self.seed_rollouts(org, people)
         self.seed_second_organization(people[Role.ADMIN])
+        # Each step app adds its own demo data (its demo.py), in step order.
+        run_seeders(DemoContext(org, people, units, rollouts, members, self.stdout))
         self.print_logins()
 
     def seed_units(self, org):
@@ -121,16 +124,19 @@ class Command(BaseCommand):
         return user
 
     def seed_people(self, org, units, password):
-        people = {}
+        people, members = {}, []
         for role, name, unit_name in DEMO_LOGINS:
             people[role] = self._person(org, demo_email(role), name, role, units[unit_name], password)
+            members.append(people[role])
         rng = random.Random(7)  # the same people on every run
         departments = [units[name] for name, _ in DEPARTMENTS]
         for index, role in enumerate(GENERATED_ROLES):
             first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
             email = f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower()
-            self._person(org, email, f"{first} {last}", role, rng.choice(departments), password)
-        return people
+            members.append(
+                self._person(org, email, f"{first} {last}", role, rng.choice(departments), password)
+            )
+        return people, members
 
     def seed_rollouts(self, org, people):
         platforms = {}
@@ -148,7 +154,7 @@ class Command(BaseCommand):
             platforms[name], _ = Platform.objects.update_or_create(
                 organization=org, name=name, defaults={"kind": kind, "status": status, "url": url}
             )
-        Rollout.objects.update_or_create(
+        live, _ = Rollout.objects.update_or_create(
             organization=org,
             name="Viva Engage for all staff",
             defaults={
@@ -160,7 +166,7 @@ class Command(BaseCommand):
                 "target_date": date(2026, 12, 18),
             },
         )
-        Rollout.objects.update_or_create(
+        planning, _ = Rollout.objects.update_or_create(
             organization=org,
             name="Teams for clinical teams",
             defaults={
@@ -172,6 +178,7 @@ class Command(BaseCommand):
                 "target_date": date(2027, 6, 30),
             },
         )
+        return {"live": live, "planning": planning}
 
     def seed_second_organization(self, admin):
         """A small second organization, so the organization switcher has something to show."""
