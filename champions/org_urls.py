@@ -1,7 +1,13 @@
 """Organization-wide champion pages, mounted by config/urls.py under /champions/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import organization
 
 app_name = "champions_org"
 
-urlpatterns = []
+urlpatterns = [
+    path("skills/", organization.skills, name="skills"),
+    path("skills/<int:skill>/", organization.skill_edit, name="skill_edit"),
+    path("my-sessions/", organization.my_sessions, name="my_sessions"),
+]

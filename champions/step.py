@@ -1,6 +1,39 @@
 """Step 4, Champion: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.steps import Status, Step, StepHealth
+
+# How the score weighs its three parts (docs/steps/champion.md explains them).
+WEIGHTS = {"coverage": 0.5, "active": 0.3, "trend": 0.2}
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def people_covered_share(units, covered, rollout_pk, target):
+    """Share of people (by unit headcount) covered at the target ratio, and the worst unit.
+
+    A unit of H people with C active champions covers min(H, C x target) of them. The worst unit
+    is the largest gap (no champion), else the one furthest above the target ratio.
+    """
+    total = sum(unit["headcount"] for unit in units)
+    if not total:
+        return None, None, 0
+    reached, worst, worst_key, gaps = 0, None, None, 0
+    for unit in units:
+        active = covered.get((rollout_pk, unit["pk"]), 0)
+        reached += min(unit["headcount"], active * target)
+        if active == 0:
+            gaps += 1
+            key = (1, unit["headcount"])
+        else:
+            key = (0, unit["headcount"] / active)
+        if (active == 0 or unit["headcount"] / active > target) and (worst_key is None or key > worst_key):
+            worst, worst_key = dict(unit, active=active), key
+    return reached / total, worst, gaps
 
 
 class ChampionStep(Step):
@@ -15,3 +48,67 @@ class ChampionStep(Step):
         "What help do champions give, to whom, and about what?",
     )
     first_action = "Nominate the first champions"
+    url_name = "champions:home"
+
+    def health(self, rollouts):
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        champions, sessions, covered, units, targets = health_figures(rollouts, timezone.now())
+        result = {}
+        for rollout in rollouts:
+            figures = champions.get(rollout.pk)
+            if not figures or not figures["total"]:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            result[rollout.pk] = self._health(
+                rollout,
+                targets[rollout.organization_id],
+                figures,
+                sessions.get(rollout.pk, {}),
+                covered,
+                units.get(rollout.organization_id, []),
+            )
+        return result
+
+    def _health(self, rollout, target, figures, sessions, covered, units):
+        share, worst, gaps = people_covered_share(units, covered, rollout.pk, target)
+        active, recently = figures["active"], figures["recently_active"]
+        last, previous = sessions.get("last_30", 0), sessions.get("previous_30", 0)
+        active_share = recently / active if active else 0.0
+        trend = (1.0 if last else 0.0) if not previous else min(1.0, last / previous)
+        parts = {"coverage": share if share is not None else 0.0, "active": active_share, "trend": trend}
+        score = round(100 * sum(WEIGHTS[key] * value for key, value in parts.items()))
+
+        reasons = []
+        if share is not None:
+            reasons.append(
+                f"{round(100 * share)}% of people covered at the target of 1 per {target}"
+                f" ({_plural(gaps, 'unit')} without an active champion)."
+            )
+        reasons.append(
+            f"{recently} of {_plural(active, 'active champion')} logged a session in the last 30 days."
+        )
+        reasons.append(f"{_plural(last, 'session')} in the last 30 days ({previous} in the 30 days before).")
+        if figures["nominated"]:
+            reasons.append(f"{_plural(figures['nominated'], 'nomination')} waiting for a decision.")
+
+        coverage_url = reverse("champions:coverage", kwargs={"pk": rollout.pk})
+        if worst is not None and worst["active"] == 0:
+            action = f"Appoint a champion for {worst['name']} ({worst['headcount']} people, none yet)"
+            url = coverage_url
+        elif worst is not None:
+            ratio = round(worst["headcount"] / worst["active"])
+            action = f"Add a champion in {worst['name']} (1 per {ratio}, target 1 per {target})"
+            url = coverage_url
+        elif figures["nominated"]:
+            action, url = "Decide on the nominations", reverse("champions:network", kwargs={"pk": rollout.pk})
+        elif active > recently:
+            action = f"Check in with {_plural(active - recently, 'quiet champion')}"
+            url = reverse("champions:report", kwargs={"pk": rollout.pk})
+        else:
+            action, url = "Keep logging support sessions", self.url(rollout)
+        return StepHealth(
+            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )

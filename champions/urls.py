@@ -1,7 +1,23 @@
-"""Pages of this step, mounted by config/urls.py under /r/<pk>/<step key>/ (the rollout's pk)."""
+"""Pages of this step, mounted by config/urls.py under /r/<pk>/champion/ (the rollout's pk)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import home, network, reports, sessions
 
 app_name = "champions"
 
-urlpatterns = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("coverage/", home.coverage, name="coverage"),
+    path("network/", network.network, name="network"),
+    path("nominate/", network.nominate, name="nominate"),
+    path("network/<int:champion>/", network.champion_edit, name="champion_edit"),
+    path("network/<int:champion>/decide/", network.decide, name="decide"),
+    path("log/", sessions.log_session, name="log"),
+    path("sessions/", sessions.session_list, name="sessions"),
+    path("sessions/<int:session>/", sessions.session_edit, name="session_edit"),
+    path("sessions/<int:session>/delete/", sessions.session_delete, name="session_delete"),
+    path("sessions/<int:session>/follow-up-done/", sessions.follow_up_done, name="follow_up_done"),
+    path("report/", reports.report, name="report"),
+    path("report.csv", reports.report_csv, name="report_csv"),
+]

@@ -1,0 +1,249 @@
+import uuid
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from rollout.forms import DATE_WIDGET
+from rollout.models import Unit
+
+from .models import Champion, Skill, SupportSession
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# A session is logged soon after it happened; older ones are a mistake more often than not.
+OLDEST_LOGGABLE = timedelta(days=60)
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+class NominationForm(forms.Form):
+    """A manager nominates anyone in the organization; anyone else nominates themselves."""
+
+    person = forms.ModelChoiceField(queryset=None, help_text="Anyone in the organization.")
+    units = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The units whose people they would support.",
+    )
+    motivation = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        label="Why them?",
+        help_text="What makes them a good person to turn to.",
+    )
+
+    def __init__(self, *args, scope, rollout, nominate_others, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope, self.rollout = scope, rollout
+        self.fields["units"].queryset = scope.units().order_by("kind", "name")
+        if nominate_others:
+            self.fields["person"].queryset = scope.people().order_by("full_name", "email")
+        else:
+            del self.fields["person"]
+            self.fields["motivation"].label = "Why you?"
+
+    def clean(self):
+        cleaned = super().clean()
+        person = cleaned.get("person", self.scope.user)
+        current = self.rollout.champions.filter(
+            user=person, status__in=[Champion.Status.NOMINATED, Champion.Status.ACTIVE]
+        ).first()
+        if current is not None:
+            who = "You are" if person == self.scope.user else f"{person} is"
+            raise forms.ValidationError(
+                f"{who} already {current.get_status_display().lower()} for this rollout."
+            )
+        return cleaned
+
+
+class ChampionProfileForm(forms.ModelForm):
+    """What a champion keeps up to date about themselves."""
+
+    class Meta:
+        model = Champion
+        fields = ["location", "skills", "languages", "shift", "time_zone"]
+        widgets = {"skills": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["location"].queryset = scope.units().filter(kind=Unit.Kind.LOCATION)
+        self.fields["skills"].queryset = Skill.objects.filter(organization=scope.organization, active=True)
+        self.fields["skills"].help_text = "From the organization's skills taxonomy."
+        self.fields["time_zone"].help_text = "With the shift, this shows who covers a 24/7 operation."
+
+
+class ChampionManageForm(ChampionProfileForm):
+    """A manager's view of a champion: also the units covered, the start and the status."""
+
+    status = forms.ChoiceField(choices=[(s.value, s.label) for s in Champion.Status if s != "nominated"])
+
+    class Meta(ChampionProfileForm.Meta):
+        fields = ["units", "location", "skills", "languages", "shift", "time_zone", "start_date", "status"]
+        widgets = {
+            "units": forms.CheckboxSelectMultiple,
+            "skills": forms.CheckboxSelectMultiple,
+            "start_date": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = self.scope.units().order_by("kind", "name")
+        if self.instance.status == Champion.Status.NOMINATED:
+            # A nomination is decided with Approve / Decline, not by editing.
+            del self.fields["status"]
+
+    def save(self, commit=True):
+        champion = self.instance
+        if "status" in self.changed_data:
+            champion.stepped_down_on = (
+                timezone.localdate() if champion.status == Champion.Status.STEPPED_DOWN else None
+            )
+        if champion.status == Champion.Status.ACTIVE and champion.start_date is None:
+            champion.start_date = timezone.localdate()
+        return super().save(commit)
+
+
+class SupportSessionForm(forms.ModelForm):
+    """The 30-second log: sensible defaults everywhere, only minutes and a topic to pick."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    helped_email = forms.EmailField(
+        required=False,
+        label="Who (optional)",
+        help_text="Their work email, if you want to note who you helped.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+
+    class Meta:
+        model = SupportSession
+        fields = [
+            "happened_at",
+            "minutes",
+            "people_helped",
+            "topics",
+            "other_topic",
+            "channel",
+            "outcome",
+            "follow_up_on",
+            "helped_unit",
+        ]
+        labels = {
+            "happened_at": "When",
+            "people_helped": "People helped",
+            "helped_unit": "Their unit (optional)",
+        }
+        widgets = {
+            "happened_at": DATETIME_WIDGET,
+            "minutes": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 480}),
+            "people_helped": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 500}),
+            "topics": forms.CheckboxSelectMultiple,
+            "channel": forms.RadioSelect,
+            "outcome": forms.RadioSelect,
+            "follow_up_on": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["happened_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["minutes"].initial = 15
+        self.fields["topics"].queryset = Skill.objects.filter(organization=scope.organization, active=True)
+        self.fields["topics"].required = False
+        self.fields["other_topic"].widget.attrs["placeholder"] = "Anything else it was about"
+        self.fields["helped_unit"].queryset = scope.units().order_by("kind", "name")
+        self.fields["follow_up_on"].help_text = "Needed when the outcome is “Follow-up needed”."
+        if self.instance.pk:
+            del self.fields["token"]
+            if self.instance.helped_person_id:
+                self.fields["helped_email"].initial = self.instance.helped_person.email
+        else:
+            self.fields["token"].initial = uuid.uuid4()
+
+    def clean_happened_at(self):
+        when = self.cleaned_data["happened_at"]
+        now = timezone.now()
+        if when > now + CLOCK_SKEW:
+            raise forms.ValidationError("This is in the future; log a session once it has happened.")
+        if when < now - OLDEST_LOGGABLE:
+            raise forms.ValidationError(
+                f"Sessions older than {OLDEST_LOGGABLE.days} days cannot be logged; ask a manager."
+            )
+        return when
+
+    def clean_helped_email(self):
+        email = self.cleaned_data["helped_email"]
+        if not email:
+            self.helped_person = None
+            return email
+        membership = self.scope.memberships().filter(user__email__iexact=email).first()
+        if membership is None:
+            raise forms.ValidationError(
+                f"No one with this email is in {self.scope.organization}. Leave it empty or pick their unit."
+            )
+        self.helped_person = membership
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("topics") and not cleaned.get("other_topic", "").strip():
+            self.add_error("topics", "Pick at least one topic, or describe it under “Other topic”.")
+        outcome, follow_up = cleaned.get("outcome"), cleaned.get("follow_up_on")
+        if outcome == SupportSession.Outcome.FOLLOW_UP and not follow_up:
+            self.add_error("follow_up_on", "Say by when you will follow up.")
+        when = cleaned.get("happened_at")
+        if follow_up and when and follow_up < timezone.localdate(when):
+            self.add_error("follow_up_on", "The follow-up date cannot be before the session.")
+        return cleaned
+
+    def save(self, commit=True):
+        session = super().save(commit=False)
+        membership = getattr(self, "helped_person", None)
+        session.helped_person = membership.user if membership else None
+        if membership and session.helped_unit_id is None:
+            session.helped_unit_id = membership.unit_id
+        if commit:
+            session.save()
+            self.save_m2m()
+        return session
+
+
+class SessionFilterForm(forms.Form):
+    champion = forms.ModelChoiceField(queryset=None, required=False, empty_label="All champions")
+    outcome = forms.ChoiceField(
+        choices=[("", "All outcomes"), *SupportSession.Outcome.choices, ("open", "Open follow-ups")],
+        required=False,
+    )
+
+    def __init__(self, *args, rollout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["champion"].queryset = rollout.champions.select_related("user")
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
+
+
+class ChampionFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *Champion.Status.choices, ("quiet", "Gone quiet (30 days)")],
+        required=False,
+    )
+    q = forms.CharField(required=False, label="Search", max_length=100)
+
+
+class SkillForm(forms.ModelForm):
+    class Meta:
+        model = Skill
+        fields = ["name", "description", "active"]
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.instance.organization = scope.organization
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Skill.objects.filter(organization=self.scope.organization, name__iexact=name)
+        if clash.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"The taxonomy already has “{name}”.")
+        return name

@@ -1,0 +1,176 @@
+"""Step 4, Champion: the champion network of a rollout, the skills taxonomy and the support-session log."""
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from rollout.models import TIMEZONE_CHOICES, Organization, Rollout, Unit
+
+# A champion may change or delete a session they logged for this long; managers any time.
+EDIT_WINDOW = timedelta(days=7)
+# A champion with no session for this many days has "gone quiet".
+QUIET_AFTER_DAYS = 30
+
+
+class Skill(models.Model):
+    """One entry of the organization's taxonomy: what champions know and what sessions were about."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="champion_skills")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(
+        default=True, help_text="Retired skills stay on past sessions but are no longer offered."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="skill_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class Champion(models.Model):
+    """A person's role as local "super user" in one rollout, from nomination to stepping down."""
+
+    class Status(models.TextChoices):
+        NOMINATED = "nominated", "Nominated"
+        ACTIVE = "active", "Active"
+        STEPPED_DOWN = "stepped_down", "Stepped down"
+        DECLINED = "declined", "Declined"
+
+    class Shift(models.TextChoices):
+        DAY = "day", "Day (07-15)"
+        EVENING = "evening", "Evening (15-23)"
+        NIGHT = "night", "Night (23-07)"
+        FLEXIBLE = "flexible", "Flexible / on call"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="champions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="champion_roles"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOMINATED)
+    units = models.ManyToManyField(
+        Unit, related_name="champions", blank=True, help_text="The units whose people this champion supports."
+    )
+    location = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"kind": Unit.Kind.LOCATION},
+        help_text="Where the champion is based.",
+    )
+    skills = models.ManyToManyField(Skill, related_name="champions", blank=True)
+    languages = models.CharField(
+        max_length=200, blank=True, help_text="Comma-separated, e.g. English, Spanish."
+    )
+    shift = models.CharField(max_length=20, choices=Shift.choices, default=Shift.DAY)
+    time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    start_date = models.DateField(null=True, blank=True)
+    stepped_down_on = models.DateField(null=True, blank=True)
+    motivation = models.TextField(blank=True, help_text="Why this person would make a good champion.")
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__full_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["rollout", "user"], name="one_champion_role_per_rollout")
+        ]
+        # Coverage and health count the active champions of a rollout.
+        indexes = [models.Index(fields=["rollout", "status"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_status_display().lower()})"
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def language_list(self):
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
+
+
+def active_on(as_of, prefix=""):
+    """Q for champions serving on `as_of`: started by then and not yet stepped down."""
+    p = prefix
+    started = Q(**{f"{p}start_date__isnull": True}) | Q(**{f"{p}start_date__lte": as_of})
+    serving = Q(**{f"{p}status": Champion.Status.ACTIVE}) | Q(
+        **{f"{p}status": Champion.Status.STEPPED_DOWN, f"{p}stepped_down_on__gt": as_of}
+    )
+    return started & serving
+
+
+class SupportSession(models.Model):
+    """One occasion on which a champion helped people, logged by the champion."""
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        CHAT = "chat", "Chat"
+        CALL = "call", "Call"
+        OFFICE_HOURS = "office_hours", "Office hours"
+        TRAINING = "training", "Training session"
+
+    class Outcome(models.TextChoices):
+        RESOLVED = "resolved", "Resolved"
+        FOLLOW_UP = "follow_up", "Follow-up needed"
+        ESCALATED = "escalated", "Escalated"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="support_sessions")
+    champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="sessions")
+    happened_at = models.DateTimeField(default=timezone.now)
+    minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(480)])
+    people_helped = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(500)]
+    )
+    helped_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    helped_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    topics = models.ManyToManyField(Skill, related_name="sessions", blank=True)
+    other_topic = models.CharField("other topic", max_length=200, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.IN_PERSON)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RESOLVED)
+    follow_up_on = models.DateField("follow up by", null=True, blank=True)
+    follow_up_done_at = models.DateTimeField(null=True, blank=True)
+    # The log form carries a fresh token; a double tap posts it twice and the unique index refuses
+    # the second row, so one tap = one session.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-happened_at", "-pk"]
+        indexes = [
+            # The report and health aggregate a rollout's sessions by date.
+            models.Index(fields=["rollout", "happened_at"]),
+            # "My recent sessions" and "gone quiet" look up a champion's latest session.
+            models.Index(fields=["champion", "happened_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.champion.user} on {self.happened_at:%Y-%m-%d}"
+
+    @property
+    def follow_up_open(self):
+        return self.outcome == self.Outcome.FOLLOW_UP and self.follow_up_done_at is None
+
+    def editable_by_champion_until(self):
+        return self.created_at + EDIT_WINDOW
+
+
+def open_follow_ups():
+    return Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)

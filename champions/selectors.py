@@ -1,0 +1,218 @@
+"""Read queries of the champion step: the activity report, quiet champions, health figures, metrics.
+
+Everything here aggregates in the database (grouped by rollout, champion, month or topic); Python
+only arranges the aggregated rows into tables.
+"""
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q, Sum
+from django.db.models.functions import Coalesce, Lower, TruncMonth
+from django.utils import timezone
+
+from rollout.models import Organization, Unit
+
+from .models import QUIET_AFTER_DAYS, Champion, SupportSession, active_on, open_follow_ups
+
+REPORT_MONTHS = 6
+OTHER_TOPIC = "Other (free text)"
+
+
+def months_back(today, count=REPORT_MONTHS):
+    """The first days of the last `count` calendar months up to `today`, oldest first."""
+    year, month = today.year, today.month
+    months = []
+    for _ in range(count):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+def start_of(day, tz):
+    return timezone.make_aware(datetime.combine(day, time.min), tz)
+
+
+def quiet_champions(rollout, now=None):
+    """Active champions, serving for 30 days or more, with no session in the last 30 days."""
+    now = now or timezone.now()
+    since = now - timedelta(days=QUIET_AFTER_DAYS)
+    return (
+        rollout.champions.filter(status=Champion.Status.ACTIVE)
+        .filter(Q(start_date__isnull=True) | Q(start_date__lte=timezone.localdate(since)))
+        .annotate(last_session=Max("sessions__happened_at"))
+        .filter(Q(last_session__isnull=True) | Q(last_session__lt=since))
+        .select_related("user")
+        .order_by(F("last_session").asc(nulls_first=True), "user__full_name")
+    )
+
+
+def follow_ups(sessions):
+    """Open follow-ups, the most overdue first."""
+    return sessions.filter(open_follow_ups()).order_by("follow_up_on", "happened_at")
+
+
+def sessions_by_champion_month(rollout, champions, since, tz):
+    """{champion_id: {month: {"sessions", "people", "minutes"}}} for the given champions."""
+    rows = (
+        SupportSession.objects.filter(rollout=rollout, champion__in=champions, happened_at__gte=since)
+        .annotate(month=TruncMonth("happened_at", tzinfo=tz))
+        .values("champion_id", "month")
+        .annotate(sessions=Count("pk"), people=Sum("people_helped"), minutes=Sum("minutes"))
+        .order_by()
+    )
+    table = {}
+    for row in rows:
+        table.setdefault(row["champion_id"], {})[_as_date(row["month"])] = row
+    return table
+
+
+def topics_by_month(rollout, since, tz):
+    """[(topic name, [count per month...], total)] most frequent first, free text as one topic."""
+    through = SupportSession.topics.through
+    rows = (
+        through.objects.filter(supportsession__rollout=rollout, supportsession__happened_at__gte=since)
+        .annotate(month=TruncMonth("supportsession__happened_at", tzinfo=tz))
+        .values("skill__name", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    other = (
+        SupportSession.objects.filter(rollout=rollout, happened_at__gte=since)
+        .exclude(other_topic="")
+        .annotate(month=TruncMonth("happened_at", tzinfo=tz))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {}
+    for row in rows:
+        counts.setdefault(row["skill__name"], {})[_as_date(row["month"])] = row["n"]
+    for row in other:
+        counts.setdefault(OTHER_TOPIC, {})[_as_date(row["month"])] = row["n"]
+    return counts
+
+
+def frequent_free_text(rollout, since, limit=10):
+    """The free-text topics that keep coming up (case-insensitive): candidates for the taxonomy."""
+    return list(
+        SupportSession.objects.filter(rollout=rollout, happened_at__gte=since)
+        .exclude(other_topic="")
+        .annotate(topic=Lower("other_topic"))
+        .values("topic")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "topic")[:limit]
+    )
+
+
+def report_totals(rollout, since):
+    return SupportSession.objects.filter(rollout=rollout, happened_at__gte=since).aggregate(
+        sessions=Count("pk"),
+        people=Coalesce(Sum("people_helped"), 0),
+        minutes=Coalesce(Sum("minutes"), 0),
+        champions=Count("champion", distinct=True),
+    )
+
+
+def csv_rows(rollout, since, tz):
+    """Sessions, people helped and minutes per champion per month, for the CSV export."""
+    return (
+        SupportSession.objects.filter(rollout=rollout, happened_at__gte=since)
+        .annotate(month=TruncMonth("happened_at", tzinfo=tz))
+        .values("champion__user__full_name", "champion__user__email", "month")
+        .annotate(
+            sessions=Count("pk"),
+            people=Sum("people_helped"),
+            minutes=Sum("minutes"),
+            open_follow_ups=Count("pk", filter=open_follow_ups()),
+        )
+        .order_by("champion__user__full_name", "champion__user__email", "month")
+    )
+
+
+# Health --------------------------------------------------------------------------------------
+
+
+def health_figures(rollouts, now):
+    """The aggregates the step's health needs, for any number of rollouts in five queries."""
+    ids = [rollout.pk for rollout in rollouts]
+    recent, before = now - timedelta(days=30), now - timedelta(days=60)
+    champions = {
+        row["rollout_id"]: row
+        for row in Champion.objects.filter(rollout_id__in=ids)
+        .values("rollout_id")
+        .annotate(
+            total=Count("pk", distinct=True),
+            active=Count("pk", filter=Q(status=Champion.Status.ACTIVE), distinct=True),
+            nominated=Count("pk", filter=Q(status=Champion.Status.NOMINATED), distinct=True),
+            recently_active=Count(
+                "pk",
+                filter=Q(status=Champion.Status.ACTIVE, sessions__happened_at__gte=recent),
+                distinct=True,
+            ),
+        )
+        .order_by()
+    }
+    sessions = {
+        row["rollout_id"]: row
+        for row in SupportSession.objects.filter(rollout_id__in=ids, happened_at__gte=before)
+        .values("rollout_id")
+        .annotate(
+            last_30=Count("pk", filter=Q(happened_at__gte=recent)),
+            previous_30=Count("pk", filter=Q(happened_at__lt=recent)),
+        )
+        .order_by()
+    }
+    covered = {}
+    for row in (
+        Champion.units.through.objects.filter(
+            champion__rollout_id__in=ids, champion__status=Champion.Status.ACTIVE
+        )
+        .values("champion__rollout_id", "unit_id")
+        .annotate(n=Count("champion_id", distinct=True))
+        .order_by()
+    ):
+        covered[(row["champion__rollout_id"], row["unit_id"])] = row["n"]
+    organizations = {rollout.organization_id for rollout in rollouts}
+    targets = dict(
+        Organization.objects.filter(pk__in=organizations).values_list("pk", "champion_target_ratio")
+    )
+    units = {}
+    for unit in (
+        Unit.objects.filter(organization_id__in=organizations, headcount__gt=0)
+        .values("pk", "organization_id", "name", "headcount")
+        .order_by("-headcount", "name")
+    ):
+        units.setdefault(unit["organization_id"], []).append(unit)
+    return champions, sessions, covered, units, targets
+
+
+# Metrics -------------------------------------------------------------------------------------
+
+
+def sessions_in_30_days(rollout, as_of):
+    """Support sessions in the 30 days up to and including `as_of` (organization time zone)."""
+    tz = zoneinfo.ZoneInfo(rollout.organization.timezone)
+    end = start_of(as_of + timedelta(days=1), tz)
+    return SupportSession.objects.filter(
+        rollout=rollout, happened_at__gte=end - timedelta(days=30), happened_at__lt=end
+    ).count()
+
+
+def units_meeting_target(rollout, as_of):
+    """Percentage of units with people whose champions on `as_of` meet the target ratio."""
+    target = rollout.organization.champion_target_ratio
+    serving = Q(champions__rollout=rollout) & active_on(as_of, "champions__")
+    figures = (
+        Unit.objects.filter(organization_id=rollout.organization_id, headcount__gt=0)
+        .annotate(serving=Count("champions", filter=serving, distinct=True))
+        .annotate(capacity=ExpressionWrapper(F("serving") * target, output_field=IntegerField()))
+        .aggregate(units=Count("pk"), met=Count("pk", filter=Q(serving__gt=0, capacity__gte=F("headcount"))))
+    )
+    if not figures["units"]:
+        return None
+    return round(100 * figures["met"] / figures["units"], 1)

@@ -1,0 +1,64 @@
+"""The champion step's rows of the access matrix (tests/test_access_matrix.py)."""
+
+from champions.models import Champion, SupportSession
+from rollout.models import Role
+
+from ..access import EDITORS, ROLES, STAFF, page, rollout_kwargs
+from .factories import ChampionFactory, SkillFactory, SupportSessionFactory
+
+LOGGERS = EDITORS | {Role.CHAMPION}
+READERS = EDITORS | {Role.LEADER}
+
+
+def own_profile(p):
+    """The champion persona's active profile in rollout A (they may edit it; so may managers)."""
+    return ChampionFactory(rollout=p.rollout, user=p.champion, units=[p.unit])
+
+
+def champion_kwargs(p):
+    return {"pk": p.rollout.pk, "champion": own_profile(p).pk}
+
+
+def nominee_kwargs(p):
+    nominee = ChampionFactory(rollout=p.rollout, user=p.member, status=Champion.Status.NOMINATED)
+    return {"pk": p.rollout.pk, "champion": nominee.pk}
+
+
+def loggers_are_champions(p):
+    """Everyone whose role may log is an active champion, so the role alone decides the outcome."""
+    for user in (p.admin, p.manager, p.champion):
+        ChampionFactory(rollout=p.rollout, user=user)
+    return rollout_kwargs(p)
+
+
+def session_kwargs(p):
+    session = SupportSessionFactory(
+        champion=own_profile(p), outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_on="2030-01-01"
+    )
+    return {"pk": p.rollout.pk, "session": session.pk}
+
+
+def skill_kwargs(p):
+    return {"skill": SkillFactory(organization=p.org, name="Mobile set-up").pk}
+
+
+ROWS = {
+    "champions:home": page(STAFF, rollout_kwargs),
+    "champions:coverage": page(STAFF, rollout_kwargs),
+    "champions:network": page(STAFF, rollout_kwargs),
+    "champions:nominate": page(ROLES, rollout_kwargs),
+    "champions:champion_edit": page(LOGGERS, champion_kwargs),
+    "champions:decide": page(
+        EDITORS, nominee_kwargs, ok=302, method="post", data=lambda p: {"decision": "approve"}
+    ),
+    "champions:log": page(LOGGERS, loggers_are_champions),
+    "champions:sessions": page(STAFF, rollout_kwargs),
+    "champions:session_edit": page(LOGGERS, session_kwargs),
+    "champions:session_delete": page(LOGGERS, session_kwargs, ok=302, method="post"),
+    "champions:follow_up_done": page(LOGGERS, session_kwargs, ok=302, method="post"),
+    "champions:report": page(READERS, rollout_kwargs),
+    "champions:report_csv": page(READERS, rollout_kwargs),
+    "champions_org:skills": page(EDITORS),
+    "champions_org:skill_edit": page(EDITORS, skill_kwargs),
+    "champions_org:my_sessions": page(ROLES),
+}
