@@ -58,13 +58,20 @@ class Scope:
     def invitations(self):
         return self._filter(Invitation.objects.all()).select_related("unit", "invited_by")
 
-    def people(self):
-        """Users with a membership in this organization."""
+    def people(self, roles=None):
+        """Users with a membership in this organization (with one of `roles`, if given).
+
+        One filter() call, so both conditions apply to the same membership and a person who
+        belongs to several organizations appears once.
+        """
         from .models import User
 
         if self.organization is None:
             return User.objects.none()
-        return User.objects.filter(memberships__organization=self.organization)
+        conditions = {"memberships__organization": self.organization}
+        if roles is not None:
+            conditions["memberships__role__in"] = roles
+        return User.objects.filter(**conditions)
 
     def rollout(self, pk):
         return get_object_or_404(self.rollouts(), pk=pk)

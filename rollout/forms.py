@@ -56,9 +56,7 @@ class RolloutForm(ScopedForm):
         self.instance.organization = self.scope.organization
         self.fields["platform"].queryset = self.scope.platforms()
         self.fields["platform"].help_text = "Platforms are managed under Settings."
-        self.fields["owner"].queryset = (
-            self.scope.people().filter(memberships__role__in=EDITORS).order_by("full_name", "email")
-        )
+        self.fields["owner"].queryset = self.scope.people(EDITORS).order_by("full_name", "email")
         self.fields["owner"].help_text = "A manager or admin of this organization; approves the strategy."
 
     def scoped_queryset(self):

@@ -1,6 +1,6 @@
 """Step 1, Strategize: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from rollout.steps import Status, Step, StepHealth
 
 
 class StrategizeStep(Step):
@@ -20,3 +20,46 @@ class StrategizeStep(Step):
         "How will you know it works: which success metrics, against which targets, reviewed how often?",
     )
     first_action = "Write the strategy worksheet"
+
+    url_name = "strategy:worksheet"
+
+    def health(self, rollouts):
+        """Completeness (70 points), sign-off (30) and metrics defined; one query for all rollouts."""
+        from .completeness import annotate_counts, completeness
+        from .models import Worksheet
+
+        worksheets = {
+            ws.rollout_id: ws
+            for ws in annotate_counts(Worksheet.objects.filter(rollout__in=[r.pk for r in rollouts]))
+        }
+        result = {}
+        for rollout in rollouts:
+            ws = worksheets.get(rollout.pk)
+            if ws is None:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            overall, _, missing = completeness(ws)
+            signed = {"approved": 30, "submitted": 15}.get(ws.status, 0)
+            score = round(overall * 0.7) + signed
+            reasons = [f"Worksheet {overall}% complete.", f"{ws.get_status_display()}."]
+            reasons.append(
+                f"{ws.n_metrics} success metric{'s' if ws.n_metrics != 1 else ''} defined."
+                if ws.n_metrics
+                else "No success metric defined yet."
+            )
+            if missing:
+                next_action = missing.label
+            elif ws.status == Worksheet.Status.DRAFT:
+                next_action = "Submit the worksheet for approval"
+            elif ws.status == Worksheet.Status.SUBMITTED:
+                next_action = "Approve the worksheet or send it back"
+            else:
+                next_action = "Review the strategy at the next review"
+            result[rollout.pk] = StepHealth(
+                score=score,
+                status=Status.from_score(score),
+                reasons=reasons,
+                next_action=next_action,
+                next_url=self.url(rollout),
+            )
+        return result

@@ -77,3 +77,7 @@ def client_as(client):
         return client
 
     return login
+
+
+# Browser fixtures (Playwright + Debian's Chromium), available to every test package.
+from .browser import browser, demo, page  # noqa: E402,F401

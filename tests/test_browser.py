@@ -1,57 +1,13 @@
 """The demo manager's first minute, in a real browser (Playwright driving Debian's Chromium)."""
 
-import io
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 
-from .conftest import skip_unless_ci
+from .browser import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium")
-    if not executable:
-        skip_unless_ci("Chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the Django ORM calls made by the
-    # test itself (not the live server) are safe because nothing else runs concurrently here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def test_the_demo_manager_logs_in_and_opens_a_rollout(live_server, page):
-    call_command("seed_demo", stdout=io.StringIO())
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
+def test_the_demo_manager_logs_in_and_opens_a_rollout(live_server, demo, page):
     page.goto(f"{live_server.url}/")
     page.get_by_label("Email").fill("manager@northwind.example")
     page.get_by_label("Password").fill("rollout-demo")
@@ -78,12 +34,11 @@ def test_the_demo_manager_logs_in_and_opens_a_rollout(live_server, page):
     assert page.evaluate("getComputedStyle(document.querySelector('.navbar')).display") == "flex"
     page.screenshot(path=SCREENSHOTS / "rollout-overview.png", full_page=True)
 
-    page.get_by_role("link", name="Write the strategy worksheet").click()
-    assert page.get_by_role("heading", name="Step 1: Strategize").is_visible()
+    page.get_by_role("link", name="Review the strategy at the next review").click()
+    assert page.get_by_role("heading", name="Strategy of Viva Engage for all staff").is_visible()
 
 
-def test_the_layout_works_on_a_phone(live_server, browser):
-    call_command("seed_demo", stdout=io.StringIO())
+def test_the_layout_works_on_a_phone(live_server, demo, browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")

@@ -142,3 +142,17 @@ def test_query_count_does_not_grow_with_the_number_of_rollouts(client_as, person
     RolloutFactory.create_batch(27, organization=personas.org, owner=personas.leader)
     at_30 = _queries(client, url)
     assert at_3 == at_30
+
+
+def test_an_owner_who_belongs_to_two_organizations_can_be_chosen(client_as, personas):
+    from rollout.models import Role
+
+    from .factories import MembershipFactory
+
+    MembershipFactory(user=personas.admin, organization=personas.other_org, role=Role.ADMIN)
+    response = client_as(personas.manager).post(
+        reverse("rollout:create"),
+        {"name": "Owned", "platform": personas.platform.pk, "status": "planning", "owner": personas.admin.pk},
+    )
+    assert response.status_code == 302
+    assert Rollout.objects.get(name="Owned").owner == personas.admin

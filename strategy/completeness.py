@@ -1,0 +1,123 @@
+"""How complete a worksheet is, per section, computed from what is saved.
+
+Each section has a few checks; a section's completeness is the share of its checks that pass,
+and the worksheet's is the mean over the six sections. `annotate_counts` adds every count the
+checks need to a Worksheet queryset as correlated subqueries, so any number of worksheets costs
+one query.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .models import Audience, AwarenessChannel, Objective, Stakeholder, SuccessMetric, TimeAllowance
+
+
+def _count(model, *conditions, **filters):
+    rows = (
+        model.objects.filter(*conditions, worksheet=OuterRef("pk"), **filters)
+        .order_by()
+        .values("worksheet")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def _annotations():
+    return {
+        "n_objectives": _count(Objective),
+        "n_allowances": _count(TimeAllowance),
+        "n_stakeholders": _count(Stakeholder),
+        "n_stakeholders_high": _count(Stakeholder, influence="high"),
+        "n_stakeholders_unplanned": _count(Stakeholder, involvement=""),
+        "n_audiences": _count(Audience),
+        "n_audiences_unsized": _count(Audience, size__isnull=True),
+        "n_audiences_unreached": _count(Audience, ~Q(pk__in=AwarenessChannel.objects.values("audience"))),
+        "n_channels": _count(AwarenessChannel),
+        "n_metrics": _count(SuccessMetric),
+        "n_metrics_undated": _count(SuccessMetric, target_date__isnull=True),
+    }
+
+
+COUNTS = list(_annotations())  # the attribute names annotate_counts adds
+
+
+def annotate_counts(worksheets):
+    return worksheets.annotate(**_annotations())
+
+
+@dataclass(frozen=True)
+class Check:
+    label: str  # what is missing, phrased as the next thing to do
+    done: bool
+
+
+def section_checks(ws):
+    """{section key: [Check]} for an annotated worksheet."""
+    return {
+        "purpose": [
+            Check("Choose the main purpose", bool(ws.main_purpose)),
+            Check("Add at least one objective", ws.n_objectives > 0),
+            Check("Say how much time people are expected to spend on it", ws.n_allowances > 0),
+        ],
+        "stakeholders": [
+            Check("Add the stakeholders and what they need", ws.n_stakeholders > 0),
+            Check("Identify at least one high-influence stakeholder", ws.n_stakeholders_high > 0),
+            Check(
+                "Say how every stakeholder will be involved",
+                ws.n_stakeholders > 0 and ws.n_stakeholders_unplanned == 0,
+            ),
+        ],
+        "audiences": [
+            Check("Add at least one target audience", ws.n_audiences > 0),
+            Check("Give every audience a size", ws.n_audiences > 0 and ws.n_audiences_unsized == 0),
+            Check(
+                "Plan how every audience will hear about it",
+                ws.n_audiences > 0 and ws.n_audiences_unreached == 0,
+            ),
+        ],
+        "ownership": [
+            Check("Name the business owner", ws.business_owner_id is not None),
+            Check("Name the budget holder", ws.budget_holder_id is not None),
+            Check("Set the budget", ws.budget_amount is not None),
+            Check("Name who manages it day to day", ws.process_manager_id is not None),
+        ],
+        "operating": [
+            Check("Choose the coverage", bool(ws.coverage)),
+            Check("Set a response-time target", ws.response_target_hours is not None),
+            Check("Choose how it is moderated", bool(ws.moderation)),
+        ],
+        "evaluation": [
+            Check("Add at least one success metric", ws.n_metrics > 0),
+            Check("Give every metric a target date", ws.n_metrics > 0 and ws.n_metrics_undated == 0),
+            Check("Set the review cadence", bool(ws.review_cadence)),
+            Check("Set the first review date", ws.first_review_date is not None),
+        ],
+    }
+
+
+def percent(checks):
+    return round(100 * sum(check.done for check in checks) / len(checks)) if checks else 0
+
+
+def completeness(ws):
+    """(overall percent, {section key: percent}, first missing Check or None)."""
+    checks = section_checks(ws)
+    by_section = {key: percent(items) for key, items in checks.items()}
+    overall = round(sum(by_section.values()) / len(by_section))
+    missing = next((check for items in checks.values() for check in items if not check.done), None)
+    return overall, by_section, missing
+
+
+def sign_off_problems(ws):
+    """What must exist before a worksheet can be submitted (plain sentences)."""
+    problems = []
+    if ws.n_objectives == 0:
+        problems.append("Add at least one objective (section 1).")
+    if ws.n_audiences == 0:
+        problems.append("Add at least one target audience (section 3).")
+    if ws.n_metrics == 0:
+        problems.append("Add at least one success metric (section 6).")
+    return problems

@@ -1,0 +1,261 @@
+import zoneinfo
+
+from django import forms
+from django.forms import inlineformset_factory
+
+from rollout.forms import DATE_WIDGET
+from rollout.metrics import CUSTOM, catalogue
+
+from .models import (
+    Audience,
+    AwarenessChannel,
+    Objective,
+    Stakeholder,
+    SuccessMetric,
+    TimeAllowance,
+    Worksheet,
+)
+from .selectors import split_time_zones
+
+
+class WorksheetPartForm(forms.ModelForm):
+    """A section's own fields on the Worksheet; `rollout` and `scope` come from the view."""
+
+    def __init__(self, *args, rollout, scope, **kwargs):
+        self.rollout = rollout
+        self.scope = scope
+        super().__init__(*args, **kwargs)
+
+
+class PurposeForm(WorksheetPartForm):
+    class Meta:
+        model = Worksheet
+        fields = ["main_purpose", "purpose_notes"]
+        widgets = {"purpose_notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("main_purpose") == Worksheet.Purpose.OTHER and not cleaned.get("purpose_notes"):
+            self.add_error("purpose_notes", "You chose 'Other': say in a sentence what the purpose is.")
+        return cleaned
+
+
+class OwnershipForm(WorksheetPartForm):
+    class Meta:
+        model = Worksheet
+        fields = ["business_owner", "budget_holder", "process_manager", "budget_amount", "budget_currency"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = self.scope.people().order_by("full_name", "email")
+        for name in ("business_owner", "budget_holder", "process_manager"):
+            self.fields[name].queryset = people
+
+    def clean_budget_amount(self):
+        amount = self.cleaned_data["budget_amount"]
+        if amount is not None and amount < 0:
+            raise forms.ValidationError("A budget cannot be negative.")
+        return amount
+
+    def clean_budget_currency(self):
+        currency = self.cleaned_data["budget_currency"].strip().upper()
+        if len(currency) != 3 or not currency.isalpha():
+            raise forms.ValidationError("Use a three-letter currency code such as EUR, USD or GBP.")
+        return currency
+
+
+class OperatingForm(WorksheetPartForm):
+    class Meta:
+        model = Worksheet
+        fields = [
+            "coverage",
+            "coverage_time_zones",
+            "coverage_notes",
+            "response_target_hours",
+            "moderation",
+            "moderation_notes",
+        ]
+        widgets = {"moderation": forms.RadioSelect, "moderation_notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.response_target_hours:
+            self.initial.setdefault("response_target_hours", self.rollout.organization.response_target_hours)
+
+    def clean_coverage_time_zones(self):
+        names = split_time_zones(self.cleaned_data["coverage_time_zones"])
+        unknown = [name for name in names if name not in zoneinfo.available_timezones()]
+        if unknown:
+            raise forms.ValidationError(
+                f"Not a time zone: {', '.join(unknown)}. Use names such as Europe/London or America/Chicago."
+            )
+        return ", ".join(names)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("coverage") == Worksheet.Coverage.BUSINESS_HOURS and not cleaned.get(
+            "coverage_time_zones"
+        ):
+            self.add_error("coverage_time_zones", "Business hours in which time zones? Name at least one.")
+        if cleaned.get("coverage") == Worksheet.Coverage.CUSTOM and not cleaned.get("coverage_notes"):
+            self.add_error("coverage_notes", "Describe the custom coverage.")
+        return cleaned
+
+
+class EvaluationForm(WorksheetPartForm):
+    class Meta:
+        model = Worksheet
+        fields = ["review_cadence", "review_every_weeks", "first_review_date"]
+        widgets = {"first_review_date": DATE_WIDGET}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("review_cadence") == Worksheet.Cadence.EVERY_N_WEEKS and not cleaned.get(
+            "review_every_weeks"
+        ):
+            self.add_error("review_every_weeks", "Every how many weeks?")
+        first = cleaned.get("first_review_date")
+        if first and self.rollout.start_date and first < self.rollout.start_date:
+            self.add_error(
+                "first_review_date",
+                f"The first review cannot come before the start ({self.rollout.start_date:%-d %b %Y}).",
+            )
+        return cleaned
+
+
+class RowForm(forms.ModelForm):
+    """A formset row; `worksheet`, `rollout`, `scope` and `choices` come through form_kwargs.
+
+    `choices` holds the choice lists of the row's foreign keys, fetched once for the whole
+    formset (see `shared_choices`) so that rendering N rows does not run N queries.
+    """
+
+    def __init__(self, *args, worksheet, rollout, scope, choices=None, **kwargs):
+        self.worksheet, self.rollout, self.scope = worksheet, rollout, scope
+        super().__init__(*args, **kwargs)
+        self.shared_choices = choices or {}
+
+    def limit(self, name, queryset):
+        field = self.fields[name]
+        field.queryset = queryset
+        if name in self.shared_choices:
+            field.widget.choices = self.shared_choices[name]
+
+    def save(self, commit=True):
+        self.instance.worksheet = self.worksheet
+        return super().save(commit)
+
+
+class AudienceForm(RowForm):
+    class Meta:
+        model = Audience
+        fields = ["kind", "name", "unit", "size"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit("unit", self.scope.units())
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("unit") and cleaned.get("kind") != Audience.Kind.EMPLOYEES:
+            self.add_error("unit", "Only an audience of employees belongs to a unit.")
+        return cleaned
+
+
+class ChannelForm(RowForm):
+    class Meta:
+        model = AwarenessChannel
+        fields = ["audience", "channel", "planned_date", "notes"]
+        widgets = {"planned_date": DATE_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit("audience", worksheet_audiences(self.worksheet))
+
+
+class MetricForm(RowForm):
+    metric_key = forms.ChoiceField(label="Metric", choices=())
+
+    class Meta:
+        model = SuccessMetric
+        fields = ["metric_key", "custom_name", "audience", "baseline", "target", "target_date", "source"]
+        widgets = {"target_date": DATE_WIDGET}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["metric_key"].choices = [("", "---------"), *catalogue.choices()]
+        self.fields[
+            "metric_key"
+        ].help_text = "Metrics Rollout computes itself, or a custom one you enter at each review."
+        self.limit("audience", worksheet_audiences(self.worksheet))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("metric_key") == CUSTOM and not cleaned.get("custom_name"):
+            self.add_error("custom_name", "Name the custom metric: what is counted?")
+        baseline, target = cleaned.get("baseline"), cleaned.get("target")
+        if baseline is not None and target is not None and baseline == target:
+            self.add_error(
+                "target", "The target must differ from the baseline — otherwise there is nothing to reach."
+            )
+        target_date, start = cleaned.get("target_date"), self.rollout.start_date
+        if target_date and start and target_date <= start:
+            self.add_error(
+                "target_date", f"The target date must come after the rollout's start ({start:%-d %b %Y})."
+            )
+        return cleaned
+
+
+def worksheet_audiences(worksheet):
+    return worksheet.audiences.all() if worksheet.pk else Audience.objects.none()
+
+
+def shared_choices(worksheet, scope):
+    """The foreign-key choices of every row form, fetched once per request."""
+    blank = [("", "---------")]
+    return {
+        "unit": blank + [(unit.pk, str(unit)) for unit in scope.units()],
+        "audience": blank + [(audience.pk, str(audience)) for audience in worksheet_audiences(worksheet)],
+    }
+
+
+def _formset(model, form=RowForm, fields=None, widgets=None):
+    return inlineformset_factory(
+        Worksheet, model, form=form, fields=fields, widgets=widgets, extra=1, can_delete=True
+    )
+
+
+ObjectiveFormSet = _formset(
+    Objective, fields=["title", "description"], widgets={"description": forms.Textarea(attrs={"rows": 2})}
+)
+TimeAllowanceFormSet = _formset(TimeAllowance, fields=["audience", "hours_per_week"])
+StakeholderFormSet = _formset(
+    Stakeholder,
+    fields=["name", "need", "influence", "interest", "involvement"],
+    widgets={"need": forms.Textarea(attrs={"rows": 2})},
+)
+AudienceFormSet = _formset(Audience, form=AudienceForm)
+ChannelFormSet = _formset(AwarenessChannel, form=ChannelForm)
+MetricFormSet = _formset(SuccessMetric, form=MetricForm)
+
+
+class CopyFromForm(forms.Form):
+    source = forms.ModelChoiceField(
+        queryset=None,
+        label="Start from the worksheet of",
+        empty_label="Choose a rollout",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, scope, rollout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = (
+            scope.rollouts().filter(worksheet__isnull=False).exclude(pk=rollout.pk)
+        )
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What needs another look? The manager sees this on the worksheet.",
+    )

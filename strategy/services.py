@@ -1,0 +1,159 @@
+"""Writes to the worksheet: saving a section, sign-off, and copying from another rollout."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from .completeness import annotate_counts, sign_off_problems
+from .models import (
+    Audience,
+    AwarenessChannel,
+    Objective,
+    Stakeholder,
+    SuccessMetric,
+    TimeAllowance,
+    Worksheet,
+)
+
+
+class SignOffError(Exception):
+    """The worksheet is not in a state that allows this step of the sign-off."""
+
+
+@transaction.atomic
+def save_section(worksheet, form, formsets):
+    """Save a section's form and formsets together: all of it, or (on an exception) nothing.
+
+    The worksheet itself is created by the first section saved.
+    """
+    if form is not None:
+        form.save()
+    elif worksheet.pk is None:
+        worksheet.save()
+    # Channels before audiences: deleting an audience deletes its channels.
+    for formset in reversed(formsets):
+        formset.save()
+
+
+def _transition(worksheet, allowed_from, **changes):
+    """Move the worksheet to a new status only if it is still in one of `allowed_from`."""
+    updated = Worksheet.objects.filter(pk=worksheet.pk, status__in=allowed_from).update(**changes)
+    if not updated:
+        raise SignOffError("The worksheet changed in the meantime; reload the page.")
+    worksheet.refresh_from_db()
+    # .update() bypasses history; record the transition as a change by the acting user.
+    worksheet.save()
+
+
+def submit(worksheet, user):
+    annotated = annotate_counts(Worksheet.objects.filter(pk=worksheet.pk)).get()
+    problems = sign_off_problems(annotated)
+    if problems:
+        raise SignOffError(" ".join(problems))
+    _transition(
+        worksheet,
+        [Worksheet.Status.DRAFT],
+        status=Worksheet.Status.SUBMITTED,
+        submitted_by=user,
+        submitted_at=timezone.now(),
+        review_comment="",
+    )
+
+
+def approve(worksheet, user):
+    _transition(
+        worksheet,
+        [Worksheet.Status.SUBMITTED],
+        status=Worksheet.Status.APPROVED,
+        approved_by=user,
+        approved_at=timezone.now(),
+    )
+
+
+def send_back(worksheet, user, comment):
+    _transition(
+        worksheet, [Worksheet.Status.SUBMITTED], status=Worksheet.Status.DRAFT, review_comment=comment
+    )
+
+
+def reopen(worksheet, user):
+    _transition(
+        worksheet,
+        [Worksheet.Status.APPROVED, Worksheet.Status.SUBMITTED],
+        status=Worksheet.Status.DRAFT,
+        approved_by=None,
+        approved_at=None,
+    )
+
+
+def can_approve(rollout, scope):
+    """The rollout's owner or an admin approves (DESIGN: managers submit, the owner signs off)."""
+    return scope.role == "admin" or rollout.owner_id == scope.user.pk
+
+
+COPIED_FIELDS = [
+    "main_purpose",
+    "purpose_notes",
+    "business_owner",
+    "budget_holder",
+    "process_manager",
+    "budget_amount",
+    "budget_currency",
+    "coverage",
+    "coverage_time_zones",
+    "coverage_notes",
+    "response_target_hours",
+    "moderation",
+    "moderation_notes",
+    "review_cadence",
+    "review_every_weeks",
+]
+
+
+@transaction.atomic
+def copy_from(source_rollout, rollout):
+    """Fill `rollout`'s draft worksheet from another rollout's worksheet, as a template.
+
+    Dates belong to the other rollout's timeline, so they are left empty to be set again.
+    Rows already in the target worksheet are kept; the copied rows are added to them.
+    """
+    source = Worksheet.objects.get(rollout=source_rollout)
+    worksheet, _ = Worksheet.objects.get_or_create(rollout=rollout)
+    if worksheet.is_locked:
+        raise SignOffError("The worksheet is submitted or approved; reopen it before copying into it.")
+    for name in COPIED_FIELDS:
+        setattr(worksheet, name, getattr(source, name))
+    worksheet.save()
+    for model, fields in (
+        (Objective, ["title", "description"]),
+        (TimeAllowance, ["audience", "hours_per_week"]),
+        (Stakeholder, ["name", "need", "influence", "interest", "involvement"]),
+    ):
+        for row in model.objects.filter(worksheet=source):
+            model.objects.create(worksheet=worksheet, **{f: getattr(row, f) for f in fields})
+    audiences = {}
+    for audience in Audience.objects.filter(worksheet=source):
+        audiences[audience.pk] = Audience.objects.create(
+            worksheet=worksheet,
+            kind=audience.kind,
+            name=audience.name,
+            unit=audience.unit,
+            size=audience.size,
+        )
+    for channel in AwarenessChannel.objects.filter(worksheet=source):
+        AwarenessChannel.objects.create(
+            worksheet=worksheet,
+            audience=audiences[channel.audience_id],
+            channel=channel.channel,
+            notes=channel.notes,
+        )
+    for metric in SuccessMetric.objects.filter(worksheet=source):
+        SuccessMetric.objects.create(
+            worksheet=worksheet,
+            metric_key=metric.metric_key,
+            custom_name=metric.custom_name,
+            audience=audiences.get(metric.audience_id),
+            baseline=metric.baseline,
+            target=metric.target,
+            source=metric.source,
+        )
+    return worksheet
