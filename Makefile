@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# SEED_DEMO=0 skips the demo organization (and its public demo password) on a real database.
+SEED_DEMO ?= 1
 
 .PHONY: run test lint format install install-dev migrate clean
 
@@ -31,7 +33,7 @@ run: install
 	@mkdir -p var/mail
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo
+	@if [ "$(SEED_DEMO)" != "0" ]; then $(BIN)/python manage.py seed_demo; fi
 	@echo ""
 	@echo "Rollout is starting on http://$(HOST):$(PORT)/  (web + Celery worker + beat; Ctrl-C stops all)"
 	@echo "Health: http://$(HOST):$(PORT)/healthz   Email sent by the app lands in var/mail/"

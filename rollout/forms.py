@@ -213,12 +213,20 @@ class QueuedPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
+        from .emails import send_rendered
         from .tasks import enqueue_on_commit, send_email
 
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         text = render_to_string(email_template_name, context)
         html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
-        enqueue_on_commit(send_email, subject, text, html, [to_email])
+        enqueue_on_commit(
+            send_email,
+            subject,
+            text,
+            html,
+            [to_email],
+            fallback=lambda: send_rendered(subject, text, html, [to_email]),
+        )
 
 
 class RolloutFilterForm(forms.Form):

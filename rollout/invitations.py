@@ -46,7 +46,7 @@ def resend(invitation):
     """Send the email again (e.g. the invitee lost it): a fresh claim for a new send."""
     from .tasks import enqueue_on_commit, send_invitation
 
-    Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=None, email_error="")
+    Invitation.objects.filter(pk=invitation.pk).update(email_sent_at=None, email_error="", email_attempts=0)
     enqueue_on_commit(send_invitation, invitation.pk)
 
 

@@ -308,6 +308,13 @@ class Invitation(models.Model):
         return not self.accepted_at and not self.revoked_at and timezone.now() < self.expires_at
 
     @property
+    def email_gave_up(self):
+        """All automatic attempts failed; an admin must press Resend."""
+        from .tasks import EMAIL_MAX_RETRIES
+
+        return self.email_sent_at is None and self.email_attempts > EMAIL_MAX_RETRIES
+
+    @property
     def state(self):
         if self.accepted_at:
             return "accepted"

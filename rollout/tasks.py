@@ -4,6 +4,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,18 +17,23 @@ log = logging.getLogger(__name__)
 EMAIL_MAX_RETRIES = 5
 
 
-def enqueue_on_commit(task, *args):
+def enqueue_on_commit(task, *args, fallback=None):
     """Send `task` to the broker once the current transaction commits.
 
-    If the broker is unreachable the row that asked for the work is already saved; the periodic
-    sweeps pick it up, so the user's request still succeeds.
+    If the broker is unreachable, the user's request still succeeds: work backed by a row (an
+    invitation) is picked up by its periodic sweep; work without one passes a `fallback`
+    that does it in the request instead (e.g. sends the password-reset email directly).
     """
 
     def send():
         try:
             task.delay(*args)
-        except Exception:  # the broker is down: log it, the sweep will retry
-            log.exception("Could not enqueue %s%r; the periodic sweep will retry.", task.name, args)
+        except Exception:
+            if fallback is None:
+                log.exception("Could not enqueue %s%r; its periodic sweep will pick it up.", task.name, args)
+                return
+            log.exception("Could not enqueue %s%r; doing it in the request instead.", task.name, args)
+            fallback()
 
     transaction.on_commit(send)
 
@@ -64,14 +70,19 @@ def send_invitation(self, invitation_id):
 
 @shared_task
 def send_pending_invitations():
-    """Sweep: enqueue every pending invitation whose email has not gone out (e.g. broker was down)."""
-    cutoff = timezone.now() - timedelta(minutes=2)
+    """Sweep: enqueue pending invitations whose email task never reached a worker.
+
+    Only invitations never attempted (the broker was down when they were created): failed sends
+    are retried by the task itself, with backoff, and then wait for an admin's "Resend".
+    """
+    now = timezone.now()
     pending = Invitation.objects.filter(
         email_sent_at__isnull=True,
+        email_attempts=0,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
-        created_at__lte=cutoff,
-        email_attempts__lt=EMAIL_MAX_RETRIES * 2,
+        created_at__lte=now - timedelta(minutes=2),
+        created_at__gt=now - timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
     ).values_list("pk", flat=True)
     pending = list(pending)
     for pk in pending:

@@ -57,7 +57,7 @@ MATRIX = {
     "rollout:create": page(EDITORS),
     "rollout:overview": page(STAFF, rollout_kwargs),
     "rollout:edit": page(EDITORS, rollout_kwargs),
-    "rollout:step": page(STAFF, lambda p: {"pk": p.rollout.pk, "step": "strategize"}),
+    "rollout:step": page(STAFF, lambda p: {"pk": p.rollout.pk, "step": "incentivize"}),
     "rollout:switch_organization": page(
         ROLES, ok=302, method="post", data=lambda p: {"organization": p.org.pk}
     ),

@@ -92,3 +92,16 @@ def test_error_pages_use_the_site_layout(client_as, personas):
     assert response.status_code == 403 and "Not allowed" in response.text
     response = client_as(personas.member).get("/no/such/page/")
     assert response.status_code == 404 and "Page not found" in response.text
+
+
+def test_password_reset_still_mails_when_the_broker_is_down(
+    client, personas, django_capture_on_commit_callbacks, monkeypatch
+):
+    def down(*args):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr("rollout.tasks.send_email.delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "manager@acme.example"})
+    assert response["Location"] == reverse("password_reset_done")
+    assert [message.to for message in mail.outbox] == [["manager@acme.example"]]

@@ -133,8 +133,20 @@ def test_the_sweep_queues_unsent_invitations_only(personas, monkeypatch):
     InvitationFactory(organization=personas.org, created_at=old, email_sent_at=timezone.now())
     InvitationFactory(organization=personas.org, created_at=old, revoked_at=timezone.now())
     InvitationFactory(organization=personas.org)  # just created: its own task is on the way
+    InvitationFactory(organization=personas.org, created_at=old, email_attempts=2)  # retrying on its own
+    InvitationFactory(organization=personas.org, created_at=timezone.now() - timedelta(days=8))  # expired
     assert tasks.send_pending_invitations() == 1
     assert queued == [unsent.pk]
+
+
+def test_the_member_page_says_when_retries_are_exhausted(client_as, personas):
+    InvitationFactory(
+        organization=personas.org,
+        email_error="Connection refused",
+        email_attempts=tasks.EMAIL_MAX_RETRIES + 1,
+    )
+    response = client_as(personas.admin).get(reverse("rollout:members"))
+    assert "Check the mail settings, then press Resend" in response.text
 
 
 def test_the_member_page_shows_a_failed_email(client_as, personas):

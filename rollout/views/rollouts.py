@@ -94,5 +94,10 @@ def step_page(request, pk, step):
     return render(
         request,
         "rollout/step.html",
-        {"rollout": rollout, "step": found, "health": health, "steps": registry.steps()},
+        {
+            "rollout": rollout,
+            "step": found,
+            "health": health,
+            "steps": [(other, other.url(rollout)) for other in registry.steps()],
+        },
     )
