@@ -28,10 +28,11 @@ class ChampionsConfig(AppConfig):
             Metric(
                 key="champion_coverage",
                 label="Champion coverage",
-                unit="% of units at target",
-                help="Champion coverage (DESIGN.md section 4): the share of units with people whose active "
-                "champions meet the organization's target ratio of 1 per N people.",
-                compute=selectors.units_meeting_target,
-                higher_is_better=True,
+                unit="people per champion",
+                help="Champion coverage (DESIGN.md section 4), shown as 1 per N: the headcount of the "
+                "organization's departments divided by the rollout's active champions on the date. "
+                "The coverage page breaks it down per unit against the organization's target ratio.",
+                compute=selectors.people_per_champion,
+                higher_is_better=False,
             )
         )

@@ -7,7 +7,7 @@ only arranges the aggregated rows into tables.
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce, Lower, TruncMonth
 from django.utils import timezone
 
@@ -203,16 +203,19 @@ def sessions_in_30_days(rollout, as_of):
     ).count()
 
 
-def units_meeting_target(rollout, as_of):
-    """Percentage of units with people whose champions on `as_of` meet the target ratio."""
-    target = rollout.organization.champion_target_ratio
-    serving = Q(champions__rollout=rollout) & active_on(as_of, "champions__")
-    figures = (
-        Unit.objects.filter(organization_id=rollout.organization_id, headcount__gt=0)
-        .annotate(serving=Count("champions", filter=serving, distinct=True))
-        .annotate(capacity=ExpressionWrapper(F("serving") * target, output_field=IntegerField()))
-        .aggregate(units=Count("pk"), met=Count("pk", filter=Q(serving__gt=0, capacity__gte=F("headcount"))))
+def people_per_champion(rollout, as_of):
+    """Champion coverage on `as_of` as one number: people per active champion ("1 per N").
+
+    People are counted once: the headcount of the organization's top-level departments (every
+    person belongs to one department; locations and teams overlap them). An organization without
+    departments counts its top-level units instead. None while there is no champion or no headcount.
+    """
+    top_level = Unit.objects.filter(organization_id=rollout.organization_id, parent__isnull=True)
+    headcount = top_level.aggregate(
+        departments=Sum("headcount", filter=Q(kind=Unit.Kind.DEPARTMENT)), units=Sum("headcount")
     )
-    if not figures["units"]:
+    people = headcount["departments"] or headcount["units"]
+    champions = rollout.champions.filter(active_on(as_of)).count()
+    if not people or not champions:
         return None
-    return round(100 * figures["met"] / figures["units"], 1)
+    return round(people / champions, 1)

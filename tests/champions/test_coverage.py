@@ -123,7 +123,7 @@ def test_without_a_24_7_operating_model_there_is_no_shift_grid(client_as, person
     assert "Round-the-clock coverage" not in response.text
 
 
-def test_the_champion_coverage_metric_is_the_share_of_units_at_target_on_a_date(personas, units):
+def test_the_champion_coverage_metric_is_people_per_active_champion_on_a_date(personas, units):
     from rollout.metrics import catalogue
 
     metric = catalogue.get("champion_coverage")
@@ -136,10 +136,9 @@ def test_the_champion_coverage_metric_is_the_share_of_units_at_target_on_a_date(
         stepped_down_on=date(2026, 3, 1),
     )
     ChampionFactory(rollout=personas.rollout, units=[units["Sales"]], start_date=date(2026, 2, 1))
-    # 1 Feb: Finance 1 per 30 and Sales 2 champions for 60 -> 2 of 4 units with people at target.
-    assert metric.compute(personas.rollout, date(2026, 2, 1)) == 50.0
-    # 1 Jan: nobody had started.
-    assert metric.compute(personas.rollout, date(2026, 1, 1)) == 0.0
-    # 1 Apr: one champion stepped down; Sales is still 1 per 60 > 50.
-    assert metric.compute(personas.rollout, date(2026, 4, 1)) == 25.0
-    assert metric.higher_is_better and metric.computed
+    # People are counted once, by department: Sales 60 + Nursing 420 + Finance 30 + Board 0 = 510
+    # (Tacoma is a location: the same people again).
+    assert metric.compute(personas.rollout, date(2026, 2, 1)) == 170.0  # 3 champions
+    assert metric.compute(personas.rollout, date(2026, 4, 1)) == 255.0  # one stepped down
+    assert metric.compute(personas.rollout, date(2026, 1, 1)) is None  # nobody had started
+    assert metric.computed and not metric.higher_is_better
