@@ -49,7 +49,9 @@ def report(request, pk):
         key=lambda row: (-sum(row[1]), row[0]),
     )
     quiet = quiet_champions(rollout)
-    open_items = follow_ups(rollout.support_sessions.select_related("champion__user"))
+    open_items = follow_ups(
+        rollout.support_sessions.select_related("champion__user").prefetch_related("topics")
+    )
     return render(
         request,
         "champions/report.html",

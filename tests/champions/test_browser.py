@@ -94,3 +94,31 @@ def test_the_demo_champion_logs_a_session_from_the_home_page_on_a_phone(live_ser
         30,
         "chat",
     )
+
+
+def test_the_demo_manager_sees_coverage_worst_first_and_the_activity_report(live_server, browser):
+    call_command("seed_demo", stdout=io.StringIO())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    live = Rollout.objects.get(name="Viva Engage for all staff")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("manager@northwind.example")
+    page.get_by_label("Password").fill("rollout-demo")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/rollouts/")
+
+    page.goto(f"{live_server.url}/r/{live.pk}/champion/coverage/")
+    tiles = page.locator(".coverage-tile").all_inner_texts()
+    # The two uncovered units come first, the larger first.
+    assert [tile.splitlines() for tile in tiles[:2]] == [
+        ["Emergency night shift", "none"],
+        ["Finance", "none"],
+    ]
+    page.screenshot(path=SCREENSHOTS / "champion-coverage.png", full_page=True)
+
+    page.get_by_role("link", name="Activity report").click()
+    assert page.get_by_role("heading", name="Topics over time").is_visible()
+    assert page.get_by_role("link", name="Export CSV").is_visible()
+    page.screenshot(path=SCREENSHOTS / "champion-report.png", full_page=True)
+    context.close()
