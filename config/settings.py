@@ -125,6 +125,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "rollout.tasks.heartbeat", "schedule": 60.0},
+    # The notifications outbox: one entry, in UTC; digests and reminders are scheduled inside it.
+    "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
         "schedule": crontab(minute="*/5"),

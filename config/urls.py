@@ -5,6 +5,7 @@ from django.urls import include, path
 from rollout.forms import QueuedPasswordResetForm
 from rollout.views import accounts
 from rollout.views.health import healthz
+from rollout.views.outbox import unsubscribe
 
 admin.site.site_header = "Rollout administration"
 admin.site.site_title = "Rollout admin"
@@ -40,6 +41,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("invitations/<str:token>/", accounts.accept_invitation, name="accept_invitation"),
     path("healthz", healthz, name="healthz"),
+    path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
     # Step apps, before rollout's catch-all step guide at /r/<pk>/<step>/.
     path("r/<int:pk>/strategize/", include("strategy.urls")),

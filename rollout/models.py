@@ -176,6 +176,9 @@ class Membership(models.Model):
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
     )
+    weekly_digest = models.BooleanField(
+        default=True, help_text="Receive the weekly engagement digest of this organization's rollouts."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -333,3 +336,64 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Notification(models.Model):
+    """One scheduled email in the outbox. `key` is unique: no schedule, retry or restart can
+    create the same notification twice, and a sender must claim the row before sending it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=50)
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    cc = models.JSONField(default=list, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    scheduled_for = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    sent_file = models.CharField(
+        max_length=300, blank=True, help_text="Embedded mode: the file the message was written to."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-pk"]
+        indexes = [
+            # The dispatcher's query: pending rows whose next attempt is due.
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The outbox page: one organization's rows by status, newest first.
+            models.Index(fields=["organization", "status", "scheduled_for"]),
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class DigestRun(models.Model):
+    """The weekly digests of an organization for one ISO week have been queued (one row per week),
+    so the dispatcher does not re-examine every recipient on every tick of that week."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=10)  # ISO week in the organization's time zone, e.g. "2026-W48"
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "week"], name="one_digest_run_per_week")
+        ]
+
+    def __str__(self):
+        return f"Digests of {self.week}"

@@ -84,12 +84,25 @@ class Step:
             next_url=self.url(rollout),
         )
 
+    def digest_section(self, rollout, membership, since):
+        """This step's section of the weekly digest for `membership` (a role in the rollout's
+        organization), covering the week since `since`; None to add nothing."""
+        return None
+
     def health(self, rollouts):
         """{rollout.pk: StepHealth} for every rollout given, in a bounded number of queries.
 
         A step with no data model yet has nothing recorded for any rollout, which costs no query.
         """
         return {rollout.pk: self.not_started(rollout) for rollout in rollouts}
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """A step's part of the weekly digest: a title and a few lines of plain text."""
+
+    title: str
+    lines: list
 
 
 class StepRegistry:

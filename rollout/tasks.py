@@ -98,3 +98,24 @@ def send_email(self, subject, text, html, to):
     except Exception as exc:
         log.warning("Sending %r to %s failed: %s", subject, to, exc)
         raise self.retry(exc=exc, countdown=60 * 2**self.request.retries) from exc
+
+
+@shared_task
+def dispatch_notifications():
+    """The one beat entry of the outbox: insert what is due, release dead claims, hand out work."""
+    from . import outbox
+
+    now = timezone.now()
+    inserted = outbox.insert_due(now)
+    released = outbox.release_stuck(now)
+    ready = outbox.take_ready(now)
+    for pk in ready:
+        send_notification.delay(pk)
+    return {"inserted": inserted, "released": released, "queued": len(ready)}
+
+
+@shared_task
+def send_notification(pk):
+    from . import outbox
+
+    return outbox.send(pk)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, organization, rollouts
+from .views import accounts, organization, outbox, rollouts
 
 app_name = "rollout"
 
@@ -26,4 +26,8 @@ urlpatterns = [
     path("settings/platforms/", organization.platform_list, name="platforms"),
     path("settings/platforms/new/", organization.platform_edit, name="platform_create"),
     path("settings/platforms/<int:pk>/", organization.platform_edit, name="platform_edit"),
+    path("settings/outbox/", outbox.outbox_list, name="outbox"),
+    path("settings/outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
+    path("settings/outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
+    path("account/email/", outbox.notification_settings, name="notification_settings"),
 ]

@@ -1,6 +1,7 @@
 """Step 1, Strategize: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Status, Step, StepHealth
+from rollout.access import EDITORS
+from rollout.steps import DigestSection, Status, Step, StepHealth
 
 
 class StrategizeStep(Step):
@@ -63,3 +64,27 @@ class StrategizeStep(Step):
                 next_url=self.url(rollout),
             )
         return result
+
+    def digest_section(self, rollout, membership, since):
+        """Managers see the success metrics the rollout is measured against."""
+        from .selectors import success_metrics
+
+        if membership.role not in EDITORS:
+            return None
+        metrics = success_metrics(rollout)
+        if not metrics:
+            return DigestSection(
+                "Success metrics", ["None defined yet: add them in section 6 of the strategy."]
+            )
+        lines = [
+            f"{m.name}{f' ({m.audience})' if m.audience else ''}: from {_number(m.baseline)} to {_number(m.target)}"
+            + (f" by {m.target_date:%-d %b %Y}" if m.target_date else "")
+            for m in metrics
+        ]
+        return DigestSection("Success metrics", lines)
+
+
+def _number(value):
+    """5.00 -> "5", 12.50 -> "12.5" (Decimal's own formats keep the zeros or use exponents)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

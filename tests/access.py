@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rollout.models import Role
 
-from .factories import InvitationFactory
+from .factories import InvitationFactory, NotificationFactory
 
 LOGIN = "login"
 ADMIN_LOGIN = "admin-login"
@@ -54,3 +54,7 @@ def membership_kwargs(p):
 
 def invitation_kwargs(p):
     return {"pk": InvitationFactory(organization=p.org).pk}
+
+
+def notification_kwargs(p):
+    return {"pk": NotificationFactory(organization=p.org, recipient=p.member, status="failed").pk}

@@ -1,7 +1,18 @@
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from rollout.models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, User
+from rollout.models import (
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Platform,
+    Role,
+    Rollout,
+    Unit,
+    User,
+)
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -65,3 +76,15 @@ class InvitationFactory(DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
     role = Role.MEMBER
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    organization = factory.SubFactory(OrganizationFactory)
+    recipient = factory.SubFactory(UserFactory)
+    kind = "digest"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    scheduled_for = factory.LazyFunction(timezone.now)
+    next_attempt_at = factory.SelfAttribute("scheduled_for")

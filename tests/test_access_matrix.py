@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from rollout.invitations import invitation_token
 from rollout.models import Role
+from rollout.outbox import unsubscribe_token
 
 from .access import (
     ADMIN_LOGIN,
@@ -30,11 +31,12 @@ from .access import (
     Row,
     invitation_kwargs,
     membership_kwargs,
+    notification_kwargs,
     page,
     public,
     rollout_kwargs,
 )
-from .factories import InvitationFactory
+from .factories import InvitationFactory, NotificationFactory
 
 MATRIX = {
     "home": Row({**dict.fromkeys(STAFF, 302), Role.MEMBER: 200, "outsider": 302, "anonymous": LOGIN}),
@@ -77,6 +79,15 @@ MATRIX = {
     "rollout:platforms": page(ADMINS),
     "rollout:platform_create": page(ADMINS),
     "rollout:platform_edit": page(ADMINS, lambda p: {"pk": p.platform.pk}),
+    "rollout:outbox": page(ADMINS),
+    "rollout:outbox_detail": page(ADMINS, notification_kwargs),
+    "rollout:outbox_retry": page(ADMINS, notification_kwargs, ok=302, method="post"),
+    "rollout:notification_settings": page(ROLES),
+    "unsubscribe": public(
+        kwargs=lambda p: {
+            "token": unsubscribe_token(NotificationFactory(organization=p.org, recipient=p.member))
+        }
+    ),
 }
 
 # The step apps' rows: tests/<app>/access_rows.py defines ROWS.

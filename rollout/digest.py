@@ -1,0 +1,167 @@
+"""The weekly engagement digest: one email per rollout to its managers and champions, and one
+portfolio email per organization to its leaders, at the organization's digest weekday and hour
+in the organization's time zone.
+
+The producer below runs on every dispatcher tick. Once an organization's digest moment of the
+current ISO week (in its own time zone) has passed, it yields that week's digests and records a
+DigestRun, so later ticks of the week skip the organization. Keys carry the ISO week, so each
+recipient gets exactly one digest per week whatever the daylight-saving changes.
+
+Steps add their own section through the step registry: `Step.digest_section(rollout, membership,
+since)` returns a DigestSection (or None); the digest itself names no step.
+"""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+
+from .models import DigestRun, Membership, Organization, Role, Rollout
+from .notifications import Cancel, Due, producer, register_kind
+from .steps import overall_score, registry
+
+ROLLOUT_ROLES = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
+PORTFOLIO_ROLES = (Role.LEADER,)
+DIGEST_STATUSES = (Rollout.Status.PILOT, Rollout.Status.LIVE)
+
+
+def digest_moment(organization, now):
+    """(ISO week label, the digest moment of that week as an aware datetime), in local time."""
+    zone = ZoneInfo(organization.timezone)
+    local = now.astimezone(zone)
+    year, week, weekday = local.isocalendar()
+    day = local.date() + timedelta(days=organization.digest_weekday - (weekday - 1))
+    # A wall-clock time that a DST change skips (e.g. 02:30) resolves to the first valid instant.
+    moment = datetime.combine(day, time(organization.digest_hour), tzinfo=zone)
+    return f"{year}-W{week:02d}", moment
+
+
+@producer
+def weekly_digests(now):
+    organizations = list(Organization.objects.only("pk", "timezone", "digest_weekday", "digest_hour"))
+    done = set(
+        DigestRun.objects.filter(created_at__gte=now - timedelta(days=8)).values_list(
+            "organization_id", "week"
+        )
+    )
+    due = {}
+    for organization in organizations:
+        week, moment = digest_moment(organization, now)
+        if moment <= now and (organization.pk, week) not in done:
+            due[organization.pk] = (week, moment)
+    if not due:
+        return
+    rollouts = Rollout.objects.filter(organization_id__in=due, status__in=DIGEST_STATUSES).values_list(
+        "pk", "organization_id"
+    )
+    people = Membership.objects.filter(
+        organization_id__in=due,
+        role__in=ROLLOUT_ROLES + PORTFOLIO_ROLES,
+        weekly_digest=True,
+        user__is_active=True,
+    ).values_list("user_id", "organization_id", "role")
+    by_org = {}
+    for rollout_id, organization_id in rollouts:
+        by_org.setdefault(organization_id, []).append(rollout_id)
+    for user_id, organization_id, role in people:
+        week, moment = due[organization_id]
+        if role in PORTFOLIO_ROLES:
+            yield Due(
+                "portfolio-digest",
+                f"portfolio-digest:{organization_id}:{user_id}:{week}",
+                organization_id,
+                user_id,
+                moment,
+                {"week": week},
+            )
+            continue
+        for rollout_id in by_org.get(organization_id, []):
+            yield Due(
+                "digest",
+                f"digest:{rollout_id}:{user_id}:{week}",
+                organization_id,
+                user_id,
+                moment,
+                {"rollout": rollout_id, "week": week},
+            )
+    DigestRun.objects.bulk_create(
+        [DigestRun(organization_id=pk, week=week) for pk, (week, _) in due.items()], ignore_conflicts=True
+    )
+
+
+def _membership(notification):
+    membership = (
+        Membership.objects.filter(user=notification.recipient, organization=notification.organization)
+        .select_related("unit")
+        .first()
+    )
+    if membership is None or not membership.weekly_digest:
+        raise Cancel("The recipient no longer receives this organization's digest.")
+    return membership
+
+
+def _rollout_summary(rollout):
+    table = registry.health_table([rollout])
+    healths = [(step, by_rollout[rollout.pk]) for step, by_rollout in table]
+    return healths, overall_score(health for _, health in healths)
+
+
+def digest_context(notification):
+    membership = _membership(notification)
+    rollout = (
+        Rollout.objects.filter(pk=notification.payload.get("rollout"), organization=notification.organization)
+        .select_related("platform", "owner")
+        .first()
+    )
+    if rollout is None or rollout.status not in DIGEST_STATUSES:
+        raise Cancel("The rollout is no longer in pilot or live.")
+    since = notification.scheduled_for - timedelta(days=7)
+    healths, overall = _rollout_summary(rollout)
+    sections = [
+        section
+        for step in registry.steps()
+        if (section := step.digest_section(rollout, membership, since)) is not None
+    ]
+    return {
+        "rollout": rollout,
+        "membership": membership,
+        "week": notification.payload.get("week", ""),
+        "healths": healths,
+        "overall": overall,
+        "sections": sections,
+        "rollout_url": reverse("rollout:overview", args=[rollout.pk]),
+    }
+
+
+def portfolio_context(notification):
+    _membership(notification)
+    rollouts = list(
+        Rollout.objects.filter(
+            organization=notification.organization, status__in=DIGEST_STATUSES
+        ).select_related("platform")
+    )
+    if not rollouts:
+        raise Cancel("No rollout is in pilot or live.")
+    table = registry.health_table(rollouts)
+    lines = []
+    for rollout in rollouts:
+        healths = [by_rollout[rollout.pk] for _, by_rollout in table]
+        worst = min((h for h in healths if h.score is not None), key=lambda h: h.score, default=None)
+        lines.append(
+            {
+                "rollout": rollout,
+                "overall": overall_score(healths),
+                "next_action": worst.next_action if worst else healths[0].next_action,
+                "url": reverse("rollout:overview", args=[rollout.pk]),
+            }
+        )
+    lines.sort(key=lambda line: (line["overall"] is None, line["overall"] or 0))
+    return {
+        "lines": lines,
+        "week": notification.payload.get("week", ""),
+        "organization": notification.organization,
+    }
+
+
+register_kind("digest", "Weekly engagement digest", digest_context, unsubscribe=True)
+register_kind("portfolio-digest", "Weekly portfolio digest (leaders)", portfolio_context, unsubscribe=True)

@@ -1,0 +1,98 @@
+"""The notifications outbox page (admins), unsubscribe links, and a person's email preferences."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.core.signing import BadSignature, TimestampSigner
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import outbox
+from ..access import ADMINS, memberships_of, role_required
+from ..models import Membership, Notification
+from ..notifications import kinds
+
+PAGE_SIZE = 50
+
+
+@role_required(ADMINS)
+def outbox_list(request):
+    rows = request.scope.organization.notifications.select_related("recipient").order_by(
+        "-scheduled_for", "-pk"
+    )
+    status = request.GET.get("status", "")
+    if status in Notification.Status.values:
+        rows = rows.filter(status=status)
+    counts = dict(request.scope.organization.notifications.values_list("status").annotate(n=Count("pk")))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = {name: spec.label for name, spec in kinds().items()}
+    for notification in page:
+        notification.kind_label = labels.get(notification.kind, notification.kind)
+    tabs = [(value, label, counts.get(value, 0)) for value, label in Notification.Status.choices]
+    return render(request, "rollout/settings/outbox.html", {"page": page, "status": status, "tabs": tabs})
+
+
+@role_required(ADMINS)
+def outbox_detail(request, pk):
+    notification = get_object_or_404(
+        request.scope.organization.notifications.select_related("recipient"), pk=pk
+    )
+    return render(
+        request,
+        "rollout/settings/outbox_detail.html",
+        {"notification": notification, "message_text": outbox.sent_file_text(notification)},
+    )
+
+
+@role_required(ADMINS)
+@require_POST
+def outbox_retry(request, pk):
+    notification = get_object_or_404(request.scope.organization.notifications, pk=pk)
+    if outbox.retry(notification):
+        messages.success(request, "Queued again: the dispatcher sends it within a minute.")
+    else:
+        messages.error(
+            request,
+            f"Only failed or cancelled notifications can be retried; this one is {notification.status}.",
+        )
+    return redirect("rollout:outbox_detail", pk=pk)
+
+
+def _membership_from_token(token):
+    try:
+        value = TimestampSigner(salt=outbox.UNSUBSCRIBE_SALT).unsign(token)
+        user_id, organization_id = (int(part) for part in value.split(":"))
+    except (BadSignature, ValueError):
+        return None
+    return (
+        Membership.objects.filter(user_id=user_id, organization_id=organization_id)
+        .select_related("organization")
+        .first()
+    )
+
+
+def unsubscribe(request, token):
+    """One-click unsubscribe from digest emails. GET only asks (mail scanners follow links)."""
+    membership = _membership_from_token(token)
+    if membership is None:
+        return render(request, "rollout/unsubscribe.html", {"invalid": True}, status=404)
+    done = False
+    if request.method == "POST":
+        Membership.objects.filter(pk=membership.pk).update(weekly_digest=False)
+        done = True
+    return render(request, "rollout/unsubscribe.html", {"membership": membership, "done": done})
+
+
+@login_required
+def notification_settings(request):
+    memberships = list(memberships_of(request.user))
+    if request.method == "POST":
+        chosen = {int(pk) for pk in request.POST.getlist("weekly_digest") if pk.isdigit()}
+        for membership in memberships:
+            wanted = membership.pk in chosen
+            if membership.weekly_digest != wanted:
+                Membership.objects.filter(pk=membership.pk, user=request.user).update(weekly_digest=wanted)
+        messages.success(request, "Your email settings are saved.")
+        return redirect("rollout:notification_settings")
+    return render(request, "rollout/notification_settings.html", {"memberships": memberships})
