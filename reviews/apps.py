@@ -8,6 +8,7 @@ class ReviewsConfig(AppConfig):
     def ready(self):
         from rollout.steps import registry
 
+        from . import notifications  # noqa: F401  (registers the reminder kind and its producer)
         from .step import ReviewStep
 
         registry.register(ReviewStep())

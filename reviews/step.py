@@ -1,6 +1,22 @@
 """Step 6, Review: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from django.urls import reverse
+
+from rollout.steps import Status, Step, StepHealth
+
+# How the score weighs its three parts (docs/steps/review.md explains them).
+WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def schedule_points(days_late):
+    """Full marks while the next review is not overdue, nothing once it is four weeks late."""
+    if days_late <= 0:
+        return 1.0
+    return max(0.0, 1 - days_late / 28)
 
 
 class ReviewStep(Step):
@@ -18,3 +34,63 @@ class ReviewStep(Step):
         "Which platforms are emerging, in use, declining or due to retire?",
     )
     first_action = "Schedule the first review"
+    url_name = "reviews:home"
+
+    def health(self, rollouts):
+        """Next review due or overdue, share of KPIs on track at the last review, overdue actions.
+
+        Four queries for any number of rollouts (see selectors.health_figures).
+        """
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        today, open_reviews, last_completed, actions = health_figures(rollouts)
+        result = {}
+        for rollout in rollouts:
+            upcoming, last = open_reviews.get(rollout.pk), last_completed.get(rollout.pk)
+            if upcoming is None and last is None:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            figures = actions.get(rollout.pk, {"open": 0, "overdue": 0})
+            result[rollout.pk] = self._health(
+                rollout, today[rollout.organization_id], upcoming, last, figures
+            )
+        return result
+
+    def _health(self, rollout, today, upcoming, last, actions):
+        parts, reasons = {}, []
+        action, url = "Schedule the next review", self.url(rollout)
+        if upcoming is not None:
+            days = (upcoming["due_date"] - today).days
+            parts["schedule"] = schedule_points(-days)
+            edit = reverse("reviews:edit", kwargs={"pk": rollout.pk, "review": upcoming["pk"]})
+            if days < 0:
+                reasons.append(f"Review {upcoming['number']} is {_plural(-days, 'day')} overdue.")
+                action, url = f"Hold review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
+            else:
+                when = "today" if days == 0 else f"in {_plural(days, 'day')}"
+                reasons.append(f"Review {upcoming['number']} due {upcoming['due_date']:%-d %b %Y} ({when}).")
+                action, url = f"Prepare review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
+        else:
+            parts["schedule"] = 0.0
+            reasons.append("No review is scheduled.")
+        if last is not None and last["n_kpis"]:
+            parts["kpis"] = (last["n_on_track"] + last["n_at_risk"] / 2) / last["n_kpis"]
+            reasons.append(
+                f"{last['n_on_track']} of {_plural(last['n_kpis'], 'KPI')} on track at review {last['number']}"
+                f" ({last['n_at_risk']} at risk, {last['n_off_track']} off track)."
+            )
+        elif last is None:
+            reasons.append("No review completed yet.")
+        overdue = actions["overdue"]
+        parts["actions"] = max(0.0, 1 - overdue / 4)
+        reasons.append(f"{_plural(actions['open'], 'open action')}, {overdue} overdue.")
+        if overdue and (upcoming is None or (upcoming["due_date"] - today).days >= 0):
+            action = f"Follow up {_plural(overdue, 'overdue action')}"
+            url = reverse("reviews:actions", kwargs={"pk": rollout.pk}) + "?status=open"
+        weight = sum(WEIGHTS[key] for key in parts)
+        score = round(sum(WEIGHTS[key] * value for key, value in parts.items()) * 100 / weight)
+        return StepHealth(
+            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )

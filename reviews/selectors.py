@@ -1,0 +1,156 @@
+"""Read queries of the review step: the KPI table, the comparison, the landscape history, health.
+
+Counts and shares are aggregated in the database; Python only arranges the rows it gets back.
+"""
+
+import zoneinfo
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from rollout.models import Organization
+from strategy.selectors import review_cadence, success_metrics
+
+from .kpis import kpi_rows, path_start, rows_from_results
+from .models import Action, KpiStatus, PlatformAssessment, Review
+
+
+def today_in(organization):
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(organization.timezone))
+
+
+def review_of(rollout, pk):
+    """A review of `rollout` (a 404 for anything else, including another rollout's review)."""
+    queryset = Review.objects.filter(rollout=rollout).select_related("owner", "completed_by")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def open_review(rollout):
+    return Review.objects.filter(rollout=rollout, status=Review.Status.OPEN).select_related("owner").first()
+
+
+def previous_completed(review):
+    return (
+        Review.objects.filter(
+            rollout_id=review.rollout_id, number__lt=review.number, status=Review.Status.COMPLETED
+        )
+        .order_by("-number")
+        .first()
+    )
+
+
+def kpi_table(review, rollout, today, previous):
+    """The review's KPI rows: live from the strategy while open, the saved snapshot once completed."""
+    before = {result.metric_id: result for result in previous.kpis.all()} if previous else {}
+    if not review.is_open:
+        return rows_from_results(review.kpis.all(), before)
+    saved = {result.metric_id: result for result in review.kpis.all()}
+    start = path_start(rollout, review_cadence(rollout))
+    return kpi_rows(rollout, success_metrics(rollout), today, start, saved, before)
+
+
+def findings_before(previous):
+    return {finding.step: finding for finding in previous.findings.all()} if previous else {}
+
+
+def assessments_before(previous):
+    if previous is None:
+        return {}
+    return {a.platform_id: a for a in previous.assessments.all()}
+
+
+def completed_reviews(rollout):
+    """Completed reviews, newest first, with their KPI counts."""
+    return (
+        Review.objects.filter(rollout=rollout, status=Review.Status.COMPLETED)
+        .select_related("owner", "completed_by")
+        .annotate(**kpi_counts())
+        .order_by("-number")
+    )
+
+
+def kpi_counts(prefix="kpis"):
+    return {
+        "n_kpis": Count(prefix),
+        "n_on_track": Count(prefix, filter=Q(**{f"{prefix}__status": KpiStatus.ON_TRACK})),
+        "n_at_risk": Count(prefix, filter=Q(**{f"{prefix}__status": KpiStatus.AT_RISK})),
+        "n_off_track": Count(prefix, filter=Q(**{f"{prefix}__status": KpiStatus.OFF_TRACK})),
+    }
+
+
+def actions_of(rollout, status=""):
+    actions = Action.objects.filter(rollout=rollout).select_related("owner", "raised_in", "closed_in")
+    if status == "open":
+        actions = actions.filter(status__in=Action.OPEN_STATUSES)
+    elif status:
+        actions = actions.filter(status=status)
+    return actions.order_by("due_date", "pk")
+
+
+def actions_decided_in(review):
+    """A completed review's actions: those raised in it and those closed in it."""
+    return (
+        Action.objects.filter(Q(raised_in=review) | Q(closed_in=review))
+        .select_related("owner", "raised_in", "closed_in")
+        .order_by("raised_in__number", "due_date", "pk")
+    )
+
+
+def action_counts(rollout, today):
+    return Action.objects.filter(rollout=rollout, status__in=Action.OPEN_STATUSES).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
+    )
+
+
+def landscape_history(reviews):
+    """For a page of reviews: [(platform, [assessment or None per review])], platforms by name."""
+    reviews = list(reviews)
+    assessments = PlatformAssessment.objects.filter(review__in=reviews).select_related("platform")
+    table, platforms = {}, {}
+    for assessment in assessments:
+        platforms[assessment.platform_id] = assessment.platform
+        table[(assessment.platform_id, assessment.review_id)] = assessment
+    ordered = sorted(platforms.values(), key=lambda platform: platform.name.lower())
+    return [(platform, [table.get((platform.pk, r.pk)) for r in reviews]) for platform in ordered]
+
+
+def health_figures(rollouts):
+    """Per rollout: its open review, its last completed review's KPI counts, its open actions.
+
+    Three queries for any number of rollouts (plus one for the organizations' time zones: "today"
+    and "overdue" are the organization's local dates).
+    """
+    ids = [rollout.pk for rollout in rollouts]
+    org_ids = {rollout.organization_id for rollout in rollouts}
+    today = {org.pk: today_in(org) for org in Organization.objects.filter(pk__in=org_ids)}
+    open_reviews = {
+        row["rollout_id"]: row
+        for row in Review.objects.filter(rollout__in=ids, status=Review.Status.OPEN).values(
+            "rollout_id", "pk", "number", "due_date"
+        )
+    }
+    latest = (
+        Review.objects.filter(rollout=OuterRef("rollout"), status=Review.Status.COMPLETED)
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    last_completed = {
+        row["rollout_id"]: row
+        for row in Review.objects.filter(
+            rollout__in=ids, status=Review.Status.COMPLETED, number=Subquery(latest)
+        )
+        .values("rollout_id", "number", "completed_on")
+        .annotate(**kpi_counts())
+    }
+    overdue = Q()
+    for org_id, day in today.items():
+        overdue |= Q(rollout__organization_id=org_id, due_date__lt=day)
+    actions = {
+        row["rollout_id"]: row
+        for row in Action.objects.filter(rollout__in=ids, status__in=Action.OPEN_STATUSES)
+        .values("rollout_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=overdue))
+        .order_by()
+    }
+    return today, open_reviews, last_completed, actions

@@ -1,0 +1,165 @@
+"""Pages of the review step: the landing page, the review form, a review, actions and the landscape."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from rollout.access import EDITORS, STAFF, role_required
+from rollout.steps import registry
+
+from . import cycles, selectors, services
+from .forms import ReviewSheet, ScheduleForm, review_actions
+from .models import Action, Review
+
+PAGE_SIZE = 25
+LANDSCAPE_COLUMNS = 6
+
+
+@role_required(STAFF)
+def home(request, pk):
+    rollout = request.scope.rollout(pk)
+    today = selectors.today_in(request.scope.organization)
+    step = registry.get("review")
+    upcoming = selectors.open_review(rollout)
+    past = Paginator(selectors.completed_reviews(rollout), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "rollout": rollout,
+        "step": step,
+        "health": step.health([rollout])[rollout.pk],
+        "upcoming": upcoming,
+        "days_to_go": (upcoming.due_date - today).days if upcoming else None,
+        "days_late": (today - upcoming.due_date).days if upcoming else None,
+        "page": past,
+        "actions": selectors.action_counts(rollout, today),
+        "is_editor": request.scope.has_role(EDITORS),
+    }
+    if upcoming is None and context["is_editor"]:
+        context["schedule_form"] = ScheduleForm(
+            scope=request.scope,
+            initial={"due_date": cycles.first_due_date(rollout, today), "owner": rollout.owner_id},
+        )
+    return render(request, "reviews/home.html", context)
+
+
+@role_required(EDITORS)
+@require_POST
+def schedule(request, pk):
+    rollout = request.scope.rollout(pk)
+    form = ScheduleForm(request.POST, scope=request.scope)
+    if not form.is_valid():
+        messages.error(request, "Choose the date of the review (and, if you like, its owner).")
+        return redirect("reviews:home", pk=rollout.pk)
+    try:
+        review = services.schedule(rollout, form.cleaned_data["due_date"], form.cleaned_data["owner"])
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect("reviews:home", pk=rollout.pk)
+    messages.success(request, f"Review {review.number} scheduled for {review.due_date:%-d %b %Y}.")
+    return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
+
+
+def _review_context(request, rollout, review, today):
+    previous = selectors.previous_completed(review)
+    return {
+        "rollout": rollout,
+        "review": review,
+        "previous": previous,
+        "today": today,
+        "kpi_rows": selectors.kpi_table(review, rollout, today, previous),
+        "findings_before": selectors.findings_before(previous),
+        "assessments_before": selectors.assessments_before(previous),
+        "is_editor": request.scope.has_role(EDITORS),
+    }
+
+
+@role_required(STAFF)
+def detail(request, pk, review):
+    rollout = request.scope.rollout(pk)
+    review = selectors.review_of(rollout, review)
+    today = review.completed_on or selectors.today_in(request.scope.organization)
+    context = _review_context(request, rollout, review, today)
+    before, seen = context["findings_before"], context["assessments_before"]
+    context.update(
+        findings=[(finding, before.get(finding.step)) for finding in review.findings.all()],
+        assessments=[(a, seen.get(a.platform_id)) for a in review.assessments.select_related("platform")],
+        actions=review_actions(review) if review.is_open else selectors.actions_decided_in(review),
+    )
+    return render(request, "reviews/detail.html", context)
+
+
+@role_required(EDITORS)
+def edit(request, pk, review):
+    rollout = request.scope.rollout(pk)
+    review = selectors.review_of(rollout, review)
+    if not review.is_open:
+        messages.info(request, f"Review {review.number} is completed and can no longer be changed.")
+        return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
+    today = selectors.today_in(request.scope.organization)
+    context = _review_context(request, rollout, review, today)
+    completion = {
+        "next_due_date": cycles.next_due_date(rollout, review.due_date, today),
+        "next_owner": review.owner_id,
+    }
+    data = request.POST if request.method == "POST" else None
+    sheet = ReviewSheet(review, rollout, request.scope, context["kpi_rows"], today, data, completion)
+    sheet.show_previous(context["findings_before"], context["assessments_before"])
+    if data is not None:
+        completing = "complete" in data
+        if sheet.is_valid(completing=completing):
+            try:
+                if completing:
+                    following = services.complete_review(sheet, request.user, today)
+                    messages.success(
+                        request,
+                        f"Review {review.number} completed. Review {following.number} is scheduled "
+                        f"for {following.due_date:%-d %b %Y}.",
+                    )
+                    return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
+                services.save_review(sheet)
+            except services.ReviewError as error:
+                messages.error(request, str(error))
+                return redirect("reviews:home", pk=rollout.pk)
+            messages.success(request, f"Review {review.number} saved.")
+            return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
+    context["sheet"] = sheet
+    return render(request, "reviews/edit.html", context, status=400 if data is not None else 200)
+
+
+@role_required(STAFF)
+def actions(request, pk):
+    rollout = request.scope.rollout(pk)
+    status = request.GET.get("status", "open")
+    if status not in {"", "open", *Action.Status.values}:
+        status = "open"
+    page = Paginator(selectors.actions_of(rollout, status), PAGE_SIZE).get_page(request.GET.get("page"))
+    today = selectors.today_in(request.scope.organization)
+    return render(
+        request,
+        "reviews/actions.html",
+        {
+            "rollout": rollout,
+            "page": page,
+            "status": status,
+            "statuses": Action.Status.choices,
+            "today": today,
+        },
+    )
+
+
+@role_required(STAFF)
+def landscape(request, pk):
+    rollout = request.scope.rollout(pk)
+    reviews = Review.objects.filter(rollout=rollout).order_by("-number")
+    page = Paginator(reviews, LANDSCAPE_COLUMNS).get_page(request.GET.get("page"))
+    columns = list(page.object_list)[::-1]  # oldest on the left, so change reads left to right
+    return render(
+        request,
+        "reviews/landscape.html",
+        {
+            "rollout": rollout,
+            "page": page,
+            "columns": columns,
+            "rows": selectors.landscape_history(columns),
+        },
+    )
