@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -22,6 +23,8 @@ auth_patterns = [
             email_template_name="emails/password-reset-body.txt",
             html_email_template_name="emails/password-reset-body.html",
             subject_template_name="emails/password-reset-subject.txt",
+            # Links are built from SITE_URL, never from the request's Host header.
+            extra_email_context={"site_url": settings.SITE_URL},
         ),
         name="password_reset",
     ),
@@ -47,6 +50,5 @@ urlpatterns = [
     path("r/<int:pk>/strategize/", include("strategy.urls")),
     path("r/<int:pk>/champion/", include("champions.urls")),
     path("champions/", include("champions.org_urls")),
-    path("r/<int:pk>/review/", include("reviews.urls")),
     path("", include("rollout.urls")),
 ]

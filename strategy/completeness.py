@@ -8,7 +8,7 @@ one query.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from .models import Audience, AwarenessChannel, Objective, Stakeholder, SuccessMetric, TimeAllowance
@@ -34,7 +34,9 @@ def _annotations():
         "n_stakeholders_unplanned": _count(Stakeholder, involvement=""),
         "n_audiences": _count(Audience),
         "n_audiences_unsized": _count(Audience, size__isnull=True),
-        "n_audiences_unreached": _count(Audience, ~Q(pk__in=AwarenessChannel.objects.values("audience"))),
+        "n_audiences_unreached": _count(
+            Audience, ~Exists(AwarenessChannel.objects.filter(audience=OuterRef("pk")))
+        ),
         "n_channels": _count(AwarenessChannel),
         "n_metrics": _count(SuccessMetric),
         "n_metrics_undated": _count(SuccessMetric, target_date__isnull=True),

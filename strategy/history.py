@@ -42,14 +42,42 @@ class Change:
 
 
 def _diff(model, older, newer):
+    """[(field, old, new)] of the fields that differ, with raw values (ids, choice keys)."""
     changes = []
     for field in model._meta.concrete_fields:
         if field.attname in IGNORED or field.primary_key:
             continue
         old, new = getattr(older, field.attname), getattr(newer, field.attname)
         if old != new:
-            changes.append((field.verbose_name, "" if old is None else old, "" if new is None else new))
+            changes.append((field, old, new))
     return changes
+
+
+def _readable(entries):
+    """Turn raw values into what a person reads: choice labels, and names for foreign keys
+    (one query per related model for the whole page)."""
+    wanted = {}
+    for entry in entries:
+        for field, old, new in entry.fields:
+            if field.is_relation:
+                wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v is not None)
+    names = {model: model._default_manager.in_bulk(ids) for model, ids in wanted.items()}
+
+    def show(field, value):
+        if value is None or value == "":
+            return ""
+        if field.is_relation:
+            found = names[field.related_model].get(value)
+            return str(found) if found is not None else "(removed)"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return value
+
+    for entry in entries:
+        entry.fields = [
+            (field.verbose_name, show(field, old), show(field, new)) for field, old, new in entry.fields
+        ]
+    return entries
 
 
 def worksheet_history(worksheet, limit=LIMIT):
@@ -71,7 +99,7 @@ def worksheet_history(worksheet, limit=LIMIT):
                 entries.append(_entry(model, label, older, newer))
     entries = [entry for entry in entries if entry.kind != "changed" or entry.fields]
     entries.sort(key=lambda entry: entry.when, reverse=True)
-    return entries[:limit]
+    return _readable(entries[:limit])
 
 
 def _entry(model, label, older, record):

@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from rollout.access import ADMINS
+
 from .completeness import annotate_counts, sign_off_problems
 from .models import (
     Audience,
@@ -19,39 +21,54 @@ class SignOffError(Exception):
     """The worksheet is not in a state that allows this step of the sign-off."""
 
 
+LOCKED = "This worksheet is submitted or approved; reopen it to make changes."
+
+
 @transaction.atomic
 def save_section(worksheet, form, formsets):
     """Save a section's form and formsets together: all of it, or (on an exception) nothing.
 
-    The worksheet itself is created by the first section saved.
+    The worksheet itself is created by the first section saved. The lock is checked under a row
+    lock, and only the section's own fields are written, so a sign-off that happened while the
+    page was open is neither bypassed nor undone.
     """
-    if form is not None:
-        form.save()
-    elif worksheet.pk is None:
-        worksheet.save()
+    if worksheet.pk is None:
+        (form.instance if form is not None else worksheet).save()
+    else:
+        if Worksheet.objects.select_for_update().get(pk=worksheet.pk).is_locked:
+            raise SignOffError(LOCKED)
+        if form is not None:
+            form.instance.save(update_fields=[*form._meta.fields, "updated_at"])
     # Channels before audiences: deleting an audience deletes its channels.
     for formset in reversed(formsets):
         formset.save()
 
 
-def _transition(worksheet, allowed_from, **changes):
-    """Move the worksheet to a new status only if it is still in one of `allowed_from`."""
-    updated = Worksheet.objects.filter(pk=worksheet.pk, status__in=allowed_from).update(**changes)
-    if not updated:
+@transaction.atomic
+def _transition(worksheet, allowed_from, check=None, **changes):
+    """Move the worksheet to a new status if it is still in one of `allowed_from` (row-locked)."""
+    current = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
+    if current.status not in allowed_from:
         raise SignOffError("The worksheet changed in the meantime; reload the page.")
+    if check is not None:
+        check(current)
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.save()  # through save(), so the history records the transition and who made it
     worksheet.refresh_from_db()
-    # .update() bypasses history; record the transition as a change by the acting user.
-    worksheet.save()
+
+
+def _ready_for_sign_off(worksheet):
+    problems = sign_off_problems(annotate_counts(Worksheet.objects.filter(pk=worksheet.pk)).get())
+    if problems:
+        raise SignOffError(" ".join(problems))
 
 
 def submit(worksheet, user):
-    annotated = annotate_counts(Worksheet.objects.filter(pk=worksheet.pk)).get()
-    problems = sign_off_problems(annotated)
-    if problems:
-        raise SignOffError(" ".join(problems))
     _transition(
         worksheet,
         [Worksheet.Status.DRAFT],
+        check=_ready_for_sign_off,
         status=Worksheet.Status.SUBMITTED,
         submitted_by=user,
         submitted_at=timezone.now(),
@@ -87,7 +104,7 @@ def reopen(worksheet, user):
 
 def can_approve(rollout, scope):
     """The rollout's owner or an admin approves (DESIGN: managers submit, the owner signs off)."""
-    return scope.role == "admin" or rollout.owner_id == scope.user.pk
+    return scope.has_role(ADMINS) or rollout.owner_id == scope.user.pk
 
 
 COPIED_FIELDS = [
@@ -113,13 +130,22 @@ COPIED_FIELDS = [
 def copy_from(source_rollout, rollout):
     """Fill `rollout`'s draft worksheet from another rollout's worksheet, as a template.
 
-    Dates belong to the other rollout's timeline, so they are left empty to be set again.
-    Rows already in the target worksheet are kept; the copied rows are added to them.
+    Dates belong to the other rollout's timeline, so they are left empty to be set again. Only an
+    empty worksheet can be filled this way.
     """
     source = Worksheet.objects.get(rollout=source_rollout)
     worksheet, _ = Worksheet.objects.get_or_create(rollout=rollout)
+    worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
     if worksheet.is_locked:
         raise SignOffError("The worksheet is submitted or approved; reopen it before copying into it.")
+    if any(
+        model.objects.filter(worksheet=worksheet).exists()
+        for model in (Objective, Stakeholder, Audience, SuccessMetric)
+    ):
+        # Copying twice (a double click) would duplicate every row.
+        raise SignOffError(
+            "This worksheet already has rows: a worksheet can only be copied into an empty one."
+        )
     for name in COPIED_FIELDS:
         setattr(worksheet, name, getattr(source, name))
     worksheet.save()

@@ -51,6 +51,10 @@ def worksheet_view(request, pk):
     worksheet = _worksheet(rollout)
     copy_form = CopyFromForm(scope=request.scope, rollout=rollout)
     context = _context(request, rollout, worksheet, copy_form=copy_form, send_back_form=SendBackForm())
+    empty = not (
+        worksheet.n_objectives or worksheet.n_stakeholders or worksheet.n_audiences or worksheet.n_metrics
+    )
+    context["can_copy"] = context["can_edit"] and empty and copy_form.fields["source"].queryset.exists()
     context.update(_rows(worksheet))
     return render(request, "strategy/worksheet.html", context)
 
@@ -91,12 +95,16 @@ def section_edit(request, pk, section):
         raise Http404("No such section.")
     worksheet = _worksheet(rollout)
     if request.method == "POST":
-        if worksheet.is_locked:
-            messages.error(request, "This worksheet is submitted or approved; reopen it to make changes.")
+        if worksheet.is_locked:  # checked again under a row lock when saving
+            messages.error(request, services.LOCKED)
             return redirect("strategy:worksheet", pk=rollout.pk)
         form, formsets = _bind(section, request.POST, worksheet, rollout, request.scope)
         if (form is None or form.is_valid()) and all(formset.is_valid() for formset in formsets):
-            services.save_section(worksheet, form, formsets)
+            try:
+                services.save_section(worksheet, form, formsets)
+            except services.SignOffError as error:
+                messages.error(request, str(error))
+                return redirect("strategy:worksheet", pk=rollout.pk)
             messages.success(request, f"Section {section.number}, {section.title.lower()}, saved.")
             following = next_section(section)
             if "continue" in request.POST and following:

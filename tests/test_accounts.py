@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -69,7 +70,8 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(
         app.conf.task_always_eager = False
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/password/reset/" in line)
-    path = link.split("testserver", 1)[1]
+    assert link.startswith(settings.SITE_URL)  # never the request's Host header
+    path = link.split(settings.SITE_URL, 1)[1]
     response = client.get(path, follow=True)
     new = "another-long-passphrase-77"
     response = client.post(response.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})

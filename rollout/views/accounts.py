@@ -49,6 +49,8 @@ def accept_invitation(request, token):
                 invitation.email, form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]
             )
             accepted = invitations.accept(invitation, user)
+            if not accepted:  # someone used the link at the same moment: keep nothing of ours
+                transaction.set_rollback(True)
         if not accepted:
             return render(request, "rollout/invitation_invalid.html", status=404)
         if existing and request.user != existing:

@@ -19,14 +19,13 @@
     });
   });
 
-  // A row added in the browser and removed again is simply emptied and hidden: the formset
-  // ignores unchanged extra rows, so the form indexes stay contiguous.
+  // A row added in the browser and removed again is marked for deletion and hidden: the
+  // formset skips deleted rows (whatever their fields hold), and the indexes stay contiguous.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-remove-row]");
     if (!button) return;
     var row = button.closest("[data-row]");
-    row.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (el) { el.value = ""; });
-    row.querySelectorAll("select").forEach(function (el) { el.selectedIndex = 0; });
+    row.querySelector("[data-delete]").value = "on";
     row.hidden = true;
   });
 

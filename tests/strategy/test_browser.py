@@ -59,7 +59,9 @@ def test_a_manager_fills_the_worksheet_and_the_owner_approves_it(live_server, de
     page.locator('[data-add-row="objectives"]').click()
     fill(page, {"objectives-1-title": "Fewer calls to the pharmacy desk"})
     save_and_continue(page)
-    # 2. Stakeholders
+    # 2. Stakeholders: a row added by mistake and removed again does not block the save.
+    page.locator('[data-add-row="stakeholders"]').click()
+    page.locator('[data-formset="stakeholders"] [data-remove-row]').last.click()
     fill(
         page,
         {

@@ -35,7 +35,7 @@ def test_submit_then_the_owner_approves_and_it_becomes_read_only(client_as, pers
         {"main_purpose": "other"},
         follow=True,
     )
-    assert "read-only" in response.text or "reopen it" in response.text
+    assert "reopen it to make changes" in response.text
     worksheet.refresh_from_db()
     assert worksheet.main_purpose == "knowledge_sharing"
 
@@ -100,7 +100,7 @@ def test_the_history_shows_who_changed_what(client_as, personas, worksheet):
     objective = by_what[("Objective", "changed")]
     assert objective.who == personas.manager
     assert ("title", "Answers in a day", "Answers in an hour") in objective.fields
-    assert ("main purpose", "knowledge_sharing", "project_collaboration") in by_what[
+    assert ("main purpose", "Knowledge sharing", "Project collaboration") in by_what[
         ("Worksheet", "changed")
     ].fields
 
@@ -183,3 +183,71 @@ def test_the_metric_catalogue_is_fed_by_the_step_apps():
         "training_completion",
     } <= keys
     assert catalogue.choices()[-1][0] == "custom"
+
+
+def test_a_section_saved_from_a_page_opened_before_approval_changes_nothing(client_as, personas, worksheet):
+    """The page was opened while in draft; meanwhile the owner approved. Saving must not undo it."""
+    client = client_as(personas.manager)
+    post(client, "strategy:submit", personas.rollout)
+    post(client, "strategy:approve", personas.rollout)
+    data = {
+        "main_purpose": "other",
+        "purpose_notes": "Sneaky",
+        "objectives-TOTAL_FORMS": "0",
+        "objectives-INITIAL_FORMS": "0",
+        "allowances-TOTAL_FORMS": "0",
+        "allowances-INITIAL_FORMS": "0",
+    }
+    client.post(reverse("strategy:section", args=[personas.rollout.pk, "purpose"]), data)
+    worksheet.refresh_from_db()
+    assert (worksheet.status, worksheet.main_purpose, worksheet.approved_by) == (
+        "approved",
+        "knowledge_sharing",
+        personas.manager,
+    )
+
+
+def test_saving_a_section_does_not_touch_the_sign_off_fields(personas, worksheet):
+    """Only the section's own fields are written, so a stale copy cannot overwrite the status."""
+    from rollout.access import Scope
+    from strategy import services
+    from strategy.forms import PurposeForm
+
+    stale = Worksheet.objects.get(pk=worksheet.pk)
+    Worksheet.objects.filter(pk=worksheet.pk).update(review_comment="Look at the budget")
+    scope = Scope(personas.manager, personas.org.memberships.get(user=personas.manager))
+    form = PurposeForm(
+        {"main_purpose": "project_collaboration", "purpose_notes": ""},
+        instance=stale,
+        rollout=personas.rollout,
+        scope=scope,
+    )
+    assert form.is_valid()
+    services.save_section(stale, form, [])
+    worksheet.refresh_from_db()
+    assert (worksheet.main_purpose, worksheet.review_comment) == (
+        "project_collaboration",
+        "Look at the budget",
+    )
+
+
+def test_copying_twice_does_not_duplicate_rows(client_as, personas, worksheet):
+    new = RolloutFactory(organization=personas.org, name="Teams pilot")
+    client = client_as(personas.manager)
+    post(client, "strategy:copy", new, {"source": personas.rollout.pk})
+    response = post(client, "strategy:copy", new, {"source": personas.rollout.pk})
+    assert "can only be copied into an empty one" in response.text
+    assert Objective.objects.filter(worksheet__rollout=new).count() == 1
+
+
+def test_a_manager_who_does_not_own_the_rollout_cannot_send_back_or_reopen(client_as, personas, worksheet):
+    personas.rollout.owner = personas.admin
+    personas.rollout.save()
+    client = client_as(personas.manager)
+    post(client, "strategy:submit", personas.rollout)
+    assert (
+        client.post(reverse("strategy:send_back", args=[personas.rollout.pk]), {"comment": "x"}).status_code
+        == 403
+    )
+    assert client.post(reverse("strategy:reopen", args=[personas.rollout.pk])).status_code == 403
+    assert Worksheet.objects.get().status == "submitted"
