@@ -58,11 +58,9 @@ def schedule(rollout, due_date, owner):
     return create_review(rollout, due_date, owner)
 
 
-def _save_kpis(review, sheet):
-    for form in sheet.kpis.forms:
-        row, data = form.row, form.cleaned_data
-        actual = row.actual if row.computed else data.get("actual")
-        row.actual, row.note = actual, data.get("note", "")
+def record_kpis(review, rows):
+    """Store the KPI table (KpiRow objects with their actual and note) as the review's snapshot."""
+    for row in rows:
         KpiResult.objects.update_or_create(
             review=review,
             metric_id=row.metric_id,
@@ -74,16 +72,22 @@ def _save_kpis(review, sheet):
                 "target": row.target,
                 "target_date": row.target_date,
                 "expected": row.expected,
-                "actual": actual,
+                "actual": row.actual,
                 "computed": row.computed,
                 "status": row.status,
                 "note": row.note,
             },
         )
     # A metric removed from the strategy while the review was open leaves the table.
-    KpiResult.objects.filter(review=review).exclude(
-        metric_id__in=[r.metric_id for r in sheet.kpi_rows]
-    ).delete()
+    KpiResult.objects.filter(review=review).exclude(metric_id__in=[row.metric_id for row in rows]).delete()
+
+
+def _save_kpis(review, sheet):
+    for form in sheet.kpis.forms:
+        if not form.row.computed:
+            form.row.actual = form.cleaned_data.get("actual")
+        form.row.note = form.cleaned_data.get("note", "")
+    record_kpis(review, sheet.kpi_rows)
 
 
 def _save_actions(review, formset):
