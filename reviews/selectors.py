@@ -88,10 +88,14 @@ def actions_of(rollout, status=""):
     return actions.order_by("due_date", "pk")
 
 
-def actions_decided_in(review):
-    """A completed review's actions: those raised in it and those closed in it."""
+def actions_of_completed(review):
+    """The actions a completed review dealt with: raised in it or before, and not closed before it.
+
+    Their status is today's (an action's history is not kept; `closed_in` says when it closed).
+    """
     return (
-        Action.objects.filter(Q(raised_in=review) | Q(closed_in=review))
+        Action.objects.filter(rollout_id=review.rollout_id, raised_in__number__lte=review.number)
+        .exclude(closed_in__number__lt=review.number)
         .select_related("owner", "raised_in", "closed_in")
         .order_by("raised_in__number", "due_date", "pk")
     )

@@ -83,7 +83,7 @@ def detail(request, pk, review):
     context.update(
         findings=[(finding, before.get(finding.step)) for finding in review.findings.all()],
         assessments=[(a, seen.get(a.platform_id)) for a in review.assessments.select_related("platform")],
-        actions=review_actions(review) if review.is_open else selectors.actions_decided_in(review),
+        actions=review_actions(review) if review.is_open else selectors.actions_of_completed(review),
     )
     return render(request, "reviews/detail.html", context)
 
