@@ -80,6 +80,7 @@ def release_stuck(now):
     ).update(
         status=Notification.Status.PENDING,
         next_attempt_at=now,
+        queued_at=None,
         last_error="The sender stopped mid-send; retrying.",
     )
 
@@ -141,7 +142,8 @@ def build_message(notification):
     spec = notifications.kind(notification.kind)
     context = spec.context(notification)  # may raise Cancel
     context.update(notification=notification, recipient=notification.recipient)
-    headers = {}
+    # The key travels with the message, so a resend after a crash can be recognised downstream.
+    headers = {"X-Rollout-Key": notification.key}
     if spec.unsubscribe:
         link = settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(notification)])
         context["unsubscribe_url"] = link
@@ -207,6 +209,7 @@ def _failed(notification, error):
         notification.pk,
         status=Notification.Status.PENDING,
         next_attempt_at=timezone.now() + backoff(notification.attempts),
+        queued_at=None,  # its task is done: the next tick after the backoff hands it out again
         last_error=text,
     )
     return Notification.Status.PENDING
@@ -216,7 +219,9 @@ def retry(notification):
     """An admin's retry of a failed (or cancelled) notification: pending again, now."""
     return Notification.objects.filter(
         pk=notification.pk, status__in=[Notification.Status.FAILED, Notification.Status.CANCELLED]
-    ).update(status=Notification.Status.PENDING, next_attempt_at=timezone.now(), last_error="")
+    ).update(
+        status=Notification.Status.PENDING, next_attempt_at=timezone.now(), queued_at=None, last_error=""
+    )
 
 
 def sent_file_text(notification):
