@@ -50,5 +50,6 @@ urlpatterns = [
     path("r/<int:pk>/strategize/", include("strategy.urls")),
     path("r/<int:pk>/champion/", include("champions.urls")),
     path("champions/", include("champions.org_urls")),
+    path("r/<int:pk>/review/", include("reviews.urls")),
     path("", include("rollout.urls")),
 ]
