@@ -104,26 +104,32 @@ def edit(request, pk, review):
     data = request.POST if request.method == "POST" else None
     sheet = ReviewSheet(review, rollout, request.scope, context["kpi_rows"], today, data, completion)
     sheet.show_previous(context["findings_before"], context["assessments_before"])
-    if data is not None:
-        completing = "complete" in data
-        if sheet.is_valid(completing=completing):
-            try:
-                if completing:
-                    following = services.complete_review(sheet, request.user, today)
-                    messages.success(
-                        request,
-                        f"Review {review.number} completed. Review {following.number} is scheduled "
-                        f"for {following.due_date:%-d %b %Y}.",
-                    )
-                    return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
-                services.save_review(sheet)
-            except services.ReviewError as error:
-                messages.error(request, str(error))
-                return redirect("reviews:home", pk=rollout.pk)
-            messages.success(request, f"Review {review.number} saved.")
-            return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
+    if data is not None and sheet.is_valid(completing="complete" in data):
+        return _submit(request, sheet, "complete" in data, today)
     context["sheet"] = sheet
     return render(request, "reviews/edit.html", context, status=400 if data is not None else 200)
+
+
+def _submit(request, sheet, completing, today):
+    """Save the valid review form, or complete the review; say what happened and where next."""
+    review, rollout = sheet.review, sheet.rollout
+    try:
+        if completing:
+            following = services.complete_review(sheet, request.user, today)
+        else:
+            services.save_review(sheet)
+    except services.ReviewError as error:
+        messages.error(request, str(error))
+        return redirect("reviews:home", pk=rollout.pk)
+    if completing:
+        messages.success(
+            request,
+            f"Review {review.number} completed. Review {following.number} is scheduled "
+            f"for {following.due_date:%-d %b %Y}.",
+        )
+        return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
+    messages.success(request, f"Review {review.number} saved.")
+    return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
 
 
 @role_required(STAFF)

@@ -169,3 +169,9 @@ def test_a_completed_or_reassigned_review_cancels_its_reminder(personas, review)
     Review.objects.filter(pk=review.pk).delete()
     with pytest.raises(Cancel):
         reminder_context(pending)
+
+
+def test_a_reminder_to_an_owner_who_left_the_organization_is_cancelled(personas, review):
+    personas.org.memberships.filter(user=personas.manager).delete()
+    with pytest.raises(Cancel):
+        reminder_context(notification(review))
