@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import Status, Step, StepHealth
+from rollout.steps import DigestSection, Status, Step, StepHealth
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
 WEIGHTS = {"coverage": 0.5, "active": 0.3, "trend": 0.2}
@@ -111,4 +111,42 @@ class ChampionStep(Step):
             action, url = "Keep logging support sessions", self.url(rollout)
         return StepHealth(
             score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )
+
+    def digest_section(self, rollout, membership, since):
+        """Champions see their week and open follow-ups; managers the network's week."""
+        from django.db.models import Count, Q, Sum
+
+        from rollout.access import EDITORS
+
+        from .models import Champion, SupportSession
+
+        sessions = SupportSession.objects.filter(rollout=rollout)
+        follow_ups = Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)
+        if membership.role == "champion":
+            champion = Champion.objects.filter(rollout=rollout, user_id=membership.user_id).first()
+            if champion is None or champion.status != Champion.Status.ACTIVE:
+                return None
+            mine = sessions.filter(champion=champion)
+            week = mine.filter(happened_at__gte=since).aggregate(n=Count("pk"), people=Sum("people_helped"))
+            open_follow_ups = mine.filter(follow_ups).count()
+            return DigestSection(
+                "Your champion week",
+                [
+                    f"{week['n']} session{'s' if week['n'] != 1 else ''} logged, {week['people'] or 0} people helped.",
+                    f"{open_follow_ups} open follow-up{'s' if open_follow_ups != 1 else ''}.",
+                ],
+            )
+        if membership.role not in EDITORS:
+            return None
+        week = sessions.filter(happened_at__gte=since).aggregate(
+            n=Count("pk"), people=Sum("people_helped"), champions=Count("champion", distinct=True)
+        )
+        open_follow_ups = sessions.filter(follow_ups).count()
+        return DigestSection(
+            "Champions",
+            [
+                f"{week['n']} support sessions this week by {week['champions']} champions, {week['people'] or 0} people helped.",
+                f"{open_follow_ups} follow-ups still open.",
+            ],
         )

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from rollout.steps import Status, Step, StepHealth
+from rollout.steps import DigestSection, Status, Step, StepHealth
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
@@ -94,3 +94,28 @@ class ReviewStep(Step):
         return StepHealth(
             score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
         )
+
+    def digest_section(self, rollout, membership, since):
+        """Managers see the next review and the actions that are open or overdue."""
+        from rollout.access import EDITORS
+
+        from .selectors import action_counts, open_review, today_in
+
+        if membership.role not in EDITORS:
+            return None
+        today = today_in(rollout.organization)
+        review = open_review(rollout)
+        counts = action_counts(rollout, today)
+        lines = []
+        if review is None:
+            lines.append("No review is scheduled.")
+        else:
+            days = (review.due_date - today).days
+            when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days overdue")
+            lines.append(
+                f"Review {review.number} is due {review.due_date:%-d %b %Y} ({when}), owner {review.owner or 'not set'}."
+            )
+        lines.append(
+            f"{counts['open']} open action{'s' if counts['open'] != 1 else ''}, {counts['overdue']} overdue."
+        )
+        return DigestSection("Reviews", lines)

@@ -141,3 +141,35 @@ def test_a_digest_for_a_rollout_that_closed_is_cancelled(personas, only_digests,
     Rollout.objects.filter(pk=personas.rollout.pk).update(status=Rollout.Status.CLOSED)
     notification = Notification.objects.filter(kind="digest", organization=personas.org).first()
     assert outbox.send(notification.pk) == "cancelled"
+
+
+def test_the_steps_add_their_sections_to_the_demo_digest(db):
+    """On the demo data: managers read the reviews and champion network; champions their week."""
+    import io
+
+    from django.core.management import call_command
+
+    from rollout.models import Organization, User
+
+    call_command("seed_demo", stdout=io.StringIO())
+    org = Organization.objects.get(slug="northwind-health")
+    live = org.rollouts.get(status=Rollout.Status.LIVE)
+    for role in ("manager", "champion"):
+        notification = Notification.objects.create(
+            organization=org,
+            kind="digest",
+            key=f"demo-digest:{role}",
+            recipient=User.objects.get(email=f"{role}@northwind.example"),
+            payload={"rollout": live.pk, "week": "2026-W48"},
+            scheduled_for=datetime.now(UTC),
+            next_attempt_at=datetime.now(UTC),
+        )
+        assert outbox.send(notification.pk) == "sent"
+    manager, champion = (
+        next(m for m in mail.outbox if m.to == [f"{r}@northwind.example"]) for r in ("manager", "champion")
+    )
+    for title in ("Success metrics", "Reviews", "Champions"):
+        assert f"\n{title}\n" in manager.body
+    assert "Review 3 is due" in manager.body
+    assert "\nYour champion week\n" in champion.body and "open follow-up" in champion.body
+    assert "\nReviews\n" not in champion.body
