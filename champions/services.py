@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from rollout.events import emit
 from rollout.models import Membership, Role
 
 from .models import Champion, SupportSession
@@ -78,6 +79,13 @@ def log_support_session(form, champion):
         if existing is None:
             raise
         return existing, False
+    emit(
+        "support_session_logged",
+        user=champion.user,
+        organization_id=champion.rollout.organization_id,
+        rollout=champion.rollout,
+        source=session,
+    )
     return session, True
 
 
