@@ -48,6 +48,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Step apps, before rollout's catch-all step guide at /r/<pk>/<step>/.
     path("r/<int:pk>/strategize/", include("strategy.urls")),
+    path("r/<int:pk>/incentives/", include("incentives.urls")),
+    path("incentives/", include("incentives.org_urls")),
+    path("badges/", include("incentives.public_urls")),
     path("r/<int:pk>/champion/", include("champions.urls")),
     path("champions/", include("champions.org_urls")),
     path("r/<int:pk>/review/", include("reviews.urls")),

@@ -1,6 +1,18 @@
 """Step 2, Incentivize: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.steps import DigestSection, Status, Step, StepHealth
+
+# How the score weighs its three parts (docs/steps/incentivize.md explains them).
+WEIGHTS = {"plan": 0.3, "reach": 0.5, "leaders": 0.2}
+# Half of the audience recognised, rewarded or badged in 30 days counts as full reach.
+FULL_REACH = 0.5
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class IncentivizeStep(Step):
@@ -16,3 +28,84 @@ class IncentivizeStep(Step):
         "How will the incentives resist gaming?",
     )
     first_action = "Choose the incentives for each audience"
+    url_name = "incentives:home"
+
+    def health(self, rollouts):
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        plans, reached, leaders, people = health_figures(rollouts, timezone.now())
+        result = {}
+        for rollout in rollouts:
+            planned, reach = plans.get(rollout.pk, 0), reached.get(rollout.pk, 0)
+            if not planned and not reach:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            org = people.get(rollout.organization_id, {"audience": 0, "leaders": 0})
+            result[rollout.pk] = self._health(rollout, planned, reach, leaders.get(rollout.pk, 0), org)
+        return result
+
+    def _health(self, rollout, planned, reach, active_leaders, org):
+        share = reach / org["audience"] if org["audience"] else 0.0
+        leader_share = active_leaders / org["leaders"] if org["leaders"] else 0.0
+        parts = {
+            "plan": 1.0 if planned else 0.0,
+            "reach": min(1.0, share / FULL_REACH),
+            "leaders": leader_share,
+        }
+        score = round(100 * sum(WEIGHTS[key] * value for key, value in parts.items()))
+        reasons = [
+            f"{round(100 * share)}% of the {org['audience']} people had a recognition, points or a badge in the last 30 days.",
+            f"{active_leaders} of {_plural(org['leaders'], 'leader')} took part in the last 30 days.",
+            f"Incentive plan: {_plural(planned, 'line')}." if planned else "No incentive plan yet.",
+        ]
+        if not planned:
+            action, url = (
+                "Choose the incentives for each audience",
+                reverse("incentives:plan", args=[rollout.pk]),
+            )
+        elif org["leaders"] and leader_share < 0.5:
+            action, url = (
+                "Invite leaders to recognise people",
+                reverse("incentives:leaders", args=[rollout.pk]),
+            )
+        elif share < FULL_REACH:
+            action, url = "Recognise more people", reverse("incentives:recognition", args=[rollout.pk])
+        else:
+            action, url = "Keep recognising good contributions", self.url(rollout)
+        return StepHealth(
+            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )
+
+    def digest_section(self, rollout, membership, since):
+        """Everyone: their new badges of the week; managers: the week's most thanked people."""
+        from django.db.models import Count, Q
+
+        from rollout.access import EDITORS
+
+        from .models import BadgeAward, Recognition
+
+        lines = [
+            f"New badge: {award.level}."
+            for award in BadgeAward.objects.filter(
+                rollout=rollout, person_id=membership.user_id, issued_at__gte=since, revoked_at__isnull=True
+            ).select_related("level__badge")[:10]
+        ]
+        if membership.role in EDITORS:
+            week = Recognition.objects.filter(rollout=rollout, created_at__gte=since)
+            top = (
+                week.values("recipient__full_name", "recipient__email")
+                .annotate(n=Count("pk"), leaders=Count("pk", filter=Q(from_leader=True)))
+                .order_by("-n", "recipient__full_name")[:3]
+            )
+            total = week.count()
+            if total:
+                lines.append(f"{_plural(total, 'recognition')} given this week.")
+                for row in top:
+                    who = row["recipient__full_name"] or row["recipient__email"]
+                    extra = f", {row['leaders']} from leaders" if row["leaders"] else ""
+                    lines.append(f"Most thanked: {who} ({row['n']}{extra}).")
+        if not lines:
+            return None
+        return DigestSection("Recognition and badges", lines)

@@ -1,0 +1,224 @@
+"""Read queries of the incentive step: leaderboards, balances, the lead-by-example table, health
+figures and metrics. Everything aggregates in the database; Python only arranges the rows.
+"""
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Rank
+from django.utils import timezone
+
+from rollout.models import Membership, Role
+
+from .models import (
+    BadgeAward,
+    LeaderboardOptOut,
+    PlannedIncentive,
+    PointsEntry,
+    ReceivedEvent,
+    Recognition,
+    Season,
+)
+
+RECENT = timedelta(days=30)
+LEAD_BY_EXAMPLE_DAYS = 90
+
+
+# Seasons and leaderboards -----------------------------------------------------------------------
+
+
+def open_season(rollout):
+    """The open Season row, or None while no season was ever closed (the first runs from the start)."""
+    return Season.objects.filter(rollout=rollout, ended_at__isnull=True).first()
+
+
+def leaderboard(rollout, season=None, unit=None):
+    """Ranked rows {person_id, name, email, total, rank} of a season (default: the open one).
+
+    Opted-out people are left out; one grouped query, so a page of it costs the same for ten or
+    ten thousand people.
+    """
+    entries = PointsEntry.objects.filter(rollout=rollout)
+    if season is not None:
+        entries = entries.filter(created_at__gte=season.started_at)
+        if season.ended_at is not None:
+            entries = entries.filter(created_at__lt=season.ended_at)
+    else:
+        current = open_season(rollout)
+        if current is not None:
+            entries = entries.filter(created_at__gte=current.started_at)
+    opted_out = LeaderboardOptOut.objects.filter(organization_id=rollout.organization_id).values("user_id")
+    entries = entries.exclude(person_id__in=opted_out)
+    if unit is not None:
+        entries = entries.filter(
+            person__memberships__organization_id=rollout.organization_id, person__memberships__unit=unit
+        )
+    return (
+        entries.values("person_id")
+        .annotate(name=F("person__full_name"), email=F("person__email"), total=Sum("points"))
+        .filter(total__gt=0)
+        .annotate(rank=Window(Rank(), order_by=Sum("points").desc()))
+        .order_by("-total", "name", "person_id")
+    )
+
+
+def balances_of(organization, person):
+    """[{rollout_id, rollout__name, balance, season_points}] of a person across the organization."""
+    seasons = Season.objects.filter(rollout=OuterRef("rollout_id"), ended_at__isnull=True).values(
+        "started_at"
+    )[:1]
+    return (
+        PointsEntry.objects.filter(rollout__organization=organization, person=person)
+        .values("rollout_id", "rollout__name")
+        .annotate(balance=Sum("points"), since=Subquery(seasons))
+        .order_by("rollout__name")
+    )
+
+
+def balance(rollout, person):
+    return (
+        PointsEntry.objects.filter(rollout=rollout, person=person).aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+
+
+# Lead by example --------------------------------------------------------------------------------
+
+
+def _count(queryset, field):
+    return Coalesce(
+        Subquery(queryset.values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
+        Value(0),
+    )
+
+
+def lead_by_example(rollout, memberships, now=None):
+    """Named leaders with what they did in the rollout in the last 90 days, busiest first.
+
+    Recognitions given come from this app; questions answered and every other recorded event
+    (posts and replies once engage emits them) from the events this app receives.
+    """
+    since = (now or timezone.now()) - timedelta(days=LEAD_BY_EXAMPLE_DAYS)
+    person = OuterRef("user_id")
+    recognitions = Recognition.objects.filter(rollout=rollout, giver=person, created_at__gte=since)
+    events = ReceivedEvent.objects.filter(person=person, occurred_at__gte=since).filter(
+        Q(rollout=rollout) | Q(rollout__isnull=True, organization_id=rollout.organization_id)
+    )
+    points = PointsEntry.objects.filter(rollout=rollout, person=person, created_at__gte=since)
+    return (
+        memberships.filter(role=Role.LEADER)
+        .annotate(
+            recognitions=_count(recognitions, "giver"),
+            answers=_count(events.filter(name="question_answered"), "person"),
+            events=_count(events.exclude(name="recognition_given"), "person"),
+            points=Coalesce(
+                Subquery(points.values("person").annotate(t=Sum("points")).values("t")[:1]), Value(0)
+            ),
+            last_seen=Subquery(events.values("person").annotate(last=Max("occurred_at")).values("last")[:1]),
+        )
+        .order_by("-recognitions", "-events", "user__full_name", "pk")
+    )
+
+
+# Health ---------------------------------------------------------------------------------------
+
+
+def _distinct_pairs_per_rollout(*querysets):
+    """{rollout_id: number of distinct (rollout, person) pairs} over the union, in one query."""
+    union = querysets[0].union(*querysets[1:])
+    sql, params = union.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rollout_id, COUNT(*) FROM ({sql}) people GROUP BY rollout_id", params)
+        return dict(cursor.fetchall())
+
+
+def reached_people(ids, since, until=None):
+    """{rollout_id: people with any recognition received, points or badge in [since, until)}."""
+
+    def window(field):
+        condition = Q(**{f"{field}__gte": since})
+        if until is not None:
+            condition &= Q(**{f"{field}__lt": until})
+        return condition
+
+    return _distinct_pairs_per_rollout(
+        PointsEntry.objects.filter(window("created_at"), rollout_id__in=ids)
+        .values_list("rollout_id", "person_id")
+        .order_by(),
+        Recognition.objects.filter(window("created_at"), rollout_id__in=ids)
+        .values_list("rollout_id", "recipient_id")
+        .order_by(),
+        BadgeAward.objects.filter(window("issued_at"), rollout_id__in=ids)
+        .values_list("rollout_id", "person_id")
+        .order_by(),
+    )
+
+
+def active_leaders(ids, organizations, since):
+    """{rollout_id: leaders who gave a recognition, earned points or had an event recorded}."""
+    leaders = Membership.objects.filter(organization_id__in=organizations, role=Role.LEADER).values("user_id")
+    return _distinct_pairs_per_rollout(
+        Recognition.objects.filter(rollout_id__in=ids, created_at__gte=since, giver_id__in=leaders)
+        .values_list("rollout_id", "giver_id")
+        .order_by(),
+        PointsEntry.objects.filter(rollout_id__in=ids, created_at__gte=since, person_id__in=leaders)
+        .values_list("rollout_id", "person_id")
+        .order_by(),
+        ReceivedEvent.objects.filter(rollout_id__in=ids, occurred_at__gte=since, person_id__in=leaders)
+        .values_list("rollout_id", "person_id")
+        .order_by(),
+    )
+
+
+def health_figures(rollouts, now):
+    """The aggregates the step's health needs, for any number of rollouts in four queries."""
+    ids = [rollout.pk for rollout in rollouts]
+    organizations = {rollout.organization_id for rollout in rollouts}
+    since = now - RECENT
+    plans = dict(
+        PlannedIncentive.objects.filter(rollout_id__in=ids)
+        .values("rollout_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("rollout_id", "n")
+    )
+    people = {
+        row["organization_id"]: row
+        for row in Membership.objects.filter(organization_id__in=organizations)
+        .values("organization_id")
+        .annotate(audience=Count("pk"), leaders=Count("pk", filter=Q(role=Role.LEADER)))
+        .order_by()
+    }
+    return plans, reached_people(ids, since), active_leaders(ids, organizations, since), people
+
+
+# Metrics -------------------------------------------------------------------------------------
+
+
+def _window_end(rollout, as_of):
+    tz = zoneinfo.ZoneInfo(rollout.organization.timezone)
+    return timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min), tz)
+
+
+def recognitions_in_30_days(rollout, as_of):
+    end = _window_end(rollout, as_of)
+    return Recognition.objects.filter(
+        rollout=rollout, created_at__gte=end - RECENT, created_at__lt=end
+    ).count()
+
+
+def people_recognised_share(rollout, as_of):
+    """Percent of the organization's people with a recognition, points or a badge in 30 days."""
+    audience = Membership.objects.filter(organization_id=rollout.organization_id).count()
+    if not audience:
+        return None
+    end = _window_end(rollout, as_of)
+    reached = reached_people([rollout.pk], end - RECENT, end).get(rollout.pk, 0)
+    return round(100 * reached / audience, 1)
+
+
+def badges_in_30_days(rollout, as_of):
+    end = _window_end(rollout, as_of)
+    return BadgeAward.objects.filter(rollout=rollout, issued_at__gte=end - RECENT, issued_at__lt=end).count()
