@@ -5,10 +5,10 @@ only arranges the aggregated rows into tables.
 """
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import Coalesce, Lower, TruncMonth
+from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from rollout.models import Organization, Unit
@@ -219,3 +219,25 @@ def people_per_champion(rollout, as_of):
     if not people or not champions:
         return None
     return round(people / champions, 1)
+
+
+def weekly_sessions(rollouts, now, weeks=8, with_dates=False):
+    """{rollout.pk: [sessions per calendar week (Monday to Sunday, UTC), oldest first]} for the last
+    `weeks` weeks including the current one, counted in the database in one query. with_dates gives
+    [(the Monday of the week, count)]."""
+    this_monday = (now - timedelta(days=now.weekday())).date()
+    mondays = [this_monday - timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]
+    start = datetime.combine(mondays[0], time(), tzinfo=UTC)
+    rows = (
+        SupportSession.objects.filter(rollout__in=[r.pk for r in rollouts], happened_at__gte=start)
+        .annotate(week=TruncWeek("happened_at", tzinfo=UTC))
+        .values("rollout_id", "week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(row["rollout_id"], row["week"].date()): row["n"] for row in rows}
+    result = {}
+    for rollout in rollouts:
+        series = [(monday, counts.get((rollout.pk, monday), 0)) for monday in mondays]
+        result[rollout.pk] = series if with_dates else [n for _, n in series]
+    return result

@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import DigestSection, Status, Step, StepHealth
+from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
 WEIGHTS = {"coverage": 0.5, "active": 0.3, "trend": 0.2}
@@ -150,3 +150,69 @@ class ChampionStep(Step):
                 f"{open_follow_ups} follow-ups still open.",
             ],
         )
+
+    def portfolio_facts(self, rollouts):
+        """Coverage against the target, and support sessions with their weekly trend."""
+        from .selectors import health_figures, weekly_sessions
+
+        if not rollouts:
+            return {}
+        now = timezone.now()
+        champions, sessions, covered, units, targets = health_figures(rollouts, now)
+        weeks = weekly_sessions(rollouts, now, weeks=8)
+        facts = {}
+        for rollout in rollouts:
+            figures = champions.get(rollout.pk)
+            if not figures or not figures["active"]:
+                continue
+            target = targets[rollout.organization_id]
+            share, worst, gaps = people_covered_share(
+                units.get(rollout.organization_id, []), covered, rollout.pk, target
+            )
+            last, previous = (
+                sessions.get(rollout.pk, {}).get("last_30", 0),
+                sessions.get(rollout.pk, {}).get("previous_30", 0),
+            )
+            facts[rollout.pk] = [
+                Fact(
+                    "Champion coverage",
+                    f"{round(share * 100)}% of people covered at 1 per {target}; {figures['active']} active champions",
+                    Status.from_score(round(share * 100)),
+                ),
+                Fact(
+                    "Support sessions (30 days)",
+                    f"{last} ({'+' if last >= previous else ''}{last - previous} on the 30 days before)",
+                    trend=tuple(weeks.get(rollout.pk, ())),
+                ),
+            ]
+        return facts
+
+    def trends(self, rollout):
+        from .selectors import weekly_sessions
+
+        weeks = weekly_sessions([rollout], timezone.now(), weeks=26, with_dates=True).get(rollout.pk, [])
+        if not any(count for _, count in weeks):
+            return [
+                Trend(
+                    "support-sessions",
+                    "Support sessions per week",
+                    "sessions",
+                    kind="bar",
+                    missing="No support session logged yet: champions log them on the Champion step.",
+                )
+            ]
+        return [
+            Trend(
+                "support-sessions", "Support sessions per week", "sessions", points=tuple(weeks), kind="bar"
+            )
+        ]
+
+    def units_of(self, rollouts):
+        from .models import Champion
+
+        found = {}
+        for rollout_id, unit_id in Champion.units.through.objects.filter(
+            champion__rollout__in=[r.pk for r in rollouts], champion__status=Champion.Status.ACTIVE
+        ).values_list("champion__rollout_id", "unit_id"):
+            found.setdefault(rollout_id, set()).add(unit_id)
+        return found

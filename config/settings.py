@@ -95,7 +95,14 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache, so web, worker and beat processes share it (the portfolio's cached figures
+    # and their data version must be the same in every process).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "broker"
@@ -127,6 +134,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "rollout.tasks.heartbeat", "schedule": 60.0},
     # The notifications outbox: one entry, in UTC; digests and reminders are scheduled inside it.
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
+    "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
         "schedule": crontab(minute="*/5"),

@@ -51,6 +51,8 @@ urlpatterns = [
     path("r/<int:pk>/incentives/", include("incentives.urls")),
     path("incentives/", include("incentives.org_urls")),
     path("badges/", include("incentives.public_urls")),
+    path("r/<int:pk>/trust/", include("trust.urls")),
+    path("trust/", include("trust.org_urls")),
     path("r/<int:pk>/champion/", include("champions.urls")),
     path("champions/", include("champions.org_urls")),
     path("r/<int:pk>/review/", include("reviews.urls")),

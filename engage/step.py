@@ -1,6 +1,6 @@
 """Step 5, Engage: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from rollout.steps import Step, Trend
 
 
 class EngageStep(Step):
@@ -18,3 +18,20 @@ class EngageStep(Step):
         "Is momentum holding after the initial training, and what do people say about it?",
     )
     first_action = "Import the first activity report"
+
+    def trends(self, rollout):
+        """Say what will appear here once activity and conversations are imported."""
+        return [
+            Trend(
+                "participation",
+                "Participation against the target path",
+                "% of the audience",
+                missing="Import an activity report (Engage step) to see participation against its target.",
+            ),
+            Trend(
+                "time-to-first-response",
+                "Time to first response",
+                "hours",
+                missing="Import conversations (Engage step) to see how fast questions get their first reply.",
+            ),
+        ]

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from rollout.steps import DigestSection, Status, Step, StepHealth
+from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
@@ -119,3 +119,76 @@ class ReviewStep(Step):
             f"{counts['open']} open action{'s' if counts['open'] != 1 else ''}, {counts['overdue']} overdue."
         )
         return DigestSection("Reviews", lines)
+
+    def portfolio_facts(self, rollouts):
+        """The next (or overdue) review and the KPIs of the last completed one."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        today, open_reviews, last_completed, _actions = health_figures(rollouts)
+        facts = {}
+        for rollout in rollouts:
+            rows = []
+            review = open_reviews.get(rollout.pk)
+            if review is not None:
+                days = (review["due_date"] - today[rollout.organization_id]).days
+                when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days overdue")
+                status = Status.OFF_TRACK if days < 0 else (Status.AT_RISK if days <= 7 else Status.ON_TRACK)
+                rows.append(Fact("Next review", f"{review['due_date']:%-d %b %Y} ({when})", status))
+            else:
+                rows.append(Fact("Next review", "none scheduled", Status.AT_RISK))
+            last = last_completed.get(rollout.pk)
+            if last and last["n_kpis"]:
+                share = last["n_on_track"] / last["n_kpis"]
+                rows.append(
+                    Fact(
+                        "KPIs on track",
+                        f"{last['n_on_track']} of {last['n_kpis']} (review {last['number']})",
+                        Status.from_score(round(100 * share)),
+                    )
+                )
+            facts[rollout.pk] = rows
+        return facts
+
+    def trends(self, rollout):
+        """Each success metric's actual at every completed review, against the path to its target."""
+        from .models import KpiResult, Review
+
+        results = (
+            KpiResult.objects.filter(review__rollout=rollout, review__status=Review.Status.COMPLETED)
+            .select_related("review")
+            .order_by("metric_id", "review__number")
+        )
+        series = {}
+        for result in results:
+            series.setdefault(result.metric_id, []).append(result)
+        trends = []
+        for metric_id, rows in series.items():
+            last = rows[-1]
+            day = lambda r: r.review.completed_on or r.review.due_date  # noqa: E731
+            points = tuple((day(r), r.actual) for r in rows if r.actual is not None)
+            target = tuple((day(r), r.expected) for r in rows if r.expected is not None)
+            if last.target_date:
+                target += ((last.target_date, last.target),)
+            title = f"{last.name}{f' ({last.audience})' if last.audience else ''} against the target path"
+            trends.append(
+                Trend(
+                    key=f"kpi-{metric_id}",
+                    title=title,
+                    unit=last.name.lower(),
+                    points=points,
+                    target=target,
+                    missing="No actual recorded at a completed review yet.",
+                )
+            )
+        if not trends:
+            trends.append(
+                Trend(
+                    key="kpis",
+                    title="Success metrics against the target path",
+                    unit="value",
+                    missing="Complete a review (Review step) to see each success metric against its target path.",
+                )
+            )
+        return trends

@@ -24,6 +24,7 @@ EVERYONE = frozenset(Role.values)
 STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION})
 EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})
+LEADERS = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER})  # the portfolio and its reports
 
 
 class Scope:

@@ -1,4 +1,4 @@
-from .access import ADMINS, EDITORS, STAFF
+from .access import ADMINS, EDITORS, LEADERS, STAFF
 
 
 def organization(request):
@@ -13,4 +13,5 @@ def organization(request):
         "is_staff_role": scope.has_role(STAFF),
         "is_editor": scope.has_role(EDITORS),
         "is_admin_role": scope.has_role(ADMINS),
+        "is_leader_role": scope.has_role(LEADERS),
     }

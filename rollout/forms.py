@@ -237,3 +237,25 @@ class RolloutFilterForm(forms.Form):
 class MemberFilterForm(forms.Form):
     role = forms.ChoiceField(choices=[("", "All roles"), *Role.choices], required=False)
     q = forms.CharField(required=False, label="Search", max_length=100)
+
+
+class PortfolioFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "All statuses"), *Rollout.Status.choices], required=False)
+    platform = forms.ModelChoiceField(queryset=None, required=False, empty_label="All platforms")
+    unit = forms.ChoiceField(required=False)
+    sort = forms.ChoiceField(required=False, label="Sort")
+
+    def __init__(self, *args, platforms, units, **kwargs):
+        from .portfolio import SORTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["platform"].queryset = platforms
+        # Units smaller than the privacy threshold are not offered one by one (DESIGN.md section 4).
+        self.fields["unit"].choices = [
+            ("", "All units"),
+            *[(str(unit.pk), unit.name) for unit in units],
+            ("other", "Other (smaller) units"),
+        ]
+        self.fields["sort"].choices = list(SORTS.items())
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"

@@ -397,3 +397,19 @@ class DigestRun(models.Model):
 
     def __str__(self):
         return f"Digests of {self.week}"
+
+
+class HealthSnapshot(models.Model):
+    """A rollout's health on one day, kept so the portfolio can say what changed since last month."""
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="health_snapshots")
+    day = models.DateField()
+    overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    scores = models.JSONField(default=dict, help_text="{step key: score or null}")
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["rollout", "day"], name="one_snapshot_per_day")]
+
+    def __str__(self):
+        return f"{self.rollout} on {self.day}"

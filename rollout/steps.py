@@ -84,6 +84,18 @@ class Step:
             next_url=self.url(rollout),
         )
 
+    def portfolio_facts(self, rollouts):
+        """{rollout.pk: [Fact]}: this step's key figures for the portfolio, in bounded queries."""
+        return {}
+
+    def trends(self, rollout):
+        """[Trend] for the leaders' rollout page; a Trend without points says what is missing."""
+        return []
+
+    def units_of(self, rollouts):
+        """{rollout.pk: set(unit ids)} the rollout involves through this step (portfolio filter)."""
+        return {}
+
     def digest_section(self, rollout, membership, since):
         """This step's section of the weekly digest for `membership` (a role in the rollout's
         organization), covering the week since `since`; None to add nothing."""
@@ -95,6 +107,60 @@ class Step:
         A step with no data model yet has nothing recorded for any rollout, which costs no query.
         """
         return {rollout.pk: self.not_started(rollout) for rollout in rollouts}
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A key figure of a rollout for the portfolio: "Coverage: 1 per 64 (target 1 per 50)"."""
+
+    label: str
+    value: str
+    status: str = ""  # a Status value when the figure is judged against a target, else ""
+    trend: tuple = ()  # optional small series of numbers, drawn as a sparkline
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A chart on the leaders' rollout page. Without points, `missing` says what would provide them."""
+
+    key: str
+    title: str
+    unit: str
+    points: tuple = ()  # ((date, value), ...)
+    target: tuple = ()  # ((date, value), ...): the path to the target, if any
+    missing: str = ""
+    kind: str = "line"  # or "bar"
+
+    @property
+    def has_data(self):
+        return bool(self.points)
+
+    @property
+    def rows(self):
+        """[(date, value, target value)] over every date of the series and the target path."""
+        values, targets = dict(self.points), dict(self.target)
+        return [(day, values.get(day), targets.get(day)) for day in sorted(set(values) | set(targets))]
+
+    @property
+    def last_rows(self):
+        return [row for row in self.rows if row[1] is not None][-6:]
+
+    @property
+    def json_id(self):
+        return f"trend-data-{self.key}"
+
+    @property
+    def chart_data(self):
+        rows = self.rows
+        return {
+            "label": f"{self.title} ({self.unit})",
+            "kind": self.kind,
+            "labels": [day.isoformat() for day, _, _ in rows],
+            "values": [None if value is None else float(value) for _, value, _ in rows],
+            "target": [None if target is None else float(target) for _, _, target in rows]
+            if self.target
+            else [],
+        }
 
 
 @dataclass(frozen=True)

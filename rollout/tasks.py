@@ -119,3 +119,18 @@ def send_notification(pk):
     from . import outbox
 
     return outbox.send(pk)
+
+
+@shared_task
+def snapshot_health():
+    """Once a day: record every rollout's health, for "changed since last month" on the portfolio."""
+    from . import portfolio
+    from .models import Organization, Rollout
+
+    day = timezone.localdate()
+    recorded = 0
+    for organization in Organization.objects.all():
+        rollouts = list(Rollout.objects.filter(organization=organization))
+        if rollouts:
+            recorded += portfolio.snapshot(organization, rollouts, day)
+    return recorded

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, organization, outbox, rollouts
+from .views import accounts, organization, outbox, portfolio, rollouts
 
 app_name = "rollout"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("rollouts/new/", rollouts.rollout_create, name="create"),
     path("r/<int:pk>/", rollouts.rollout_overview, name="overview"),
     path("r/<int:pk>/edit/", rollouts.rollout_edit, name="edit"),
+    path("r/<int:pk>/trends/", portfolio.rollout_trends, name="trends"),
+    path("r/<int:pk>/report/", portfolio.rollout_report, name="report"),
+    path("portfolio/", portfolio.portfolio_page, name="portfolio"),
+    path("portfolio/export.csv", portfolio.portfolio_csv, name="portfolio_csv"),
     # Step apps mount their own pages under /r/<pk>/<step>/ before this catch-all guide page.
     path("r/<int:pk>/<slug:step>/", rollouts.step_page, name="step"),
     path("organization/switch/", accounts.switch, name="switch_organization"),

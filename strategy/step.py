@@ -1,7 +1,7 @@
 """Step 1, Strategize: its entry in the step registry (see rollout/steps.py)."""
 
 from rollout.access import EDITORS
-from rollout.steps import DigestSection, Status, Step, StepHealth
+from rollout.steps import DigestSection, Fact, Status, Step, StepHealth
 
 
 class StrategizeStep(Step):
@@ -82,6 +82,32 @@ class StrategizeStep(Step):
             for m in metrics
         ]
         return DigestSection("Success metrics", lines)
+
+    def portfolio_facts(self, rollouts):
+        """The success metrics each rollout is measured against (the reviews add the actuals)."""
+        from .selectors import success_metrics_for
+
+        facts = {}
+        for rollout_id, metrics in success_metrics_for(rollouts).items():
+            if not metrics:
+                continue
+            shown = [
+                f"{m.name} → {_number(m.target)}" + (f" by {m.target_date:%b %Y}" if m.target_date else "")
+                for m in metrics[:3]
+            ]
+            more = f" and {len(metrics) - 3} more" if len(metrics) > 3 else ""
+            facts[rollout_id] = [Fact("Targets", "; ".join(shown) + more)]
+        return facts
+
+    def units_of(self, rollouts):
+        """The units the strategy's audiences name."""
+        from .models import Audience
+
+        found = {}
+        rows = Audience.objects.filter(worksheet__rollout__in=[r.pk for r in rollouts], unit__isnull=False)
+        for rollout_id, unit_id in rows.values_list("worksheet__rollout_id", "unit_id"):
+            found.setdefault(rollout_id, set()).add(unit_id)
+        return found
 
 
 def _number(value):

@@ -16,6 +16,7 @@ ADMIN_LOGIN = "admin-login"
 ROLES = list(Role.values)
 STAFF = {Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION}
 EDITORS = {Role.ADMIN, Role.MANAGER}
+LEADERS = {Role.ADMIN, Role.MANAGER, Role.LEADER}
 ADMINS = {Role.ADMIN}
 PERSONAS = [*ROLES, "outsider", "anonymous"]
 

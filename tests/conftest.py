@@ -68,6 +68,23 @@ def personas(db):
     return Personas(org, other_org, users, outsider, unit, platform, rollout, other_rollout)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Cached figures (the portfolio) never leak from one test into the next.
+
+    Under Redis the cache shares its database with the Celery broker, so it is not flushed; a new
+    data version makes every cached portfolio unreachable instead.
+    """
+    from django.core.cache import cache
+
+    from rollout.portfolio import VERSION_KEY
+
+    if "LocMemCache" in type(cache).__name__:
+        cache.clear()
+    else:
+        cache.set(VERSION_KEY, (cache.get(VERSION_KEY) or 1) + 1000, timeout=None)
+
+
 @pytest.fixture
 def client_as(client):
     """client_as(user) logs the test client in as `user` and returns it."""

@@ -27,7 +27,8 @@ def test_a_wrong_password_says_so(client, personas):
 def test_members_get_their_personal_page_and_staff_the_rollouts(client_as, personas):
     response = client_as(personas.member).get(reverse("home"))
     assert "Hello" in response.text and "Engage for all" in response.text
-    assert client_as(personas.leader).get(reverse("home"))["Location"] == reverse("rollout:list")
+    assert client_as(personas.leader).get(reverse("home"))["Location"] == reverse("rollout:portfolio")
+    assert client_as(personas.champion).get(reverse("home"))["Location"] == reverse("rollout:list")
 
 
 def test_a_user_without_organization_is_told_how_to_join(client_as, db):

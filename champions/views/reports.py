@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from rollout.access import role_required
+from rollout.csv_safety import safe_row
 
-from ..csv_safety import safe_row
 from ..models import Champion
 from ..roles import READERS
 from ..selectors import (

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import invitations
-from ..access import STAFF, switch_organization
+from ..access import LEADERS, STAFF, switch_organization
 from ..forms import AcceptInvitationForm
 from ..models import Rollout, User
 
@@ -18,6 +18,8 @@ def home(request):
     scope = request.scope
     if scope.organization is None:
         return render(request, "rollout/no_organization.html")
+    if scope.has_role(LEADERS):
+        return redirect("rollout:portfolio")
     if scope.has_role(STAFF):
         return redirect("rollout:list")
     # Members get a small personal page: where they belong and what is being rolled out to them.

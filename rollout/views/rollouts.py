@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from ..access import EDITORS, STAFF, role_required
+from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
 from ..steps import overall_score, registry
 
@@ -79,6 +79,7 @@ def rollout_overview(request, pk):
             "healths": healths,
             "overall": overall,
             "can_edit": request.scope.has_role(EDITORS),
+            "can_see_trends": request.scope.has_role(LEADERS),
         },
     )
 

@@ -106,7 +106,7 @@ def test_the_demo_manager_sees_coverage_worst_first_and_the_activity_report(live
     page.get_by_label("Email").fill("manager@northwind.example")
     page.get_by_label("Password").fill("rollout-demo")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/rollouts/")
+    page.wait_for_url(f"{live_server.url}/portfolio/")
 
     page.goto(f"{live_server.url}/r/{live.pk}/champion/coverage/")
     tiles = page.locator(".coverage-tile").all_inner_texts()

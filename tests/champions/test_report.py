@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from champions.csv_safety import safe_cell
+from rollout.csv_safety import safe_cell
 
 from ..factories import MembershipFactory
 from .factories import ChampionFactory, SupportSessionFactory

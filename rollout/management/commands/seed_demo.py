@@ -93,6 +93,7 @@ class Command(BaseCommand):
         self.seed_second_organization(people[Role.ADMIN])
         # Each step app adds its own demo data (its demo.py), in step order.
         run_seeders(DemoContext(org, people, units, rollouts, members, self.stdout))
+        self.seed_health_history(org)
         self.print_logins()
 
     def seed_units(self, org):
@@ -179,6 +180,42 @@ class Command(BaseCommand):
             },
         )
         return {"live": live, "planning": planning}
+
+    def seed_health_history(self, org):
+        """Sixty days of daily health snapshots, so the portfolio can show what changed.
+
+        Today's snapshot is the real health; the earlier days climb towards it (the live rollout
+        gained ground over the last month), which is what a real history would record.
+        """
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from rollout.models import HealthSnapshot
+        from rollout.portfolio import snapshot
+
+        today = timezone.localdate()
+        rollouts = list(org.rollouts.all())
+        snapshot(org, rollouts, today)
+        current = {
+            row.rollout_id: row for row in HealthSnapshot.objects.filter(rollout__in=rollouts, day=today)
+        }
+        history = []
+        for rollout in rollouts:
+            now = current[rollout.pk]
+            for days_ago in range(1, 61):
+                overall = None if now.overall is None else max(0, now.overall - (days_ago * 18) // 30)
+                history.append(
+                    HealthSnapshot(
+                        rollout=rollout, day=today - timedelta(days=days_ago), overall=overall, scores={}
+                    )
+                )
+        HealthSnapshot.objects.bulk_create(
+            history,
+            update_conflicts=True,
+            unique_fields=["rollout", "day"],
+            update_fields=["overall", "scores"],
+        )
 
     def seed_second_organization(self, admin):
         """A small second organization, so the organization switcher has something to show."""

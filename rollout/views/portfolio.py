@@ -1,0 +1,114 @@
+"""The leaders' portfolio, its CSV export, and a rollout's trends and printable report."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from .. import portfolio
+from ..access import EDITORS, LEADERS, role_required
+from ..csv_safety import safe_row
+from ..forms import PortfolioFilterForm
+from ..steps import registry
+
+PAGE_SIZE = 25
+
+
+def _filtered_rows(request):
+    scope = request.scope
+    organization = scope.organization
+    units, small_units = portfolio.unit_choices(
+        list(scope.units().order_by("name")), organization.privacy_min_group
+    )
+    form = PortfolioFilterForm(request.GET or None, platforms=scope.platforms(), units=units)
+    rollouts = scope.rollouts()
+    rows = portfolio.rows_for(organization, rollouts)
+    order = "worst"
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            rows = [row for row in rows if row.rollout.status == data["status"]]
+        if data["platform"]:
+            rows = [row for row in rows if row.rollout.platform_id == data["platform"].pk]
+        if data["unit"] == "other":
+            rows = [row for row in rows if row.units & small_units]
+        elif data["unit"]:
+            rows = [row for row in rows if int(data["unit"]) in row.units]
+        order = data["sort"] or "worst"
+    return form, portfolio.sort_rows(rows, order)
+
+
+@role_required(LEADERS)
+def portfolio_page(request):
+    form, rows = _filtered_rows(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "rollout/portfolio.html",
+        {"form": form, "page": page, "steps": registry.steps(), "can_edit": request.scope.has_role(EDITORS)},
+    )
+
+
+@role_required(LEADERS)
+def portfolio_csv(request):
+    _, rows = _filtered_rows(request)
+    steps = registry.steps()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="portfolio-{request.scope.organization.slug}-{stamp}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "Rollout",
+            "Status",
+            "Platform",
+            "Owner",
+            "Overall health",
+            *[f"{s.name} health" for s in steps],
+            "Change since last month",
+            "Key figures",
+            "Next action",
+        ]
+    )
+    for row in rows:
+        worst = row.worst
+        delta = row.change.delta if row.change else None
+        writer.writerow(
+            safe_row(
+                [
+                    row.rollout.name,
+                    row.rollout.get_status_display(),
+                    row.rollout.platform.name,
+                    str(row.rollout.owner or ""),
+                    row.overall,
+                    *[health.score for _, health in row.healths],
+                    delta,
+                    "; ".join(f"{fact.label}: {fact.value}" for fact in row.facts),
+                    worst[1].next_action if worst else "",
+                ]
+            )
+        )
+    return response
+
+
+def _rollout_context(request, pk):
+    rollout = request.scope.rollout(pk)
+    [row] = portfolio.rows_for(request.scope.organization, [rollout])
+    trends = [trend for step in registry.steps() for trend in step.trends(rollout)]
+    return {"rollout": rollout, "row": row, "trends": trends}
+
+
+@role_required(LEADERS)
+def rollout_trends(request, pk):
+    return render(request, "rollout/trends.html", _rollout_context(request, pk))
+
+
+@role_required(LEADERS)
+def rollout_report(request, pk):
+    context = _rollout_context(request, pk)
+    context["printed_on"] = timezone.localdate()
+    return render(request, "rollout/report.html", context)
