@@ -153,7 +153,7 @@ class Trend:
     def chart_data(self):
         rows = self.rows
         return {
-            "label": f"{self.title} ({self.unit})",
+            "label": self.unit[:1].upper() + self.unit[1:],
             "kind": self.kind,
             "labels": [day.isoformat() for day, _, _ in rows],
             "values": [None if value is None else float(value) for _, value, _ in rows],
