@@ -56,5 +56,6 @@ urlpatterns = [
     path("r/<int:pk>/champion/", include("champions.urls")),
     path("champions/", include("champions.org_urls")),
     path("r/<int:pk>/review/", include("reviews.urls")),
+    path("r/<int:pk>/engage/", include("engage.urls")),
     path("", include("rollout.urls")),
 ]

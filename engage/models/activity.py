@@ -1,0 +1,1 @@
+"""Activity imports and daily rollups (Engage, part 1)."""

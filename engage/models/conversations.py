@@ -1,0 +1,1 @@
+"""Conversations, the unanswered-question queue, momentum and pulse feedback (Engage, part 2)."""

@@ -1,0 +1,12 @@
+"""Pages of the Engage step, mounted by config/urls.py under /r/<pk>/engage/."""
+
+from django.urls import include, path
+
+app_name = "engage"
+
+urlpatterns = [
+    # Part 2 (conversations, the queue, momentum, pulses) under /r/<pk>/engage/conversations/ ...
+    path("", include("engage.conversations.urls")),
+    # Part 1 (activity imports and metrics): the step's landing page and the imports.
+    path("", include("engage.activity_urls")),
+]
