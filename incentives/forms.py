@@ -87,7 +87,9 @@ class CorrectionForm(forms.Form):
 
 
 class PointsClaimForm(forms.ModelForm):
-    evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https", max_length=200)
+    evidence_url = forms.URLField(
+        label="Evidence link", required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = PointsClaim

@@ -38,7 +38,7 @@ def home(request, pk):
             "counts": counts,
             "badges": rollout.badges.count(),
             "pending_claims": rollout.points_claims.filter(status=PointsClaim.Status.PENDING).count(),
-            "recent": rollout.recognitions.select_related("giver", "recipient")[:5],
+            "recent": rollout.recognitions.select_related("giver", "recipient", "unit")[:5],
             "my_points": balance(rollout, request.user),
             "can_edit": request.scope.has_role(EDITORS),
         },

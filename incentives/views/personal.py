@@ -36,7 +36,7 @@ def me(request):
         {
             "balances": balances_of(organization, user),
             "awards": Paginator(awards, 24).get_page(request.GET.get("page")),
-            "received": received.select_related("giver", "rollout")[:10],
+            "received": received.select_related("giver", "recipient", "rollout", "unit")[:10],
             "received_count": received.count(),
             "objectives": objectives.select_related("rollout", "created_by")[:50],
             "opted_out": LeaderboardOptOut.objects.filter(organization=organization, user=user).exists(),
