@@ -9,24 +9,27 @@ class TrustConfig(AppConfig):
         from rollout.metrics import Metric, catalogue
         from rollout.steps import registry
 
+        from . import notifications, selectors  # noqa: F401 - registers the reminder kind
         from .step import TrustStep
 
         registry.register(TrustStep())
-        # Offered to the strategy's success metrics now; values are entered by hand at reviews
-        # until this step imports the data to compute them.
-        catalogue.register(
+        catalogue.replace(
             Metric(
                 key="guideline_acknowledgement",
                 label="Guideline acknowledgement rate",
                 unit="%",
-                help="Share of the audience that acknowledged the current guidelines.",
+                help="Share of the audience of the guidelines that apply to the rollout who acknowledged "
+                "the current version (or a version since the last material change), at the end of the date.",
+                compute=selectors.acknowledgement_rate,
             )
         )
-        catalogue.register(
+        catalogue.replace(
             Metric(
                 key="training_completion",
                 label="Training completion",
                 unit="%",
-                help="Share of the audience that passed the safe-practice training.",
+                help="Safe-practice modules passed by the organization's members, as a share of "
+                "members x active modules, at the end of the date.",
+                compute=selectors.training_completion,
             )
         )

@@ -1,6 +1,22 @@
 """Step 3, Trust: its entry in the step registry (see rollout/steps.py)."""
 
-from rollout.steps import Step
+from django.urls import reverse
+
+from rollout.steps import DigestSection, Status, Step, StepHealth
+
+# How the score weighs its three parts (docs/steps/trust.md explains them).
+WEIGHTS = {"acknowledgement": 50, "training": 30, "incidents": 20}
+# An open incident costs this much of the incidents part, by severity.
+SEVERITY_COST = {"critical": 1.0, "high": 0.5, "medium": 0.25, "low": 0.1}
+ACKNOWLEDGEMENT_GOAL = 90  # %: below this the next action is to chase the outstanding people
+
+
+def _plural(n, word):
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def incidents_points(open_by_severity):
+    return max(0.0, 1 - sum(SEVERITY_COST[s] * n for s, n in open_by_severity.items()))
 
 
 class TrustStep(Step):
@@ -16,3 +32,126 @@ class TrustStep(Step):
         "How is an incident reported, triaged and closed?",
     )
     first_action = "Publish the usage guidelines"
+    url_name = "trust:home"
+
+    def health(self, rollouts):
+        """Acknowledgement of the current guidelines, training completion, open incidents.
+
+        Seven queries for any number of rollouts (see selectors: guideline_figures,
+        training_figures, open_incidents).
+        """
+        from .selectors import (
+            applies,
+            guideline_figures,
+            guidelines_for_rollout,
+            open_for_rollout,
+            open_incidents,
+            training_figures,
+        )
+
+        if not rollouts:
+            return {}
+        organizations = sorted({rollout.organization_id for rollout in rollouts})
+        guidelines = guidelines_for_rollout(rollouts)
+        figures = guideline_figures(guidelines)
+        training = training_figures(organizations)
+        incidents = open_incidents(organizations)
+        result = {}
+        for rollout in rollouts:
+            mine = [guideline for guideline in guidelines if applies(guideline, rollout)]
+            trained = training[rollout.organization_id]
+            open_now = open_for_rollout(incidents, rollout)
+            if not mine and not trained["modules"] and not open_now:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            result[rollout.pk] = self._health(rollout, mine, figures, trained, open_now)
+        return result
+
+    def _health(self, rollout, guidelines, figures, training, open_now):
+        from .selectors import combined_rate
+
+        reasons, parts = [], {}
+        org_url = reverse("trust_org:guidelines")
+        action, url = "Keep the guidelines current and review incidents", self.url(rollout)
+        rate, outstanding = combined_rate(guidelines, figures)
+        if guidelines:
+            parts["acknowledgement"] = (rate or 0) / 100
+            reasons.append(
+                f"{rate if rate is not None else 0}% acknowledged the current guidelines"
+                f" ({_plural(outstanding, 'person')} outstanding)."
+            )
+        else:
+            parts["acknowledgement"] = 0.0
+            reasons.append("No usage guideline is published yet.")
+        if training["modules"]:
+            parts["training"] = (training["rate"] or 0) / 100
+            reasons.append(
+                f"Training {training['rate'] or 0}% complete ({_plural(training['modules'], 'module')})."
+            )
+        else:
+            parts["training"] = 0.0
+            reasons.append("No safe-practice training module yet.")
+        parts["incidents"] = incidents_points(open_now)
+        serious = open_now.get("critical", 0) + open_now.get("high", 0)
+        total = sum(open_now.values())
+        reasons.append(
+            f"{_plural(total, 'open incident')}" + (f", {serious} high or critical." if serious else ".")
+        )
+        if not guidelines:
+            action, url = "Publish the usage guidelines", reverse("trust_org:guideline_create")
+        elif serious:
+            action = f"Handle {_plural(serious, 'open high-severity incident')}"
+            url = reverse("trust_org:incidents") + "?status=open_any"
+        elif rate is not None and rate < ACKNOWLEDGEMENT_GOAL:
+            worst = min(guidelines, key=lambda g: figures.get(g.pk, {}).get("rate") or 0)
+            action = f"Remind the {_plural(outstanding, 'person')} who have not acknowledged the guidelines"
+            url = reverse("trust_org:guideline", args=[worst.pk])
+        elif not training["modules"]:
+            action, url = "Add a safe-practice training module", reverse("trust_org:module_create")
+        elif (training["rate"] or 0) < 70:
+            action, url = "Encourage people to complete the training", reverse("trust_org:modules")
+        elif total:
+            action, url = f"Close {_plural(total, 'open incident')}", reverse("trust_org:incidents")
+        else:
+            url = org_url
+        score = round(sum(WEIGHTS[key] * value for key, value in parts.items()))
+        return StepHealth(
+            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )
+
+    def digest_section(self, rollout, membership, since):
+        """Managers and champions: acknowledgement and training; managers also incidents."""
+        from django.db.models import Q
+
+        from rollout.access import EDITORS
+
+        from .models import Completion, Incident
+        from .selectors import combined_rate, guideline_figures, guidelines_for_rollout, training_figures
+
+        if membership.role not in EDITORS | {"champion"}:
+            return None
+        guidelines = guidelines_for_rollout([rollout])
+        rate, outstanding = combined_rate(guidelines, guideline_figures(guidelines))
+        training = training_figures([rollout.organization_id])[rollout.organization_id]
+        passed = Completion.objects.filter(
+            module__organization_id=rollout.organization_id, passed_at__gte=since
+        ).count()
+        lines = []
+        if guidelines:
+            lines.append(
+                f"Guidelines acknowledged by {rate or 0}% ({_plural(outstanding, 'person')} outstanding)."
+            )
+        else:
+            lines.append("No usage guideline is published yet.")
+        if training["modules"]:
+            lines.append(
+                f"Training {training['rate'] or 0}% complete; {_plural(passed, 'module')} passed this week."
+            )
+        if membership.role in EDITORS:
+            incidents = Incident.objects.filter(organization_id=rollout.organization_id).filter(
+                Q(rollout__isnull=True) | Q(rollout=rollout)
+            )
+            open_now = incidents.filter(status__in=Incident.OPEN_STATUSES).count()
+            new = incidents.filter(created_at__gte=since).count()
+            lines.append(f"{_plural(open_now, 'open incident')}, {new} reported this week.")
+        return DigestSection("Trust", lines)

@@ -1,0 +1,250 @@
+from django import forms
+
+from rollout.access import EDITORS
+from rollout.forms import DATE_WIDGET, ScopedForm
+
+from .models import Boundary, Guideline, GuidelineVersion, Incident, TrainingModule
+
+BODY_HELP = (
+    "Markdown: # heading, **bold**, - list item, [link text](https://…). "
+    "HTML is not allowed and is removed. Aim for something people read in five minutes."
+)
+QUESTIONS_HELP = (
+    "One question per paragraph: the question on its first line, then one answer per line "
+    "starting with “- ”, the correct one starting with “* ”. Leave a blank line between questions."
+)
+QUESTIONS_EXAMPLE = """What should you do with a link from a sender you do not know?
+- Open it to see what it is
+* Report it without opening it
+- Forward it to a colleague to check"""
+
+
+class GuidelineForm(ScopedForm):
+    """Title, rollout and audience of a guideline (its text is in its versions)."""
+
+    unique_together_in_organization = ("title",)
+
+    class Meta:
+        model = Guideline
+        fields = ["title", "rollout", "audience_unit"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = self.scope.organization
+        self.fields["rollout"].queryset = self.scope.rollouts()
+        self.fields["rollout"].empty_label = "Every rollout"
+        self.fields["audience_unit"].queryset = self.scope.units()
+        self.fields["audience_unit"].empty_label = "Everyone in the organization"
+
+    def scoped_queryset(self):
+        return Guideline.objects.filter(organization=self.scope.organization)
+
+
+class NewGuidelineForm(GuidelineForm):
+    body = forms.CharField(label="Guidelines", widget=forms.Textarea(attrs={"rows": 16}), help_text=BODY_HELP)
+
+    field_order = ["title", "rollout", "audience_unit", "body"]
+
+
+class VersionForm(forms.ModelForm):
+    class Meta:
+        model = GuidelineVersion
+        fields = ["body", "changes", "material"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 18})}
+        labels = {
+            "body": "Guidelines",
+            "material": "This is a material change: ask everyone to acknowledge again",
+        }
+        help_texts = {"body": BODY_HELP}
+
+    def __init__(self, *args, guideline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guideline = guideline
+        self.fields["changes"].required = True
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        current = self.guideline.current
+        if current is not None and body.strip() == current.body.strip():
+            raise forms.ValidationError("The text is the same as the current version; change it or cancel.")
+        return body
+
+
+class AcknowledgeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(
+        label="I have read these guidelines and will follow them",
+        error_messages={"required": "Tick the box to confirm you have read the guidelines."},
+    )
+
+    def __init__(self, *args, guideline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guideline = guideline
+        self.fields["version"].initial = guideline.current_id
+
+    def clean_version(self):
+        version = self.cleaned_data["version"]
+        if version != self.guideline.current_id:
+            raise forms.ValidationError(
+                "A new version was published while you were reading. Please read it and confirm again."
+            )
+        return version
+
+
+def parse_questions(text):
+    """[(question, [(answer, correct), ...]), ...] from the text format, or ValidationError."""
+    questions, errors = [], []
+    blocks = [block for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
+    for number, block in enumerate(blocks, start=1):
+        lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
+        question, answers = lines[0], []
+        if question[:2] in ("- ", "* "):
+            errors.append(f"Question {number}: the first line must be the question, not an answer.")
+            continue
+        for line in lines[1:]:
+            if line[:2] not in ("- ", "* ") or not line[2:].strip():
+                errors.append(
+                    f"Question {number}: “{line}” should start with “- ” (wrong) or “* ” (correct)."
+                )
+                continue
+            answers.append((line[2:].strip()[:300], line.startswith("*")))
+        if len(answers) < 2:
+            errors.append(f"Question {number} needs at least two answers.")
+        elif sum(correct for _, correct in answers) != 1:
+            errors.append(f"Question {number} needs exactly one correct answer, marked with “* ”.")
+        questions.append((question[:500], answers))
+    if not blocks:
+        errors.append("Write at least one question.")
+    if errors:
+        raise forms.ValidationError(errors)
+    return questions
+
+
+def format_questions(module):
+    return "\n\n".join(
+        "\n".join([question.text] + [f"{'*' if c.correct else '-'} {c.text}" for c in question.choices.all()])
+        for question in module.questions.prefetch_related("choices")
+    )
+
+
+class TrainingModuleForm(ScopedForm):
+    unique_together_in_organization = ("title",)
+    questions = forms.CharField(
+        label="Quiz",
+        widget=forms.Textarea(attrs={"rows": 12, "placeholder": QUESTIONS_EXAMPLE}),
+        help_text=QUESTIONS_HELP,
+    )
+
+    class Meta:
+        model = TrainingModule
+        fields = ["title", "topic", "lesson", "questions", "pass_mark", "guideline_version", "active"]
+        widgets = {"lesson": forms.Textarea(attrs={"rows": 12})}
+        help_texts = {"lesson": BODY_HELP}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = self.scope.organization
+        self.fields["guideline_version"].queryset = GuidelineVersion.objects.filter(
+            guideline__organization=self.scope.organization
+        ).select_related("guideline")
+        if self.instance.pk:
+            self.initial.setdefault("questions", format_questions(self.instance))
+
+    def scoped_queryset(self):
+        return TrainingModule.objects.filter(organization=self.scope.organization)
+
+    def clean_questions(self):
+        return parse_questions(self.cleaned_data["questions"])
+
+    @property
+    def questions_changed(self):
+        return "questions" in self.changed_data or not self.instance.questions.exists()
+
+
+class QuizForm(forms.Form):
+    """One radio group per question; the answers are scored by services.score()."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number, question in enumerate(questions, start=1):
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=f"{number}. {question.text}",
+                choices=[(choice.pk, choice.text) for choice in question.choices.all()],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose an answer."},
+            )
+
+    def answers(self):
+        return {int(name[1:]): value for name, value in self.cleaned_data.items()}
+
+
+class BoundaryForm(forms.ModelForm):
+    class Meta:
+        model = Boundary
+        fields = ["platform", "permission", "unit", "devices", "restrictions"]
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.instance.organization = scope.organization
+        self.fields["platform"].queryset = scope.platforms()
+        self.fields["platform"].help_text = "Platforms are managed under Settings."
+        self.fields["unit"].queryset = scope.units()
+        self.fields["unit"].empty_label = "Everyone"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("permission") == Boundary.Permission.RESTRICTED and not cleaned.get("restrictions"):
+            self.add_error("restrictions", "Say what the restrictions are.")
+        return cleaned
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = [
+            "title",
+            "kind",
+            "severity",
+            "occurred_on",
+            "rollout",
+            "what_happened",
+            "handler",
+            "status",
+            "resolution",
+            "lessons",
+        ]
+        widgets = {
+            "occurred_on": DATE_WIDGET,
+            "what_happened": forms.Textarea(attrs={"rows": 4}),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+            "lessons": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "what_happened": "Facts only: what, where, who was affected. No blame.",
+            "lessons": "What we change so it does not happen again; feeds the review's Trust findings.",
+        }
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = scope.organization
+        self.fields["rollout"].queryset = scope.rollouts()
+        self.fields["rollout"].empty_label = "Not tied to one rollout"
+        self.fields["handler"].queryset = scope.people(EDITORS).order_by("full_name", "email")
+        self.fields["handler"].help_text = "A manager or admin."
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") == Incident.Status.RESOLVED and not cleaned.get("resolution", "").strip():
+            self.add_error("resolution", "Describe how the incident was resolved before marking it resolved.")
+        return cleaned
+
+
+class IncidentFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), ("open_any", "Open or investigating"), *Incident.Status.choices],
+        required=False,
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *Incident.Kind.choices], required=False)
+    severity = forms.ChoiceField(choices=[("", "Any severity"), *Incident.Severity.choices], required=False)

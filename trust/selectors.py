@@ -1,0 +1,374 @@
+"""Read queries of the trust step: who must acknowledge what, acknowledgement rates (per unit,
+with the privacy threshold), training results, incident counts, health figures and metrics.
+
+Counts are aggregated in the database, grouped by guideline, unit, module or severity; Python
+only arranges the grouped rows. `incident_summary` is the documented way for other steps (the
+review's Trust findings) to read the incident register.
+"""
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from rollout.models import Membership, Rollout
+
+from .models import Acknowledgement, Completion, Guideline, Incident, TrainingModule
+
+# Rollout-specific guidelines are shown to members while the rollout reaches them.
+MEMBER_ROLLOUT_STATUSES = (Rollout.Status.PILOT, Rollout.Status.LIVE, Rollout.Status.PAUSED)
+SEVERITY_WEIGHT = {"critical": 0.5, "high": 0.25, "medium": 0.1, "low": 0.05}
+
+
+def today_in(organization):
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(organization.timezone))
+
+
+def end_of_day(day, organization):
+    tz = zoneinfo.ZoneInfo(organization.timezone)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+# Guidelines and acknowledgements -------------------------------------------------------------
+
+
+def audience(guideline):
+    """The memberships that must acknowledge `guideline`: everyone, or one unit and its sub-units."""
+    members = Membership.objects.filter(organization_id=guideline.organization_id)
+    if guideline.audience_unit_id:
+        members = members.filter(
+            Q(unit_id=guideline.audience_unit_id) | Q(unit__parent_id=guideline.audience_unit_id)
+        )
+    return members
+
+
+def valid_acknowledgements(guideline, until=None):
+    """Acknowledgements of the current version or of one since the last material change."""
+    acks = Acknowledgement.objects.filter(
+        version__guideline=guideline, version__number__gte=guideline.acknowledge_from
+    )
+    if until is not None:
+        acks = acks.filter(acknowledged_at__lt=until)
+    return acks
+
+
+def acknowledged(guideline, until=None):
+    """Exists() for a Membership queryset: its user holds a valid acknowledgement."""
+    return Exists(valid_acknowledgements(guideline, until).filter(user_id=OuterRef("user_id")))
+
+
+def outstanding(guideline):
+    """Memberships of the audience who have not acknowledged the current version."""
+    return (
+        audience(guideline)
+        .exclude(acknowledged(guideline))
+        .select_related("user", "unit")
+        .order_by("unit__name", "user__full_name", "user__email")
+    )
+
+
+def has_acknowledged(guideline, user):
+    return valid_acknowledgements(guideline).filter(user=user).exists()
+
+
+def unit_table(guideline):
+    """Acknowledgement per unit, smallest groups merged into "Other" (the privacy threshold).
+
+    Returns (rows, other, total): rows are dicts with name, total, acknowledged, rate; `other` is
+    the merged row (or None) with `hidden=True` when even the merged group is below the threshold.
+    """
+    minimum = guideline.organization.privacy_min_group
+    groups = (
+        audience(guideline)
+        .annotate(done=acknowledged(guideline))
+        .values("unit_id", "unit__name")
+        .annotate(total=Count("pk"), acknowledged=Count("pk", filter=Q(done=True)))
+        .order_by("unit__name")
+    )
+    rows, other = [], {"name": "Other", "total": 0, "acknowledged": 0, "units": 0}
+    total = {"name": "Everyone", "total": 0, "acknowledged": 0}
+    for group in groups:
+        total["total"] += group["total"]
+        total["acknowledged"] += group["acknowledged"]
+        if group["unit_id"] is None or group["total"] < minimum:
+            other["total"] += group["total"]
+            other["acknowledged"] += group["acknowledged"]
+            other["units"] += 1
+            continue
+        rows.append(
+            {"name": group["unit__name"], "total": group["total"], "acknowledged": group["acknowledged"]}
+        )
+    for row in [*rows, other, total]:
+        row["rate"] = _rate(row["acknowledged"], row["total"])
+    if not other["total"]:
+        other = None
+    else:
+        other["hidden"] = other["total"] < minimum
+    return rows, other, total
+
+
+def _rate(part, whole):
+    return round(100 * part / whole) if whole else None
+
+
+def guideline_figures(guidelines, until=None):
+    """{guideline_id: {"audience": n, "acknowledged": n, "rate": % or None}} in two queries.
+
+    Members are counted once per (organization, unit, parent unit) group and acknowledgements
+    likewise; a guideline's audience is the sum of the groups it reaches.
+    """
+    guidelines = [guideline for guideline in guidelines if guideline.current_id]
+    if not guidelines:
+        return {}
+    organizations = {guideline.organization_id for guideline in guidelines}
+    members = (
+        Membership.objects.filter(organization_id__in=organizations)
+        .values("organization_id", "unit_id", "unit__parent_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    acks = Acknowledgement.objects.filter(
+        version__guideline__in=[guideline.pk for guideline in guidelines],
+        version__number__gte=F("version__guideline__acknowledge_from"),
+        # Only people who are still members count; one filter() so it is the same membership.
+        user__memberships__organization_id=F("version__guideline__organization_id"),
+    )
+    if until is not None:
+        acks = acks.filter(acknowledged_at__lt=until)
+    acks = (
+        acks.values(
+            "version__guideline_id", "user__memberships__unit_id", "user__memberships__unit__parent_id"
+        )
+        .annotate(n=Count("user_id", distinct=True))
+        .order_by()
+    )
+    member_rows = list(members)
+    done = {}
+    for row in acks:
+        key = (
+            row["version__guideline_id"],
+            row["user__memberships__unit_id"],
+            row["user__memberships__unit__parent_id"],
+        )
+        done[key] = row["n"]
+    figures = {}
+    for guideline in guidelines:
+        unit = guideline.audience_unit_id
+
+        def reaches(unit_id, parent_id, unit=unit):
+            return unit is None or unit in (unit_id, parent_id)
+
+        size = sum(
+            row["n"]
+            for row in member_rows
+            if row["organization_id"] == guideline.organization_id
+            and reaches(row["unit_id"], row["unit__parent_id"])
+        )
+        count = sum(n for (g, u, p), n in done.items() if g == guideline.pk and reaches(u, p))
+        figures[guideline.pk] = {"audience": size, "acknowledged": count, "rate": _rate(count, size)}
+    return figures
+
+
+def guidelines_for_rollout(rollouts):
+    """Published guidelines that apply to any of `rollouts` (organization-wide or their own)."""
+    organizations = {rollout.organization_id for rollout in rollouts}
+    return list(
+        Guideline.objects.filter(organization_id__in=organizations, current__isnull=False)
+        .filter(Q(rollout__isnull=True) | Q(rollout__in=[rollout.pk for rollout in rollouts]))
+        .select_related("current")
+        .order_by("title")
+    )
+
+
+def applies(guideline, rollout):
+    return guideline.organization_id == rollout.organization_id and guideline.rollout_id in (None, rollout.pk)
+
+
+def combined_rate(guidelines, figures):
+    audience_size = sum(figures[g.pk]["audience"] for g in guidelines if g.pk in figures)
+    done = sum(figures[g.pk]["acknowledged"] for g in guidelines if g.pk in figures)
+    return _rate(done, audience_size), audience_size - done
+
+
+def my_guidelines(scope):
+    """The published guidelines that ask the signed-in member to acknowledge them, with their status."""
+    membership = scope.membership
+    reach = Q(audience_unit__isnull=True)
+    if membership.unit_id:
+        reach |= Q(audience_unit_id=membership.unit_id)
+        if membership.unit.parent_id:
+            reach |= Q(audience_unit_id=membership.unit.parent_id)
+    mine = Acknowledgement.objects.filter(user=scope.user, version__guideline=OuterRef("pk"))
+    return (
+        Guideline.objects.filter(organization=scope.organization, current__isnull=False)
+        .filter(reach)
+        .filter(Q(rollout__isnull=True) | Q(rollout__status__in=MEMBER_ROLLOUT_STATUSES))
+        .annotate(
+            my_ack_at=Subquery(
+                mine.filter(version__number__gte=OuterRef("acknowledge_from"))
+                .order_by("-acknowledged_at")
+                .values("acknowledged_at")[:1]
+            ),
+            my_last_number=Subquery(mine.order_by("-version__number").values("version__number")[:1]),
+        )
+        .select_related("current", "rollout")
+        .order_by("title")
+    )
+
+
+# Training ------------------------------------------------------------------------------------
+
+
+def module_table(organization):
+    """The organization's modules with their questions, people passed, attempted and average score."""
+    members = Q(completions__user__memberships__organization=F("organization"))
+    return (
+        TrainingModule.objects.filter(organization=organization)
+        .select_related("guideline_version__guideline")
+        .annotate(
+            n_questions=Count("questions", distinct=True),
+            passed=Count(
+                "completions", filter=members & Q(completions__passed_at__isnull=False), distinct=True
+            ),
+            attempted=Count("completions", filter=members, distinct=True),
+            average=Avg("completions__score", filter=members),
+        )
+        .order_by("-active", "title")
+    )
+
+
+def my_modules(scope):
+    mine = Completion.objects.filter(module=OuterRef("pk"), user=scope.user)
+    return (
+        TrainingModule.objects.filter(organization=scope.organization, active=True)
+        .annotate(
+            my_score=Subquery(mine.values("score")[:1]),
+            my_passed_at=Subquery(mine.values("passed_at")[:1]),
+            n_questions=Count("questions", distinct=True),
+        )
+        .order_by("title")
+    )
+
+
+def training_figures(organization_ids, until=None):
+    """{organization_id: {"members", "modules", "passed", "rate"}}: passed (person, module) pairs
+    over members x active modules, in three queries."""
+    members = dict(
+        Membership.objects.filter(organization_id__in=organization_ids)
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("organization_id", "n")
+    )
+    modules = dict(
+        TrainingModule.objects.filter(organization_id__in=organization_ids, active=True)
+        .values("organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("organization_id", "n")
+    )
+    passed = Completion.objects.filter(
+        module__organization_id__in=organization_ids,
+        module__active=True,
+        passed_at__isnull=False,
+        user__memberships__organization=F("module__organization"),
+    )
+    if until is not None:
+        passed = passed.filter(passed_at__lt=until)
+    passed = dict(
+        passed.values("module__organization_id")
+        .annotate(n=Count("pk"))
+        .values_list("module__organization_id", "n")
+    )
+    figures = {}
+    for pk in organization_ids:
+        possible = members.get(pk, 0) * modules.get(pk, 0)
+        figures[pk] = {
+            "members": members.get(pk, 0),
+            "modules": modules.get(pk, 0),
+            "passed": passed.get(pk, 0),
+            "rate": _rate(passed.get(pk, 0), possible),
+        }
+    return figures
+
+
+# Incidents -----------------------------------------------------------------------------------
+
+
+def incident_summary(organization, since, until):
+    """The incident register of `organization` between two dates, as counts (for the review's
+    Trust findings). Incidents are counted by the day they occurred, `since <= occurred_on <
+    until` (dates, or None for an open end). Returns:
+
+        {"total": n,
+         "by_kind": {"security": n, ...}, "by_severity": {"high": n, ...},
+         "by_status": {"open": n, "investigating": n, "resolved": n},
+         "open_by_severity": {"critical": n, ...},          # still open or investigating now
+         "lessons": [(title, lessons), ...]}                # resolved ones with lessons, newest first
+
+    Every choice appears in each dict, with 0 where there is none.
+    """
+    incidents = Incident.objects.filter(organization=organization)
+    if since is not None:
+        incidents = incidents.filter(occurred_on__gte=since)
+    if until is not None:
+        incidents = incidents.filter(occurred_on__lt=until)
+    counts = incidents.aggregate(
+        total=Count("pk"),
+        **{f"kind_{value}": Count("pk", filter=Q(kind=value)) for value in Incident.Kind.values},
+        **{f"severity_{value}": Count("pk", filter=Q(severity=value)) for value in Incident.Severity.values},
+        **{f"status_{value}": Count("pk", filter=Q(status=value)) for value in Incident.Status.values},
+        **{
+            f"open_{value}": Count("pk", filter=Q(severity=value, status__in=Incident.OPEN_STATUSES))
+            for value in Incident.Severity.values
+        },
+    )
+    lessons = (
+        incidents.filter(status=Incident.Status.RESOLVED).exclude(lessons="").order_by("-occurred_on", "-pk")
+    )
+    return {
+        "total": counts["total"],
+        "by_kind": {value: counts[f"kind_{value}"] for value in Incident.Kind.values},
+        "by_severity": {value: counts[f"severity_{value}"] for value in Incident.Severity.values},
+        "by_status": {value: counts[f"status_{value}"] for value in Incident.Status.values},
+        "open_by_severity": {value: counts[f"open_{value}"] for value in Incident.Severity.values},
+        "lessons": list(lessons.values_list("title", "lessons")[:10]),
+    }
+
+
+def open_incidents(organization_ids):
+    """{(organization_id, rollout_id or None, severity): n} of open or investigating incidents."""
+    rows = (
+        Incident.objects.filter(organization_id__in=organization_ids, status__in=Incident.OPEN_STATUSES)
+        .values("organization_id", "rollout_id", "severity")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(row["organization_id"], row["rollout_id"], row["severity"]): row["n"] for row in rows}
+
+
+def open_for_rollout(incidents, rollout):
+    """{severity: n} of open incidents of the rollout or of the whole organization."""
+    counts = {}
+    for (organization_id, rollout_id, severity), n in incidents.items():
+        if organization_id == rollout.organization_id and rollout_id in (None, rollout.pk):
+            counts[severity] = counts.get(severity, 0) + n
+    return counts
+
+
+# Metrics -------------------------------------------------------------------------------------
+
+
+def acknowledgement_rate(rollout, as_of):
+    """Metric `guideline_acknowledgement`: share (%) of the audiences of the guidelines that apply
+    to the rollout holding a valid acknowledgement of the current version at the end of `as_of`."""
+    guidelines = guidelines_for_rollout([rollout])
+    figures = guideline_figures(guidelines, until=end_of_day(as_of, rollout.organization))
+    rate, _ = combined_rate(guidelines, figures)
+    return rate
+
+
+def training_completion(rollout, as_of):
+    """Metric `training_completion`: passed (person, active module) pairs over members x active
+    modules of the organization, at the end of `as_of`."""
+    until = end_of_day(as_of, rollout.organization)
+    return training_figures([rollout.organization_id], until=until)[rollout.organization_id]["rate"]

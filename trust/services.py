@@ -1,0 +1,173 @@
+"""The writes of the trust step: publish a guideline version, acknowledge it, remind the people
+outstanding (through the notifications outbox), save a training module, score a quiz, record an
+incident's resolution."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from rollout.events import emit
+from rollout.models import Notification
+
+from .models import Acknowledgement, Choice, Completion, Guideline, GuidelineVersion, Incident, Question
+from .selectors import outstanding, today_in
+
+REMINDER_KIND = "guideline-reminder"
+
+
+@transaction.atomic
+def publish_version(guideline, body, by, changes="", material=False):
+    """Publish a new version of `guideline`. The first version and a material one set the point
+    from which acknowledgements count, so everyone in the audience is asked again."""
+    guideline = Guideline.objects.select_for_update().get(pk=guideline.pk)  # one number at a time
+    number = (guideline.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = GuidelineVersion.objects.create(
+        guideline=guideline,
+        number=number,
+        body=body,
+        changes=changes,
+        material=material or number == 1,
+        published_at=timezone.now(),
+        published_by=by,
+    )
+    guideline.current = version
+    if version.material:
+        guideline.acknowledge_from = number
+    guideline.save(update_fields=["current", "acknowledge_from"])
+    return version
+
+
+@transaction.atomic
+def create_guideline(form, body, by, changes=""):
+    guideline = form.save()
+    publish_version(guideline, body, by, changes=changes or "First version.", material=True)
+    guideline.refresh_from_db()
+    return guideline
+
+
+def acknowledge(guideline, version, user):
+    """Record that `user` read `version` (the current one); (acknowledgement, created).
+
+    Acknowledging twice changes nothing and emits nothing the second time.
+    """
+    try:
+        with transaction.atomic():
+            ack, created = Acknowledgement.objects.get_or_create(
+                version=version, user=user, defaults={"acknowledged_at": timezone.now()}
+            )
+    except IntegrityError:  # the other click of a double click won
+        return Acknowledgement.objects.get(version=version, user=user), False
+    if created:
+        emit(
+            "guideline_acknowledged",
+            user=user,
+            organization_id=guideline.organization_id,
+            source=ack,
+            rollout=guideline.rollout,
+        )
+    return ack, created
+
+
+def send_reminders(guideline, now=None):
+    """Queue a reminder for everyone outstanding on the current version; (queued, already).
+
+    The key names the version, the person and the organization's local date, so pressing the
+    button twice (or two managers pressing it) reminds nobody twice on the same day.
+    """
+    now = now or timezone.now()
+    version = guideline.current
+    day = today_in(guideline.organization).isoformat()
+    prefix = f"{REMINDER_KIND}:{version.pk}:"
+    today = Notification.objects.filter(key__startswith=prefix, key__endswith=f":{day}")
+    before = today.count()
+    rows = [
+        Notification(
+            organization_id=guideline.organization_id,
+            kind=REMINDER_KIND,
+            key=f"{prefix}{user_id}:{day}",
+            recipient_id=user_id,
+            payload={"guideline": guideline.pk, "version": version.pk},
+            scheduled_for=now,
+            next_attempt_at=now,
+        )
+        for user_id in outstanding(guideline).values_list("user_id", flat=True).order_by()
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    queued = today.count() - before
+    return queued, len(rows) - queued
+
+
+@transaction.atomic
+def save_module(form):
+    """Save a TrainingModuleForm and replace its questions with the ones parsed from the form."""
+    module = form.save()
+    if form.questions_changed:
+        module.questions.all().delete()
+        for position, (text, choices) in enumerate(form.cleaned_data["questions"], start=1):
+            question = Question.objects.create(module=module, position=position, text=text)
+            Choice.objects.bulk_create(
+                Choice(question=question, position=index, text=choice, correct=correct)
+                for index, (choice, correct) in enumerate(choices, start=1)
+            )
+    return module
+
+
+def score(module, answers):
+    """Percentage of the module's questions answered correctly; `answers` maps question id to
+    the chosen choice id."""
+    correct = set(
+        Choice.objects.filter(question__module=module, correct=True).values_list("question_id", "pk")
+    )
+    total = module.questions.count()
+    if not total:
+        return 0
+    right = sum(1 for question_id, choice_id in answers.items() if (question_id, choice_id) in correct)
+    return round(100 * right / total)
+
+
+def record_attempt(module, user, result):
+    """Keep the best score; the first attempt at or above the pass mark passes the module.
+
+    Returns (completion, passed_now): passed_now is True only on the attempt that first passed,
+    which is when `training_passed` is emitted.
+    """
+    now = timezone.now()
+    passed = result >= module.pass_mark
+    with transaction.atomic():
+        try:
+            with transaction.atomic():  # the first attempt creates the row
+                completion = Completion.objects.create(
+                    module=module,
+                    user=user,
+                    score=result,
+                    last_score=result,
+                    passed_at=now if passed else None,
+                    last_attempt_at=now,
+                )
+            passed_now = passed
+        except IntegrityError:  # a later attempt (or a simultaneous one): update under a row lock
+            completion = Completion.objects.select_for_update().get(module=module, user=user)
+            passed_now = passed and completion.passed_at is None
+            completion.score = max(completion.score, result)
+            completion.last_score = result
+            completion.attempts += 1
+            completion.last_attempt_at = now
+            if passed_now:
+                completion.passed_at = now
+            completion.save(update_fields=["score", "last_score", "attempts", "last_attempt_at", "passed_at"])
+    if passed_now:
+        emit("training_passed", user=user, organization_id=module.organization_id, source=completion)
+    return completion, passed_now
+
+
+def save_incident(form, by):
+    """Save an IncidentForm; the first save records the reporter, resolving records when."""
+    incident = form.save(commit=False)
+    if incident.pk is None:
+        incident.reported_by = by
+    if incident.status == Incident.Status.RESOLVED:
+        incident.resolved_at = incident.resolved_at or timezone.now()
+    else:
+        incident.resolved_at = None
+    incident.save()
+    return incident

@@ -1,0 +1,59 @@
+"""The incident register, for managers and admins only."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+
+from rollout.access import role_required
+
+from .. import services
+from ..forms import IncidentFilterForm, IncidentForm
+from ..models import Incident
+from ..roles import MANAGERS
+from ..selectors import incident_summary
+from . import PAGE_SIZE, in_organization_time, incident_of
+
+
+@role_required(MANAGERS)
+@in_organization_time
+def incident_list(request):
+    incidents = Incident.objects.filter(organization=request.scope.organization).select_related(
+        "handler", "rollout"
+    )
+    filters = IncidentFilterForm(request.GET or None)
+    if filters.is_valid():
+        data = filters.cleaned_data
+        if data["status"] == "open_any":
+            incidents = incidents.filter(status__in=Incident.OPEN_STATUSES)
+        elif data["status"]:
+            incidents = incidents.filter(status=data["status"])
+        if data["kind"]:
+            incidents = incidents.filter(kind=data["kind"])
+        if data["severity"]:
+            incidents = incidents.filter(severity=data["severity"])
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    summary = incident_summary(request.scope.organization, None, None)
+    return render(request, "trust/incident_list.html", {"page": page, "filters": filters, "summary": summary})
+
+
+@role_required(MANAGERS)
+@in_organization_time
+def incident_create(request):
+    form = IncidentForm(request.POST or None, scope=request.scope, initial={"handler": request.user})
+    if form.is_valid():
+        incident = services.save_incident(form, request.user)
+        messages.success(request, f"Incident “{incident}” recorded.")
+        return redirect("trust_org:incidents")
+    return render(request, "trust/incident_form.html", {"form": form})
+
+
+@role_required(MANAGERS)
+@in_organization_time
+def incident_edit(request, pk):
+    incident = incident_of(request, pk)
+    form = IncidentForm(request.POST or None, instance=incident, scope=request.scope)
+    if form.is_valid():
+        services.save_incident(form, request.user)
+        messages.success(request, f"Incident “{incident}” saved.")
+        return redirect("trust_org:incidents")
+    return render(request, "trust/incident_form.html", {"form": form, "incident": incident})
