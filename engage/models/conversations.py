@@ -1,1 +1,334 @@
-"""Conversations, the unanswered-question queue, momentum and pulse feedback (Engage, part 2)."""
+"""Conversations, the unanswered-question queue, momentum and pulse feedback (Engage, part 2).
+
+A `Thread` holds `Message`s imported from a Slack workspace export or the generic CSV, or logged
+by hand. A message is a question by the rule in engage/conversations/questions.py (or when marked
+so by hand); a question carries its own response state (first reply, manual answer, claim), so the
+queue, time to first response and "answered within target" are single-table queries.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from rollout.models import Rollout, Unit
+
+__all__ = [
+    "ADKAR",
+    "ConversationImport",
+    "Message",
+    "MomentumAlert",
+    "MomentumCheck",
+    "MomentumSettings",
+    "Pulse",
+    "PulseAnswer",
+    "PulseInvitation",
+    "PulseQuestion",
+    "PulseResponse",
+    "Thread",
+    "TrainingAttendance",
+]
+
+
+class ConversationImport(models.Model):
+    """One imported file of conversations (or training attendance). The file's hash is unique per
+    rollout and kind, so importing the same file twice changes nothing."""
+
+    class Source(models.TextChoices):
+        SLACK = "slack", "Slack workspace export"
+        CSV = "csv", "Generic conversations CSV"
+        ATTENDANCE = "attendance", "Training attendance CSV"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="conversation_imports")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    filename = models.CharField(max_length=255)
+    file_hash = models.CharField(max_length=64)
+    threads = models.PositiveIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollout", "source", "file_hash"], name="conversation_import_once_per_file"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()}: {self.filename}"
+
+
+class Thread(models.Model):
+    class Source(models.TextChoices):
+        SLACK = "slack", "Slack"
+        CSV = "csv", "Imported CSV"
+        MANUAL = "manual", "Logged by hand"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="threads")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_id = models.CharField(max_length=200)
+    channel = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollout", "source", "external_id"], name="thread_unique_per_source"
+            )
+        ]
+        # The conversations list: a rollout's threads, newest first.
+        indexes = [models.Index(fields=["rollout", "started_at"])]
+
+    def __str__(self):
+        return f"{self.channel or self.get_source_display()} {self.external_id}"
+
+
+class Message(models.Model):
+    """One message of a thread. Questions also carry the queue's state."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="messages")
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=200)
+    parent_external_id = models.CharField(max_length=200, blank=True)
+    author_key = models.CharField(max_length=200, help_text="The source's id of the author.")
+    author_name = models.CharField(max_length=200, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    is_bot = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    text = models.TextField(blank=True)
+    has_files = models.BooleanField(default=False)
+    edited = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    # The question rule's verdict, or a person's: marked_question overrides the rule.
+    is_question = models.BooleanField(default=False)
+    marked_question = models.BooleanField(null=True, blank=True)
+    # A question's response: the first reply by someone else (not a bot) from the messages, a
+    # manual "answered" with its link, and the earlier of the two as the first response.
+    first_reply_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer_url = models.URLField(max_length=500, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "external_id"], name="message_unique_per_thread")
+        ]
+        indexes = [
+            # The unanswered queue: a rollout's open questions, oldest first.
+            models.Index(
+                fields=["rollout", "created_at"],
+                condition=Q(is_question=True, first_response_at__isnull=True),
+                name="message_open_questions",
+            ),
+            # TTFR and "answered within target": a rollout's questions by period.
+            models.Index(fields=["rollout", "is_question", "created_at"], name="message_questions_by_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name or self.author_key}: {self.text[:60]}"
+
+    @property
+    def is_open(self):
+        return self.is_question and self.first_response_at is None
+
+
+class TrainingAttendance(models.Model):
+    """A person who attended a training session on a day (imported attendance list)."""
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="training_attendance")
+    person_key = models.CharField(max_length=254, help_text="Lower-case email address.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    trained_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-trained_on", "person_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollout", "person_key", "trained_on"], name="attendance_once_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person_key} trained on {self.trained_on}"
+
+
+class MomentumSettings(models.Model):
+    rollout = models.OneToOneField(Rollout, on_delete=models.CASCADE, related_name="momentum_settings")
+    drop_percent = models.PositiveSmallIntegerField(
+        "alert when below peak by (%)",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(95)],
+        help_text="Alert when a unit's 4-week active users fall this much below its 8-week peak.",
+    )
+
+    def __str__(self):
+        return f"Momentum settings of {self.rollout}"
+
+
+class MomentumCheck(models.Model):
+    """The momentum of a rollout was checked on this day (one row per day keeps the dispatcher
+    from recomputing it on every tick)."""
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rollout", "day"], name="momentum_check_once_a_day")]
+
+    def __str__(self):
+        return f"Momentum of {self.rollout_id} checked on {self.day}"
+
+
+class MomentumAlert(models.Model):
+    """A unit whose 4-week active users fell too far below its 8-week peak, at most once a week."""
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="momentum_alerts")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday of the week the alert was raised.")
+    peak = models.PositiveIntegerField()
+    current = models.PositiveIntegerField()
+    drop_percent = models.PositiveSmallIntegerField()
+    notified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-week", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["rollout", "unit", "week"], name="momentum_alert_once_a_week")
+        ]
+
+    def __str__(self):
+        return f"{self.unit}: {self.current} active vs peak {self.peak} (week of {self.week})"
+
+    @property
+    def fall_percent(self):
+        return round(100 * (self.peak - self.current) / self.peak) if self.peak else 0
+
+
+class ADKAR(models.TextChoices):
+    AWARENESS = "awareness", "Awareness"
+    DESIRE = "desire", "Desire"
+    KNOWLEDGE = "knowledge", "Knowledge"
+    ABILITY = "ability", "Ability"
+    REINFORCEMENT = "reinforcement", "Reinforcement"
+
+
+class Pulse(models.Model):
+    """A short survey sent to an audience by email link and answered anonymously."""
+
+    class Kind(models.TextChoices):
+        READINESS = "readiness", "Readiness (ADKAR)"
+        CUSTOM = "custom", "Custom questions"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="pulses")
+    title = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.READINESS)
+    audience = models.ManyToManyField(
+        Unit, blank=True, related_name="+", help_text="Leave empty to ask everyone in the organization."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    closes_on = models.DateField(help_text="The last day answers are accepted.")
+    opened_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["rollout", "title"], name="pulse_unique_title")]
+
+    def __str__(self):
+        return self.title
+
+
+class PulseQuestion(models.Model):
+    pulse = models.ForeignKey(Pulse, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+    element = models.CharField(max_length=20, choices=ADKAR.choices, blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["pulse", "order"], name="pulse_question_order")]
+
+    def __str__(self):
+        return self.text
+
+
+class PulseInvitation(models.Model):
+    """Who was asked. `answered` says that they answered, never what: the response is stored apart
+    with no link back, and no time that could match the two."""
+
+    pulse = models.ForeignKey(Pulse, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    queued = models.BooleanField(default=False, help_text="Handed to the notifications outbox.")
+    answered = models.BooleanField(default=False)
+    nonce = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["pulse", "user"], name="one_invitation_per_person")]
+        # The outbox producer's query: invitations not yet handed to the outbox.
+        indexes = [models.Index(fields=["queued", "pulse"])]
+
+    def __str__(self):
+        return f"{self.user} asked in {self.pulse}"
+
+
+class PulseResponse(models.Model):
+    """One anonymous set of answers: the respondent's unit and day only."""
+
+    pulse = models.ForeignKey(Pulse, on_delete=models.CASCADE, related_name="responses")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_on = models.DateField()
+    comment = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-submitted_on", "-pk"]
+
+    def __str__(self):
+        return f"Response to {self.pulse}"
+
+
+class PulseAnswer(models.Model):
+    response = models.ForeignKey(PulseResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(PulseQuestion, on_delete=models.CASCADE, related_name="answers")
+    score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="pulse_score_1_to_5"),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.score}"
