@@ -82,13 +82,13 @@ class AcknowledgeForm(forms.Form):
         self.guideline = guideline
         self.fields["version"].initial = guideline.current_id
 
-    def clean_version(self):
-        version = self.cleaned_data["version"]
-        if version != self.guideline.current_id:
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("version") is not None and cleaned["version"] != self.guideline.current_id:
             raise forms.ValidationError(
                 "A new version was published while you were reading. Please read it and confirm again."
             )
-        return version
+        return cleaned
 
 
 def parse_questions(text):

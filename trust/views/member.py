@@ -50,7 +50,7 @@ def mine(request):
 @in_organization_time
 def my_guideline(request, pk):
     guideline = get_object_or_404(my_guidelines(request.scope).select_related("organization"), pk=pk)
-    form = AcknowledgeForm(request.POST or None, guideline=guideline)
+    form = AcknowledgeForm(request.POST if request.method == "POST" else None, guideline=guideline)
     if guideline.my_ack_at is None and form.is_valid():
         _ack, created = services.acknowledge(guideline, guideline.current, request.user)
         if created:
@@ -78,7 +78,7 @@ def take_module(request, pk):
     questions = list(
         module.questions.prefetch_related(Prefetch("choices", queryset=Choice.objects.order_by("position")))
     )
-    form = QuizForm(request.POST or None, questions=questions)
+    form = QuizForm(request.POST if request.method == "POST" else None, questions=questions)
     if questions and form.is_valid():
         result = services.score(module, form.answers())
         services.record_attempt(module, request.user, result)
