@@ -42,7 +42,8 @@ def badge_class(request, public_id):
 @require_GET
 def image(request, public_id):
     level = get_object_or_404(BadgeLevel.objects.select_related("badge"), public_id=public_id)
-    if level.badge.image:
+    image_file = level.badge.image
+    if image_file and image_file.storage.exists(image_file.name):
         content_type = mimetypes.guess_type(level.badge.image.name)[0] or "application/octet-stream"
         response = FileResponse(level.badge.image.open("rb"), content_type=content_type)
     else:
