@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from rollout.access import EDITORS
 from rollout.forms import DATE_WIDGET, ScopedForm
@@ -233,6 +234,12 @@ class IncidentForm(forms.ModelForm):
         self.fields["rollout"].empty_label = "Not tied to one rollout"
         self.fields["handler"].queryset = scope.people(EDITORS).order_by("full_name", "email")
         self.fields["handler"].help_text = "A manager or admin."
+
+    def clean_occurred_on(self):
+        occurred_on = self.cleaned_data["occurred_on"]
+        if occurred_on > timezone.localdate():
+            raise forms.ValidationError("The date is in the future; enter the day it happened.")
+        return occurred_on
 
     def clean(self):
         cleaned = super().clean()
