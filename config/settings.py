@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "rollout",
     "strategy",
     "incentives",
@@ -51,6 +55,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag / If-None-Match on every GET: a client that already has a page or an API answer gets
+    # a 304 without the body.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "rollout.access.OrganizationMiddleware",
@@ -134,6 +141,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "rollout.tasks.heartbeat", "schedule": 60.0},
     # The notifications outbox: one entry, in UTC; digests and reminders are scheduled inside it.
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
+    # Events whose processing task never reached the broker are picked up again.
+    "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
@@ -185,6 +194,42 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# --- API (docs/api.md) --------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rollout.api.authentication.TokenAuthentication",
+        "rollout.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rollout.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "rollout.api.filters.BoundedFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["rollout.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_RATE_LIMIT", default="600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "rollout.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rollout API",
+    "DESCRIPTION": "Read and feed Rollout: rollouts, success metrics, champions and support sessions, "
+    "reviews and KPI results, the notifications outbox, health. See docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and Redoc are served from static/ (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -26,7 +26,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # An in-memory cache, or with REDIS_URL a Redis cache under a prefix of this run's own, so that
 # runs sharing a Redis server never read each other's entries (tests/conftest.py clears it).
-if REDIS_URL:
-    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"
+if REDIS_URL:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

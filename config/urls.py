@@ -46,6 +46,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
     # Step apps, before rollout's catch-all step guide at /r/<pk>/<step>/.
     path("r/<int:pk>/strategize/", include("strategy.urls")),
     path("r/<int:pk>/incentives/", include("incentives.urls")),

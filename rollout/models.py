@@ -413,3 +413,39 @@ class HealthSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.rollout} on {self.day}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. The secret is shown once; only its SHA-256 is stored.
+
+    A token acts for its user in one organization (their membership there decides the role), with
+    a scope: read, or read and write.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'Nightly Microsoft 365 import'.")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    # Looked up by prefix (indexed, unique), then the hash is compared in constant time.
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self):
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()

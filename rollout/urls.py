@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, organization, outbox, portfolio, rollouts
+from .views import accounts, organization, outbox, portfolio, rollouts, tokens
 
 app_name = "rollout"
 
@@ -34,4 +34,6 @@ urlpatterns = [
     path("settings/outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
     path("settings/outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("account/email/", outbox.notification_settings, name="notification_settings"),
+    path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
 ]

@@ -59,3 +59,14 @@ def invitation_kwargs(p):
 
 def notification_kwargs(p):
     return {"pk": NotificationFactory(organization=p.org, recipient=p.member, status="failed").pk}
+
+
+API_ANONYMOUS = 401  # the API answers 401 (with WWW-Authenticate: Bearer), never a login redirect
+
+
+def api(roles, kwargs=None, ok=200, method="get", data=None):
+    """An API endpoint open to `roles`: others with a membership get 403, anonymous callers 401."""
+    expect = {role: ok if role in roles else 403 for role in ROLES}
+    expect["outsider"] = 404 if kwargs else ok
+    expect["anonymous"] = API_ANONYMOUS
+    return Row(expect, kwargs, method, data)

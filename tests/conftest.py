@@ -75,10 +75,11 @@ def fresh_cache():
     Under Redis the cache shares its database with the Celery broker, so it is not flushed; a new
     data version makes every cached portfolio unreachable instead.
     """
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from rollout.portfolio import VERSION_KEY
 
+    cache = caches["default"]
     if "LocMemCache" in type(cache).__name__:
         cache.clear()
     else:

@@ -37,7 +37,17 @@ from .access import (
     public,
     rollout_kwargs,
 )
+from .api_rows import ROWS as API_ROWS
 from .factories import InvitationFactory, NotificationFactory
+
+
+def api_token_kwargs(p):
+    """The requesting persona's own token: another person's token is a 404 for everyone else."""
+    from rollout.api.tokens import create_token
+
+    token, _ = create_token(p.member, p.org, "matrix", "read")
+    return {"pk": token.pk}
+
 
 MATRIX = {
     "home": Row({**dict.fromkeys(STAFF, 302), Role.MEMBER: 200, "outsider": 302, "anonymous": LOGIN}),
@@ -88,6 +98,13 @@ MATRIX = {
     "rollout:outbox_detail": page(ADMINS, notification_kwargs),
     "rollout:outbox_retry": page(ADMINS, notification_kwargs, ok=302, method="post"),
     "rollout:notification_settings": page(ROLES),
+    "rollout:api_tokens": page(ROLES),
+    # A token is its owner's alone (here the member's): anyone else gets a 404.
+    "rollout:api_token_revoke": Row(
+        {**dict.fromkeys([*ROLES, "outsider"], 404), Role.MEMBER: 302, "anonymous": LOGIN},
+        api_token_kwargs,
+        "post",
+    ),
     "unsubscribe": public(
         kwargs=lambda p: {
             "token": unsubscribe_token(NotificationFactory(organization=p.org, recipient=p.member))
@@ -95,7 +112,8 @@ MATRIX = {
     ),
 }
 
-# The step apps' rows: tests/<app>/access_rows.py defines ROWS.
+# The API's rows (tests/api_rows.py), and the step apps' rows: tests/<app>/access_rows.py.
+MATRIX.update(API_ROWS)
 for rows_module in sorted(Path(__file__).parent.glob("*/access_rows.py")):
     rows = importlib.import_module(f"tests.{rows_module.parent.name}.access_rows").ROWS
     assert not rows.keys() & MATRIX.keys(), f"{rows_module} repeats rows"

@@ -1,0 +1,31 @@
+"""Every API error in one JSON shape:
+
+{"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+"""
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's 500 handling and logging take over
+    detail = response.data
+    fields = {}
+    if isinstance(detail, dict) and "detail" not in detail:
+        fields = {key: value if isinstance(value, list) else [value] for key, value in detail.items()}
+        message = "Some fields are not valid."
+    elif isinstance(detail, dict):
+        message = str(detail["detail"])
+    elif isinstance(detail, list):
+        message = " ".join(str(item) for item in detail)
+    else:
+        message = str(detail)
+    code = getattr(exc, "default_code", "error")
+    if hasattr(exc, "get_codes"):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else code
+    response.data = {
+        "error": {"status": response.status_code, "code": code, "message": message, "fields": fields}
+    }
+    return response

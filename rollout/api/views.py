@@ -1,0 +1,103 @@
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from ..access import ADMINS
+from ..models import Notification, Rollout
+from ..portfolio import rows_for
+from .base import ScopedViewSet
+from .serializers import NotificationSerializer, RolloutHealthSerializer, RolloutSerializer
+
+
+def health_of(row):
+    return {
+        "rollout": row.rollout.pk,
+        "name": row.rollout.name,
+        "overall": row.overall,
+        "steps": [
+            {
+                "step": step.key,
+                "number": step.number,
+                "name": step.name,
+                "score": health.score,
+                "status": health.status,
+                "reasons": health.reasons,
+                "next_action": health.next_action,
+                "next_url": health.next_url,
+            }
+            for step, health in row.healths
+        ],
+    }
+
+
+class RolloutFilter(filters.FilterSet):
+    class Meta:
+        model = Rollout
+        fields = ["status", "platform", "owner"]
+
+
+class RolloutViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedViewSet,
+):
+    """Rollouts of the token's organization. Managers and admins create and change them."""
+
+    serializer_class = RolloutSerializer
+    filterset_class = RolloutFilter
+    ordering_fields = ["name", "status", "start_date", "target_date", "updated_at"]
+    ordering = ["name"]
+
+    def get_queryset(self):
+        return self.scope.rollouts().order_by("name", "pk")
+
+    @extend_schema(responses=RolloutHealthSerializer)
+    @action(detail=True)
+    def health(self, request, pk=None):
+        """The six steps' health of one rollout, with reasons and the next action."""
+        rollout = self.get_object()
+        [row] = rows_for(self.scope.organization, [rollout])
+        return Response(health_of(row))
+
+
+class HealthViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Every rollout's health, as on the portfolio (computed for all rollouts at once)."""
+
+    serializer_class = RolloutHealthSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return self.scope.rollouts().order_by("name", "pk")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = rows_for(self.scope.organization, page)
+        return self.get_paginated_response([health_of(row) for row in rows])
+
+
+class NotificationFilter(filters.FilterSet):
+    class Meta:
+        model = Notification
+        fields = ["status", "kind"]
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """The notifications outbox of the organization (admins)."""
+
+    read_roles = ADMINS
+    write_roles = ADMINS
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["scheduled_for", "status", "attempts"]
+    ordering = ["-scheduled_for"]
+
+    def get_queryset(self):
+        return (
+            Notification.objects.filter(organization=self.scope.organization)
+            .select_related("recipient")
+            .order_by("-scheduled_for", "-pk")
+        )

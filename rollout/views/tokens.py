@@ -1,0 +1,52 @@
+"""A person's API tokens: create (shown once), list, revoke."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ..api.tokens import create_token, revoke
+from ..models import ApiToken
+
+
+class TokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scope", "expires_at"]
+        widgets = {"expires_at": forms.DateInput(attrs={"type": "date"})}
+        labels = {"expires_at": "Expires on (optional)"}
+
+    def clean_expires_at(self):
+        expires = self.cleaned_data["expires_at"]
+        if expires is not None and expires <= timezone.now():
+            raise forms.ValidationError("Choose a date in the future, or leave it empty for no expiry.")
+        return expires
+
+
+@login_required
+def api_tokens(request):
+    scope = request.scope
+    if scope.organization is None:
+        return render(request, "rollout/no_organization.html")
+    form = TokenForm(request.POST or None)
+    shown = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        token, shown = create_token(
+            request.user, scope.organization, data["name"], data["scope"], data["expires_at"]
+        )
+        messages.success(request, f"Token “{token.name}” created. Copy it now: it is not shown again.")
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).select_related("organization")[:100]
+    return render(request, "rollout/api_tokens.html", {"form": form, "tokens": tokens, "shown": shown})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
+    if revoke(token):
+        messages.success(request, f"Token “{token.name}” revoked; it stops working now.")
+    return redirect("rollout:api_tokens")
