@@ -1,5 +1,7 @@
 """Pages of the review step: the landing page, the review form, a review, actions and the landscape."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -7,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
 from rollout.steps import registry
+from trust.selectors import incident_summary
 
 from . import cycles, selectors, services
 from .forms import ReviewSheet, ScheduleForm, review_actions
@@ -70,6 +73,15 @@ def _review_context(request, rollout, review, today):
         "findings_before": selectors.findings_before(previous),
         "assessments_before": selectors.assessments_before(previous),
         "is_editor": request.scope.has_role(EDITORS),
+        # The Trust findings start from the incident register since the previous review
+        # (trust's documented read function; reviews does not read trust's models).
+        "incidents": incident_summary(
+            rollout.organization,
+            previous.completed_on if previous else None,
+            today + timedelta(days=1),
+        )
+        if request.scope.has_role(EDITORS)
+        else None,
     }
 
 

@@ -188,7 +188,7 @@ def test_a_unit_with_units_inside_is_not_deleted(client_as, personas):
     response = client_as(personas.admin).post(
         reverse("rollout:unit_delete", args=[personas.unit.pk]), follow=True
     )
-    assert "has units inside it" in response.text
+    assert "is still in use" in response.text
     assert Unit.objects.filter(pk=personas.unit.pk).exists()
 
 
