@@ -166,7 +166,10 @@ def unit_delete(request, pk):
     try:
         unit.delete()
     except ProtectedError:
-        messages.error(request, f"“{unit}” is still in use (units inside it, or guidelines addressed to it); change those first.")
+        messages.error(
+            request,
+            f"“{unit}” is still in use (units inside it, or guidelines addressed to it); change those first.",
+        )
     else:
         messages.success(request, f"Unit “{unit}” deleted.")
     return redirect("rollout:units")
