@@ -55,3 +55,5 @@ class EngageConfig(AppConfig):
                 help="Share of questions whose first reply came within the organization's response target.",
             )
         )
+        # Part 2 last: its outbox producers and kinds, and its demo seeder.
+        from .conversations import demo, notifications  # noqa: F401

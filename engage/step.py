@@ -2,6 +2,8 @@
 
 from rollout.steps import Step, Trend
 
+from .conversations import step_parts
+
 
 class EngageStep(Step):
     number = 5
@@ -28,10 +30,17 @@ class EngageStep(Step):
                 "% of the audience",
                 missing="Import an activity report (Engage step) to see participation against its target.",
             ),
-            Trend(
-                "time-to-first-response",
-                "Time to first response",
-                "hours",
-                missing="Import conversations (Engage step) to see how fast questions get their first reply.",
-            ),
+            step_parts.ttfr_trend(rollout),
         ]
+
+    def health(self, rollouts):
+        return step_parts.merge_health(self, rollouts, {r.pk: self.not_started(r) for r in rollouts})
+
+    def portfolio_facts(self, rollouts):
+        return step_parts.merge_facts({}, rollouts)
+
+    def units_of(self, rollouts):
+        return step_parts.merge_units({}, rollouts)
+
+    def digest_section(self, rollout, membership, since):
+        return step_parts.merge_digest(None, rollout, membership, since)

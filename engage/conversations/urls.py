@@ -1,9 +1,30 @@
 """Conversations, the queue, momentum and pulses (Engage, part 2), included by engage/urls.py.
 
 Every route here starts with a prefix of its own (conversations/, queue/, momentum/, pulses/) so it
-never collides with part 1's routes.
+never collides with part 1's routes; every name starts with the same prefix.
 """
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import conversations, momentum, pulses, queue
+
+urlpatterns = [
+    path("conversations/", conversations.thread_list, name="conversations"),
+    path("conversations/import/", conversations.import_conversations, name="conversations_import"),
+    path("conversations/template.csv", conversations.csv_template, name="conversations_template"),
+    path("conversations/log/", conversations.log_question, name="conversations_log"),
+    path("conversations/<int:thread>/", conversations.thread_detail, name="conversations_thread"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/response-times/", queue.response_times, name="queue_response_times"),
+    path("queue/<int:question>/claim/", queue.claim, name="queue_claim"),
+    path("queue/<int:question>/answered/", queue.answered, name="queue_answered"),
+    path("queue/<int:question>/hand-on/", queue.hand_on, name="queue_hand_on"),
+    path("momentum/", momentum.overview, name="momentum"),
+    path("momentum/settings/", momentum.update_settings, name="momentum_settings"),
+    path("momentum/attendance/", momentum.import_attendance, name="momentum_attendance"),
+    path("pulses/", pulses.pulse_list, name="pulses"),
+    path("pulses/new/", pulses.pulse_new, name="pulses_new"),
+    path("pulses/<int:pulse>/", pulses.pulse_results, name="pulses_results"),
+    path("pulses/<int:pulse>/open/", pulses.pulse_open, name="pulses_open"),
+    path("pulses/<int:pulse>/close/", pulses.pulse_close, name="pulses_close"),
+]

@@ -1,0 +1,256 @@
+"""Demo conversations, momentum and pulses for Northwind Health's live rollout.
+
+- 300 threads over the last twelve weeks in five channels, about 40 % opening with a question;
+  most get a quick reply, some a slow one, a few only a bot's or the author's own, and a dozen none
+  at all (several of them past the 24-hour target, some from Casey Champion's Nursing unit);
+- three training cohorts, and Emergency Medicine's people posting much less in the last four weeks
+  than before, so the momentum check raises an alert there;
+- two readiness pulses (at launch and two months in) where knowledge starts as a barrier.
+
+The threads go through the import pipeline (`store_messages`), keyed by fixed ids, so a second run
+updates the same rows. Order 5, before the review step (whose KPIs read these metrics); it
+uses none of the activity seeder's data, so the two Engage seeders may run in either order.
+"""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rollout.demo import demo_seeder
+from rollout.models import Membership, Role
+
+from ..models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseResponse, Thread, TrainingAttendance
+from . import momentum, pulses, services
+from .importers import ParsedMessage
+
+CHANNELS = ["help", "nursing", "announcements", "it-support", "emergency"]
+QUESTIONS = [
+    "How do I join the nursing community?",
+    "Where do I post shift swaps now?",
+    "Can I use the app on a ward phone?",
+    "Is it OK to share a photo of the new wing?",
+    "Why do I get an email for every post",
+    "Who moderates the pharmacy group?",
+    "Anyone know how to mention a whole team?",
+    "How do I turn off notifications at night?",
+    "What is the hashtag for the flu campaign?",
+    "Does the app work on the hospital wifi?",
+]
+STATEMENTS = [
+    "Great session today, thanks everyone",
+    "The new rota is posted in the files tab",
+    "Reminder: safe-practice training closes Friday",
+    "Welcome to our new starters in cardiology!",
+    "Photos from the charity run are up",
+    "Thanks for the quick help with my sign-in",
+]
+REPLIES = [
+    "Search for it and press Join.",
+    "It is in the pinned post of this channel.",
+    "Yes, follow the mobile guide from the champions.",
+    "I had the same, the settings page fixes it.",
+    "Ask Casey, she ran the training on this.",
+]
+THREADS = 300
+DIP_UNIT = "Emergency Medicine"
+# ADKAR means per round: knowledge is the barrier at launch, desire is lukewarm later.
+ROUNDS = [
+    (
+        "Readiness pulse: launch",
+        70,
+        {"awareness": 4.1, "desire": 3.6, "knowledge": 2.6, "ability": 3.2, "reinforcement": 3.1},
+    ),
+    (
+        "Readiness pulse: month two",
+        14,
+        {"awareness": 4.3, "desire": 3.0, "knowledge": 3.6, "ability": 3.7, "reinforcement": 3.4},
+    ),
+]
+
+
+def _authors(ctx):
+    units = dict(
+        Membership.objects.filter(organization=ctx.organization, user__in=ctx.members).values_list(
+            "user__email", "unit__name"
+        )
+    )
+    return [(user, units.get(user.email) or "") for user in ctx.members]
+
+
+def _thread(rng, n, now, authors, helpers, dip):
+    started = now - timedelta(days=rng.uniform(0.2, 84))
+    channel = rng.choice(CHANNELS)
+    others = [a for a in authors if a[1] != DIP_UNIT]
+    recent = started > now - timedelta(days=28)
+    # Emergency Medicine posts often five to nine weeks ago and hardly at all since: the dip.
+    if dip and (
+        rng.random() < 0.04 if recent else started > now - timedelta(days=63) and rng.random() < 0.35
+    ):
+        pool = dip
+    else:
+        pool = others
+    author, unit = rng.choice(pool)
+    asks = rng.random() < 0.4
+    text = rng.choice(QUESTIONS if asks else STATEMENTS)
+    thread_id = f"demo-{n}"
+    messages = [_message(thread_id, "1", author, unit, started, text, channel)]
+    fate = rng.random()
+    if asks and fate < 0.05 and started < now - timedelta(hours=30):
+        return messages  # never answered: it waits in the queue
+    if asks and fate < 0.08:
+        messages.append(
+            _message(
+                thread_id,
+                "2",
+                author,
+                unit,
+                started + timedelta(hours=1),
+                "Anyone? Still stuck.",
+                channel,
+                parent="1",
+            )
+        )
+        return messages  # only the author's own follow-up
+    if asks and fate < 0.10:
+        bot = ParsedMessage(
+            thread_id=thread_id,
+            message_id="2",
+            parent_id="1",
+            author_key="B-helpdesk",
+            author_name="Helpdesk bot",
+            is_bot=True,
+            created_at=started + timedelta(minutes=1),
+            text="Thanks! A human will reply soon.",
+            channel=channel,
+        )
+        return [*messages, bot]
+    delay = timedelta(
+        hours=rng.choice([0.3, 0.5, 1, 2, 3, 5, 8, 20, 30, 52]) if asks else rng.uniform(0.5, 40)
+    )
+    for k in range(rng.randint(1 if asks else 0, 3)):
+        helper, helper_unit = rng.choice(helpers)
+        at = started + delay * (k + 1)
+        if at < now:
+            messages.append(
+                _message(
+                    thread_id, str(k + 2), helper, helper_unit, at, rng.choice(REPLIES), channel, parent="1"
+                )
+            )
+    return messages
+
+
+def _message(thread_id, message_id, user, unit, at, text, channel, parent=""):
+    return ParsedMessage(
+        thread_id=thread_id,
+        message_id=message_id,
+        parent_id=parent,
+        author_key=user.email,
+        author_name=user.get_full_name(),
+        email=user.email,
+        created_at=at,
+        text=text,
+        channel=channel,
+        unit_name=unit,
+    )
+
+
+def seed_threads(ctx, rng, now):
+    rollout = ctx.rollouts["live"]
+    authors = [a for a in _authors(ctx) if a[1]]
+    dip = [a for a in authors if a[1] == DIP_UNIT]
+    helpers = [a for a in authors if a[1] != DIP_UNIT][:25]
+    parsed = []
+    for n in range(THREADS):
+        parsed.extend(_thread(rng, n, now, authors, helpers, dip))
+    # Casey's unit always has a few questions waiting, the oldest past the target.
+    nursing = [a for a in authors if a[1] == "Nursing" and a[0] != ctx.people[Role.CHAMPION]]
+    for k, hours in enumerate((75, 50, 30, 6)):
+        user, unit = nursing[k % len(nursing)]
+        text = QUESTIONS[k]
+        parsed.append(
+            _message(f"demo-waiting-{k}", "1", user, unit, now - timedelta(hours=hours), text, "nursing")
+        )
+    thread_ids = services.store_messages(rollout, Thread.Source.CSV, parsed)
+    services.refresh_questions(thread_ids)
+
+
+def seed_training(ctx, rng, today):
+    rollout = ctx.rollouts["live"]
+    authors = [a for a in _authors(ctx) if a[1]]
+    rows = []
+    for weeks_ago in (10, 7, 4):
+        day = today - timedelta(weeks=weeks_ago)
+        for user, _unit in rng.sample(authors, min(14, len(authors))):
+            rows.append(
+                TrainingAttendance(rollout=rollout, person_key=user.email.lower(), user=user, trained_on=day)
+            )
+    TrainingAttendance.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["rollout", "person_key", "trained_on"],
+        update_fields=["user"],
+    )
+
+
+def seed_pulses(ctx, rng, today):
+    rollout = ctx.rollouts["live"]
+    members = list(
+        Membership.objects.filter(organization=ctx.organization).exclude(
+            role=Role.MEMBER, user=ctx.people[Role.MEMBER]
+        )
+    )
+    for title, days_ago, means in ROUNDS:
+        pulse = Pulse.objects.filter(rollout=rollout, title=title).first()
+        if pulse is not None:
+            continue
+        pulse = pulses.create_pulse(
+            rollout,
+            title=title,
+            kind=Pulse.Kind.READINESS,
+            closes_on=today - timedelta(days=days_ago) + timedelta(days=10),
+            audience=[],
+            questions=[],
+            created_by=ctx.people[Role.MANAGER],
+        )
+        opened = timezone.now() - timedelta(days=days_ago)
+        still_open = pulse.closes_on >= today
+        Pulse.objects.filter(pk=pulse.pk).update(
+            status=Pulse.Status.OPEN if still_open else Pulse.Status.CLOSED, opened_at=opened
+        )
+        # Demo invitations are marked as sent: seeding must not email a hundred demo people.
+        answered = [m for m in members if rng.random() < 0.6]
+        PulseInvitation.objects.bulk_create(
+            [PulseInvitation(pulse=pulse, user=m.user, queued=True, answered=m in answered) for m in members]
+        )
+        questions = {q.element: q for q in pulse.questions.all()}
+        for membership in answered:
+            response = PulseResponse.objects.create(
+                pulse=pulse,
+                unit=membership.unit,
+                submitted_on=(opened + timedelta(days=rng.randint(0, 6))).date(),
+                comment=rng.choice(
+                    ["", "", "", "More training on the app please.", "Finding the right group is hard."]
+                ),
+            )
+            PulseAnswer.objects.bulk_create(
+                [
+                    PulseAnswer(
+                        response=response,
+                        question=questions[element],
+                        score=min(5, max(1, round(rng.gauss(means[element], 0.9)))),
+                    )
+                    for element in ADKAR.values
+                ]
+            )
+
+
+@demo_seeder(5)
+def seed(ctx):
+    rng = random.Random(5)
+    now = timezone.now()
+    today = timezone.localdate()
+    seed_threads(ctx, rng, now)
+    seed_training(ctx, rng, today)
+    seed_pulses(ctx, rng, today)
+    momentum.check(ctx.rollouts["live"], today)

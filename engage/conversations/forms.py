@@ -1,0 +1,209 @@
+"""Forms of Engage part 2. Choice fields are limited to the scope's organization."""
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from rollout.forms import DATE_WIDGET
+from rollout.models import Role
+
+from ..models import ConversationImport, MomentumSettings, Pulse
+from .pulses import READINESS_QUESTIONS
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MAX_UPLOAD = 200 * 1024 * 1024
+QUEUE_PEOPLE = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
+
+
+class UploadField(forms.FileField):
+    def __init__(self, *args, extensions, **kwargs):
+        self.extensions = extensions
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload is None:
+            return upload
+        if not upload.name.lower().endswith(self.extensions):
+            raise forms.ValidationError(f"Upload a {' or '.join(self.extensions)} file.")
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("The file is larger than 200 MB: export fewer channels or months.")
+        return upload
+
+
+class ConversationImportForm(forms.Form):
+    source = forms.ChoiceField(
+        choices=[
+            (ConversationImport.Source.SLACK, "Slack workspace export (.zip)"),
+            (ConversationImport.Source.CSV, "Generic conversations CSV (.csv)"),
+        ],
+        widget=forms.RadioSelect,
+        initial=ConversationImport.Source.SLACK,
+    )
+    file = UploadField(extensions=(".zip", ".csv"))
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, source = cleaned.get("file"), cleaned.get("source")
+        if upload and source:
+            wanted = ".zip" if source == ConversationImport.Source.SLACK else ".csv"
+            if not upload.name.lower().endswith(wanted):
+                self.add_error("file", f"This source needs a {wanted} file.")
+        return cleaned
+
+
+class AttendanceImportForm(forms.Form):
+    file = UploadField(
+        extensions=(".csv",), help_text="Columns: email, trained_on (YYYY-MM-DD) and optionally unit."
+    )
+
+
+class LogQuestionForm(forms.Form):
+    text = forms.CharField(label="The question", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    asked_at = forms.DateTimeField(
+        label="Asked at",
+        widget=DATETIME_WIDGET,
+        initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
+    )
+    asker = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Asked by",
+        help_text="Someone in the organization, or a name below.",
+    )
+    asker_name = forms.CharField(label="…or their name", max_length=200, required=False)
+    unit = forms.ModelChoiceField(queryset=None, required=False, help_text="Defaults to the asker's unit.")
+    where = forms.CharField(
+        max_length=200, required=False, help_text="e.g. 'In person on ward 7' or 'Private chat'."
+    )
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asker"].queryset = scope.people().order_by("full_name", "email")
+        self.fields["unit"].queryset = scope.units().order_by("kind", "name")
+
+    def clean_asked_at(self):
+        value = self.cleaned_data["asked_at"]
+        if value > timezone.now() + timedelta(minutes=10):
+            raise forms.ValidationError("A question logged by hand was asked in the past.")
+        if value < timezone.now() - timedelta(days=365):
+            raise forms.ValidationError("Log questions from the last twelve months only.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("asker") and not (cleaned.get("asker_name") or "").strip():
+            raise forms.ValidationError("Say who asked: pick a person or type a name.")
+        return cleaned
+
+
+class AnsweredForm(forms.Form):
+    url = forms.URLField(
+        label="Link to the answer",
+        max_length=500,
+        assume_scheme="https",
+        help_text="Where the answer can be read, e.g. the reply's link in the channel.",
+    )
+
+
+class HandOnForm(forms.Form):
+    person = forms.ModelChoiceField(queryset=None, label="Hand on to")
+
+    def __init__(self, *args, scope, exclude=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = scope.people(QUEUE_PEOPLE).order_by("full_name", "email")
+        if exclude is not None:
+            people = people.exclude(pk=exclude.pk)
+        self.fields["person"].queryset = people.distinct()
+
+
+class PeriodForm(forms.Form):
+    days = forms.TypedChoiceField(
+        choices=[(30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 12 months")],
+        coerce=int,
+        initial=90,
+        required=False,
+        label="Period",
+    )
+
+
+class MomentumSettingsForm(forms.ModelForm):
+    class Meta:
+        model = MomentumSettings
+        fields = ["drop_percent"]
+
+
+class PulseForm(forms.Form):
+    title = forms.CharField(max_length=150)
+    kind = forms.ChoiceField(
+        choices=Pulse.Kind.choices, widget=forms.RadioSelect, initial=Pulse.Kind.READINESS
+    )
+    questions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="Custom pulses: one statement per line (2 to 8), each scored 1 (disagree) to 5 (agree). "
+        "A readiness pulse asks the five ADKAR statements: " + " / ".join(READINESS_QUESTIONS.values()),
+    )
+    audience = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to ask everyone in the organization.",
+    )
+    closes_on = forms.DateField(widget=DATE_WIDGET, help_text="The last day answers are accepted.")
+
+    def __init__(self, *args, scope, rollout, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rollout = rollout
+        self.fields["audience"].queryset = scope.units().order_by("kind", "name")
+        self.fields["closes_on"].initial = timezone.localdate() + timedelta(days=14)
+
+    def clean_title(self):
+        title = self.cleaned_data["title"].strip()
+        if Pulse.objects.filter(rollout=self.rollout, title__iexact=title).exists():
+            raise forms.ValidationError("This rollout already has a pulse with this title.")
+        return title
+
+    def clean_closes_on(self):
+        value = self.cleaned_data["closes_on"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("The closing day cannot be in the past.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        lines = [line.strip() for line in (cleaned.get("questions") or "").splitlines() if line.strip()]
+        if cleaned.get("kind") == Pulse.Kind.CUSTOM:
+            if not 2 <= len(lines) <= 8:
+                self.add_error("questions", "A custom pulse asks 2 to 8 statements, one per line.")
+            elif any(len(line) > 300 for line in lines):
+                self.add_error("questions", "Keep each statement under 300 characters.")
+        cleaned["question_lines"] = lines
+        return cleaned
+
+
+class PulseAnswerForm(forms.Form):
+    """One radio group of 1-5 per question, and an optional comment."""
+
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        required=False,
+        max_length=2000,
+        label="Anything else? (optional)",
+        help_text="Please leave out names: comments are shown to the rollout's team.",
+    )
+
+    SCALE = [(i, str(i)) for i in range(1, 6)]
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        for question in self.questions:
+            self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
+                label=question.text, choices=self.SCALE, coerce=int, widget=forms.RadioSelect
+            )
+        self.order_fields([f"q{q.pk}" for q in self.questions] + ["comment"])
+
+    def scores(self):
+        return {q.pk: self.cleaned_data[f"q{q.pk}"] for q in self.questions}

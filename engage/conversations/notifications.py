@@ -1,0 +1,128 @@
+"""Engage's emails through the notifications outbox (rollout/notifications.py).
+
+- `momentum-alert`: a unit's active users dropped (engage/conversations/momentum.py). Once a day
+  per live or pilot rollout the producer checks momentum (a MomentumCheck row per day), then yields
+  one email per new alert to each of the unit's champions and to the rollout's owner. An alert row
+  is unique per unit and week, so a unit raises at most one alert a week.
+- `pulse-invitation`: the link to answer an open pulse, once per invitation (`queued`).
+"""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.models import Membership, Role, Rollout
+from rollout.notifications import Cancel, Due, producer, register_kind
+
+from ..models import MomentumAlert, MomentumCheck, PulseInvitation
+from . import momentum, pulses
+
+ALERT = "momentum-alert"
+INVITATION = "pulse-invitation"
+LIVE = (Rollout.Status.PILOT, Rollout.Status.LIVE)
+BATCH = 2000
+
+
+@producer
+def momentum_alerts(now):
+    today = now.date()
+    checked = MomentumCheck.objects.filter(day=today).values("rollout_id")
+    for rollout in (
+        Rollout.objects.filter(status__in=LIVE).exclude(pk__in=checked).select_related("organization")
+    ):
+        momentum.check(rollout, today)
+    alerts = list(
+        MomentumAlert.objects.filter(notified=False, rollout__status__in=LIVE).select_related("rollout")[
+            :BATCH
+        ]
+    )
+    if not alerts:
+        return
+    champions = {}
+    for unit_id, user_id in Membership.objects.filter(
+        unit_id__in={a.unit_id for a in alerts}, role=Role.CHAMPION, user__is_active=True
+    ).values_list("unit_id", "user_id"):
+        champions.setdefault(unit_id, set()).add(user_id)
+    for alert in alerts:
+        recipients = set(champions.get(alert.unit_id, ()))
+        if alert.rollout.owner_id:
+            recipients.add(alert.rollout.owner_id)
+        for user_id in sorted(recipients):
+            yield Due(
+                ALERT,
+                f"{ALERT}:{alert.pk}:{user_id}",
+                alert.rollout.organization_id,
+                user_id,
+                now,
+                {"alert": alert.pk},
+            )
+    MomentumAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(notified=True)
+
+
+@producer
+def pulse_invitations(now):
+    pulses.close_expired(now.date())
+    invitations = list(
+        PulseInvitation.objects.filter(queued=False, pulse__status="open")
+        .select_related("pulse__rollout")
+        .order_by("pk")[:BATCH]
+    )
+    for invitation in invitations:
+        yield Due(
+            INVITATION,
+            f"{INVITATION}:{invitation.pk}",
+            invitation.pulse.rollout.organization_id,
+            invitation.user_id,
+            now,
+            {"invitation": invitation.pk},
+        )
+    PulseInvitation.objects.filter(pk__in=[i.pk for i in invitations]).update(queued=True)
+
+
+def _member(notification):
+    if not Membership.objects.filter(
+        user_id=notification.recipient_id, organization_id=notification.organization_id
+    ).exists():
+        raise Cancel("The recipient has left the organization.")
+
+
+def alert_context(notification):
+    _member(notification)
+    alert = (
+        MomentumAlert.objects.select_related("rollout", "unit")
+        .filter(pk=notification.payload.get("alert"), rollout__organization_id=notification.organization_id)
+        .first()
+    )
+    if alert is None or alert.rollout.status not in LIVE:
+        raise Cancel("The alert or its rollout is gone, or the rollout is no longer live.")
+    return {
+        "alert": alert,
+        "rollout": alert.rollout,
+        "unit": alert.unit,
+        "link": settings.SITE_URL + reverse("engage:momentum", args=[alert.rollout_id]),
+    }
+
+
+def invitation_context(notification):
+    _member(notification)
+    invitation = (
+        PulseInvitation.objects.select_related("pulse__rollout")
+        .filter(pk=notification.payload.get("invitation"), user_id=notification.recipient_id)
+        .first()
+    )
+    if invitation is None:
+        raise Cancel("The pulse was deleted.")
+    if invitation.answered:
+        raise Cancel("Already answered.")
+    if not pulses.is_open(invitation.pulse, timezone.localdate()):
+        raise Cancel("The pulse has closed.")
+    return {
+        "pulse": invitation.pulse,
+        "rollout": invitation.pulse.rollout,
+        "questions": invitation.pulse.questions.count(),
+        "link": pulses.link(invitation),
+    }
+
+
+register_kind(ALERT, "Momentum alert (Engage)", alert_context)
+register_kind(INVITATION, "Pulse survey invitation (Engage)", invitation_context)

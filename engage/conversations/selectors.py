@@ -1,0 +1,218 @@
+"""Read queries of Engage part 2: the unanswered queue, time to first response (TTFR) and
+"answered within target" (DESIGN.md section 4), aggregated in the database.
+
+TTFR of a question = its first response (the first reply by someone other than the author and not
+a bot, or a manual "answered") minus the time it was asked; `Message.response_seconds` holds it.
+Answered within target = questions with TTFR <= the organization's response target, divided by the
+questions whose outcome is known: answered, or still open past the target. A question still open
+and younger than the target is not counted either way yet.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from rollout.models import Membership, Organization, Unit
+
+from ..models import Message
+
+OTHER = "Other (small groups)"
+
+
+def questions(rollout):
+    return Message.objects.filter(rollout=rollout, is_question=True)
+
+
+def unanswered_questions(rollout, first_units=()):
+    """Open questions, oldest first; those of `first_units` (a champion's units) before the rest."""
+    queryset = questions(rollout).filter(first_response_at__isnull=True)
+    order = ["created_at", "pk"]
+    if first_units:
+        queryset = queryset.annotate(
+            theirs=Case(
+                When(unit__in=list(first_units), then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        order = ["theirs", *order]
+    return queryset.select_related("unit", "claimed_by", "thread").order_by(*order)
+
+
+def units_of(user, organization):
+    """The units a person looks after in the queue: their membership's unit.
+
+    The champion step keeps the units each champion supports (Champion.units) but offers no read
+    function for them yet; until it does, a champion's unit is the one of their membership.
+    """
+    unit = (
+        Membership.objects.filter(user=user, organization=organization).values_list("unit", flat=True).first()
+    )
+    return [unit] if unit else []
+
+
+def _summary(target_hours, now):
+    target = target_hours * 3600
+    late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=target_hours))
+    return {
+        "asked": Count("pk"),
+        "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "within": Count("pk", filter=Q(response_seconds__lte=target)),
+        "decided": Count("pk", filter=Q(first_response_at__isnull=False) | late),
+        "open": Count("pk", filter=Q(first_response_at__isnull=True)),
+        "overdue": Count("pk", filter=late),
+        "avg_seconds": Avg("response_seconds"),
+    }
+
+
+def _finish(row):
+    row["within_share"] = round(100 * row["within"] / row["decided"]) if row["decided"] else None
+    row["ttfr_hours"] = None if row["avg_seconds"] is None else round(row["avg_seconds"] / 3600, 1)
+    return row
+
+
+def response_summary(rollout, since=None, until=None, now=None):
+    """Questions asked in [since, until): asked, answered, open, overdue, TTFR, within target."""
+    now = now or timezone.now()
+    rows = questions(rollout)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lt=until)
+    return _finish(rows.aggregate(**_summary(rollout.organization.response_target_hours, now)))
+
+
+def response_by_unit(rollout, since=None, until=None, now=None):
+    """[row] per unit (name), smaller groups than the privacy threshold merged into "other"."""
+    now = now or timezone.now()
+    organization = rollout.organization
+    rows = questions(rollout)
+    if since:
+        rows = rows.filter(created_at__gte=since)
+    if until:
+        rows = rows.filter(created_at__lt=until)
+    grouped = list(
+        rows.values("unit_id", "unit__name")
+        .annotate(**_summary(organization.response_target_hours, now))
+        .order_by("unit__name")
+    )
+    shown, other = [], None
+    for row in grouped:
+        if row["unit_id"] is not None and row["asked"] >= organization.privacy_min_group:
+            shown.append(_finish(dict(row, name=row["unit__name"])))
+            continue
+        if other is None:
+            other = dict.fromkeys(("asked", "answered", "within", "decided", "open", "overdue"), 0)
+            other.update(name=OTHER, seconds=0)
+        for key in ("asked", "answered", "within", "decided", "open", "overdue"):
+            other[key] += row[key]
+        other["seconds"] += (row["avg_seconds"] or 0) * row["answered"]
+    if other:
+        other["avg_seconds"] = other["seconds"] / other["answered"] if other["answered"] else None
+        shown.append(_finish(other))
+    return shown
+
+
+def _targets(rollouts):
+    """{rollout.pk: response target hours} in one query, whatever the number of rollouts."""
+    hours = dict(
+        Organization.objects.filter(pk__in={r.organization_id for r in rollouts}).values_list(
+            "pk", "response_target_hours"
+        )
+    )
+    return {r.pk: hours[r.organization_id] for r in rollouts}
+
+
+def response_by_week(rollouts, weeks=12, now=None):
+    """{rollout.pk: [(week start date, row)]} for the last `weeks` calendar weeks, oldest first."""
+    now = now or timezone.now()
+    start = (now - timedelta(weeks=weeks)).date()
+    start -= timedelta(days=start.weekday())
+    rollouts = list(rollouts)
+    targets = _targets(rollouts)
+    result = {r.pk: [] for r in rollouts}
+    # One query for every rollout: the target differs per organization, so "within" is counted
+    # against each rollout's own target with one conditional count per distinct target.
+    distinct_targets = sorted(set(targets.values()))
+    annotations = {
+        "asked": Count("pk"),
+        "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "avg_seconds": Avg("response_seconds"),
+        **{f"within_{t}": Count("pk", filter=Q(response_seconds__lte=t * 3600)) for t in distinct_targets},
+    }
+    rows = (
+        Message.objects.filter(rollout__in=rollouts, is_question=True, created_at__date__gte=start)
+        .annotate(week=TruncWeek("created_at"))
+        .values("rollout_id", "week")
+        .annotate(**annotations)
+        .order_by("rollout_id", "week")
+    )
+    for row in rows:
+        week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
+        within = row[f"within_{targets[row['rollout_id']]}"]
+        row = dict(row, within=within, decided=row["answered"])
+        result[row["rollout_id"]].append((week, _finish(row)))
+    return result
+
+
+def health_figures(rollouts, now=None):
+    """{rollout.pk: summary} over the last 30 days for many rollouts in one query."""
+    now = now or timezone.now()
+    rollouts = list(rollouts)
+    if not rollouts:
+        return {}
+    by_rollout = _targets(rollouts)
+    targets = sorted(set(by_rollout.values()))
+    annotations = {
+        "asked": Count("pk"),
+        "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
+        "open": Count("pk", filter=Q(first_response_at__isnull=True)),
+        "avg_seconds": Avg("response_seconds"),
+    }
+    for t in targets:
+        late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=t))
+        annotations[f"within_{t}"] = Count("pk", filter=Q(response_seconds__lte=t * 3600))
+        annotations[f"decided_{t}"] = Count("pk", filter=Q(first_response_at__isnull=False) | late)
+        annotations[f"overdue_{t}"] = Count("pk", filter=late)
+    rows = (
+        Message.objects.filter(
+            rollout__in=rollouts, is_question=True, created_at__gte=now - timedelta(days=30)
+        )
+        .values("rollout_id")
+        .annotate(**annotations)
+        .order_by()
+    )
+    # Open questions of any age count too: the queue is not limited to the last 30 days.
+    backlog = dict(
+        Message.objects.filter(rollout__in=rollouts, is_question=True, first_response_at__isnull=True)
+        .values("rollout_id")
+        .annotate(n=Count("pk"))
+        .values_list("rollout_id", "n")
+    )
+    figures = {}
+    for row in rows:
+        t = by_rollout[row["rollout_id"]]
+        row = dict(row, within=row[f"within_{t}"], decided=row[f"decided_{t}"], overdue=row[f"overdue_{t}"])
+        figures[row["rollout_id"]] = _finish(row)
+    for pk, n in backlog.items():
+        figures.setdefault(pk, {"asked": 0, "within_share": None, "ttfr_hours": None, "overdue": 0})[
+            "backlog"
+        ] = n
+    return figures
+
+
+def queue_units(rollouts):
+    """{rollout.pk: set(unit ids)} of the units whose people asked questions."""
+    found = {}
+    rows = (
+        Message.objects.filter(rollout__in=list(rollouts), is_question=True, unit__isnull=False)
+        .values_list("rollout_id", "unit_id")
+        .distinct()
+    )
+    for rollout_id, unit_id in rows:
+        found.setdefault(rollout_id, set()).add(unit_id)
+    return found
+
+
+def unit_choices(organization):
+    return Unit.objects.filter(organization=organization).order_by("kind", "name")

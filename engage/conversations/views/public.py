@@ -1,0 +1,34 @@
+"""The pulse answer page behind the emailed link: the signed token is the only key, so the
+recipient answers without signing in or browsing any other page."""
+
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+
+from .. import pulses
+from ..forms import PulseAnswerForm
+
+
+@never_cache
+@csrf_protect
+def answer(request, token):
+    invitation = pulses.invitation_from_token(token)
+    if invitation is None:
+        return render(request, "engage/conversations/pulse_answer.html", {"state": "invalid"}, status=404)
+    pulse = invitation.pulse
+    context = {"pulse": pulse, "organization": pulse.rollout.organization}
+    if invitation.answered:
+        return render(request, "engage/conversations/pulse_answer.html", {**context, "state": "answered"})
+    if not pulses.is_open(pulse):
+        return render(request, "engage/conversations/pulse_answer.html", {**context, "state": "closed"})
+    form = PulseAnswerForm(request.POST or None, questions=pulse.questions.all())
+    if form.is_valid():
+        done = pulses.answer(invitation, form.scores(), form.cleaned_data["comment"])
+        return render(
+            request,
+            "engage/conversations/pulse_answer.html",
+            {**context, "state": "thanks" if done else "answered"},
+        )
+    return render(
+        request, "engage/conversations/pulse_answer.html", {**context, "state": "form", "form": form}
+    )

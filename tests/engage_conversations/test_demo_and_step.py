@@ -1,0 +1,145 @@
+"""Demo data, the step's health and digest lines, metrics, and query counts of the pages."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from engage.conversations import step_parts
+from engage.models import Message, MomentumAlert, Pulse, PulseResponse, Thread
+from rollout.metrics import catalogue
+from rollout.models import Membership, Rollout
+from rollout.steps import registry
+
+from ..factories import MembershipFactory, UnitFactory
+from .factories import MessageFactory, QuestionFactory, ThreadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_threads_questions_waiting_a_dip_and_two_pulses():
+    call_command("seed_demo", stdout=io.StringIO())
+    live = Rollout.objects.get(name="Viva Engage for all staff")
+    threads = Thread.objects.filter(rollout=live).count()
+    questions = Message.objects.filter(rollout=live, is_question=True)
+    assert threads >= 300 and 0.25 < questions.count() / threads < 0.6
+    late = questions.filter(
+        first_response_at__isnull=True, created_at__lt=timezone.now() - timedelta(hours=24)
+    )
+    assert late.count() >= 3 and late.filter(unit__name="Nursing").exists()
+    assert MomentumAlert.objects.filter(rollout=live, unit__name="Emergency Medicine").exists()
+    assert Pulse.objects.filter(rollout=live).count() == 2 and PulseResponse.objects.count() > 20
+    counts = (Thread.objects.count(), Message.objects.count(), PulseResponse.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Thread.objects.count(), Message.objects.count(), PulseResponse.objects.count()) == counts
+
+
+@pytest.fixture
+def catalogue_restored():
+    """engage/conversations/metrics.py registers on import; other tests see the catalogue as it was."""
+    saved = dict(catalogue._metrics)
+    yield catalogue
+    catalogue._metrics = saved
+
+
+def test_the_metrics_compute_from_the_questions_and_pulses(personas, catalogue_restored):
+    from engage.conversations import metrics
+
+    now = timezone.now()
+    QuestionFactory(
+        thread__rollout=personas.rollout,
+        created_at=now - timedelta(days=3),
+        first_response_at=now - timedelta(days=2),
+        response_seconds=3 * 3600,
+    )
+    QuestionFactory(thread__rollout=personas.rollout, created_at=now - timedelta(days=3))
+    today = timezone.localdate()
+    assert metrics.time_to_first_response(personas.rollout, today) == 3.0
+    assert metrics.answered_within_target(personas.rollout, today) == 50
+    assert metrics.unanswered_questions(personas.rollout, today) == 1
+    assert metrics.unanswered_questions(personas.rollout, today - timedelta(days=5)) == 0
+    assert metrics.pulse_readiness(personas.rollout, today) is None
+    assert catalogue_restored.get("time_to_first_response").compute is metrics.time_to_first_response
+
+
+def test_health_counts_answers_within_target_and_names_the_waiting_questions(personas):
+    now = timezone.now()
+    QuestionFactory(
+        thread__rollout=personas.rollout,
+        created_at=now - timedelta(hours=40),
+        first_response_at=now,
+        response_seconds=3600,
+    )
+    QuestionFactory(thread__rollout=personas.rollout, created_at=now - timedelta(hours=30))
+    health = registry.get("engage").health([personas.rollout])[personas.rollout.pk]
+    assert health.score == 50
+    assert any("1 question waiting" in reason for reason in health.reasons)
+    assert health.next_action == "Answer the 1 question waiting past the target"
+    assert health.next_url == reverse("engage:queue", kwargs={"pk": personas.rollout.pk})
+
+
+def test_the_champions_digest_lists_their_units_unanswered_questions(personas):
+    QuestionFactory(thread__rollout=personas.rollout, unit=personas.unit, text="Where is the rota?")
+    QuestionFactory(
+        thread__rollout=personas.rollout, unit=UnitFactory(organization=personas.org), text="Elsewhere?"
+    )
+    membership = Membership.objects.get(user=personas.champion)
+    section = registry.get("engage").digest_section(
+        personas.rollout, membership, timezone.now() - timedelta(days=7)
+    )
+    text = "\n".join(section.lines)
+    assert (
+        "1 unanswered question from Sales" in text
+        and "Where is the rota?" in text
+        and "Elsewhere" not in text
+    )
+
+
+def test_the_ttfr_trend_has_weekly_points(personas):
+    now = timezone.now()
+    QuestionFactory(
+        thread__rollout=personas.rollout,
+        created_at=now - timedelta(days=10),
+        first_response_at=now,
+        response_seconds=7200,
+    )
+    trend = step_parts.ttfr_trend(personas.rollout)
+    assert trend.has_data and trend.points[0][1] == 2.0
+
+
+def grow(personas, n):
+    for i in range(n):
+        unit = UnitFactory(organization=personas.org)
+        MembershipFactory(organization=personas.org, role="champion", unit=unit)
+        thread = ThreadFactory(rollout=personas.rollout)
+        QuestionFactory(thread=thread, unit=unit, created_at=timezone.now() - timedelta(hours=i + 1))
+        MessageFactory(thread=thread, created_at=timezone.now())
+
+
+PAGES = [
+    ("engage:queue", "champion"),
+    ("engage:queue", "leader"),
+    ("engage:queue_response_times", "manager"),
+    ("engage:conversations", "manager"),
+    ("engage:momentum", "manager"),
+    ("engage:pulses", "leader"),
+]
+
+
+@pytest.mark.parametrize("name, role", PAGES)
+def test_pages_cost_the_same_queries_with_more_data(personas, client_as, name, role):
+    client = client_as(personas.users[role])
+    url = reverse(name, kwargs={"pk": personas.rollout.pk})
+    grow(personas, 2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    grow(personas, 20)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
