@@ -1,5 +1,19 @@
 """Activity imports and engagement metrics (Engage, part 1), included by engage/urls.py."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views import activity, imports
+
+urlpatterns = [
+    path("", activity.home, name="home"),
+    path("accounts/", activity.accounts, name="accounts"),
+    path("cadence/", activity.cadence, name="cadence"),
+    path("cadence/accounts/<int:account>/delete/", activity.account_delete, name="account_delete"),
+    path("imports/", imports.history, name="imports"),
+    path("imports/upload/", imports.upload, name="upload"),
+    path("imports/template.csv", imports.template, name="template"),
+    path("imports/<int:batch>/", imports.detail, name="import_detail"),
+    path("imports/<int:batch>/progress/", imports.progress, name="import_progress"),
+    path("imports/<int:batch>/confirm/", imports.confirm, name="import_confirm"),
+    path("imports/<int:batch>/cancel/", imports.cancel, name="import_cancel"),
+]

@@ -1,8 +1,18 @@
-"""Step 5, Engage: its entry in the step registry (see rollout/steps.py)."""
+"""Step 5, Engage: its entry in the step registry (see rollout/steps.py).
 
-from rollout.steps import Step, Trend
+Health (shared by the activity and the conversations parts): participation over the last 28
+days against the strategy's target path, and its trend against the 28 days before.
+"""
 
-from .conversations import step_parts
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
+
+# How the score weighs its parts (docs/steps/engage.md explains them).
+WEIGHTS = {"participation": 0.7, "trend": 0.3}
 
 
 class EngageStep(Step):
@@ -20,27 +30,156 @@ class EngageStep(Step):
         "Is momentum holding after the initial training, and what do people say about it?",
     )
     first_action = "Import the first activity report"
-
-    def trends(self, rollout):
-        """Say what will appear here once activity and conversations are imported."""
-        return [
-            Trend(
-                "participation",
-                "Participation against the target path",
-                "% of the audience",
-                missing="Import an activity report (Engage step) to see participation against its target.",
-            ),
-            step_parts.ttfr_trend(rollout),
-        ]
+    url_name = "engage:home"
 
     def health(self, rollouts):
-        return step_parts.merge_health(self, rollouts, {r.pk: self.not_started(r) for r in rollouts})
+        from .selectors import health_inputs
+
+        if not rollouts:
+            return {}
+        today = timezone.localdate()
+        windows, metrics, defaults = health_inputs(rollouts, today)
+        result = {}
+        for rollout in rollouts:
+            figures = windows.get(rollout.pk)
+            if not figures:
+                result[rollout.pk] = self.not_started(rollout)
+                continue
+            result[rollout.pk] = self._health(rollout, figures, metrics.get(rollout.pk, []), defaults, today)
+        return result
+
+    def _health(self, rollout, figures, metrics, defaults, today):
+        from .selectors import audience_size, expected_participation, participation_target
+
+        target = participation_target(metrics)
+        size = audience_size(rollout, metrics, defaults)
+        active, previous = figures["active"], figures["previous"]
+        reasons = []
+        rate = 100 * active / size if size else None
+        expected = expected_participation(rollout, target, today)
+        if rate is not None and expected:
+            part = min(1.0, rate / float(expected))
+            reasons.append(
+                f"Participation {rate:.0f}% in the last 28 days against {float(expected):.0f}% on the path to "
+                f"the target of {target.target:.0f}%."
+            )
+        elif rate is not None:
+            part = min(1.0, rate / 50)
+            reasons.append(f"Participation {rate:.0f}% in the last 28 days; no participation target is set.")
+        else:
+            part = 0.0
+            reasons.append(f"{active} active users in the last 28 days; the audience size is unknown.")
+        if previous:
+            trend = min(1.0, active / previous)
+            change = round(100 * (active - previous) / previous)
+            reasons.append(
+                f"Active users {'+' if change >= 0 else ''}{change}% on the 28 days before ({previous})."
+            )
+        else:
+            trend = 1.0 if active else 0.0
+        if figures["last"] and figures["last"] < today - timedelta(days=14):
+            reasons.append(f"The latest activity data is from {figures['last']:%d %b %Y}.")
+        score = round(100 * (WEIGHTS["participation"] * part + WEIGHTS["trend"] * trend))
+        if figures["last"] and figures["last"] < today - timedelta(days=14):
+            action, url = (
+                "Import the latest activity report",
+                reverse("engage:upload", kwargs={"pk": rollout.pk}),
+            )
+        elif target is None:
+            action, url = "Set a participation target in the strategy", self.url(rollout)
+        elif part < 1:
+            action, url = "Find the units furthest behind and plan with their champions", self.url(rollout)
+        else:
+            action, url = "Keep importing the activity reports", self.url(rollout)
+        return StepHealth(
+            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        )
 
     def portfolio_facts(self, rollouts):
-        return step_parts.merge_facts({}, rollouts)
+        """Active users in the last 28 days, with a small weekly trend."""
+        from django.db.models import Sum
+
+        from .models import ActivityRollup
+        from .selectors import window_figures
+
+        if not rollouts:
+            return {}
+        today = timezone.localdate()
+        windows = window_figures([r.pk for r in rollouts], today)
+        since = today - timedelta(weeks=8)
+        weeks = {}
+        for row in (
+            ActivityRollup.objects.filter(
+                rollout__in=[r.pk for r in rollouts], grain=ActivityRollup.Grain.WEEK, period_start__gte=since
+            )
+            .values("rollout_id", "period_start")
+            .annotate(active=Sum("active_users"))
+            .order_by("rollout_id", "period_start")
+        ):
+            weeks.setdefault(row["rollout_id"], []).append(row["active"])
+        facts = {}
+        for rollout in rollouts:
+            figures = windows.get(rollout.pk)
+            if not figures:
+                continue
+            active, previous = figures["active"], figures["previous"]
+            facts[rollout.pk] = [
+                Fact(
+                    "Active users (28 days)",
+                    f"{active} ({'+' if active >= previous else ''}{active - previous} on the 28 days before)",
+                    trend=tuple(weeks.get(rollout.pk, ())),
+                )
+            ]
+        return facts
+
+    def trends(self, rollout):
+        from .selectors import participation_trend
+
+        return [
+            participation_trend(rollout),
+            Trend(
+                "time-to-first-response",
+                "Time to first response",
+                "hours",
+                missing="Import conversations (Engage step) to see how fast questions get their first reply.",
+            ),
+        ]
 
     def units_of(self, rollouts):
-        return step_parts.merge_units({}, rollouts)
+        from .models import ActivityRollup
+
+        found = {}
+        for rollout_id, unit_id in (
+            ActivityRollup.objects.filter(
+                rollout__in=[r.pk for r in rollouts], grain=ActivityRollup.Grain.MONTH, unit__isnull=False
+            )
+            .values_list("rollout_id", "unit_id")
+            .distinct()
+        ):
+            found.setdefault(rollout_id, set()).add(unit_id)
+        return found
 
     def digest_section(self, rollout, membership, since):
-        return step_parts.merge_digest(None, rollout, membership, since)
+        """Managers, admins and leaders: the week's active users, participation and dialogue."""
+        from rollout.access import LEADERS
+
+        from .selectors import active_users, audience_size, dialogue_ratio, last_data_day
+
+        if membership.role not in LEADERS:
+            return None
+        last = last_data_day(rollout)
+        if last is None:
+            return None
+        active = active_users(rollout, last)
+        size = audience_size(rollout)
+        lines = [
+            f"{active or 0} active users in the 28 days to {last:%d %b %Y}"
+            + (f": {100 * (active or 0) / size:.0f}% of the audience of {size}." if size else ".")
+        ]
+        dialogue = dialogue_ratio(rollout, last)
+        if dialogue is not None:
+            lines.append(f"Dialogue ratio {dialogue:.0f}% (replies among posts and replies).")
+        since_day = timezone.localdate(since) if hasattr(since, "hour") else since
+        if last < since_day - timedelta(days=7):
+            lines.append("No new activity report this week: import the latest export.")
+        return DigestSection("Engagement", lines)

@@ -1,0 +1,118 @@
+"""Activity exports, one module per format; the format is detected from the header line.
+
+`detect(header)` returns a `Format` (which module, which variant, the file's column names mapped
+to the names the module reads) or raises `UnknownFormat` with a message that lists what Rollout
+reads. `rows(path)` streams a file as (row number, dict) pairs, so memory does not grow with the
+file's size.
+"""
+
+import csv
+from dataclasses import dataclass
+
+from ..models import Source
+from . import generic, slack, teams, viva_engage
+from .base import Problem, RowProblem, normalize
+
+FORMATS = [
+    (Source.VIVA_ENGAGE, viva_engage),
+    (Source.TEAMS, teams),
+    (Source.SLACK, slack),
+    (Source.GENERIC, generic),
+]
+KNOWN = {
+    normalize(name): name
+    for name in (
+        set(viva_engage.HEADER.split(","))
+        | set(teams.CURRENT_HEADER.split(","))
+        | set(teams.OLDER_HEADER.split(","))
+        | slack.COLUMNS
+        | generic.COLUMNS
+        | {"Display Name"}
+    )
+}
+
+
+class UnknownFormat(Exception):
+    pass
+
+
+@dataclass
+class Format:
+    source: str
+    module: object
+    names: list  # the header's cells renamed to the names the module reads
+    variant: str
+
+    @property
+    def columns(self):
+        return set(self.names)
+
+    @property
+    def label(self):
+        return self.module.NAME + (f" ({self.variant})" if self.variant else "")
+
+    def mapping(self):
+        module = self.module
+        return module.MAPPING if hasattr(module, "MAPPING") else module.mapping(self.columns)
+
+    def parse(self, row, line, options):
+        """(ParsedRow, None) or (None, Problem) for one row given as a list of cells."""
+        if len(row) != len(self.names):
+            return None, Problem(
+                line, "", "", f"has {len(row)} values but the header has {len(self.names)} columns"
+            )
+        values = dict(zip(self.names, row, strict=True))
+        try:
+            return self.module.parse(values, self.columns, options), None
+        except RowProblem as problem:
+            return None, Problem(line, problem.column, problem.value[:200], problem.message)
+
+
+def detect(header):
+    names = [KNOWN.get(normalize(cell), cell.strip()) for cell in header]
+    columns = set(names)
+    duplicated = sorted({name for name in names if names.count(name) > 1 and name})
+    if duplicated:
+        raise UnknownFormat(f"The header names a column twice: {', '.join(duplicated)}.")
+    for source, module in FORMATS:
+        if module.matches(columns):
+            return Format(source, module, names, module.variant(columns))
+    raise UnknownFormat(
+        "The header does not match a format Rollout reads: Viva Engage or Teams user activity detail "
+        "(Microsoft 365 admin centre, Reports, Usage, Export), Slack member analytics, or Rollout's "
+        "activity template (download it on this page). The first line of this file is: "
+        + ", ".join(cell.strip() for cell in header)[:300]
+    )
+
+
+class Unreadable(Exception):
+    """The file is not text Rollout can read (not UTF-8, a NUL byte, a broken quote)."""
+
+    def __init__(self, line, message):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def rows(path):
+    """Yield (row number, list of cells) from the header on; blank lines are skipped.
+
+    Opens with `utf-8-sig` (a BOM is dropped) and newline="" (Windows line ends and quoted line
+    breaks are the csv module's to handle). Raises `Unreadable` with the row where reading broke.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise Unreadable(
+                    reader.line_num + 1,
+                    "is not UTF-8 text; save the file as 'CSV UTF-8' and upload it again",
+                ) from None
+            except csv.Error as error:
+                raise Unreadable(reader.line_num, f"cannot be read as CSV ({error})") from None
+            if not any(cell.strip() for cell in row):
+                continue
+            yield reader.line_num, row

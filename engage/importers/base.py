@@ -1,0 +1,157 @@
+"""What every activity format shares: reading a CSV as a stream, parsing cells, reporting problems.
+
+A format turns one CSV row (a dict keyed by the header's names) into a `ParsedRow`, or reports
+`Problem`s that name the row, the column and the value, in words a manager can act on.
+"""
+
+import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+# Wide enough for any real export, small enough that a hostile file cannot exhaust memory.
+csv.field_size_limit(1_000_000)
+
+HASHED = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+DATE_FORMATS = (
+    "%Y-%m-%d",  # Microsoft 365 admin centre and Graph, the Rollout template
+    "%m/%d/%Y",  # Microsoft 365 opened and saved in a US spreadsheet
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%b %d, %Y",  # Slack ("Jan 5, 2026")
+    "%B %d, %Y",
+    "%d %b %Y",
+)
+MAX_COUNT = 10_000_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+    def __str__(self):
+        where = f"Row {self.row}, " if self.row else ""
+        column = f"'{self.column}': " if self.column else ""
+        return f"{where}{column}{self.message}"
+
+
+class RowProblem(Exception):
+    """Raised by a cell parser; the format adds the row number."""
+
+    def __init__(self, column, value, message):
+        super().__init__(message)
+        self.column, self.value, self.message = column, value, message
+
+
+@dataclass
+class ParsedRow:
+    person_key: str
+    display_name: str
+    unit_name: str
+    period_end: date
+    period_days: int
+    posts: int = 0
+    replies: int = 0
+    reads: int = 0
+    reactions: int = 0
+    active: bool = False
+    replies_known: bool = False
+    concealed: bool = False
+    last_activity: date | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def period_start(self):
+        return self.period_end - timedelta(days=self.period_days - 1)
+
+    @property
+    def key(self):
+        return (self.person_key, self.period_end, self.period_days)
+
+
+def normalize(name):
+    """Header names compared without case, surrounding spaces or doubled spaces."""
+    return " ".join(str(name).replace("\ufeff", "").split()).lower()
+
+
+def shown(value, limit=60):
+    value = str(value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def cell(row, column):
+    return (row.get(column) or "").strip()
+
+
+def required_text(row, column):
+    value = cell(row, column)
+    if not value:
+        raise RowProblem(column, value, "is empty; every row needs a value here")
+    return value
+
+
+def count(row, column, *, required=True):
+    """A non-negative whole number; "1,234" and "12.0" as spreadsheets write them are accepted."""
+    value = cell(row, column)
+    if value.isdigit() and value.isascii() and len(value) < 8:  # the common case, fast
+        return int(value)
+    if not value:
+        if required:
+            raise RowProblem(column, value, "is empty; write 0 for no activity")
+        return 0
+    text = value.replace(",", "").replace(" ", "")
+    if text.endswith(".0"):
+        text = text[:-2]
+    if not re.fullmatch(r"[+-]?\d+", text):
+        raise RowProblem(column, value, f"'{shown(value)}' is not a number")
+    number = int(text)
+    if number < 0:
+        raise RowProblem(column, value, f"'{shown(value)}' is negative; counts start at 0")
+    if number > MAX_COUNT:
+        raise RowProblem(column, value, f"'{shown(value)}' is too large to be a count")
+    return number
+
+
+def parse_date(row, column, *, required=True):
+    value = cell(row, column)
+    if not value:
+        if required:
+            raise RowProblem(column, value, "is empty; a date is needed here (e.g. 2026-05-31)")
+        return None
+    if len(value) == 10 and value[4] == "-":  # ISO, the common case, fast
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    text = value.replace("T", " ").split(" ")[0] if re.match(r"\d{4}-\d{2}-\d{2}[ T]", value) else value
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise RowProblem(column, value, f"'{shown(value)}' is not a date (write it as 2026-05-31)")
+
+
+def period_days(row, column):
+    days = count(row, column)
+    if not 1 <= days <= 366:
+        raise RowProblem(column, cell(row, column), f"'{days}' is not a report period (1 to 366 days)")
+    return days
+
+
+def yes(row, column):
+    return cell(row, column).lower() in {"yes", "true", "1", "y"}
+
+
+def person(row, column):
+    value = required_text(row, column).lower()
+    if len(value) > 254:
+        raise RowProblem(column, value, f"'{shown(value)}' is too long for an email address or name")
+    return value
+
+
+def is_concealed(key):
+    return bool(HASHED.match(key)) and "@" not in key

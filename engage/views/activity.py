@@ -1,0 +1,108 @@
+"""The Engage step's page (participation, dialogue, units), the accounts table and the cadence."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rollout.access import role_required
+from rollout.steps import registry
+
+from .. import selectors
+from ..forms import CadenceBandForm, OfficialAccountForm
+from ..models import ImportBatch, OfficialAccount
+from . import IMPORTERS, PAGE_SIZE, READERS
+
+
+@role_required(READERS)
+def home(request, pk):
+    rollout = request.scope.rollout(pk)
+    step = registry.get("engage")
+    last_day = selectors.last_data_day(rollout)
+    month = selectors.latest_month(rollout)
+    context = {
+        "rollout": rollout,
+        "step": step,
+        "health": step.health([rollout])[rollout.pk],
+        "last_day": last_day,
+        "month": month,
+        "can_import": request.scope.has_role(IMPORTERS),
+        "recent_imports": ImportBatch.objects.filter(rollout=rollout).select_related("uploaded_by")[:5],
+        "concealed": selectors.concealed_import(rollout),
+        "privacy_min_group": rollout.organization.privacy_min_group,
+    }
+    if last_day is not None:
+        size = selectors.audience_size(rollout)
+        context.update(
+            audience=size,
+            trends=selectors.engagement_trends(rollout, size),
+            units=selectors.unit_rows(rollout, month, request.scope.units()) if month else [],
+            active_now=selectors.active_users(rollout, last_day),
+            participation_now=selectors.participation_rate(rollout, last_day),
+            dialogue_now=selectors.dialogue_ratio(rollout, last_day),
+        )
+        band, cadence = selectors.cadence_rows(rollout, last_day)
+        context.update(band=band, cadence=cadence)
+    return render(request, "engage/home.html", context)
+
+
+@role_required(READERS)
+def accounts(request, pk):
+    rollout = request.scope.rollout(pk)
+    last_day = selectors.last_data_day(rollout) or timezone.localdate()
+    since = last_day - timedelta(days=89)
+    page = Paginator(selectors.account_rows(rollout, since), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for row in page.object_list:
+        known = row["d_posts"] + row["d_replies"]
+        rows.append(dict(row, dialogue=round(100 * row["d_replies"] / known) if known else None))
+    return render(
+        request,
+        "engage/accounts.html",
+        {"rollout": rollout, "page": page, "rows": rows, "since": since, "until": last_day},
+    )
+
+
+@role_required(IMPORTERS)
+def cadence(request, pk):
+    rollout = request.scope.rollout(pk)
+    band = selectors.cadence_band(rollout)
+    band_form = CadenceBandForm(
+        request.POST if "band" in request.POST else None, instance=band, prefix="band"
+    )
+    account_form = OfficialAccountForm(
+        request.POST if "account" in request.POST else None, rollout=rollout, prefix="account"
+    )
+    if request.method == "POST":
+        if "band" in request.POST and band_form.is_valid():
+            band_form.instance.rollout = rollout
+            band_form.save()
+            messages.success(request, "Cadence band saved.")
+            return redirect("engage:cadence", pk=rollout.pk)
+        if "account" in request.POST and account_form.is_valid():
+            account_form.save()
+            messages.success(request, "Official account added.")
+            return redirect("engage:cadence", pk=rollout.pk)
+    return render(
+        request,
+        "engage/cadence.html",
+        {
+            "rollout": rollout,
+            "band_form": band_form,
+            "account_form": account_form,
+            "accounts": OfficialAccount.objects.filter(rollout=rollout),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(IMPORTERS)
+@require_POST
+def account_delete(request, pk, account):
+    rollout = request.scope.rollout(pk)
+    get_object_or_404(OfficialAccount.objects.filter(rollout=rollout), pk=account).delete()
+    messages.success(request, "Official account removed.")
+    return redirect("engage:cadence", pk=rollout.pk)
