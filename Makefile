@@ -7,7 +7,7 @@ PORT ?= 8000
 # SEED_DEMO=0 skips the demo organization (and its public demo password) on a real database.
 SEED_DEMO ?= 1
 
-.PHONY: run test lint format install install-dev migrate clean
+.PHONY: run test lint format install install-dev migrate clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rollout needs Python 3.11 or newer (set PYTHON=...)")'
@@ -50,6 +50,13 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Performance at enterprise scale against the local PostgreSQL and Redis (docs/performance.md):
+# creates and seeds the rollout_bench database on first use, prints a table, writes var/bench/results.json.
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rollout_bench
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/13
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -198,8 +198,12 @@ def seed_sessions(ctx, champions, skills):
     )
 
 
-@demo_seeder(4)
+@demo_seeder(4, scales=("demo", "enterprise"))
 def seed_champions_step(ctx):
+    if ctx.scale == "enterprise":
+        from .enterprise import seed_enterprise
+
+        return seed_enterprise(ctx)
     rollout = ctx.rollouts["live"]
     skills = seed_skills(ctx.organization)
     champions = seed_champions(ctx, rollout, skills)

@@ -192,8 +192,12 @@ def seed_recognitions(ctx, rollout, now):
     Recognition.objects.bulk_create(rows)
 
 
-@demo_seeder(2)
+@demo_seeder(2, scales=("demo", "enterprise"))
 def seed_incentives_step(ctx):
+    if ctx.scale == "enterprise":
+        from .enterprise import seed_enterprise
+
+        return seed_enterprise(ctx)
     rollout = ctx.rollouts["live"]
     now = timezone.now()
     rules = seed_plan_and_rules(rollout)

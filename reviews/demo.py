@@ -182,8 +182,12 @@ def _actions(ctx, rollout, reviews, due):
         )
 
 
-@demo_seeder(6)
+@demo_seeder(6, scales=("demo", "enterprise"))
 def seed_reviews(ctx):
+    if ctx.scale == "enterprise":
+        from .enterprise import seed_enterprise
+
+        return seed_enterprise(ctx)
     rollout, manager = ctx.rollouts["live"], ctx.people[Role.MANAGER]
     platforms = _platforms(ctx)
     due = today_in(ctx.organization) + timedelta(days=7)

@@ -24,8 +24,12 @@ def _rows(worksheet, model, rows, key):
         model.objects.update_or_create(worksheet=worksheet, **{key: row.pop(key)}, defaults=row)
 
 
-@demo_seeder(1)
+@demo_seeder(1, scales=("demo", "enterprise"))
 def seed_strategy(ctx):
+    if ctx.scale == "enterprise":
+        from .enterprise import seed_enterprise
+
+        return seed_enterprise(ctx)
     manager, admin = ctx.people[Role.MANAGER], ctx.people[Role.ADMIN]
     live, planning = ctx.rollouts["live"], ctx.rollouts["planning"]
 

@@ -359,8 +359,12 @@ def seed_incidents(ctx, now):
         )
 
 
-@demo_seeder(3)
+@demo_seeder(3, scales=("demo", "enterprise"))
 def seed_trust(ctx):
+    if ctx.scale == "enterprise":
+        from .enterprise import seed_enterprise
+
+        return seed_enterprise(ctx)
     now = timezone.now()
     rng = random.Random(3)  # the same demo on every run
     version = seed_guideline(ctx, now, rng)

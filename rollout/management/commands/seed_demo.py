@@ -73,8 +73,31 @@ def demo_email(role):
 class Command(BaseCommand):
     help = "Create (or refresh) the Northwind Health demo organization and print its logins."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=["demo", "enterprise"],
+            default="demo",
+            help="demo: Northwind Health (about 100 people). enterprise: Fabrikam Group, 10,000 people "
+            "and millions of rows for `make bench` (rollout/enterprise.py; PostgreSQL recommended).",
+        )
+        parser.add_argument(
+            "--factor",
+            type=float,
+            default=1.0,
+            help="Enterprise scale only: seed this fraction of every count (e.g. 0.001 for a quick try).",
+        )
+
     def handle(self, *args, **options):
+        if options["scale"] == "enterprise":
+            from rollout import enterprise
+
+            enterprise.seed(options["factor"], self.stdout)
+            return
+        self.seed_demo()
+
+    @transaction.atomic
+    def seed_demo(self):
         password = make_password(DEMO_PASSWORD)  # hash once: 100 PBKDF2 rounds would take a minute
         org, _ = Organization.objects.update_or_create(
             slug="northwind-health",

@@ -1,0 +1,79 @@
+"""Pages: server time of each page against the baseline view, alternating, in the same run."""
+
+import contextlib
+import statistics
+import time
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
+
+from rollout import enterprise
+from rollout.access import SESSION_KEY
+from rollout.models import Organization, Role, User
+
+WARMUP = 3
+
+
+def page_urls():
+    """{name: (login role, url)} for the enterprise organization; engage pages only if mounted."""
+    from champions.models import Champion
+
+    organization = Organization.objects.get(slug=enterprise.SLUG)
+    champion = User.objects.get(email=enterprise.login_email(Role.CHAMPION))
+    rollout = Champion.objects.filter(user=champion, rollout__organization=organization).first().rollout
+    urls = {
+        "portfolio": (Role.LEADER, reverse("rollout:portfolio")),
+        "overview": (Role.MANAGER, reverse("rollout:overview", args=[rollout.pk])),
+        "worksheet": (Role.MANAGER, reverse("strategy:worksheet", args=[rollout.pk])),
+        "champion_home": (Role.CHAMPION, reverse("champions:home", args=[rollout.pk])),
+    }
+    for name, route in (("engage", "engage:home"), ("unanswered", "engage:unanswered")):
+        with contextlib.suppress(NoReverseMatch):
+            urls[name] = (Role.CHAMPION, reverse(route, args=[rollout.pk]))
+    return organization, urls
+
+
+def client_for(role, organization):
+    client = Client()
+    client.force_login(User.objects.get(email=enterprise.login_email(role)))
+    session = client.session
+    session[SESSION_KEY] = organization.pk
+    session.save()
+    return client
+
+
+def _timed(client, url):
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{url} answered {response.status_code}")
+    return elapsed
+
+
+def measure(results, rounds=30):
+    organization, urls = page_urls()
+    baseline_url = reverse("bench_baseline")
+    anonymous = Client()
+    baseline_times = []
+    for name, (role, url) in urls.items():
+        client = client_for(role, organization)
+        for _ in range(WARMUP):
+            _timed(client, url)
+            _timed(anonymous, baseline_url)
+        page, base = [], []
+        for _ in range(rounds):
+            page.append(_timed(client, url))
+            base.append(_timed(anonymous, baseline_url))
+        with CaptureQueriesContext(connection) as queries:
+            _timed(client, url)
+        baseline_times.extend(base)
+        results["pages"][name] = {
+            "ratio": round(statistics.median(page) / statistics.median(base), 2),
+            "queries": len(queries),
+            "median_ms": round(statistics.median(page) * 1000, 1),
+        }
+    results["baseline_median_ms"] = round(statistics.median(baseline_times) * 1000, 2)
+    return results
