@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
     # Events whose processing task never reached the broker are picked up again.
     "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
+    # Activity imports whose task never reached a worker are sent again.
+    "resume-activity-imports": {"task": "engage.tasks.resume_activity_imports", "schedule": 300.0},
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
@@ -194,6 +196,13 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+
+# --- Engage imports ------------------------------------------------------------------------------
+# Uploads larger than this are refused with a message; files above the inline size are checked by
+# a worker instead of in the request. Uploaded files live under MEDIA_ROOT/imports/, which web and
+# worker must share.
+ENGAGE_MAX_UPLOAD_MB = env.int("ENGAGE_MAX_UPLOAD_MB", default=50)
+ENGAGE_INLINE_CHECK_KB = env.int("ENGAGE_INLINE_CHECK_KB", default=512)
 
 # --- API (docs/api.md) --------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -9,17 +9,20 @@ class EngageConfig(AppConfig):
         from rollout.metrics import Metric, catalogue
         from rollout.steps import registry
 
+        from . import selectors
         from .step import EngageStep
 
         registry.register(EngageStep())
-        # Offered to the strategy's success metrics now; values are entered by hand at reviews
-        # until this step imports the data to compute them.
+        # Computed from the imported activity (engage/selectors.py, DESIGN.md section 4).
         catalogue.register(
             Metric(
                 key="active_users",
                 label="Active users",
                 unit="people",
-                help="People with at least one counted action in the period (DESIGN.md section 4).",
+                help="People with at least one counted action in the 28 days up to the date "
+                "(DESIGN.md section 4: Viva Engage posted, read or liked; Teams a post, chat, call or "
+                "meeting or another action; Slack read or posted), from the imported activity reports.",
+                compute=selectors.active_users,
             )
         )
         catalogue.register(
@@ -27,7 +30,9 @@ class EngageConfig(AppConfig):
                 key="participation_rate",
                 label="Participation rate",
                 unit="%",
-                help="Active users divided by the audience size.",
+                help="Active users in the 28 days up to the date divided by the audience size "
+                "(the success metric's audience, else the organization's departments).",
+                compute=selectors.participation_rate,
             )
         )
         catalogue.register(
@@ -35,7 +40,9 @@ class EngageConfig(AppConfig):
                 key="dialogue_ratio",
                 label="Dialogue ratio",
                 unit="%",
-                help="Replies / (posts + replies); low means broadcasting.",
+                help="Replies / (posts + replies) in the 28 days up to the date; low means broadcasting. "
+                "Only exports that count replies apart (Teams' current report, Rollout's template).",
+                compute=selectors.dialogue_ratio,
             )
         )
         catalogue.register(
@@ -56,4 +63,4 @@ class EngageConfig(AppConfig):
             )
         )
         # Part 2 last: its outbox producers and kinds, and its demo seeder.
-        from .conversations import demo, notifications  # noqa: F401
+        from .conversations import demo, metrics, notifications  # noqa: F401

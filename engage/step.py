@@ -9,7 +9,9 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
+from rollout.steps import DigestSection, Fact, Status, Step, StepHealth
+
+from .conversations import step_parts
 
 # How the score weighs its parts (docs/steps/engage.md explains them).
 WEIGHTS = {"participation": 0.7, "trend": 0.3}
@@ -46,7 +48,7 @@ class EngageStep(Step):
                 result[rollout.pk] = self.not_started(rollout)
                 continue
             result[rollout.pk] = self._health(rollout, figures, metrics.get(rollout.pk, []), defaults, today)
-        return result
+        return step_parts.merge_health(self, rollouts, result)
 
     def _health(self, rollout, figures, metrics, defaults, today):
         from .selectors import audience_size, expected_participation, participation_target
@@ -130,19 +132,14 @@ class EngageStep(Step):
                     trend=tuple(weeks.get(rollout.pk, ())),
                 )
             ]
-        return facts
+        return step_parts.merge_facts(facts, rollouts)
 
     def trends(self, rollout):
         from .selectors import participation_trend
 
         return [
             participation_trend(rollout),
-            Trend(
-                "time-to-first-response",
-                "Time to first response",
-                "hours",
-                missing="Import conversations (Engage step) to see how fast questions get their first reply.",
-            ),
+            step_parts.ttfr_trend(rollout),
         ]
 
     def units_of(self, rollouts):
@@ -157,9 +154,15 @@ class EngageStep(Step):
             .distinct()
         ):
             found.setdefault(rollout_id, set()).add(unit_id)
-        return found
+        return step_parts.merge_units(found, rollouts)
 
     def digest_section(self, rollout, membership, since):
+        """The activity part's section, with the conversations part's lines (the queue, momentum)."""
+        return step_parts.merge_digest(
+            self._activity_digest(rollout, membership, since), rollout, membership, since
+        )
+
+    def _activity_digest(self, rollout, membership, since):
         """Managers, admins and leaders: the week's active users, participation and dialogue."""
         from rollout.access import LEADERS
 

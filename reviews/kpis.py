@@ -99,12 +99,15 @@ def path_start(rollout, cadence):
 
 
 def compute_actual(metric_key, rollout, on):
-    """The actual from Rollout's own data, or None when the metric is entered by hand."""
+    """(actual, computed): from Rollout's own data where it has some, else (None, False) and the
+    actual is entered by hand (e.g. participation before any activity report is imported)."""
     metric = catalogue.get(metric_key) if metric_key != CUSTOM else None
     if metric is None or not metric.computed:
         return None, False
     value = metric.compute(rollout, on)
-    return (Decimal(str(value)).quantize(CENT) if value is not None else None), True
+    if value is None:
+        return None, False
+    return Decimal(str(value)).quantize(CENT), True
 
 
 def kpi_rows(rollout, metrics, on, start, saved=None, previous=None):

@@ -4,7 +4,9 @@ from datetime import date
 
 from rollout.models import Notification, Role
 
-from .access import ADMINS, API_ANONYMOUS, PERSONAS, ROLES, STAFF, Row, api
+from .access import ADMINS, API_ANONYMOUS, EDITORS, PERSONAS, ROLES, STAFF, Row, api
+
+WORKERS = EDITORS | {Role.CHAMPION}
 
 
 def _worksheet(p):
@@ -77,6 +79,26 @@ def notification(p):
     return {"pk": row.pk}
 
 
+def question(p):
+    from django.utils import timezone
+
+    from engage.models import Message, Thread
+
+    thread = Thread.objects.create(
+        rollout=p.rollout, source="manual", external_id="t1", started_at=timezone.now()
+    )
+    message = Message.objects.create(
+        thread=thread,
+        rollout=p.rollout,
+        external_id="m1",
+        author_key="a",
+        created_at=timezone.now(),
+        text="How do I join?",
+        is_question=True,
+    )
+    return {"pk": message.pk}
+
+
 def rollout(p):
     return {"pk": p.rollout.pk}
 
@@ -101,6 +123,11 @@ ROWS = {
     "api:review-detail": api(STAFF, review),
     "api:kpi-result-list": api(STAFF),
     "api:kpi-result-detail": api(STAFF, kpi),
+    "api:question-list": api(STAFF),
+    "api:question-detail": api(STAFF, question),
+    "api:question-answered": api(
+        WORKERS, question, ok=200, method="post", data=lambda p: {"url": "https://chat.example/answer/1"}
+    ),
     "api:schema": SIGNED_IN,
     "api:docs": SIGNED_IN,
     "api:redoc": SIGNED_IN,

@@ -199,3 +199,33 @@ def test_the_schema_and_its_docs_are_served_from_static(client_as, personas):
     assert client.get("/api/v1/schema/").status_code == 200
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs and "cdn" not in docs.lower()
+
+
+def test_a_champion_marks_a_question_answered_once(personas, token_of):
+    from engage.models import Message, Thread
+
+    thread = Thread.objects.create(
+        rollout=personas.rollout, source="manual", external_id="t", started_at=timezone.now()
+    )
+    question = Message.objects.create(
+        thread=thread,
+        rollout=personas.rollout,
+        external_id="q",
+        author_key="x",
+        created_at=timezone.now(),
+        text="Where is the guide?",
+        is_question=True,
+    )
+    client = client_with(token_of(personas.champion, "write"))
+    assert [q["id"] for q in client.get("/api/v1/questions/?open=true").json()["results"]] == [question.pk]
+    bad = client.post(f"/api/v1/questions/{question.pk}/answered/", {"url": "not a link"}, format="json")
+    assert bad.status_code == 400 and "url" in bad.json()["error"]["fields"]
+    done = client.post(
+        f"/api/v1/questions/{question.pk}/answered/", {"url": "https://chat.example/a"}, format="json"
+    )
+    assert done.status_code == 200 and done.json()["answer_url"] == "https://chat.example/a"
+    again = client.post(
+        f"/api/v1/questions/{question.pk}/answered/", {"url": "https://chat.example/b"}, format="json"
+    )
+    assert again.status_code == 409
+    assert client.get("/api/v1/questions/?open=true").json()["results"] == []
