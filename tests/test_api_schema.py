@@ -40,7 +40,13 @@ def test_every_operation_answers_generated_requests_without_a_server_error(api_s
     assert len(operations) >= 15
     for operation in operations:
 
-        @settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case):
             case.call_and_validate(

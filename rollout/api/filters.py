@@ -1,7 +1,11 @@
+import math
+import re
+
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-MAX_DIGITS = 18  # fits a 64-bit integer column on every database
+LIMIT = 10**18  # well inside a 64-bit integer column on every database
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 class BoundedFilterBackend(DjangoFilterBackend):
@@ -10,7 +14,8 @@ class BoundedFilterBackend(DjangoFilterBackend):
 
     def get_filterset_kwargs(self, request, queryset, view):
         for name, value in request.query_params.items():
-            digits = value.lstrip("-")
-            if digits.isdigit() and len(digits) > MAX_DIGITS:
-                raise ValidationError({name: [f"“{value}” is too large a number."]})
+            if NUMBER.match(value.strip()):
+                number = float(value)
+                if not math.isfinite(number) or abs(number) >= LIMIT:
+                    raise ValidationError({name: [f"“{value}” is too large a number."]})
         return super().get_filterset_kwargs(request, queryset, view)

@@ -25,7 +25,9 @@ def test_the_demo_manager_completes_the_review_due_next_week(live_server, demo, 
     # KPIs: the computed ones are filled in and read-only, the others wait for a value.
     sessions = page.get_by_label("Actual Champion support sessions")
     assert sessions.input_value() != "" and sessions.is_disabled()
-    assert page.get_by_label("Actual Participation rate").input_value() == ""
+    participation = page.get_by_label("Actual Participation rate")  # from the imported activity
+    assert participation.input_value() != "" and participation.is_disabled()
+    assert page.get_by_label("Actual All-staff emails per month").input_value() == ""
     assert page.get_by_test_id("kpi-table").get_by_text("Review 2").is_visible()  # the comparison column
 
     # Completing without the hand-entered actuals is refused next to the fields.

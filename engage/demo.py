@@ -1,0 +1,86 @@
+"""Demo activity: six months of daily activity for the live rollout's people, imported as one
+Rollout template file, with a dip after the first month in two units (Radiology and Finance)."""
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from rollout.demo import demo_seeder
+from rollout.models import Membership, Role
+
+from . import rollups
+from .models import ActivityRecord, ImportBatch, Source
+
+DAYS = 182
+DIPPING_UNITS = ("Radiology", "Finance")
+DEMO_FILE = "northwind-activity-demo.csv"
+
+
+@demo_seeder(5)
+def seed_activity(ctx):
+    live = ctx.rollouts["live"]
+    if ImportBatch.objects.filter(rollout=live, file_name=DEMO_FILE).exists():
+        return  # seeded before: the same file again changes nothing, as for a real import
+    rng = random.Random(5)
+    end = timezone.localdate() - timedelta(days=1)
+    start = end - timedelta(days=DAYS - 1)
+    people = list(
+        Membership.objects.filter(organization=ctx.organization, unit__isnull=False)
+        .select_related("user", "unit")
+        .order_by("pk")
+    )
+    batch = ImportBatch.objects.create(
+        rollout=live,
+        uploaded_by=ctx.people[Role.MANAGER],
+        file_name=DEMO_FILE,
+        stored_path="",
+        file_hash="demo-" + "0" * 59,
+        source=Source.GENERIC,
+        variant="Rollout template",
+        status=ImportBatch.Status.DONE,
+        period_start=start,
+        period_end=end,
+        message="Demo data: six months of daily activity.",
+    )
+    records = []
+    for membership in people:
+        # Each person has their own habit; the two dipping units fall away after the first month.
+        habit = rng.uniform(0.25, 0.85)
+        for offset in range(DAYS):
+            day = start + timedelta(days=offset)
+            chance = habit * (0.35 if membership.unit.name in DIPPING_UNITS and offset >= 30 else 1.0)
+            if day.weekday() >= 5:
+                chance *= 0.3
+            if rng.random() > chance:
+                continue
+            posts = rng.choice((0, 0, 0, 1, 1, 2))
+            records.append(
+                ActivityRecord(
+                    rollout=live,
+                    batch=batch,
+                    source=Source.GENERIC,
+                    person_key=membership.user.email,
+                    display_name=membership.user.full_name,
+                    unit=membership.unit,
+                    period_start=day,
+                    period_end=day,
+                    period_days=1,
+                    people=1,
+                    active_people=1,
+                    posts=posts,
+                    replies=rng.choice((0, 0, 1, 1, 2, 3)),
+                    reads=rng.randint(2, 25),
+                    reactions=rng.randint(0, 6),
+                    replies_known=True,
+                    last_activity=day,
+                )
+            )
+    ActivityRecord.objects.bulk_create(records, batch_size=2000, ignore_conflicts=True)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        rows_total=len(records),
+        rows_done=len(records),
+        created_count=len(records),
+        matched_people=len(people),
+    )
+    rollups.rebuild_all(live.pk)
