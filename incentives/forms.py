@@ -2,6 +2,8 @@ import re
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from rollout.models import Role
@@ -18,6 +20,8 @@ from .models import (
 
 # Thanking is cheap; more than this many a day from one person looks like a game, not gratitude.
 RECOGNITIONS_PER_DAY = 10
+BADGE_IMAGE_FORMATS = {"PNG", "JPEG", "WEBP"}
+BADGE_IMAGE_MAX_SIDE = 2048
 
 
 def people_choices(scope):
@@ -142,6 +146,33 @@ class BadgeForm(forms.ModelForm):
             for level in self.instance.levels.all():
                 if level.rank in LEVEL_FIELDS:
                     self.initial[LEVEL_FIELDS[level.rank]] = level.threshold
+
+    def clean_image(self):
+        """An upload must be small and really a PNG, JPEG or WebP image, whatever its name says.
+
+        Django's ImageField has already opened it with Pillow and verified it; here the size and
+        the format Pillow found (not the extension or the browser's content type) decide.
+        """
+        image = self.cleaned_data.get("image")
+        uploaded = getattr(image, "image", None)  # set only on a new upload, by forms.ImageField
+        if uploaded is None:
+            return image
+        limit = settings.BADGE_IMAGE_MAX_BYTES
+        if image.size > limit:
+            raise forms.ValidationError(
+                f"The image is {filesizeformat(image.size)}; choose one of at most {filesizeformat(limit)}."
+            )
+        if uploaded.format not in BADGE_IMAGE_FORMATS:
+            raise forms.ValidationError(
+                f"This file is a {uploaded.format or 'unknown'} image; upload a PNG, JPEG or WebP image."
+            )
+        width, height = uploaded.size
+        if width > BADGE_IMAGE_MAX_SIDE or height > BADGE_IMAGE_MAX_SIDE:
+            raise forms.ValidationError(
+                f"The image is {width}×{height} pixels; use one of at most "
+                f"{BADGE_IMAGE_MAX_SIDE}×{BADGE_IMAGE_MAX_SIDE}."
+            )
+        return image
 
     def clean_color(self):
         color = self.cleaned_data["color"]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Heartbeat, Invitation, Membership, Organization, Platform, Rollout, Unit, User
+from .models import AuditEvent, Heartbeat, Invitation, Membership, Organization, Platform, Rollout, Unit, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -89,3 +89,23 @@ class InvitationAdmin(admin.ModelAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "beat_at"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the trail is written by `rollout.audit.record()` and never edited."""
+
+    list_display = ["created_at", "action", "actor", "organization", "summary", "ip"]
+    list_filter = ["action", "organization"]
+    search_fields = ["summary", "actor__email", "target_id", "ip"]
+    list_select_related = ["actor", "organization"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -7,9 +7,21 @@ class RolloutConfig(AppConfig):
     verbose_name = "Rollout (organizations, people, rollouts)"
 
     def ready(self):
-        from . import digest  # noqa: F401  registers the digest producer and kinds
+        from axes.signals import user_locked_out
+        from django.contrib.auth import signals as auth_signals
+
+        from . import (
+            audit,
+            digest,  # noqa: F401  registers the digest producer and kinds
+        )
         from .portfolio import bump_data_version
 
         # Any write to rollout or step data makes the cached portfolio figures stale.
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(bump_data_version, dispatch_uid=f"portfolio-{signal}")
+
+        # The audit trail's sign-in events.
+        auth_signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")
+        auth_signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit-logout")
+        auth_signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
+        user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit-locked-out")

@@ -449,3 +449,55 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class AuditEvent(models.Model):
+    """A security-relevant event: sign-ins, role changes, exports, imports, deletions, tokens.
+
+    Written through `rollout.audit.record()` only; never edited. Sign-in events carry no
+    organization (a person may belong to several); an organization's audit page shows its own
+    events and the sign-in events of its members.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOCKED_OUT = "locked_out", "Locked out after failed logins"
+        LOGOUT = "logout", "Logged out"
+        MEMBER_CHANGED = "member_changed", "Member's role or unit changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
+        INVITED = "invited", "Invitation sent"
+        INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        SETTINGS_CHANGED = "settings_changed", "Organization settings changed"
+        EXPORTED = "exported", "Data exported"
+        IMPORTED = "imported", "Data imported"
+        DELETED = "deleted", "Deleted"
+        TOKEN_CREATED = "token_created", "API token created"
+        TOKEN_REVOKED = "token_revoked", "API token revoked"
+
+    SIGN_IN_ACTIONS = (Action.LOGIN, Action.LOGIN_FAILED, Action.LOCKED_OUT, Action.LOGOUT)
+
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    target_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the target")
+    target_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The audit page: one organization's events, newest first, optionally of one action.
+            models.Index(fields=["organization", "-created_at"], name="audit_org_recent"),
+            models.Index(fields=["organization", "action", "-created_at"], name="audit_org_action_recent"),
+            # Its members' sign-in events (organization is null) are found through the actor.
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor or 'someone unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

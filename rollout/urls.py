@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, organization, outbox, portfolio, rollouts, tokens
+from .views import accounts, audit, organization, outbox, portfolio, rollouts, tokens
 
 app_name = "rollout"
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("settings/outbox/", outbox.outbox_list, name="outbox"),
     path("settings/outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
     path("settings/outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
+    path("settings/audit/", audit.audit_list, name="audit"),
     path("account/email/", outbox.notification_settings, name="notification_settings"),
     path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

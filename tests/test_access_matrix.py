@@ -95,6 +95,7 @@ MATRIX = {
     "rollout:trends": page(LEADERS, rollout_kwargs),
     "rollout:report": page(LEADERS, rollout_kwargs),
     "rollout:outbox": page(ADMINS),
+    "rollout:audit": page(ADMINS),
     "rollout:outbox_detail": page(ADMINS, notification_kwargs),
     "rollout:outbox_retry": page(ADMINS, notification_kwargs, ok=302, method="post"),
     "rollout:notification_settings": page(ROLES),

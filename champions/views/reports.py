@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 
+from rollout import audit
 from rollout.access import role_required
 from rollout.csv_safety import safe_row
 
@@ -78,6 +79,7 @@ def report_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"champion-activity-{slugify(rollout.name)}-{months[-1]:%Y-%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    audit.record(request, audit.Action.EXPORTED, rollout, f"Champion activity CSV of “{rollout}”")
     writer = csv.writer(response)
     writer.writerow(["Champion", "Email", "Month", "Sessions", "People helped", "Minutes", "Open follow-ups"])
     for row in csv_rows(rollout, since, tz).iterator():

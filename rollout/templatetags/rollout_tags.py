@@ -15,3 +15,10 @@ def sparkline_points(values, width=60, height=16):
     return " ".join(
         f"{i * step:.1f},{height - 1 - (v - low) / span * (height - 2):.1f}" for i, v in enumerate(values)
     )
+
+
+@register.filter
+def in_minutes(duration):
+    """A timedelta as '15 minutes' (the login lockout page)."""
+    minutes = max(1, round(duration.total_seconds() / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import invitations
+from .. import audit, invitations
 from ..access import ADMINS, role_required
 from ..forms import (
     InvitationForm,
@@ -28,6 +29,13 @@ def organization_settings(request):
     form = OrganizationForm(request.POST or None, instance=request.scope.organization)
     if form.is_valid():
         form.save()
+        if form.changed_data:
+            audit.record(
+                request,
+                audit.Action.SETTINGS_CHANGED,
+                form.instance,
+                f"Changed {', '.join(form.changed_data)}",
+            )
         messages.success(request, "Organization settings saved.")
         return redirect("rollout:settings")
     return render(request, "rollout/settings/organization.html", {"form": form})
@@ -68,7 +76,10 @@ def invitation_create(request):
     if not form.is_valid():
         return _members_page(request, form)
     data = form.cleaned_data
-    invitations.invite(request.scope.organization, data["email"], data["role"], data["unit"], request.user)
+    invitation = invitations.invite(
+        request.scope.organization, data["email"], data["role"], data["unit"], request.user
+    )
+    audit.record(request, audit.Action.INVITED, invitation, f"Invited {data['email']} as {data['role']}")
     messages.success(request, f"Invitation to {data['email']} is on its way.")
     return redirect("rollout:members")
 
@@ -79,6 +90,7 @@ def invitation_resend(request, pk):
     invitation = get_object_or_404(request.scope.invitations(), pk=pk)
     if invitation.is_pending:
         invitations.resend(invitation)
+        audit.record(request, audit.Action.INVITATION_RESENT, invitation, f"Invitation to {invitation.email}")
         messages.success(request, f"Invitation to {invitation.email} sent again.")
     else:
         messages.error(
@@ -97,6 +109,9 @@ def invitation_revoke(request, pk):
         .update(revoked_at=timezone.now())
     )
     if revoked:
+        audit.record(
+            request, audit.Action.INVITATION_REVOKED, invitation, f"Invitation to {invitation.email}"
+        )
         messages.success(request, f"Invitation to {invitation.email} revoked; its link no longer works.")
     else:
         messages.error(request, f"The invitation to {invitation.email} is already {invitation.state}.")
@@ -106,9 +121,19 @@ def invitation_revoke(request, pk):
 @role_required(ADMINS)
 def member_edit(request, pk):
     membership = get_object_or_404(request.scope.memberships(), pk=pk)
+    before = (membership.get_role_display(), membership.unit)
     form = MembershipForm(request.POST or None, instance=membership, scope=request.scope)
     if form.is_valid():
         form.save()
+        if form.changed_data:
+            after = (membership.get_role_display(), membership.unit)
+            audit.record(
+                request,
+                audit.Action.MEMBER_CHANGED,
+                membership,
+                f"{membership.user.email}: role {before[0]} → {after[0]}, "
+                f"unit {before[1] or 'none'} → {after[1] or 'none'}",
+            )
         messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
         return redirect("rollout:members")
     remove_form = RemoveMembershipForm(membership=membership)
@@ -125,6 +150,12 @@ def member_remove(request, pk):
     membership = get_object_or_404(request.scope.memberships(), pk=pk)
     form = RemoveMembershipForm(request.POST, membership=membership)
     if form.is_valid():
+        audit.record(
+            request,
+            audit.Action.MEMBER_REMOVED,
+            membership,
+            f"Removed {membership.user.email} ({membership.get_role_display()})",
+        )
         membership.delete()
         messages.success(request, f"{membership.user} no longer belongs to {request.scope.organization}.")
         return redirect("rollout:members")
@@ -164,7 +195,10 @@ def unit_edit(request, pk=None):
 def unit_delete(request, pk):
     unit = get_object_or_404(request.scope.units(), pk=pk)
     try:
-        unit.delete()
+        # The audit row goes with the deletion: a unit still in use keeps neither.
+        with transaction.atomic():
+            audit.record(request, audit.Action.DELETED, unit, f"Unit “{unit}” deleted")
+            unit.delete()
     except ProtectedError:
         messages.error(
             request,

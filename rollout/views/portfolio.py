@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import portfolio
+from .. import audit, portfolio
 from ..access import EDITORS, LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
@@ -59,6 +59,9 @@ def portfolio_csv(request):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = (
         f'attachment; filename="portfolio-{request.scope.organization.slug}-{stamp}.csv"'
+    )
+    audit.record(
+        request, audit.Action.EXPORTED, summary=f"Portfolio CSV ({request.GET.urlencode() or 'no filters'})"
     )
     writer = csv.writer(response)
     writer.writerow(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from .. import audit
 from ..api.tokens import create_token, revoke
 from ..models import ApiToken
 
@@ -37,6 +38,7 @@ def api_tokens(request):
         token, shown = create_token(
             request.user, scope.organization, data["name"], data["scope"], data["expires_at"]
         )
+        audit.record(request, audit.Action.TOKEN_CREATED, token, f"Token “{token.name}” ({token.scope})")
         messages.success(request, f"Token “{token.name}” created. Copy it now: it is not shown again.")
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user).select_related("organization")[:100]
@@ -48,5 +50,6 @@ def api_tokens(request):
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
     if revoke(token):
+        audit.record(request, audit.Action.TOKEN_REVOKED, token, f"Token “{token.name}”")
         messages.success(request, f"Token “{token.name}” revoked; it stops working now.")
     return redirect("rollout:api_tokens")

@@ -142,7 +142,7 @@ def test_the_print_view_is_one_document(client_as, personas, worksheet):
         "6. Evaluation",
     ]:
         assert heading in text
-    assert "Participation rate" in text and "window.print()" in text
+    assert "Participation rate" in text and "data-print" in text
 
 
 def test_selectors_give_other_apps_the_metrics_and_cadence(personas, worksheet):
