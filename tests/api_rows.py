@@ -99,6 +99,15 @@ def question(p):
     return {"pk": message.pk}
 
 
+def activity_import(p):
+    from engage.models import ImportBatch
+
+    batch = ImportBatch.objects.create(
+        rollout=p.rollout, file_name="a.csv", stored_path="", file_hash="h" * 64, status="invalid"
+    )
+    return {"pk": batch.pk}
+
+
 def rollout(p):
     return {"pk": p.rollout.pk}
 
@@ -128,6 +137,9 @@ ROWS = {
     "api:question-answered": api(
         WORKERS, question, ok=200, method="post", data=lambda p: {"url": "https://chat.example/answer/1"}
     ),
+    "api:activity-import-list": api(STAFF),
+    "api:activity-import-detail": api(STAFF, activity_import),
+    "api:activity-import-confirm": api(EDITORS, activity_import, ok=202, method="post"),
     "api:schema": SIGNED_IN,
     "api:docs": SIGNED_IN,
     "api:redoc": SIGNED_IN,

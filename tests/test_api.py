@@ -229,3 +229,52 @@ def test_a_champion_marks_a_question_answered_once(personas, token_of):
     )
     assert again.status_code == 409
     assert client.get("/api/v1/questions/?open=true").json()["results"] == []
+
+
+def _upload(client, rollout, text, name="activity.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+    return client.post(
+        "/api/v1/activity-imports/", {"rollout": rollout.pk, "file": upload}, format="multipart"
+    )
+
+
+def test_activity_ingestion_uses_the_same_importer_all_or_nothing_and_idempotent(
+    personas, token_of, django_capture_on_commit_callbacks
+):
+    from config.celery_app import app
+    from engage.models import ActivityRecord
+
+    good = (
+        "person,name,unit,date,period_days,posts,replies,reads,reactions\r\n"
+        f"{personas.member.email},Max,Sales,2026-11-20,1,1,2,10,3\r\n"
+        f"{personas.leader.email},Lee,Sales,2026-11-20,1,0,1,4,0\r\n"
+    )
+    client = client_with(token_of(personas.manager, "write"))
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = _upload(client, personas.rollout, good)
+        assert first.status_code == 202, first.json()
+        body = client.get(first.json()["status_url"]).json()
+        assert body["status"] == "done" and body["created_count"] == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            again = _upload(client, personas.rollout, good, name="same-again.csv")
+    finally:
+        app.conf.task_always_eager = False
+    assert "Already imported" in again.json()["message"]
+    assert ActivityRecord.objects.filter(rollout=personas.rollout).count() == 2
+
+    bad = good.replace(",0,1,4,0", ",abc,1,4,0")
+    refused = _upload(client, personas.rollout, bad, name="bad.csv")
+    problem = refused.json()["problems"][0]
+    assert refused.json()["status"] == "invalid" and problem["row"] == 3 and problem["column"] == "posts"
+    assert ActivityRecord.objects.filter(rollout=personas.rollout).count() == 2  # nothing more
+
+
+def test_activity_ingestion_needs_a_manager_and_a_rollout_of_the_organization(personas, token_of):
+    leader = _upload(client_with(token_of(personas.leader, "write")), personas.rollout, "person\r\n")
+    assert leader.status_code == 403
+    foreign = _upload(client_with(token_of(personas.manager, "write")), personas.other_rollout, "person\r\n")
+    assert foreign.status_code == 400 and "rollout" in foreign.json()["error"]["fields"]
