@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from .models import HealthSnapshot
+from .models import HealthSnapshot, Rollout
 from .steps import Status, overall_score, registry
 
 CACHE_SECONDS = 600
@@ -95,6 +95,13 @@ def _computed(organization, rollouts):
     pks = {rollout.pk for rollout in rollouts}
     if found is not None and pks <= set(found["pks"]):
         return found
+    # Compute for every rollout of the organization at once (the same bounded number of queries),
+    # so the portfolio, the rollout list and each overview share one cache entry.
+    every = list(
+        Rollout.objects.filter(organization=organization).select_related("organization", "platform", "owner")
+    )
+    rollouts = every if pks <= {rollout.pk for rollout in every} else rollouts
+    pks = {rollout.pk for rollout in rollouts}
     steps = registry.steps()
     data = {"pks": sorted(pks), "health": {}, "facts": {}, "units": {}}
     for step in steps:
@@ -161,16 +168,14 @@ def unit_choices(units, minimum):
 
 def snapshot(organization, rollouts, day):
     """Record today's health of these rollouts (idempotent: one row per rollout and day)."""
-    from .models import HealthSnapshot as Snapshot
-
     steps = registry.steps()
     table = {step.key: step.health(rollouts) for step in steps}
     rows = []
     for rollout in rollouts:
         scores = {key: by_rollout[rollout.pk].score for key, by_rollout in table.items()}
         overall = overall_score(table[step.key][rollout.pk] for step in steps)
-        rows.append(Snapshot(rollout=rollout, day=day, overall=overall, scores=scores))
-    Snapshot.objects.bulk_create(
+        rows.append(HealthSnapshot(rollout=rollout, day=day, overall=overall, scores=scores))
+    HealthSnapshot.objects.bulk_create(
         rows, update_conflicts=True, unique_fields=["rollout", "day"], update_fields=["overall", "scores"]
     )
     return len(rows)

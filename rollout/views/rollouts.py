@@ -6,21 +6,18 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from .. import portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
-from ..steps import overall_score, registry
+from ..steps import registry
 
 PAGE_SIZE = 25
 
 
-def _health_rows(rollouts):
-    """[(rollout, [StepHealth in step order], overall score)] for the given rollouts."""
-    table = registry.health_table(rollouts)
-    rows = []
-    for rollout in rollouts:
-        healths = [(step, by_rollout[rollout.pk]) for step, by_rollout in table]
-        rows.append((rollout, healths, overall_score(h for _, h in healths)))
-    return rows
+def _health_rows(organization, rollouts):
+    """[(rollout, [(step, StepHealth)] in step order, overall score)], from the portfolio's cached
+    figures for the whole organization (rollout/portfolio.py)."""
+    return [(row.rollout, row.healths, row.overall) for row in portfolio.rows_for(organization, rollouts)]
 
 
 @role_required(STAFF)
@@ -38,7 +35,7 @@ def rollout_list(request):
         "rollout/rollout_list.html",
         {
             "page": page,
-            "rows": _health_rows(list(page.object_list)),
+            "rows": _health_rows(request.scope.organization, list(page.object_list)),
             "filters": filters,
             "steps": registry.steps(),
             "can_edit": request.scope.has_role(EDITORS),
@@ -70,7 +67,7 @@ def rollout_edit(request, pk):
 @role_required(STAFF)
 def rollout_overview(request, pk):
     rollout = request.scope.rollout(pk)
-    [(_, healths, overall)] = _health_rows([rollout])
+    [(_, healths, overall)] = _health_rows(request.scope.organization, [rollout])
     return render(
         request,
         "rollout/rollout_overview.html",
