@@ -353,8 +353,11 @@ class AlreadyImported(Exception):
         self.batch = batch
 
 
-def confirm(batch, user):
-    """Queue a checked file for import (the worker does it). The same file twice is refused."""
+def confirm(batch, user, enqueue=True):
+    """Queue a checked file for import (the worker does it). The same file twice is refused.
+
+    `enqueue=False` only claims the file for import; the caller runs it (manage.py import_activity).
+    """
     from rollout.tasks import enqueue_on_commit
 
     from .tasks import import_activity
@@ -371,7 +374,7 @@ def confirm(batch, user):
             )
     except IntegrityError:
         raise AlreadyImported(earlier_import(batch)) from None
-    if updated:
+    if updated and enqueue:
         enqueue_on_commit(import_activity, batch.pk)
     return bool(updated)
 

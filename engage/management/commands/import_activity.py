@@ -13,7 +13,6 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from engage import services
@@ -71,25 +70,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"... and {batch.problem_count - services.MAX_PROBLEMS} more.")
             raise CommandError(batch.message)
 
-        earlier = services.earlier_import(batch)
-        if earlier is None:
-            try:
-                with transaction.atomic():
-                    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.READY).update(
-                        status=ImportBatch.Status.QUEUED, confirmed_by=user, rows_done=0
-                    )
-            except IntegrityError:
-                earlier = services.earlier_import(batch)
-            else:
-                if not claimed:
-                    raise CommandError("The file could not be confirmed for import.")
-        if earlier is not None:
+        try:
+            claimed = services.confirm(batch, user, enqueue=False)
+        except services.AlreadyImported as error:
             services.cancel(batch)
             self.stdout.write(
-                f"This file was already imported ({earlier.file_name}, {earlier.created_at:%d %b %Y}); "
+                f"This file was already imported ({error.batch.file_name}, {error.batch.created_at:%d %b %Y}); "
                 "nothing changed."
             )
             return
+        if not claimed:
+            raise CommandError("The file could not be confirmed for import.")
 
         # In this process, not by a worker: the command ends when the import has.
         services.run_import(batch.pk)
