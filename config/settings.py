@@ -104,9 +104,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is the cache and the broker. When it is down or hangs, neither may hold a web request for
+# long: connecting and each reply give up after two seconds (docs/operations.md, "Failure drills").
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache call that cannot reach Redis is logged and answered as a miss (rollout/cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "rollout.cache.DegradingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": dict(REDIS_TIMEOUTS),
+        }
+    }
 else:
     # A file cache, so web, worker and beat processes share it (the portfolio's cached figures
     # and their data version must be the same in every process).
@@ -121,7 +131,7 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_TIMEOUTS}
 else:
     # kombu's filesystem transport: producers write message files into a folder that
     # consumers read from, so web, worker and beat need no server.
@@ -135,6 +145,15 @@ else:
     for folder in ("queue", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing a task tries twice (the second attempt reconnects a pooled connection that went
+# stale), then raises; rollout.tasks.enqueue_on_commit logs it and the periodic sweeps pick the
+# work up. With REDIS_TIMEOUTS, a web request waits at most about four seconds on a dead broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -149,7 +168,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
     # Events whose processing task never reached the broker are picked up again.
     "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
-    # Activity imports whose task never reached a worker are sent again.
+    # Activity imports whose task never reached a worker, or whose worker died, are sent again.
     "resume-activity-imports": {"task": "engage.tasks.resume_activity_imports", "schedule": 300.0},
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     "resend-unsent-invitations": {
@@ -215,6 +234,10 @@ MEDIA_URL = "media/"
 # worker must share.
 ENGAGE_MAX_UPLOAD_MB = env.int("ENGAGE_MAX_UPLOAD_MB", default=50)
 ENGAGE_INLINE_CHECK_KB = env.int("ENGAGE_INLINE_CHECK_KB", default=512)
+# An import RUNNING this long is taken to have lost its worker (killed mid-import: its transaction
+# rolled back, nothing was written): the resume sweep sends it again and a worker takes it over,
+# unless it is in fact still running. Fractions are allowed (the failure drill uses seconds).
+ENGAGE_IMPORT_STALE_MINUTES = env.float("ENGAGE_IMPORT_STALE_MINUTES", default=30)
 
 # --- API (docs/api.md) --------------------------------------------------------------------------
 REST_FRAMEWORK = {

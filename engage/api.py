@@ -108,7 +108,7 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
             ) from None
         if batch.size <= services.inline_check_bytes():
             batch = services.check(batch)
-            self._confirm(batch, request.user)
+            self._confirm(batch, request)
         else:
             enqueue_on_commit(check_activity_file, batch.pk)
         batch.refresh_from_db()
@@ -119,13 +119,13 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     def confirm(self, request, pk=None):
         """Queue a checked file (status `ready`) for import."""
         batch = self.get_object()
-        self._confirm(batch, request.user)
+        self._confirm(batch, request)
         batch.refresh_from_db()
         return Response(ImportSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
-    def _confirm(self, batch, user):
+    def _confirm(self, batch, request):
         try:
-            services.confirm(batch, user)
+            services.confirm(batch, request.user, request=request)
         except services.AlreadyImported as error:
             services.cancel(batch)
             ImportBatch.objects.filter(pk=batch.pk).update(

@@ -1,8 +1,21 @@
 """Background work of the activity imports: checking a large file and importing a confirmed one."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
 from .models import ImportBatch
+
+# A QUEUED or CHECKING batch this old lost its task (the broker was down when it was sent).
+LOST_TASK_AFTER = timedelta(minutes=5)
+
+
+def stale_import_cutoff(now):
+    """A RUNNING import started before this is taken to have lost its worker (see run_import)."""
+    return now - timedelta(minutes=settings.ENGAGE_IMPORT_STALE_MINUTES)
 
 
 @shared_task
@@ -27,23 +40,27 @@ def import_activity(batch_id):
 
 @shared_task
 def resume_activity_imports():
-    """Sweep: re-enqueue files whose task never reached a worker (the broker was down)."""
-    from datetime import timedelta
+    """Sweep (every 5 minutes): send again the imports and checks whose task was lost.
 
-    from django.utils import timezone
-
-    stale = timezone.now() - timedelta(minutes=5)
+    - QUEUED or CHECKING for 5 minutes: the task never reached a worker (the broker was down);
+    - RUNNING for ENGAGE_IMPORT_STALE_MINUTES: the worker was killed mid-import, so nothing was
+      written; the broker would redeliver its message only after the Redis visibility timeout (an
+      hour). run_import takes the batch over, or does nothing if the import is in fact still
+      running, so sending one too many is harmless.
+    """
+    now = timezone.now()
     waiting = list(
-        ImportBatch.objects.filter(status=ImportBatch.Status.QUEUED, created_at__lte=stale).values_list(
-            "pk", flat=True
-        )
+        ImportBatch.objects.filter(
+            Q(status=ImportBatch.Status.QUEUED, created_at__lte=now - LOST_TASK_AFTER)
+            | Q(status=ImportBatch.Status.RUNNING, started_at__lte=stale_import_cutoff(now))
+        ).values_list("pk", flat=True)
     )
     for pk in waiting:
         import_activity.delay(pk)
     checking = list(
-        ImportBatch.objects.filter(status=ImportBatch.Status.CHECKING, created_at__lte=stale).values_list(
-            "pk", flat=True
-        )
+        ImportBatch.objects.filter(
+            status=ImportBatch.Status.CHECKING, created_at__lte=now - LOST_TASK_AFTER
+        ).values_list("pk", flat=True)
     )
     for pk in checking:
         check_activity_file.delay(pk)

@@ -23,6 +23,8 @@ def enqueue_on_commit(task, *args, fallback=None):
     If the broker is unreachable, the user's request still succeeds: work backed by a row (an
     invitation) is picked up by its periodic sweep; work without one passes a `fallback`
     that does it in the request instead (e.g. sends the password-reset email directly).
+    Publishing gives up quickly (two attempts, two-second timeouts: config/settings.py), so a
+    broker that is down or hangs delays the request by seconds at most.
     """
 
     def send():

@@ -58,4 +58,4 @@ def test_the_bench_writes_every_key_even_when_nothing_was_measured(tmp_path):
     assert written["import"]["ratio_vs_copy"] is None and "peak_rss_mb" in written["import"]
     assert {"ratio_vs_smtplib", "queries_per_email"} <= set(written["digest"])
     assert {"rps", "errors", "p99_ms", "baseline_rps"} <= set(written["load"])
-    assert "not measured: engage not available" in table(results)
+    assert "pages.unanswered                   not measured (see the notes)" in table(results)

@@ -138,14 +138,27 @@ class ActivityRecord(models.Model):
     it (`superseded`), so overlapping exports never count the same activity twice.
     """
 
-    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="activity_records")
+    # No foreign-key constraints in the database for this table of millions of rows: PostgreSQL
+    # checks each constraint with a trigger per inserted row, which at a million rows cost more
+    # than the import itself (three lookups a row, at commit). Django still cascades and nulls on
+    # delete; the importer writes only the rollout and batch it runs for and units it looked up.
+    rollout = models.ForeignKey(
+        Rollout, on_delete=models.CASCADE, related_name="activity_records", db_constraint=False
+    )
     batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="records"
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
+        db_constraint=False,
     )
     source = models.CharField(max_length=20, choices=Source.choices)
     person_key = models.CharField(max_length=254, help_text="Lower-case email or UPN.")
     display_name = models.CharField(max_length=200, blank=True)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     period_days = models.PositiveSmallIntegerField(default=1)

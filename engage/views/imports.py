@@ -98,7 +98,7 @@ def progress(request, pk, batch):
 def confirm(request, pk, batch):
     rollout, batch = _batch(request, pk, batch)
     try:
-        if services.confirm(batch, request.user):
+        if services.confirm(batch, request.user, request=request):
             messages.success(request, "Import started. This page follows it; you may leave and come back.")
         else:
             messages.error(
