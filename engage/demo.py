@@ -1,5 +1,8 @@
 """Demo activity: six months of daily activity for the live rollout's people, imported as one
-Rollout template file, with a dip after the first month in two units (Radiology and Finance)."""
+Rollout template file, with a dip after the first month in two units (Radiology and Finance).
+
+At enterprise scale (`seed_demo --scale enterprise`) the whole Engage step, activity and
+conversations, is seeded in bulk by engage/enterprise.py."""
 
 import random
 from datetime import timedelta
@@ -84,3 +87,10 @@ def seed_activity(ctx):
         matched_people=len(people),
     )
     rollups.rebuild_all(live.pk)
+
+
+@demo_seeder(5, scales=("enterprise",))
+def seed_engage_enterprise(ctx):
+    from .enterprise import seed_enterprise
+
+    return seed_enterprise(ctx)

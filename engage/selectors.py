@@ -1,23 +1,32 @@
 """Read queries of the activity metrics (DESIGN.md section 4): active users, participation rate,
 dialogue ratio and the official accounts' posting cadence.
 
-Pages read the rollups (engage/rollups.py); the catalogue's metrics and the step's health read
-the records of a 28-day window, aggregated in the database (a person active on several days is
-one active user). Units smaller than the organization's privacy threshold merge into "Other".
+Pages read the rollups (engage/rollups.py); the catalogue's metrics, the step's health and the
+page's figures read the 28-day windows (ActivityWindow, rebuilt with the rollups: a person active
+on several days is one active user). Units smaller than the organization's privacy threshold
+merge into "Other".
 """
 
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
 from rollout.models import Unit
 from rollout.steps import Trend
 from strategy.selectors import success_metrics, success_metrics_for
 
-from .models import ActivityRecord, ActivityRollup, CadenceBand, ImportBatch, OfficialAccount
+from .models import (
+    ActivityRecord,
+    ActivityRollup,
+    ActivityWindow,
+    CadenceBand,
+    ImportBatch,
+    OfficialAccount,
+    Source,
+)
 from .rollups import week_start
 
 WINDOW_DAYS = 28
@@ -26,12 +35,6 @@ OTHER = "Other (small units and unmatched people)"
 
 def _current(rollout_ids):
     return ActivityRecord.objects.filter(rollout_id__in=rollout_ids, superseded=False)
-
-
-def _active_count():
-    return Count("person_key", filter=Q(aggregated=False, active_people__gt=0), distinct=True) + Coalesce(
-        Sum("active_people", filter=Q(aggregated=True)), 0
-    )
 
 
 def default_audience_sizes(organization_ids):
@@ -77,31 +80,29 @@ def expected_participation(rollout, target, on):
 
 
 def window_figures(rollout_ids, on):
-    """{rollout id: {"active", "previous", "posts", "replies", "known_posts", "known_replies", "last"}}
-    over the 28 days up to `on` (and "previous": the 28 days before), in one query."""
-    start, before = on - timedelta(days=WINDOW_DAYS - 1), on - timedelta(days=2 * WINDOW_DAYS - 1)
-    recent = Q(period_end__gte=start)
-    rows = (
-        _current(rollout_ids)
-        .filter(period_end__gte=before, period_end__lte=on)
-        .values("rollout_id")
-        .annotate(
-            active=Count(
-                "person_key", filter=recent & Q(aggregated=False, active_people__gt=0), distinct=True
-            )
-            + Coalesce(Sum("active_people", filter=recent & Q(aggregated=True)), 0),
-            previous=Count(
-                "person_key", filter=~recent & Q(aggregated=False, active_people__gt=0), distinct=True
-            )
-            + Coalesce(Sum("active_people", filter=~recent & Q(aggregated=True)), 0),
-            known_posts=Coalesce(Sum("posts", filter=recent & Q(replies_known=True)), 0),
-            known_replies=Coalesce(Sum("replies", filter=recent & Q(replies_known=True)), 0),
-            in_window=Count("pk", filter=recent),
-            last=Max("period_end"),
-        )
-        .order_by()
-    )
-    return {row["rollout_id"]: row for row in rows}
+    """{rollout id: {"active", "previous", "known_posts", "known_replies", "in_window", "last"}}:
+    the 28 days up to `on` (and "previous": active users in the 28 days before), for the rollouts
+    with data in those 56 days. One indexed query on the windows (see ActivityWindow), two rows
+    per rollout, however many records there are."""
+    before = on - timedelta(days=WINDOW_DAYS)
+    found = {}
+    for window in ActivityWindow.objects.filter(rollout_id__in=rollout_ids, day__in=[on, before]):
+        found.setdefault(window.rollout_id, {})[window.day] = window
+    figures = {}
+    for rollout_id, days in found.items():
+        now, then = days.get(on), days.get(before)
+        if not ((now and now.records) or (then and then.records)):
+            continue
+        figures[rollout_id] = {
+            "rollout_id": rollout_id,
+            "active": now.active_users if now else 0,
+            "previous": then.active_users if then else 0,
+            "known_posts": now.dialogue_posts if now else 0,
+            "known_replies": now.dialogue_replies if now else 0,
+            "in_window": now.records if now else 0,
+            "last": max((w.last_day for w in (now, then) if w and w.last_day), default=None),
+        }
+    return figures
 
 
 def active_users(rollout, on):
@@ -174,14 +175,6 @@ class UnitRow:
     def dialogue(self):
         total = self.dialogue_posts + self.dialogue_replies
         return round(100 * self.dialogue_replies / total) if total else None
-
-
-def latest_month(rollout):
-    return (
-        ActivityRollup.objects.filter(rollout=rollout, grain=ActivityRollup.Grain.MONTH)
-        .aggregate(last=Max("period_start"))
-        .get("last")
-    )
 
 
 def unit_rows(rollout, month, units):
@@ -293,7 +286,14 @@ def cadence_rows(rollout, until, weeks=8):
     posts = {}
     for row in (
         _current([rollout.pk])
-        .filter(person_key__in=[a.person_key for a in accounts], period_end__gte=first, period_end__lte=until)
+        # source IN (every source) changes nothing in the result but lets the natural key's index
+        # (rollout, source, person_key, period_end, ...) read just the accounts' weeks.
+        .filter(
+            source__in=Source.values,
+            person_key__in=[a.person_key for a in accounts],
+            period_end__gte=first,
+            period_end__lte=until,
+        )
         .annotate(week=TruncWeek("period_end"))
         .values("person_key", "week")
         .annotate(n=Sum("posts"))
@@ -323,9 +323,15 @@ def last_data_day(rollout):
     )
 
 
-def concealed_import(rollout):
-    """The latest imported file whose names were concealed, if the latest import was one."""
-    latest = ImportBatch.objects.filter(rollout=rollout, status=ImportBatch.Status.DONE).first()
+def concealed_import(rollout, recent=()):
+    """The latest imported file whose names were concealed, if the latest import was one.
+
+    `recent`: the rollout's newest batches, already read (the page's "recent imports"); a query
+    only when none of them was imported."""
+    done = ImportBatch.Status.DONE
+    latest = next((batch for batch in recent if batch.status == done), None)
+    if latest is None:
+        latest = ImportBatch.objects.filter(rollout=rollout, status=done).first()
     return latest if latest is not None and latest.concealed else None
 
 
@@ -339,14 +345,51 @@ def health_inputs(rollouts, on):
     )
 
 
+def data_days(rollout):
+    """(last day with data, first day of the last month with data), both None without data."""
+    found = ActivityRollup.objects.filter(rollout=rollout).aggregate(
+        last=Max("period_start", filter=Q(grain=ActivityRollup.Grain.DAY)),
+        month=Max("period_start", filter=Q(grain=ActivityRollup.Grain.MONTH)),
+    )
+    return found["last"], found["month"]
+
+
+def home_figures(rollout, units):
+    """Everything the Engage page shows about activity, each figure read once: the 28-day window
+    (one query for active users, participation and dialogue), the weekly rollups (one query for
+    the three charts), the month's units and the official accounts' cadence. A dozen queries
+    however much activity there is; the page caches the result until the data changes."""
+    last_day, month = data_days(rollout)
+    figures = {"last_day": last_day, "month": month}
+    if last_day is None:
+        return figures
+    metrics = success_metrics(rollout)
+    size = audience_size(rollout, metrics)
+    window = window_figures([rollout.pk], last_day).get(rollout.pk)
+    active = window["active"] if window and window["in_window"] else None
+    known = window["known_posts"] + window["known_replies"] if window else 0
+    band, cadence = cadence_rows(rollout, last_day)
+    figures.update(
+        audience=size,
+        trends=engagement_trends(rollout, size, metrics, weekly_series(rollout)),
+        units=unit_rows(rollout, month, units) if month else [],
+        active_now=active,
+        participation_now=round(100 * active / size, 2) if active is not None and size else None,
+        dialogue_now=round(100 * window["known_replies"] / known, 2) if known else None,
+        band=band,
+        cadence=cadence,
+    )
+    return figures
+
+
 # Charts ----------------------------------------------------------------------------------------
 
 
-def participation_trend(rollout, weeks=26, size=None, metrics=None):
+def participation_trend(rollout, weeks=26, size=None, metrics=None, series=None):
     """Weekly participation (% of the audience) with the path to the strategy's target."""
     metrics = success_metrics(rollout) if metrics is None else metrics
     size = audience_size(rollout, metrics) if size is None else size
-    series = weekly_series(rollout, weeks)
+    series = weekly_series(rollout, weeks) if series is None else series
     if not series or not size:
         missing = (
             "Import an activity report (Engage step) to see participation against its target."
@@ -372,16 +415,16 @@ def participation_trend(rollout, weeks=26, size=None, metrics=None):
     )
 
 
-def engagement_trends(rollout, size=None):
+def engagement_trends(rollout, size=None, metrics=None, series=None):
     """The Engage page's charts: participation, weekly active users and the dialogue ratio."""
-    series = weekly_series(rollout)
+    series = weekly_series(rollout) if series is None else series
     dialogue = tuple(
         (start, round(100 * row["d_replies"] / (row["d_posts"] + row["d_replies"]), 1))
         for start, row in series
         if row["d_posts"] + row["d_replies"]
     )
     return [
-        participation_trend(rollout, size=size),
+        participation_trend(rollout, size=size, metrics=metrics, series=series),
         Trend(
             "active-users",
             "Active users per week",

@@ -215,6 +215,7 @@ def read_file(batch, people, on_rows=None, on_problem=None, on_progress=None):
                 on_progress(found.rows)
     except importers.Unreadable as error:
         problem(Problem(error.line, "", "", error.message))
+        return found  # reading stopped there: nothing after it was looked at
     if found.format is not None and found.rows == 0:
         problem(Problem(None, "", "", "The file has a header but no rows of activity."))
     if chunk and on_rows is not None:
@@ -290,9 +291,9 @@ def check(batch):
                 ImportProblem(
                     batch=batch,
                     row=problem.row,
-                    column=problem.column[:200],
-                    value=problem.value[:200],
-                    message=str(problem)[:500],
+                    column=_storable(problem.column)[:200],
+                    value=_storable(problem.value)[:200],
+                    message=_storable(str(problem))[:500],
                 )
             )
         if len(pending) >= CHUNK:
@@ -339,6 +340,11 @@ def check(batch):
     return batch
 
 
+def _storable(text):
+    """A file's text as a database column can hold it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+
+
 def _checking_progress(batch, done, size_hint):
     total = max(size_hint, done)
     report_progress(batch.pk, done, total)
@@ -379,6 +385,8 @@ def confirm(batch, user, enqueue=True, request=None):
     except IntegrityError:
         raise AlreadyImported(earlier_import(batch)) from None
     if updated:
+        # The check's last progress (100%) must not show as the import's until its first report.
+        cache.delete(progress_key(batch.pk))
         rollout = batch.rollout
         audit.record(
             request,

@@ -36,11 +36,14 @@ def unanswered_questions(rollout, first_units=()):
             )
         )
         order = ["theirs", *order]
-    return queryset.select_related("unit", "claimed_by", "thread").order_by(*order)
+    # The thread (for its channel) is fetched for the page's rows only: joined, the planner reads
+    # every thread of the organization to match a page of questions.
+    return queryset.select_related("unit", "claimed_by").prefetch_related("thread").order_by(*order)
 
 
 def units_of(user, organization):
-    """The units a person looks after in the queue: their membership's unit.
+    """The units a person looks after in the queue: their membership's unit (the queue page reads
+    it from the membership it already has).
 
     The champion step keeps the units each champion supports (Champion.units) but offers no read
     function for them yet; until it does, a champion's unit is the one of their membership.

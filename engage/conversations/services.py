@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rollout.events import emit
 from rollout.models import Membership
+from rollout.portfolio import new_data_version
 
 from ..models import ConversationImport, Message, Thread, TrainingAttendance
 from .importers import ImportFailed, attendance, generic_csv, slack
@@ -305,6 +306,9 @@ def mark_answered(question, user, url):
         == 1
     )
     if done:
+        # An update() sends no signal: the cached figures (open questions, answered within the
+        # target) are made stale here.
+        new_data_version(question.rollout.organization_id)
         emit(
             "question_answered",
             user=user,

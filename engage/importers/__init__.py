@@ -115,4 +115,6 @@ def rows(path):
                 raise Unreadable(reader.line_num, f"cannot be read as CSV ({error})") from None
             if not any(cell.strip() for cell in row):
                 continue
+            if any("\x00" in cell for cell in row):  # csv reads NUL since Python 3.11; text has none
+                raise Unreadable(reader.line_num, "holds a NUL character: this is not a text export")
             yield reader.line_num, row

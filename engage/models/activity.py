@@ -17,6 +17,7 @@ __all__ = [
     "CONCEALED_KEY",
     "ActivityRecord",
     "ActivityRollup",
+    "ActivityWindow",
     "CadenceBand",
     "ImportBatch",
     "ImportProblem",
@@ -236,6 +237,31 @@ class ActivityRollup(models.Model):
 
     def __str__(self):
         return f"{self.grain} {self.period_start} {self.unit_id}"
+
+
+class ActivityWindow(models.Model):
+    """A rollout's figures over the 28 days up to `day`: active users (DESIGN.md section 4: distinct
+    people, plus the totals of exports with concealed names), the dialogue's posts and replies, and
+    how many records fall in the window. One row per day from the first day with data to 27 days
+    after the last, rebuilt with the rollups (engage/rollups.py), so the step's health, the
+    portfolio and the Engage page read a row or two instead of counting the people in 28 days of
+    records."""
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="activity_windows")
+    day = models.DateField(help_text="The window's last day.")
+    active_users = models.PositiveIntegerField(default=0)
+    dialogue_posts = models.PositiveIntegerField(default=0)
+    dialogue_replies = models.PositiveIntegerField(default=0)
+    records = models.PositiveIntegerField(default=0, help_text="Records in the window (0: no data).")
+    last_day = models.DateField(null=True, blank=True, help_text="The latest day with data in the window.")
+
+    class Meta:
+        ordering = ["rollout", "day"]
+        # Readers ask for a few rollouts' rows on one or two days: this index.
+        constraints = [models.UniqueConstraint(fields=["rollout", "day"], name="engage_window_per_day")]
+
+    def __str__(self):
+        return f"28 days to {self.day}: {self.active_users} active"
 
 
 class OfficialAccount(models.Model):

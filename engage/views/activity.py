@@ -5,10 +5,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.portfolio import remember, step_health
 from rollout.steps import registry
 
 from .. import selectors
@@ -20,33 +22,42 @@ from . import IMPORTERS, PAGE_SIZE, READERS
 @role_required(READERS)
 def home(request, pk):
     rollout = request.scope.rollout(pk)
+    rollout.organization = request.scope.organization  # the same row, loaded with the membership
     step = registry.get("engage")
-    last_day = selectors.last_data_day(rollout)
-    month = selectors.latest_month(rollout)
+    can_import = request.scope.has_role(IMPORTERS)
+    recent = list(ImportBatch.objects.filter(rollout=rollout).select_related("uploaded_by")[:5])
+    return render(
+        request,
+        "engage/home.html",
+        {
+            "rollout": rollout,
+            "step": step,
+            # The same cached figures as the portfolio and the overview.
+            "health": step_health(request.scope.organization, rollout, step.key),
+            "can_import": can_import,
+            "recent_imports": recent,
+            "concealed": selectors.concealed_import(rollout, recent),
+            "activity": remember(
+                ("engage-activity", rollout.pk, can_import),
+                lambda: _activity(request, rollout, can_import),
+                organization=rollout.organization_id,
+            ),
+        },
+    )
+
+
+def _activity(request, rollout, can_import):
+    """The page's activity figures, rendered. They change only with a write (an import's rollups,
+    the accounts, the band, the strategy's target), which makes a new data version, so the page
+    renders them once per version, however many people look (see rollout.portfolio.remember)."""
+    figures = selectors.home_figures(rollout, request.scope.units())
     context = {
         "rollout": rollout,
-        "step": step,
-        "health": step.health([rollout])[rollout.pk],
-        "last_day": last_day,
-        "month": month,
-        "can_import": request.scope.has_role(IMPORTERS),
-        "recent_imports": ImportBatch.objects.filter(rollout=rollout).select_related("uploaded_by")[:5],
-        "concealed": selectors.concealed_import(rollout),
+        "can_import": can_import,
         "privacy_min_group": rollout.organization.privacy_min_group,
+        **figures,
     }
-    if last_day is not None:
-        size = selectors.audience_size(rollout)
-        context.update(
-            audience=size,
-            trends=selectors.engagement_trends(rollout, size),
-            units=selectors.unit_rows(rollout, month, request.scope.units()) if month else [],
-            active_now=selectors.active_users(rollout, last_day),
-            participation_now=selectors.participation_rate(rollout, last_day),
-            dialogue_now=selectors.dialogue_ratio(rollout, last_day),
-        )
-        band, cadence = selectors.cadence_rows(rollout, last_day)
-        context.update(band=band, cadence=cadence)
-    return render(request, "engage/home.html", context)
+    return render_to_string("engage/_activity.html", context)
 
 
 @role_required(READERS)

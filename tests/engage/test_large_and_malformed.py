@@ -6,6 +6,7 @@ import time
 import tracemalloc
 from datetime import date, timedelta
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
@@ -140,3 +141,26 @@ def test_a_200000_row_file_imports_with_bounded_memory(personas, settings):
     month = ActivityRollup.objects.get(grain="month", period_start=date(2026, 5, 1), unit=None)
     assert month.people == PEOPLE
     assert time.monotonic() - began < 120  # about 25 s on an idle machine
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_nul_character_is_reported_with_its_row_and_nothing_is_stored_or_imported(
+    personas, people, client_as, where
+):
+    header, row = viva_engage.HEADER, "2026-05-31,seller1@acme.example,Seller,,,,1,2,3,E3,7"
+    if where == "header":
+        header = header.replace("Display Name", "Display\x00Name")
+    else:
+        row = row.replace("Seller", "Sel\x00ler")
+    content = f"{header}\r\n{row}\r\n".encode()
+    client = client_as(personas.manager)
+    response = client.post(
+        reverse("engage:upload", args=[personas.rollout.pk]), {"file": SimpleUploadedFile("nul.csv", content)}
+    )
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.INVALID
+    problem = batch.problems.get()
+    assert problem.row == (1 if where == "header" else 2) and "NUL character" in problem.message
+    assert "NUL character" in client.get(response.url).content.decode()
+    assert not ActivityRecord.objects.exists()

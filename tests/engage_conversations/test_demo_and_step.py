@@ -143,3 +143,17 @@ def test_pages_cost_the_same_queries_with_more_data(personas, client_as, name, r
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_answering_a_question_refreshes_the_cached_health_at_once(personas):
+    from engage.conversations import services
+    from rollout import portfolio
+
+    question = QuestionFactory(
+        thread__rollout=personas.rollout, created_at=timezone.now() - timedelta(hours=30)
+    )
+    before = portfolio.step_health(personas.org, personas.rollout, "engage")  # computed and cached
+    assert any("1 question waiting" in reason for reason in before.reasons)
+    assert services.mark_answered(question, personas.champion, "https://chat.example/answer")
+    after = portfolio.step_health(personas.org, personas.rollout, "engage")
+    assert not any("question waiting" in reason for reason in after.reasons)

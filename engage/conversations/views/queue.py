@@ -1,13 +1,18 @@
 """The unanswered queue: oldest first (a champion's units first), claim, mark answered, hand on;
 and response times (TTFR, answered within target) per period and unit."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import Truncator
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -23,16 +28,17 @@ from . import PAGE_SIZE, in_organization_time
 @in_organization_time
 def queue(request, pk):
     rollout = request.scope.rollout(pk)
-    mine = (
-        selectors.units_of(request.user, request.scope.organization)
-        if request.scope.role == Role.CHAMPION
-        else []
-    )
+    rollout.organization = request.scope.organization  # the same row, loaded with the membership
+    # A champion's unit (their membership's, already loaded with the scope) comes first.
+    unit = request.scope.membership.unit_id if request.scope.role == Role.CHAMPION else None
+    mine = [unit] if unit else []
     questions = selectors.unanswered_questions(rollout, first_units=mine)
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     target = timedelta(hours=request.scope.organization.response_target_hours)
     now = timezone.now()
-    rows = [(q, now - q.created_at, now - q.created_at > target, q.unit_id in mine) for q in page]
+    links = QueueLinks(rollout)
+    manager = request.scope.has_role(EDITORS)
+    rows = [queue_row(q, request.user, now, target, mine, manager, links) for q in page]
     return render(
         request,
         "engage/conversations/queue.html",
@@ -46,6 +52,65 @@ def queue(request, pk):
             "my_units": mine,
         },
     )
+
+
+@dataclass
+class QueueRow:
+    """One question of the queue as the page shows it, formatted here: a page of 25 rows costs a
+    fraction of what the same lookups and filters cost in the template."""
+
+    pk: int
+    text: str
+    asker: str  # "name · unit · channel"
+    asked: str
+    waiting: str
+    late: bool  # waiting past the organization's response target
+    theirs: bool  # asked in one of the champion's units
+    claimed: str  # "" (nobody), "you" or the person's name
+    may_act: bool  # mark answered, hand on: see _may_work_on
+    links: dict  # action -> URL
+
+
+def queue_row(question, user, now, target, mine, manager, links):
+    asked = timezone.localtime(question.created_at)
+    where = [question.author_name or question.author_key]
+    if question.unit is not None:
+        where.append(question.unit.name)
+    if question.thread.channel:
+        where.append(question.thread.channel)
+    claimed = ""
+    if question.claimed_by_id is not None:
+        claimed = "you" if question.claimed_by_id == user.pk else str(question.claimed_by)
+    return QueueRow(
+        pk=question.pk,
+        text=Truncator(question.text or "(no text)").chars(280),
+        asker=" · ".join(where),
+        asked=date_format(asked, "D j M, H:i"),
+        waiting=timesince(question.created_at, now),
+        late=now - question.created_at > target,
+        theirs=question.unit_id in mine,
+        claimed=claimed,
+        may_act=manager or question.claimed_by_id in (None, user.pk),
+        links=links.of(question),
+    )
+
+
+class QueueLinks:
+    """The URLs of a question's actions (claim, answered, hand on), built from one reverse() per
+    action and page: a page of 25 questions otherwise spends more time in reverse() than in its
+    queries."""
+
+    MARKER = 2**31 - 1  # a question id no row has, replaced by each row's
+
+    def __init__(self, rollout):
+        self.patterns = {
+            action: reverse(f"engage:queue_{action}", args=[rollout.pk, self.MARKER])
+            for action in ("claim", "answered", "hand_on")
+        }
+
+    def of(self, question):
+        marker, pk = f"/{self.MARKER}/", f"/{question.pk}/"
+        return {action: url.replace(marker, pk) for action, url in self.patterns.items()}
 
 
 def _question(request, rollout, question):
