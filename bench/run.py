@@ -165,13 +165,17 @@ def main(argv=None):
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+    # Each part's figures are written as soon as it ends: a part that fails keeps the others'.
     if "pages" in parts:
         pages.measure(results, rounds=args.rounds)
+        write_results(results, args.output)
         print("pages measured", flush=True)
     if "import" in parts:
         import_bench.measure(results, rows=args.import_rows)
+        write_results(results, args.output)
     if "digest" in parts:
         digest.measure(results, count=args.digests)
+        write_results(results, args.output)
         print("digest measured", flush=True)
     if "load" in parts:
         load.measure(results, seconds=args.load_seconds, users=args.users)

@@ -7,7 +7,7 @@ only arranges the aggregated rows into tables.
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -149,9 +149,11 @@ def health_figures(rollouts, now):
             total=Count("pk", distinct=True),
             active=Count("pk", filter=Q(status=Champion.Status.ACTIVE), distinct=True),
             nominated=Count("pk", filter=Q(status=Champion.Status.NOMINATED), distinct=True),
+            # EXISTS on the (champion, happened_at) index, not a join of every session ever logged.
             recently_active=Count(
                 "pk",
-                filter=Q(status=Champion.Status.ACTIVE, sessions__happened_at__gte=recent),
+                filter=Q(status=Champion.Status.ACTIVE)
+                & Q(Exists(SupportSession.objects.filter(champion=OuterRef("pk"), happened_at__gte=recent))),
                 distinct=True,
             ),
         )
@@ -189,6 +191,52 @@ def health_figures(rollouts, now):
     ):
         units.setdefault(unit["organization_id"], []).append(unit)
     return champions, sessions, covered, units, targets
+
+
+# The weekly digest ---------------------------------------------------------------------------
+
+DIGEST_FOLLOW_UPS = Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)
+
+
+def digest_figures(organization_id, since):
+    """The weekly digest's figures for every rollout of an organization, in three queries:
+
+    {"rollouts": {rollout_id: {"n", "people", "champions", "open"}}: support sessions since `since`,
+     the people they helped, the champions who logged them and the open follow-ups (managers);
+     "champions": {(rollout_id, user_id): {"n", "people", "open"}}: the same for each active
+     champion (the champion's own week)}.
+    """
+    sessions = SupportSession.objects.filter(rollout__organization_id=organization_id)
+    rollouts = {
+        row["rollout_id"]: dict(row, open=0)
+        for row in sessions.filter(happened_at__gte=since)
+        .values("rollout_id")
+        .annotate(n=Count("pk"), people=Sum("people_helped"), champions=Count("champion", distinct=True))
+        .order_by()
+    }
+    for row in sessions.filter(DIGEST_FOLLOW_UPS).values("rollout_id").annotate(n=Count("pk")).order_by():
+        rollouts.setdefault(row["rollout_id"], {"n": 0, "people": 0, "champions": 0})["open"] = row["n"]
+    week = Q(sessions__happened_at__gte=since)
+    champions = {
+        (row["rollout_id"], row["user_id"]): row
+        for row in Champion.objects.filter(
+            rollout__organization_id=organization_id, status=Champion.Status.ACTIVE
+        )
+        .values("rollout_id", "user_id")
+        .annotate(
+            n=Count("sessions", filter=week),
+            people=Sum("sessions__people_helped", filter=week),
+            open=Count(
+                "sessions",
+                filter=Q(
+                    sessions__outcome=SupportSession.Outcome.FOLLOW_UP,
+                    sessions__follow_up_done_at__isnull=True,
+                ),
+            ),
+        )
+        .order_by()
+    }
+    return {"rollouts": rollouts, "champions": champions}
 
 
 # Metrics -------------------------------------------------------------------------------------

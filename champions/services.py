@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from rollout.events import emit
 from rollout.models import Membership, Role
+from rollout.portfolio import new_data_version, organization_of
 
 from .models import Champion, SupportSession
 
@@ -30,6 +31,7 @@ def nominate(rollout, user, nominated_by, motivation="", units=()):
         membership = Membership.objects.filter(organization=rollout.organization, user=user).first()
         if membership and membership.unit_id and membership.unit.kind == membership.unit.Kind.LOCATION:
             Champion.objects.filter(pk=champion.pk).update(location=membership.unit)
+            new_data_version(rollout.organization_id)  # update() sends no signal
     return champion
 
 
@@ -52,6 +54,9 @@ def decide(champion, approve, decided_by):
         Membership.objects.filter(
             organization_id=champion.rollout.organization_id, user_id=champion.user_id, role=Role.MEMBER
         ).update(role=Role.CHAMPION)
+    if decided:
+        # update() sends no signal; the health counts the active and the nominated champions.
+        new_data_version(champion.rollout.organization_id)
     return bool(decided)
 
 
@@ -91,11 +96,12 @@ def log_support_session(form, champion):
 
 def close_follow_up(session):
     """Mark a session's follow-up done; False if it was not open."""
-    return bool(
-        SupportSession.objects.filter(
-            pk=session.pk, outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True
-        ).update(follow_up_done_at=timezone.now())
-    )
+    closed = SupportSession.objects.filter(
+        pk=session.pk, outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True
+    ).update(follow_up_done_at=timezone.now())
+    if closed:
+        new_data_version(organization_of(session))  # update() sends no signal; the digest counts them
+    return bool(closed)
 
 
 def step_down(champion, on_date):

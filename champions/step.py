@@ -55,7 +55,20 @@ class ChampionStep(Step):
 
         if not rollouts:
             return {}
-        champions, sessions, covered, units, targets = health_figures(rollouts, timezone.now())
+        return self._healths(rollouts, health_figures(rollouts, timezone.now()))
+
+    def portfolio_figures(self, rollouts):
+        """Health and facts from one reading of the aggregates (the portfolio asks for both)."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}, {}, {}
+        now = timezone.now()
+        figures = health_figures(rollouts, now)
+        return self._healths(rollouts, figures), self._facts(rollouts, figures, now), self.units_of(rollouts)
+
+    def _healths(self, rollouts, figures):
+        champions, sessions, covered, units, targets = figures
         result = {}
         for rollout in rollouts:
             figures = champions.get(rollout.pk)
@@ -113,52 +126,63 @@ class ChampionStep(Step):
             score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
         )
 
-    def digest_section(self, rollout, membership, since):
-        """Champions see their week and open follow-ups; managers the network's week."""
-        from django.db.models import Count, Q, Sum
-
+    def digest_key(self, membership):
+        """Managers share the network's week; a champion's section is their own (personal)."""
         from rollout.access import EDITORS
 
-        from .models import Champion, SupportSession
-
-        sessions = SupportSession.objects.filter(rollout=rollout)
-        follow_ups = Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)
         if membership.role == "champion":
-            champion = Champion.objects.filter(rollout=rollout, user_id=membership.user_id).first()
-            if champion is None or champion.status != Champion.Status.ACTIVE:
+            return None
+        return membership.role in EDITORS
+
+    def digest_section(self, rollout, membership, since):
+        """Champions see their week and open follow-ups; managers the network's week."""
+        from rollout.access import EDITORS
+        from rollout.portfolio import remember
+
+        from .selectors import digest_figures
+
+        if membership.role != "champion" and membership.role not in EDITORS:
+            return None
+        # Every rollout's week and every active champion's, read once per digest run.
+        organization_id = rollout.organization_id
+        figures = remember(
+            ("champion-digest", since),
+            lambda: digest_figures(organization_id, since),
+            organization=organization_id,
+        )
+        if membership.role == "champion":
+            mine = figures["champions"].get((rollout.pk, membership.user_id))
+            if mine is None:  # not an active champion of this rollout
                 return None
-            mine = sessions.filter(champion=champion)
-            week = mine.filter(happened_at__gte=since).aggregate(n=Count("pk"), people=Sum("people_helped"))
-            open_follow_ups = mine.filter(follow_ups).count()
             return DigestSection(
                 "Your champion week",
                 [
-                    f"{week['n']} session{'s' if week['n'] != 1 else ''} logged, {week['people'] or 0} people helped.",
-                    f"{open_follow_ups} open follow-up{'s' if open_follow_ups != 1 else ''}.",
+                    f"{mine['n']} session{'s' if mine['n'] != 1 else ''} logged, {mine['people'] or 0} people helped.",
+                    f"{mine['open']} open follow-up{'s' if mine['open'] != 1 else ''}.",
                 ],
             )
-        if membership.role not in EDITORS:
-            return None
-        week = sessions.filter(happened_at__gte=since).aggregate(
-            n=Count("pk"), people=Sum("people_helped"), champions=Count("champion", distinct=True)
-        )
-        open_follow_ups = sessions.filter(follow_ups).count()
+        week = figures["rollouts"].get(rollout.pk, {})
         return DigestSection(
             "Champions",
             [
-                f"{week['n']} support sessions this week by {week['champions']} champions, {week['people'] or 0} people helped.",
-                f"{open_follow_ups} follow-ups still open.",
+                f"{week.get('n', 0)} support sessions this week by {week.get('champions', 0)} champions, {week.get('people') or 0} people helped.",
+                f"{week.get('open', 0)} follow-ups still open.",
             ],
         )
 
     def portfolio_facts(self, rollouts):
         """Coverage against the target, and support sessions with their weekly trend."""
-        from .selectors import health_figures, weekly_sessions
+        from .selectors import health_figures
 
         if not rollouts:
             return {}
         now = timezone.now()
-        champions, sessions, covered, units, targets = health_figures(rollouts, now)
+        return self._facts(rollouts, health_figures(rollouts, now), now)
+
+    def _facts(self, rollouts, figures, now):
+        from .selectors import weekly_sessions
+
+        champions, sessions, covered, units, targets = figures
         weeks = weekly_sessions(rollouts, now, weeks=8)
         facts = {}
         for rollout in rollouts:

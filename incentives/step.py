@@ -80,32 +80,61 @@ class IncentivizeStep(Step):
 
     def digest_section(self, rollout, membership, since):
         """Everyone: their new badges of the week; managers: the week's most thanked people."""
-        from django.db.models import Count, Q
-
         from rollout.access import EDITORS
+        from rollout.portfolio import remember
 
-        from .models import BadgeAward, Recognition
-
-        lines = [
-            f"New badge: {award.level}."
-            for award in BadgeAward.objects.filter(
-                rollout=rollout, person_id=membership.user_id, issued_at__gte=since, revoked_at__isnull=True
-            ).select_related("level__badge")[:10]
-        ]
+        # The week's badges of everyone in the rollout, read once per digest run; each person's
+        # digest picks their own.
+        badges = remember(
+            ("incentives-badges", rollout.pk, since),
+            lambda: _badges_of_the_week(rollout, since),
+            organization=rollout.organization_id,
+        )
+        lines = [f"New badge: {level}." for level in badges.get(membership.user_id, [])]
         if membership.role in EDITORS:
-            week = Recognition.objects.filter(rollout=rollout, created_at__gte=since)
-            top = (
-                week.values("recipient__full_name", "recipient__email")
-                .annotate(n=Count("pk"), leaders=Count("pk", filter=Q(from_leader=True)))
-                .order_by("-n", "recipient__full_name")[:3]
+            # The same for every manager of the rollout: read once per digest run.
+            lines += remember(
+                ("incentives-digest", rollout.pk, since),
+                lambda: _recognition_week(rollout, since),
+                organization=rollout.organization_id,
             )
-            total = week.count()
-            if total:
-                lines.append(f"{_plural(total, 'recognition')} given this week.")
-                for row in top:
-                    who = row["recipient__full_name"] or row["recipient__email"]
-                    extra = f", {row['leaders']} from leaders" if row["leaders"] else ""
-                    lines.append(f"Most thanked: {who} ({row['n']}{extra}).")
         if not lines:
             return None
         return DigestSection("Recognition and badges", lines)
+
+
+def _badges_of_the_week(rollout, since, per_person=10):
+    """{person id: [badge level labels]}: the badges awarded in the rollout since `since` and not
+    revoked, newest first, at most `per_person` each."""
+    from .models import BadgeAward
+
+    found = {}
+    awards = BadgeAward.objects.filter(rollout=rollout, issued_at__gte=since, revoked_at__isnull=True)
+    for award in awards.select_related("level__badge"):
+        mine = found.setdefault(award.person_id, [])
+        if len(mine) < per_person:
+            mine.append(str(award.level))
+    return found
+
+
+def _recognition_week(rollout, since):
+    """The managers' lines of the digest: recognitions given since `since` and the most thanked."""
+    from django.db.models import Count, Q
+
+    from .models import Recognition
+
+    week = Recognition.objects.filter(rollout=rollout, created_at__gte=since)
+    total = week.count()
+    if not total:
+        return []
+    lines = [f"{_plural(total, 'recognition')} given this week."]
+    top = (
+        week.values("recipient__full_name", "recipient__email")
+        .annotate(n=Count("pk"), leaders=Count("pk", filter=Q(from_leader=True)))
+        .order_by("-n", "recipient__full_name")[:3]
+    )
+    for row in top:
+        who = row["recipient__full_name"] or row["recipient__email"]
+        extra = f", {row['leaders']} from leaders" if row["leaders"] else ""
+        lines.append(f"Most thanked: {who} ({row['n']}{extra}).")
+    return lines

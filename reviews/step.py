@@ -45,7 +45,19 @@ class ReviewStep(Step):
 
         if not rollouts:
             return {}
-        today, open_reviews, last_completed, actions = health_figures(rollouts)
+        return self._healths(rollouts, health_figures(rollouts))
+
+    def portfolio_figures(self, rollouts):
+        """Health and facts from one reading of the aggregates (the portfolio asks for both)."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}, {}, {}
+        figures = health_figures(rollouts)
+        return self._healths(rollouts, figures), self._facts(rollouts, figures), self.units_of(rollouts)
+
+    def _healths(self, rollouts, figures):
+        today, open_reviews, last_completed, actions = figures
         result = {}
         for rollout in rollouts:
             upcoming, last = open_reviews.get(rollout.pk), last_completed.get(rollout.pk)
@@ -120,13 +132,22 @@ class ReviewStep(Step):
         )
         return DigestSection("Reviews", lines)
 
+    def digest_key(self, membership):
+        """The section is the same for every manager of the rollout (and absent for others)."""
+        from rollout.access import EDITORS
+
+        return membership.role in EDITORS
+
     def portfolio_facts(self, rollouts):
         """The next (or overdue) review and the KPIs of the last completed one."""
         from .selectors import health_figures
 
         if not rollouts:
             return {}
-        today, open_reviews, last_completed, _actions = health_figures(rollouts)
+        return self._facts(rollouts, health_figures(rollouts))
+
+    def _facts(self, rollouts, figures):
+        today, open_reviews, last_completed, _actions = figures
         facts = {}
         for rollout in rollouts:
             rows = []

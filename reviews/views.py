@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
+from rollout.portfolio import step_health
 from rollout.steps import registry
 from trust.selectors import incident_summary
 
@@ -29,7 +30,7 @@ def home(request, pk):
     context = {
         "rollout": rollout,
         "step": step,
-        "health": step.health([rollout])[rollout.pk],
+        "health": step_health(request.scope.organization, rollout, step.key),
         "upcoming": upcoming,
         "days_to_go": (upcoming.due_date - today).days if upcoming else None,
         "days_late": (today - upcoming.due_date).days if upcoming else None,

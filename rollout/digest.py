@@ -9,6 +9,11 @@ recipient gets exactly one digest per week whatever the daylight-saving changes.
 
 Steps add their own section through the step registry: `Step.digest_section(rollout, membership,
 since)` returns a DigestSection (or None); the digest itself names no step.
+
+Cost: what is the same for every recipient of a rollout's digest (the steps' health, the sections
+a step builds per role, see `Step.digest_key`) is computed once per rollout, week and data version
+and cached; a digest then costs a few queries of its own (the claim, the recipient's membership,
+the rollout, the personal sections), whatever the organization's size and the number of digests.
 """
 
 from datetime import datetime, time, timedelta
@@ -16,8 +21,10 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
+from . import portfolio
 from .models import DigestRun, Membership, Organization, Role, Rollout
 from .notifications import Cancel, Due, producer, register_kind
+from .portfolio import versioned_key
 from .steps import overall_score, registry
 
 ROLLOUT_ROLES = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
@@ -100,28 +107,56 @@ def _membership(notification):
     return membership
 
 
-def _rollout_summary(rollout):
-    table = registry.health_table([rollout])
-    healths = [(step, by_rollout[rollout.pk]) for step, by_rollout in table]
-    return healths, overall_score(health for _, health in healths)
+def _shared(organization, rollout, since):
+    """(cache key, figures) that every recipient of this rollout's digest for the week since
+    `since` sees alike: the six steps' health (the portfolio's cached figures) and the sections a
+    step builds per role (`Step.digest_key`). Cached under the data version, so a digest run
+    computes them once per rollout, not once per recipient, and a write makes them fresh again."""
+    key = versioned_key("digest", rollout.pk, since, organization=organization.pk)
+    found = portfolio.cached(key)
+    if found is None:
+        healths = portfolio.healths_for(organization, [rollout])[rollout.pk]
+        return key, {"healths": {step.key: health for step, health in healths}, "sections": {}, "new": True}
+    return key, {**found, "sections": dict(found["sections"])}  # the cached value stays as it is
+
+
+def _sections(steps, shared, rollout, membership, since):
+    """Every step's section for this recipient: personal ones built now, the others from `shared`."""
+    sections = []
+    for step in steps:
+        part = step.digest_key(membership)
+        if part is None:
+            section = step.digest_section(rollout, membership, since)
+        else:
+            slot = (step.key, part)
+            if slot not in shared["sections"]:
+                shared["sections"][slot] = step.digest_section(rollout, membership, since)
+                shared["new"] = True
+            section = shared["sections"][slot]
+        if section is not None:
+            sections.append(section)
+    return sections
 
 
 def digest_context(notification):
     membership = _membership(notification)
     rollout = (
         Rollout.objects.filter(pk=notification.payload.get("rollout"), organization=notification.organization)
-        .select_related("platform", "owner")
+        .select_related("platform")
         .first()
     )
     if rollout is None or rollout.status not in DIGEST_STATUSES:
         raise Cancel("The rollout is no longer in pilot or live.")
+    rollout.organization = notification.organization  # already loaded; the sections read it
     since = notification.scheduled_for - timedelta(days=7)
-    healths, overall = _rollout_summary(rollout)
-    sections = [
-        section
-        for step in registry.steps()
-        if (section := step.digest_section(rollout, membership, since)) is not None
-    ]
+    steps = registry.steps()
+    with portfolio.one_data_version():
+        key, shared = _shared(notification.organization, rollout, since)
+        healths = [(step, shared["healths"][step.key]) for step in steps]
+        overall = overall_score(health for _, health in healths)
+        sections = _sections(steps, shared, rollout, membership, since)
+        if shared.pop("new", False):
+            portfolio.cache_figures(key, shared)
     return {
         "rollout": rollout,
         "membership": membership,
@@ -142,10 +177,10 @@ def portfolio_context(notification):
     )
     if not rollouts:
         raise Cancel("No rollout is in pilot or live.")
-    table = registry.health_table(rollouts)
+    table = portfolio.healths_for(notification.organization, rollouts)
     lines = []
     for rollout in rollouts:
-        healths = [by_rollout[rollout.pk] for _, by_rollout in table]
+        healths = [health for _, health in table[rollout.pk]]
         worst = min((h for h in healths if h.score is not None), key=lambda h: h.score, default=None)
         lines.append(
             {

@@ -96,9 +96,24 @@ class Step:
         """{rollout.pk: set(unit ids)} the rollout involves through this step (portfolio filter)."""
         return {}
 
+    def portfolio_figures(self, rollouts):
+        """(health, portfolio_facts, units_of) of `rollouts`, as the portfolio caches them. A step
+        whose health and facts read the same aggregates overrides this to query them once."""
+        return self.health(rollouts), self.portfolio_facts(rollouts), self.units_of(rollouts)
+
     def digest_section(self, rollout, membership, since):
         """This step's section of the weekly digest for `membership` (a role in the rollout's
         organization), covering the week since `since`; None to add nothing."""
+        return None
+
+    def digest_key(self, membership):
+        """What this step's digest section depends on besides the rollout and the week.
+
+        None (the default): the section is personal and is built for every recipient. A step whose
+        section is the same for everyone with the same role returns a hashable such as the role;
+        the digest then builds the section once per value, rollout, week and data version and
+        gives it to every recipient with that value.
+        """
         return None
 
     def health(self, rollouts):

@@ -83,6 +83,10 @@ class StrategizeStep(Step):
         ]
         return DigestSection("Success metrics", lines)
 
+    def digest_key(self, membership):
+        """The section is the same for every manager of the rollout (and absent for others)."""
+        return membership.role in EDITORS
+
     def portfolio_facts(self, rollouts):
         """The success metrics each rollout is measured against (the reviews add the actuals)."""
         from .selectors import success_metrics_for

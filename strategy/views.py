@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
+from rollout.portfolio import remember
 
 from . import services
 from .completeness import COUNTS, annotate_counts, completeness, section_checks
@@ -48,15 +49,26 @@ def _context(request, rollout, worksheet, **extra):
 @role_required(STAFF)
 def worksheet_view(request, pk):
     rollout = request.scope.rollout(pk)
-    worksheet = _worksheet(rollout)
+    # The worksheet and its rows change only with a write to the strategy (which makes a new data
+    # version): read them once per version, not on every view. Forms and sign-off read them afresh.
+    worksheet, rows = remember(
+        ("strategy-worksheet", rollout.pk),
+        lambda: _worksheet_with_rows(rollout),
+        organization=rollout.organization_id,
+    )
     copy_form = CopyFromForm(scope=request.scope, rollout=rollout)
     context = _context(request, rollout, worksheet, copy_form=copy_form, send_back_form=SendBackForm())
     empty = not (
         worksheet.n_objectives or worksheet.n_stakeholders or worksheet.n_audiences or worksheet.n_metrics
     )
     context["can_copy"] = context["can_edit"] and empty and copy_form.fields["source"].queryset.exists()
-    context.update(_rows(worksheet))
+    context.update(rows)
     return render(request, "strategy/worksheet.html", context)
+
+
+def _worksheet_with_rows(rollout):
+    worksheet = _worksheet(rollout)
+    return worksheet, _rows(worksheet)
 
 
 def _rows(worksheet):

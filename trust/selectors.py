@@ -355,6 +355,40 @@ def open_for_rollout(incidents, rollout):
     return counts
 
 
+# The weekly digest ---------------------------------------------------------------------------
+
+
+def digest_figures(organization_id, since):
+    """What the digest's Trust section reads, for every rollout of an organization at once: the
+    published guidelines with their acknowledgement figures, the training figures, the modules
+    passed since `since`, and the incidents open now or reported since `since` by rollout id (None:
+    organization-wide). Eight queries, whatever the number of rollouts and recipients."""
+    guidelines = list(
+        Guideline.objects.filter(organization_id=organization_id, current__isnull=False)
+        .select_related("current")
+        .order_by("title")
+    )
+    incidents = {
+        row["rollout_id"]: row
+        for row in Incident.objects.filter(organization_id=organization_id)
+        .values("rollout_id")
+        .annotate(
+            open=Count("pk", filter=Q(status__in=Incident.OPEN_STATUSES)),
+            new=Count("pk", filter=Q(created_at__gte=since)),
+        )
+        .order_by()
+    }
+    return {
+        "guidelines": guidelines,
+        "acknowledgements": guideline_figures(guidelines),
+        "training": training_figures([organization_id])[organization_id],
+        "passed": Completion.objects.filter(
+            module__organization_id=organization_id, passed_at__gte=since
+        ).count(),
+        "incidents": incidents,
+    }
+
+
 # Metrics -------------------------------------------------------------------------------------
 
 

@@ -119,23 +119,33 @@ class TrustStep(Step):
             score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
         )
 
-    def digest_section(self, rollout, membership, since):
-        """Managers and champions: acknowledgement and training; managers also incidents."""
-        from django.db.models import Q
-
+    def digest_key(self, membership):
+        """The section depends on the role only: managers also read the incidents."""
         from rollout.access import EDITORS
 
-        from .models import Completion, Incident
-        from .selectors import combined_rate, guideline_figures, guidelines_for_rollout, training_figures
+        return "editor" if membership.role in EDITORS else membership.role
+
+    def digest_section(self, rollout, membership, since):
+        """Managers and champions: acknowledgement and training; managers also incidents.
+
+        The figures are the organization's, read once per digest run (see selectors.digest_figures);
+        each rollout's section picks its guidelines and incidents from them."""
+        from rollout.access import EDITORS
+        from rollout.portfolio import remember
+
+        from .selectors import applies, combined_rate, digest_figures
 
         if membership.role not in EDITORS | {"champion"}:
             return None
-        guidelines = guidelines_for_rollout([rollout])
-        rate, outstanding = combined_rate(guidelines, guideline_figures(guidelines))
-        training = training_figures([rollout.organization_id])[rollout.organization_id]
-        passed = Completion.objects.filter(
-            module__organization_id=rollout.organization_id, passed_at__gte=since
-        ).count()
+        organization_id = rollout.organization_id
+        figures = remember(
+            ("trust-digest", since),
+            lambda: digest_figures(organization_id, since),
+            organization=organization_id,
+        )
+        guidelines = [guideline for guideline in figures["guidelines"] if applies(guideline, rollout)]
+        rate, outstanding = combined_rate(guidelines, figures["acknowledgements"])
+        training, passed = figures["training"], figures["passed"]
         lines = []
         if guidelines:
             lines.append(
@@ -148,10 +158,9 @@ class TrustStep(Step):
                 f"Training {training['rate'] or 0}% complete; {_plural(passed, 'module')} passed this week."
             )
         if membership.role in EDITORS:
-            incidents = Incident.objects.filter(organization_id=rollout.organization_id).filter(
-                Q(rollout__isnull=True) | Q(rollout=rollout)
-            )
-            open_now = incidents.filter(status__in=Incident.OPEN_STATUSES).count()
-            new = incidents.filter(created_at__gte=since).count()
+            # The organization-wide incidents (no rollout) and the rollout's own.
+            counts = [figures["incidents"].get(key, {}) for key in (None, rollout.pk)]
+            open_now = sum(count.get("open", 0) for count in counts)
+            new = sum(count.get("new", 0) for count in counts)
             lines.append(f"{_plural(open_now, 'open incident')}, {new} reported this week.")
         return DigestSection("Trust", lines)

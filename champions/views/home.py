@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from rollout.access import role_required
+from rollout.portfolio import one_data_version, remember, step_health
 from rollout.steps import registry
 
 from ..coverage import (
@@ -25,30 +26,42 @@ from . import PAGE_SIZE, in_organization_time, own_champion
 
 @role_required(STAFF)
 @in_organization_time
+@one_data_version()  # several cached figures below: read the data version once
 def home(request, pk):
     rollout = request.scope.rollout(pk)
-    me = own_champion(request, rollout)
+    rollout.organization = request.scope.organization  # the same row, loaded with the membership
+    organization_id = rollout.organization_id
+    # Everything below but the manager's counts changes only with a write (a session logged or
+    # edited, a follow-up closed, a champion or unit changed), which makes a new data version: the
+    # page reads it once per version, not on every visit. Forms and dates are rendered live.
+    me = remember(
+        ("champion-of", rollout.pk, request.user.pk),
+        lambda: own_champion(request, rollout),
+        organization=organization_id,
+    )
     step = registry.get("champion")
     context = {
         "rollout": rollout,
         "step": step,
         "steps": registry.steps(),
-        "health": step.health([rollout])[rollout.pk],
+        "health": step_health(request.scope.organization, rollout, step.key),
         "me": me,
-        "summary": coverage_summary(rollout, request.scope.units()),
+        "summary": remember(
+            ("champion-coverage", rollout.pk),
+            lambda: coverage_summary(rollout, request.scope.units()),
+            organization=organization_id,
+        ),
         "can_edit": request.scope.has_role(EDITORS),
         "can_read_reports": request.scope.has_role(READERS),
     }
     if me is not None and me.is_active:
-        sessions = me.sessions.select_related("helped_unit").prefetch_related("topics")
-        target = rollout.organization.champion_target_ratio
-        # A subquery, not a join: filtering on the champions join would make the count see only me.
-        my_units = request.scope.units().filter(pk__in=me.units.values("pk"))
+        context["today"] = timezone.localdate()
         context.update(
-            today=timezone.localdate(),
-            recent_sessions=sessions[:5],
-            my_follow_ups=follow_ups(me.sessions.all())[:10],
-            my_coverage=coverage_rows(unit_coverage(rollout, my_units)[:20], target),
+            remember(
+                ("champion-home", rollout.pk, me.pk),
+                lambda: _my_week(request, rollout, me),
+                organization=organization_id,
+            )
         )
     if context["can_edit"]:
         context.update(
@@ -56,6 +69,20 @@ def home(request, pk):
             quiet=quiet_champions(rollout).count(),
         )
     return render(request, "champions/home.html", context)
+
+
+def _my_week(request, rollout, me):
+    """The signed-in champion's recent sessions, open follow-ups and units' coverage."""
+    sessions = me.sessions.select_related("helped_unit").prefetch_related("topics")
+    # A subquery, not a join: filtering on the champions join would make the count see only me.
+    my_units = request.scope.units().filter(pk__in=me.units.values("pk"))
+    return {
+        "recent_sessions": list(sessions[:5]),
+        "my_follow_ups": list(follow_ups(sessions)[:10]),
+        "my_coverage": coverage_rows(
+            unit_coverage(rollout, my_units)[:20], rollout.organization.champion_target_ratio
+        ),
+    }
 
 
 @role_required(STAFF)
@@ -75,7 +102,12 @@ def coverage(request, pk):
             "page": page,
             "rows": coverage_rows(page.object_list, target),
             "sort": sort,
-            "summary": coverage_summary(rollout, request.scope.units()),
+            # Coverage changes only with a write (champions, their units, headcounts): cached.
+            "summary": remember(
+                ("champion-coverage", rollout.pk),
+                lambda: coverage_summary(rollout, request.scope.units()),
+                organization=rollout.organization_id,
+            ),
             "statuses": CoverageStatus.LABELS,
             "operating_model": model,
             "shifts": shift_coverage(rollout, model) if needs_round_the_clock(model) else None,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.portfolio import step_health
 from rollout.steps import registry
 from strategy.selectors import success_metrics
 
@@ -33,7 +34,7 @@ def home(request, pk):
         {
             "rollout": rollout,
             "step": step,
-            "health": step.health([rollout])[rollout.pk],
+            "health": step_health(request.scope.organization, rollout, step.key),
             "plan": rollout.planned_incentives.all()[:20],
             "counts": counts,
             "badges": rollout.badges.count(),

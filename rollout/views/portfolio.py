@@ -1,14 +1,19 @@
 """The leaders' portfolio, its CSV export, and a rollout's trends and printable report."""
 
 import csv
+import functools
+import hashlib
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 
 from .. import audit, portfolio
-from ..access import EDITORS, LEADERS, role_required
+from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
 from ..steps import registry
@@ -42,13 +47,25 @@ def _filtered_rows(request):
 
 @role_required(LEADERS)
 def portfolio_page(request):
-    form, rows = _filtered_rows(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "rollout/portfolio.html",
-        {"form": form, "page": page, "steps": registry.steps(), "can_edit": request.scope.has_role(EDITORS)},
-    )
+    # The page's content is the same for every leader of the organization: it is rendered once per
+    # data version, day and query string and cached. The form and rows are computed only to render
+    # it (lazily, so a cached page costs neither; they stay in the context for tests and debugging).
+    filtered = functools.cache(lambda: _filtered_rows(request))
+    context = {
+        "form": SimpleLazyObject(lambda: filtered()[0]),
+        "page": SimpleLazyObject(
+            lambda: Paginator(filtered()[1], PAGE_SIZE).get_page(request.GET.get("page"))
+        ),
+        "steps": registry.steps(),
+    }
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
+    key = portfolio.versioned_key("portfolio-page", query, organization=request.scope.organization.pk)
+    content = portfolio.cached(key)
+    if content is None:
+        content = render_to_string("rollout/_portfolio_content.html", context, request=request)
+        portfolio.cache_figures(key, content)
+    context["content"] = mark_safe(content)  # noqa: S308 (our own template's output)
+    return render(request, "rollout/portfolio.html", context)
 
 
 @role_required(LEADERS)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from .. import portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
-from ..steps import registry
+from ..steps import overall_score, registry
 
 PAGE_SIZE = 25
 
@@ -17,7 +17,11 @@ PAGE_SIZE = 25
 def _health_rows(organization, rollouts):
     """[(rollout, [(step, StepHealth)] in step order, overall score)], from the portfolio's cached
     figures for the whole organization (rollout/portfolio.py)."""
-    return [(row.rollout, row.healths, row.overall) for row in portfolio.rows_for(organization, rollouts)]
+    healths = portfolio.healths_for(organization, rollouts)
+    return [
+        (rollout, healths[rollout.pk], overall_score(health for _, health in healths[rollout.pk]))
+        for rollout in rollouts
+    ]
 
 
 @role_required(STAFF)
@@ -88,7 +92,7 @@ def step_page(request, pk, step):
     found = registry.get(step)
     if found is None:
         raise Http404("No such step.")
-    health = found.health([rollout])[rollout.pk]
+    health = portfolio.step_health(request.scope.organization, rollout, found.key)
     return render(
         request,
         "rollout/step.html",

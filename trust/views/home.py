@@ -4,6 +4,7 @@ training completion and (for managers) the open incidents."""
 from django.shortcuts import render
 
 from rollout.access import role_required
+from rollout.portfolio import step_health
 from rollout.steps import registry
 
 from ..models import Incident
@@ -29,7 +30,7 @@ def home(request, pk):
     context = {
         "rollout": rollout,
         "step": step,
-        "health": step.health([rollout])[rollout.pk],
+        "health": step_health(request.scope.organization, rollout, step.key),
         "guidelines": [(guideline, figures.get(guideline.pk)) for guideline in guidelines],
         "training": training_figures([rollout.organization_id])[rollout.organization_id],
         "can_manage": request.scope.has_role(MANAGERS),

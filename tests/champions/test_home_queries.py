@@ -1,0 +1,83 @@
+"""The champion's home at scale: at most 15 queries, cold or warm, with few or many sessions and
+follow-ups; its cached figures (health, coverage) follow every write."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from champions import services
+from champions.models import Champion
+from rollout import portfolio
+
+from ..factories import UnitFactory
+from .factories import ChampionFactory, SupportSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def log_sessions(champion, skills, count):
+    for i in range(count):
+        SupportSessionFactory(
+            champion=champion,
+            happened_at=timezone.now() - timedelta(days=i % 60, hours=1),
+            topics=skills[: 1 + i % 3],
+            outcome="follow_up" if i % 2 else "resolved",
+            follow_up_on=timezone.localdate() + timedelta(days=i % 5) if i % 2 else None,
+            helped_unit=champion.units.first(),
+        )
+
+
+def counts(client, url):
+    """(queries on a cold cache, queries on a warm one)."""
+    portfolio.new_data_version()
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    return len(cold), len(warm)
+
+
+@pytest.mark.parametrize("role", ["champion", "manager"])
+def test_the_home_costs_at_most_15_queries_with_few_or_many_sessions(
+    client_as, personas, champion, skills, role
+):
+    client = client_as(personas.users[role])
+    url = reverse("champions:home", args=[personas.rollout.pk])
+    log_sessions(champion, skills, 3)
+    small = counts(client, url)
+    log_sessions(champion, skills, 40)  # ten open follow-ups shown, each with topics and a unit
+    for _ in range(20):
+        ChampionFactory(
+            rollout=personas.rollout, units=[UnitFactory(organization=personas.org, headcount=40)]
+        )
+    large = counts(client, url)
+    assert small == large
+    assert large[1] <= 15
+
+
+def test_the_coverage_follows_a_new_champion_and_a_decided_nomination(client_as, personas, champion):
+    client = client_as(personas.champion)
+    url = reverse("champions:home", args=[personas.rollout.pk])
+    assert client.get(url).context["summary"]["active"] == 1
+    ChampionFactory(rollout=personas.rollout, units=[personas.unit])
+    assert client.get(url).context["summary"]["active"] == 2
+    nominee = ChampionFactory(
+        rollout=personas.rollout, user=personas.member, status=Champion.Status.NOMINATED
+    )
+    assert client.get(url).context["summary"]["active"] == 2
+    services.decide(nominee, approve=True, decided_by=personas.manager)  # a conditional update()
+    response = client.get(url)
+    assert response.context["summary"]["active"] == 3
+    assert any("of 3 active champions" in reason for reason in response.context["health"].reasons)
+
+
+def test_my_units_coverage_follows_a_change_of_my_units(client_as, personas, champion):
+    client = client_as(personas.champion)
+    url = reverse("champions:home", args=[personas.rollout.pk])
+    assert [row.unit.name for row in client.get(url).context["my_coverage"]] == ["Sales"]
+    champion.units.add(UnitFactory(organization=personas.org, name="Support", headcount=20))
+    assert sorted(row.unit.name for row in client.get(url).context["my_coverage"]) == ["Sales", "Support"]

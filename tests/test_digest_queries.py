@@ -1,0 +1,122 @@
+"""The weekly digest's cost: what every recipient of a rollout's digest sees alike (the steps' health,
+the sections that depend on the role only, the organization's figures the steps read) is computed
+once per digest run; each further digest costs the same few queries, however many there are."""
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rollout import outbox, portfolio
+from rollout.models import Notification, Organization, Role, Rollout
+from rollout.steps import registry
+
+from .champions.factories import ChampionFactory, SupportSessionFactory
+from .factories import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+MOMENT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+# Each digest after the first of a run: the claim (up to 4 with its savepoint), the row, the
+# recipient's membership, the rollout and the result; the steps' parts come from the run's figures.
+MOST_PER_DIGEST = 8
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    organization = Organization.objects.get(slug="northwind-health")
+    return organization, organization.rollouts.get(status=Rollout.Status.LIVE)
+
+
+def recipients(organization, rollout, role, count):
+    users = [MembershipFactory(organization=organization, role=role).user for _ in range(count)]
+    if role == Role.CHAMPION:
+        for user in users:
+            champion = ChampionFactory(rollout=rollout, user=user)
+            SupportSessionFactory(champion=champion, happened_at=MOMENT - timedelta(days=1))
+    return users
+
+
+def digests(organization, rollout, users, moment):
+    return [
+        Notification.objects.create(
+            organization=organization,
+            kind="digest",
+            key=f"digest:{rollout.pk}:{user.pk}:{moment.isoformat()}",
+            recipient=user,
+            payload={"rollout": rollout.pk, "week": "2026-W48"},
+            scheduled_for=moment,
+            next_attempt_at=moment,
+        ).pk
+        for user in users
+    ]
+
+
+def queries_of_each_send(pks):
+    counts = []
+    for pk in pks:
+        with CaptureQueriesContext(connection) as queries:
+            assert outbox.send(pk) == Notification.Status.SENT
+        counts.append(len(queries))
+    return counts
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
+def test_each_further_digest_costs_the_same_few_queries_with_2_or_6_recipients(demo, role):
+    organization, rollout = demo
+    users = recipients(organization, rollout, role, 6)
+    portfolio.new_data_version()  # both runs start from nothing cached
+    two = queries_of_each_send(digests(organization, rollout, users[:2], MOMENT))
+    portfolio.new_data_version()
+    six = queries_of_each_send(digests(organization, rollout, users, MOMENT - timedelta(weeks=1)))
+    # The first digest of a run computes the shared figures, at the same cost in both runs.
+    assert two[0] == six[0]
+    # Every further one costs the same, whatever the number of recipients.
+    assert set(two[1:]) == set(six[1:]) == {two[1]}
+    assert len(mail.outbox) == 8
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
+def test_a_further_digest_costs_a_few_queries_of_its_own(demo, role, monkeypatch):
+    organization, rollout = demo
+    # The Engage step builds its section for each recipient (its own queries, counted above).
+    monkeypatch.setattr(type(registry.get("engage")), "digest_section", lambda *args: None)
+    users = recipients(organization, rollout, role, 3)
+    counts = queries_of_each_send(digests(organization, rollout, users, MOMENT))
+    assert counts[1] == counts[2] <= MOST_PER_DIGEST
+
+
+def test_a_write_during_the_run_shows_in_the_following_digests(demo):
+    organization, rollout = demo
+    first, second = recipients(organization, rollout, Role.MANAGER, 2)
+    [one, two] = digests(organization, rollout, [first, second], MOMENT)
+    champion = ChampionFactory(rollout=rollout)
+    outbox.send(one)
+    before = next(line for line in mail.outbox[0].body.splitlines() if "support sessions this week" in line)
+    SupportSessionFactory(champion=champion, happened_at=MOMENT - timedelta(hours=1))
+    outbox.send(two)
+    after = next(line for line in mail.outbox[1].body.splitlines() if "support sessions this week" in line)
+    assert int(after.split()[1]) == int(before.split()[1]) + 1  # "- N support sessions this week ..."
+
+
+def test_managers_and_champions_of_the_same_rollout_get_their_own_sections(demo):
+    organization, rollout = demo
+    [manager] = recipients(organization, rollout, Role.MANAGER, 1)
+    [champion] = recipients(organization, rollout, Role.CHAMPION, 1)
+    for pk in digests(organization, rollout, [manager, champion], MOMENT):
+        outbox.send(pk)
+    by_person = {message.to[0]: message.body for message in mail.outbox}
+    assert (
+        "\nChampions\n" in by_person[manager.email]
+        and "\nYour champion week\n" not in by_person[manager.email]
+    )
+    assert (
+        "\nYour champion week\n" in by_person[champion.email]
+        and "1 session logged" in by_person[champion.email]
+    )
+    assert "\nReviews\n" not in by_person[champion.email]
