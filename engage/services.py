@@ -826,6 +826,12 @@ def supersede(rollout_id, start, end):
     """
     if start is None or end is None:
         return 0
+    # Daily records alone never overlap one another (a person's two records of the same day are
+    # one record): the usual daily load skips the window.
+    if not ActivityRecord.objects.filter(
+        rollout_id=rollout_id, period_end__gte=start, period_days__gt=1
+    ).exists():
+        return 0
     connection = connections[ActivityRecord.objects.db]
     table = connection.ops.quote_name(ActivityRecord._meta.db_table)
     with connection.cursor() as cursor:

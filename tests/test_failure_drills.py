@@ -234,7 +234,12 @@ def test_redis_stopped_for_30_seconds_loses_no_submission_and_sends_each_email_o
         Invitation.objects.update(created_at=F("created_at") - timedelta(minutes=3))
         ReceivedEvent.objects.update(received_at=F("received_at") - timedelta(minutes=3))
         sweeps = [tasks.send_pending_invitations, process_pending_events, tasks.dispatch_notifications]
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        # The default queue, named: a worker started earlier in this process with queues=[...]
+        # (tests/test_celery_worker.py) leaves the app consuming from those queues only.
+        default_queue = [app.conf.task_default_queue]
+        with start_worker(
+            app, pool="solo", perform_ping_check=False, shutdown_timeout=30, queues=default_queue
+        ):
             for _ in range(2):  # two beat ticks: the second must send nothing again
                 ran = {sweep.name: worker_state.total_count.get(sweep.name, 0) for sweep in sweeps}
                 for sweep in sweeps:

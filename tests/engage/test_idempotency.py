@@ -115,3 +115,22 @@ def test_the_progress_endpoint_reports_rows_done_and_the_summary(
     assert (
         done["finished"] and done["percent"] == 100 and done["message"].startswith("Imported 6 rows: 6 new")
     )
+
+
+def test_daily_exports_supersede_nothing_until_a_weekly_export_covers_their_days(personas, people):
+    def daily(day):
+        rows = [
+            files.viva_row(f"seller{i}@acme.example", "S", 1, 2, 0, refresh=day, period=1) for i in range(6)
+        ]
+        return files.viva_file(rows)
+
+    for day in ("2026-05-26", "2026-05-27", "2026-05-28"):
+        import_now(upload(personas.rollout, daily(day), personas.manager), personas.manager)
+    assert (
+        ActivityRecord.objects.count() == 18 and not ActivityRecord.objects.filter(superseded=True).exists()
+    )
+    # A weekly export ending on the 31st covers the three days: it wins, nothing is counted twice.
+    import_now(upload(personas.rollout, viva("2026-05-31", posts=5), personas.manager), personas.manager)
+    assert ActivityRecord.objects.filter(superseded=True).count() == 18
+    week = ActivityRollup.objects.filter(grain="week", period_start=date(2026, 5, 25))
+    assert sum(week.values_list("posts", flat=True)) == 30  # not 30 + 18
