@@ -790,22 +790,9 @@ class Stage:
         counts["unchanged"] += total - created - updated
 
 
-# The staged columns: what comes from the file (the batch's own values are constants).
-STAGED = [
-    "person_key",
-    "display_name",
-    "unit_id",
-    "period_start",
-    "period_end",
-    "period_days",
-    "active_people",
-    "posts",
-    "replies",
-    "reads",
-    "reactions",
-    "replies_known",
-    "last_activity",
-]
+# The staged columns: what comes from the file. The batch's own values are constants of the merge.
+BATCH_CONSTANTS = {"rollout_id", "batch_id", "source", "aggregated", "people", "superseded"}
+STAGED = [name for name in COLUMNS if name not in BATCH_CONSTANTS]
 
 
 def _csv_text(value):
