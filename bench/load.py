@@ -85,7 +85,11 @@ def measure(results, seconds=60, users=32):
     # One signed-in session for the whole mix: the manager may open every page of it.
     client = client_for("manager", organization)
     paths = [url for _, url in urls.values()]
-    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    client.get(paths[0])  # a browser has its CSRF cookie after its first page: so has wrk
+    cookie = "; ".join(
+        f"{name}={client.cookies[name].value}"
+        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}

@@ -6,7 +6,8 @@ organization (`seed_demo --scale enterprise`, which skips what is already there)
 
 - pages:  each page's median time over warm, alternating requests (Django test client, in
           process) divided by the median of a baseline view (one query, a trivial template),
-          and the page's query count;
+          and the page's query count; also the page as the first person after a write sees it
+          (rendered afresh: nothing of it cached);
 - import: a 1,000,000-row Viva Engage CSV through `manage.py import_activity` (store, check,
           import) in a child process, against PostgreSQL COPY of the same file into a bare
           table, and that process's peak RSS;
@@ -58,7 +59,17 @@ def parse_args(argv=None):
 def empty_results():
     """Every key of results.json, None until measured."""
     return {
-        "pages": {name: {"ratio": None, "queries": None, "median_ms": None} for name in PAGES},
+        "pages": {
+            name: {
+                "ratio": None,
+                "queries": None,
+                "median_ms": None,
+                "rendered_ratio": None,
+                "rendered_queries": None,
+                "rendered_ms": None,
+            }
+            for name in PAGES
+        },
         "baseline_median_ms": None,
         "import": {
             "ratio_vs_copy": None,
@@ -111,6 +122,8 @@ def table(results):
             continue
         lines.append(f"{'pages.' + name + '.ratio':<34} {_fmt(row['ratio'], 'x'):>12}  <= 3x")
         lines.append(f"{'pages.' + name + '.queries':<34} {_fmt(row['queries']):>12}  <= 15")
+        rendered = f"{_fmt(row['rendered_ratio'], 'x')} / {_fmt(row['rendered_queries'])}"
+        lines.append(f"{'  after a write: ratio / queries':<34} {rendered:>12}")
     imp, digest, load = results["import"], results["digest"], results["load"]
     if imp["ratio_vs_copy"] is None:
         lines.append(f"{'import':<34} {NOT_MEASURED}")

@@ -8,6 +8,7 @@ The current organization is kept in the session. A user in several organizations
 `switch_organization`; with no choice made, the oldest membership applies.
 """
 
+import pickle
 from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 
+from . import portfolio
 from .models import Invitation, Membership, Platform, Role, Rollout, Unit
 
 SESSION_KEY = "rollout_organization_id"
@@ -93,17 +95,40 @@ def memberships_of(user):
 
 
 def resolve_membership(request):
-    """The membership of the organization chosen in the session, else the user's oldest one."""
+    """The membership of the organization chosen in the session, else the user's oldest one.
+
+    Every request asks this, so the chosen one is read from the cache under the organization's
+    data version (portfolio.versioned_key): a role change, a removal or any change to the
+    organization is a write to it, which makes a new version. Each request gets its own copy.
+    """
     user = request.user
     if not user.is_authenticated:
         return None
     memberships = memberships_of(user)
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        membership = memberships.filter(organization_id=chosen).first()
+        key = portfolio.versioned_key("membership", user.pk, organization=chosen)
+        found = portfolio.cached(key)
+        if found is None:
+            found = pickle.dumps(memberships.filter(organization_id=chosen).first())
+            portfolio.cache_figures(key, found)
+        membership = pickle.loads(found)  # noqa: S301 (our own cache's bytes, written just above)
         if membership is not None:
             return membership
-    return memberships.first()
+    membership = memberships.first()
+    if membership is not None:  # remembered, so that the next request finds it in the cache
+        request.session[SESSION_KEY] = membership.organization_id
+    return membership
+
+
+def start_in_oldest_organization(sender, request=None, user=None, **kwargs):
+    """user_logged_in receiver: a new session starts in the user's oldest organization, recorded
+    in the session, so that its first page already finds the membership in the cache."""
+    if request is None or not hasattr(request, "session") or SESSION_KEY in request.session:
+        return
+    organization_id = memberships_of(user).values_list("organization_id", flat=True).first()
+    if organization_id is not None:
+        request.session[SESSION_KEY] = organization_id
 
 
 def switch_organization(request, organization_id):
@@ -122,7 +147,10 @@ class OrganizationMiddleware:
 
     def __call__(self, request):
         request.scope = SimpleLazyObject(lambda: Scope(request.user, resolve_membership(request)))
-        return self.get_response(request)
+        # The data versions are read once per request (the membership, the page, the figures all
+        # name them); a write during the request reads them afresh (portfolio.new_data_version).
+        with portfolio.one_data_version():
+            return self.get_response(request)
 
 
 def role_required(roles):

@@ -11,6 +11,7 @@ class RolloutConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
 
         from . import (
+            access,
             audit,
             digest,  # noqa: F401  registers the digest producer and kinds
         )
@@ -22,6 +23,9 @@ class RolloutConfig(AppConfig):
 
         # The audit trail's sign-in events.
         auth_signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")
+        auth_signals.user_logged_in.connect(
+            access.start_in_oldest_organization, dispatch_uid="start-in-oldest-organization"
+        )
         auth_signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit-logout")
         auth_signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
         user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit-locked-out")

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
+from rollout.pagecache import cached_page
 from rollout.portfolio import remember
 
 from . import services
@@ -47,6 +48,7 @@ def _context(request, rollout, worksheet, **extra):
 
 
 @role_required(STAFF)
+@cached_page
 def worksheet_view(request, pk):
     rollout = request.scope.rollout(pk)
     # The worksheet and its rows change only with a write to the strategy (which makes a new data

@@ -5,8 +5,6 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +13,7 @@ from rollout.models import HealthSnapshot, Rollout
 from rollout.steps import registry
 
 from .factories import PlatformFactory, RolloutFactory, UnitFactory
+from .pages import query_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -121,17 +120,6 @@ def test_the_cached_figures_follow_a_change_of_data(client_as, personas):
     assert after.overall is not None  # the write bumped the data version: no stale cache
 
 
-def _count(client, url):
-    from django.core.cache import cache
-
-    cache.clear()
-    with CaptureQueriesContext(connection) as cold:
-        assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as warm:
-        assert client.get(url).status_code == 200
-    return len(cold), len(warm)
-
-
 def test_portfolio_queries_do_not_grow_from_3_to_60_rollouts(client_as, personas):
     from django.core.management import call_command
 
@@ -139,9 +127,9 @@ def test_portfolio_queries_do_not_grow_from_3_to_60_rollouts(client_as, personas
     client = client_as(personas.leader)
     url = reverse("rollout:portfolio")
     RolloutFactory.create_batch(2, organization=personas.org, platform=personas.platform)
-    cold_3, warm_3 = _count(client, url)
+    cold_3, warm_3 = query_counts(client, url)
     RolloutFactory.create_batch(57, organization=personas.org)
-    cold_60, warm_60 = _count(client, url)
+    cold_60, warm_60 = query_counts(client, url)
     assert (cold_3, warm_3) == (cold_60, warm_60)
     assert warm_60 <= 15
 

@@ -18,6 +18,7 @@ from rollout.models import HealthSnapshot, Organization, Role, Rollout, User
 
 from .champions.factories import ChampionFactory
 from .factories import MembershipFactory, RolloutFactory
+from .pages import query_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,25 +30,15 @@ def demo(db):
     return organization, organization.rollouts.get(status=Rollout.Status.LIVE)
 
 
-def counts(client, url):
-    """(queries on a cold cache, queries on a warm one)."""
-    portfolio.new_data_version()
-    with CaptureQueriesContext(connection) as cold:
-        assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as warm:
-        assert client.get(url).status_code == 200
-    return len(cold), len(warm)
-
-
 @pytest.mark.parametrize("url_name, role", [("rollout:portfolio", "leader"), ("rollout:overview", "manager")])
 def test_at_most_15_queries_the_same_with_3_or_40_rollouts(client, demo, url_name, role):
     organization, live = demo
     client.force_login(User.objects.get(email=f"{role}@northwind.example"))
     url = reverse(url_name, **({"args": [live.pk]} if url_name == "rollout:overview" else {}))
-    small = counts(client, url)
+    small = query_counts(client, url)
     for rollout in RolloutFactory.create_batch(37, organization=organization):
         ChampionFactory(rollout=rollout)
-    large = counts(client, url)
+    large = query_counts(client, url)
     assert small == large
     assert large[1] <= 15
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from rollout.access import role_required
+from rollout.pagecache import cached_page
 from rollout.portfolio import one_data_version, remember, step_health
 from rollout.steps import registry
 
@@ -25,6 +26,7 @@ from . import PAGE_SIZE, in_organization_time, own_champion
 
 
 @role_required(STAFF)
+@cached_page
 @in_organization_time
 @one_data_version()  # several cached figures below: read the data version once
 def home(request, pk):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.pagecache import cached_page
 from rollout.portfolio import remember, step_health
 from rollout.steps import registry
 
@@ -20,6 +21,7 @@ from . import IMPORTERS, PAGE_SIZE, READERS
 
 
 @role_required(READERS)
+@cached_page
 def home(request, pk):
     rollout = request.scope.rollout(pk)
     rollout.organization = request.scope.organization  # the same row, loaded with the membership

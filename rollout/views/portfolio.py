@@ -16,6 +16,7 @@ from .. import audit, portfolio
 from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
+from ..pagecache import cached_page
 from ..steps import registry
 
 PAGE_SIZE = 25
@@ -46,6 +47,7 @@ def _filtered_rows(request):
 
 
 @role_required(LEADERS)
+@cached_page
 def portfolio_page(request):
     # The page's content is the same for every leader of the organization: it is rendered once per
     # data version, day and query string and cached. The form and rows are computed only to render

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from .. import portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
+from ..pagecache import cached_page
 from ..steps import overall_score, registry
 
 PAGE_SIZE = 25
@@ -69,6 +70,7 @@ def rollout_edit(request, pk):
 
 
 @role_required(STAFF)
+@cached_page
 def rollout_overview(request, pk):
     rollout = request.scope.rollout(pk)
     [(_, healths, overall)] = _health_rows(request.scope.organization, [rollout])

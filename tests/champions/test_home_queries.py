@@ -4,16 +4,14 @@ follow-ups; its cached figures (health, coverage) follow every write."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from champions import services
 from champions.models import Champion
-from rollout import portfolio
 
 from ..factories import UnitFactory
+from ..pages import query_counts
 from .factories import ChampionFactory, SupportSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +29,6 @@ def log_sessions(champion, skills, count):
         )
 
 
-def counts(client, url):
-    """(queries on a cold cache, queries on a warm one)."""
-    portfolio.new_data_version()
-    with CaptureQueriesContext(connection) as cold:
-        assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as warm:
-        assert client.get(url).status_code == 200
-    return len(cold), len(warm)
-
-
 @pytest.mark.parametrize("role", ["champion", "manager"])
 def test_the_home_costs_at_most_15_queries_with_few_or_many_sessions(
     client_as, personas, champion, skills, role
@@ -48,13 +36,13 @@ def test_the_home_costs_at_most_15_queries_with_few_or_many_sessions(
     client = client_as(personas.users[role])
     url = reverse("champions:home", args=[personas.rollout.pk])
     log_sessions(champion, skills, 3)
-    small = counts(client, url)
+    small = query_counts(client, url)
     log_sessions(champion, skills, 40)  # ten open follow-ups shown, each with topics and a unit
     for _ in range(20):
         ChampionFactory(
             rollout=personas.rollout, units=[UnitFactory(organization=personas.org, headcount=40)]
         )
-    large = counts(client, url)
+    large = query_counts(client, url)
     assert small == large
     assert large[1] <= 15
 

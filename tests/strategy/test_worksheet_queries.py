@@ -4,31 +4,20 @@ worksheet follows every save."""
 from datetime import date
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from rollout import portfolio
 from strategy.models import Audience, AwarenessChannel, Objective, Stakeholder, SuccessMetric
 
+from ..pages import query_counts
+
 pytestmark = pytest.mark.django_db
-
-
-def counts(client, url):
-    """(queries on a cold cache, queries on a warm one)."""
-    portfolio.new_data_version()
-    with CaptureQueriesContext(connection) as cold:
-        assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as warm:
-        assert client.get(url).status_code == 200
-    return len(cold), len(warm)
 
 
 @pytest.mark.parametrize("role", ["manager", "champion"])
 def test_the_worksheet_costs_at_most_15_queries_with_few_or_many_rows(client_as, personas, worksheet, role):
     client = client_as(personas.users[role])
     url = reverse("strategy:worksheet", args=[personas.rollout.pk])
-    small = counts(client, url)
+    small = query_counts(client, url)
     for n in range(30):
         audience = Audience.objects.create(
             worksheet=worksheet, name=f"Audience {n}", size=10, unit=personas.unit
@@ -41,7 +30,7 @@ def test_the_worksheet_costs_at_most_15_queries_with_few_or_many_rows(client_as,
         SuccessMetric.objects.create(
             worksheet=worksheet, metric_key="active_users", baseline=n, target=n + 10
         )
-    large = counts(client, url)
+    large = query_counts(client, url)
     assert small == large
     assert large[1] <= 15
 

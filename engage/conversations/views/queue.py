@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
 from rollout.models import Role
+from rollout.pagecache import cached_page
 
 from .. import selectors, services
 from ..forms import AnsweredForm, HandOnForm, PeriodForm
@@ -25,6 +26,7 @@ from . import PAGE_SIZE, in_organization_time
 
 
 @role_required(READERS)
+@cached_page
 @in_organization_time
 def queue(request, pk):
     rollout = request.scope.rollout(pk)
