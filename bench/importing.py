@@ -6,7 +6,8 @@ The file: the enterprise organization's 10,000 people over 100 days, one row per
 1,000,000 rows by default. It is written once to var/bench/ and reused.
 
 The importer runs as `manage.py import_activity` in a child process (store, check, import, all
-or nothing, then the rollups), so its peak RSS is that process's own (`os.wait4`). It imports
+or nothing, then the rollups), so its peak RSS is that process's own (`os.wait4`). The check
+parses the file and streams its rows into the batch's stage; the import is SQL from there. It imports
 into a rollout of its own ("Import benchmark"), removed afterwards. COPY runs before and
 after the import; the ratio divides by the mean of the two.
 """
@@ -100,12 +101,14 @@ def bench_rollout():
 def empty(rollout):
     """Remove what an earlier run imported (set-based: a million rows through the ORM would crawl)."""
     from engage.models import ActivityRecord, ActivityRollup, ImportBatch
+    from engage.services import Stage
 
     with connection.cursor() as cursor:
         for model in (ActivityRollup, ActivityRecord):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE rollout_id = %s", [rollout.pk])
     for batch in ImportBatch.objects.filter(rollout=rollout):
         (Path(_media_root()) / batch.stored_path).unlink(missing_ok=True)
+        Stage(batch.pk).drop()  # the checked rows of a run that stopped before its import
         batch.delete()
 
 

@@ -1,9 +1,11 @@
 """Writes of the activity imports: store an upload, check it, confirm it, import it.
 
-The same streaming pass serves the check (every problem with row, column and value; nothing is
-written but the problems) and the import (all or nothing, in one transaction). Memory stays flat
-whatever the file's size: rows are read one at a time and written in chunks; only the first rows,
-the first unmatched people and the per-period totals of concealed rows are kept.
+The check parses the file once, in one streaming pass: every problem with row, column and value,
+and (PostgreSQL) every valid row, streamed by COPY into the batch's stage as it is read. The
+import after confirmation is then SQL alone, all or nothing in one transaction: merge the stage
+into the records part by part, supersede, rebuild the rollups. (SQLite, and a stage that expired,
+read the file again.) Memory stays flat whatever the file's size: rows are read one at a time and
+written in chunks; only the first rows and the first unmatched people are kept.
 """
 
 import hashlib
@@ -17,7 +19,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,7 +27,7 @@ from rollout.models import Membership
 
 from . import importers, rollups
 from .importers.base import Problem
-from .models import CONCEALED_KEY, ActivityRecord, ImportBatch, ImportProblem
+from .models import CONCEALED_KEY, ActivityRecord, ImportBatch, ImportProblem, Source
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +176,15 @@ def read_file(batch, people, on_rows=None, on_problem=None, on_progress=None):
     """One streaming pass: parse every row, hand valid rows to `on_rows` in chunks, report
     problems to `on_problem`. Returns the `Pass`."""
     found = Pass()
+    for chunk in parse_rows(found, batch, people, on_problem, on_progress, keep_rows=on_rows is not None):
+        on_rows(chunk)
+    return found
+
+
+def parse_rows(found, batch, people, on_problem=None, on_progress=None, keep_rows=True):
+    """`read_file` as a generator: yields the valid rows in chunks of CHUNK (none unless
+    `keep_rows`) while it fills in `found`. Whoever drives it decides where the rows go: the
+    check streams them into its stage (COPY) as they are read."""
     path = Path(settings.MEDIA_ROOT) / batch.stored_path
     options = options_of(batch)
     chunk = []
@@ -189,38 +200,47 @@ def read_file(batch, people, on_rows=None, on_problem=None, on_progress=None):
             _, header = next(stream)
         except StopIteration:
             problem(Problem(None, "", "", "The file is empty: it has no header line and no rows."))
-            return found
+            return
         try:
             found.format = importers.detect(header)
         except importers.UnknownFormat as error:
             problem(Problem(1, "", "", str(error)))
-            return found
+            return
+        parse = found.format.parser(options)
+        preview, by_email = found.preview, people.units_by_email
+        end = days = None  # the last valid row's period: most rows repeat it
         for line, cells in stream:
             found.rows += 1
-            parsed, issue = found.format.parse(cells, line, options)
-            if issue is None:
+            parsed, issue = parse(cells, line)
+            if issue is None and parsed.unit_name:
                 issue = _check_unit(parsed, line, people)
             if issue is not None:
                 problem(issue)
             else:
-                _count(found, parsed, line, people)
-                if len(found.preview) < PREVIEW_ROWS:
-                    found.preview.append(_preview(parsed, line))
-                if on_rows is not None:
+                # What `_count` does, inline for the usual row (a million rows come here).
+                if parsed.period_end is not end or parsed.period_days != days:
+                    end, days = parsed.period_end, parsed.period_days
+                    _span(found, parsed)
+                if parsed.concealed or parsed.unit_name or by_email.get(parsed.person_key) is None:
+                    _count(found, parsed, line, people)
+                else:
+                    found.matched += 1
+                if len(preview) < PREVIEW_ROWS:
+                    preview.append(_preview(parsed, line))
+                if keep_rows:
                     chunk.append(parsed)
                     if len(chunk) >= CHUNK:
-                        on_rows(chunk)
+                        yield chunk
                         chunk = []
             if on_progress is not None and found.rows % PROGRESS_EVERY == 0:
                 on_progress(found.rows)
     except importers.Unreadable as error:
         problem(Problem(error.line, "", "", error.message))
-        return found  # reading stopped there: nothing after it was looked at
+        return  # reading stopped there: nothing after it was looked at
     if found.format is not None and found.rows == 0:
         problem(Problem(None, "", "", "The file has a header but no rows of activity."))
-    if chunk and on_rows is not None:
-        on_rows(chunk)
-    return found
+    if chunk:
+        yield chunk
 
 
 def _check_unit(parsed, line, people):
@@ -242,11 +262,15 @@ def unit_of(parsed, people):
     return people.units_by_email.get(parsed.person_key)
 
 
+def _span(found, parsed):
+    start, end = parsed.period_start, parsed.period_end
+    if found.period_start is None or start < found.period_start:
+        found.period_start = start
+    if found.period_end is None or end > found.period_end:
+        found.period_end = end
+
+
 def _count(found, parsed, line, people):
-    if found.period_start is None or parsed.period_start < found.period_start:
-        found.period_start = parsed.period_start
-    if found.period_end is None or parsed.period_end > found.period_end:
-        found.period_end = parsed.period_end
     if parsed.concealed:
         found.concealed += 1
     elif unit_of(parsed, people) is not None:
@@ -275,41 +299,74 @@ def _preview(parsed, line):
 
 
 def check(batch):
-    """Read the whole file and record what it holds and every problem; nothing else is written.
+    """Read the whole file and record what it holds and every problem.
 
-    Ends READY (no problem) or INVALID (at least one: the import is refused as a whole).
+    Ends READY (no problem) or INVALID (at least one: the import is refused as a whole). On
+    PostgreSQL the rows are kept as they are read, in the batch's stage (see `Stage`), so the
+    import after confirmation is SQL alone: the file is parsed once. The stage is written in one
+    transaction with the batch's READY, so it is there, whole, exactly when the batch is READY; a
+    file with a problem keeps nothing (its stage is dropped at the first problem).
     """
     if batch.status != ImportBatch.Status.CHECKING:
         return batch
     people = People.of(batch.rollout.organization)
     ImportProblem.objects.filter(batch=batch).delete()
-    pending = []
+    problems = _Problems(batch)
+    size_hint = max(1, batch.size // 80)  # rows, roughly, until the pass knows
+    staging = uses_stage()
 
-    def keep(problem):
-        if len(pending) + kept[0] < MAX_PROBLEMS:
-            pending.append(
+    def progress(done):
+        # While the rows stream into the stage (one COPY on this connection, in a transaction
+        # nobody else sees) the progress goes through the cache alone.
+        _checking_progress(batch, done, size_hint, stored=not problems.held)
+
+    found = Pass()
+    rows = parse_rows(found, batch, people, problems.add, progress, keep_rows=staging)
+    if staging:
+        with transaction.atomic():
+            stage = Stage(batch.pk)
+            stage.create(parts=Stage.parts_for(batch.size))
+            problems.held = True
+            stage.fill(rows, found)
+            problems.held = False
+            if not found.problems:
+                problems.flush()
+                return _record_check(batch, found)
+            stage.drop()  # nothing of a file with problems is kept
+    for _ in rows:  # the whole file, or the rest of it after the first problem
+        pass
+    problems.flush()
+    return _record_check(batch, found)
+
+
+class _Problems:
+    """The check's problems, written in chunks; held in memory while the connection is busy with
+    the stage's COPY (a chunk at most: the COPY stops at the first problem)."""
+
+    def __init__(self, batch):
+        self.batch, self.pending, self.kept, self.held = batch, [], 0, False
+
+    def add(self, problem):
+        if len(self.pending) + self.kept < MAX_PROBLEMS:
+            self.pending.append(
                 ImportProblem(
-                    batch=batch,
+                    batch=self.batch,
                     row=problem.row,
                     column=_storable(problem.column)[:200],
                     value=_storable(problem.value)[:200],
                     message=_storable(str(problem))[:500],
                 )
             )
-        if len(pending) >= CHUNK:
-            ImportProblem.objects.bulk_create(pending)
-            kept[0] += len(pending)
-            pending.clear()
+        if len(self.pending) >= CHUNK and not self.held:
+            self.flush()
 
-    kept = [0]
-    size_hint = max(1, batch.size // 80)  # rows, roughly, until the pass knows
-    found = read_file(
-        batch,
-        people,
-        on_problem=keep,
-        on_progress=lambda done: _checking_progress(batch, done, size_hint),
-    )
-    ImportProblem.objects.bulk_create(pending)
+    def flush(self):
+        ImportProblem.objects.bulk_create(self.pending)
+        self.kept += len(self.pending)
+        self.pending = []
+
+
+def _record_check(batch, found):
     fmt = found.format
     batch.source = fmt.source if fmt else ""
     batch.variant = fmt.variant[:80] if fmt else ""
@@ -345,10 +402,11 @@ def _storable(text):
     return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
 
 
-def _checking_progress(batch, done, size_hint):
+def _checking_progress(batch, done, size_hint, stored=True):
     total = max(size_hint, done)
     report_progress(batch.pk, done, total)
-    ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done, rows_total=total)
+    if stored:
+        ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done, rows_total=total)
 
 
 # Confirming and importing -------------------------------------------------------------------
@@ -402,13 +460,16 @@ def confirm(batch, user, enqueue=True, request=None):
 
 
 def cancel(batch):
-    return bool(
+    cancelled = bool(
         ImportBatch.objects.filter(
             pk=batch.pk, status__in=[ImportBatch.Status.READY, ImportBatch.Status.INVALID]
         ).update(
             status=ImportBatch.Status.CANCELLED, message="Cancelled before import; nothing was imported."
         )
     )
+    if cancelled and uses_stage():
+        Stage(batch.pk).drop()
+    return cancelled
 
 
 def run_import(batch_id):
@@ -416,11 +477,11 @@ def run_import(batch_id):
 
     The worker claims the batch (QUEUED to RUNNING, stamping `started_at`), then imports in one
     transaction that holds the batch's row lock. A worker killed mid-import leaves the batch
-    RUNNING with nothing written (its transaction rolled back, its lock released). Once it has
-    been RUNNING for ENGAGE_IMPORT_STALE_MINUTES, the next message for it (the resume sweep's or a
-    redelivery) takes it over with a conditional UPDATE on `started_at`, so only one worker can.
-    A live import is never taken over: the takeover skips a locked row, and the import checks,
-    under the lock, that `started_at` is still its own.
+    RUNNING with nothing written (its transaction rolled back, its lock released, the check's
+    stage still there). Once it has been RUNNING for ENGAGE_IMPORT_STALE_MINUTES, the next message
+    for it (the resume sweep's or a redelivery) takes it over with a conditional UPDATE on
+    `started_at`, so only one worker can. A live import is never taken over: the takeover skips a
+    locked row, and the import checks, under the lock, that `started_at` is still its own.
     """
     from .tasks import stale_import_cutoff
 
@@ -457,11 +518,13 @@ def run_import(batch_id):
             counts = _write(batch)
     except Exception as error:
         log.exception("Activity import %s failed", batch_id)
-        ImportBatch.objects.filter(pk=batch_id, status=running, started_at=batch.started_at).update(
+        failed = ImportBatch.objects.filter(pk=batch_id, status=running, started_at=batch.started_at).update(
             status=ImportBatch.Status.FAILED,
             finished_at=timezone.now(),
             message=f"The import failed and nothing was imported: {error}"[:2000],
         )
+        if failed and uses_stage():
+            _drop_quietly(Stage(batch_id))
         cache.delete(progress_key(batch_id))
         return "failed"
     cache.delete(progress_key(batch_id))
@@ -482,7 +545,12 @@ def _write(batch):
         raise FileChanged("the stored file changed after it was checked; upload it again")
     people = People.of(batch.rollout.organization)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    concealed = {}
+    if uses_stage():
+        # One import at a time per rollout (a second waits for the first to commit): so what
+        # `fresh` finds stays true until this commits, and two imports never rebuild the same
+        # rollups from records the other cannot see yet.
+        with connections[ActivityRecord.objects.db].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('engage.import'), %s)", [batch.rollout_id])
     # A file of periods this rollout has no record of yet (the usual weekly or monthly load)
     # needs no lookup of existing rows: every row is new.
     fresh = not ActivityRecord.objects.filter(
@@ -491,7 +559,47 @@ def _write(batch):
         period_end__gte=batch.period_start,
         period_end__lte=batch.period_end,
     ).exists()
-    stage = Stage(batch) if connections[ActivityRecord.objects.db].vendor == "postgresql" else None
+    total = batch.rows_total
+
+    def progress(done):
+        report_progress(batch.pk, done, total)
+
+    if uses_stage():
+        stage = Stage(batch.pk)
+        if not stage.exists():
+            # The check kept no rows (they expired, or it ran before stages existed): read the
+            # file again, into a stage of this transaction.
+            stage.create(parts=Stage.parts_for(batch.size))
+            found = Pass()
+            stage.fill(parse_rows(found, batch, people, on_progress=progress), found)
+            if found.problems:
+                raise FileChanged("the file no longer passes the check; nothing was imported")
+        rows, concealed = stage.merge(batch, people, counts, fresh, progress)
+    else:
+        rows, concealed = _write_rows(batch, people, counts, fresh, progress)
+    supersede(batch.rollout_id, batch.period_start, batch.period_end)
+    rollups.rebuild(batch.rollout_id, batch.period_start, batch.period_end)
+    summary = (
+        f"Imported {rows} rows: {counts['created']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged."
+    )
+    if concealed:
+        summary += f" {concealed} rows had concealed names and were kept as totals only."
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.DONE,
+        rows_done=rows,
+        created_count=counts["created"],
+        updated_count=counts["updated"],
+        unchanged_count=counts["unchanged"],
+        finished_at=timezone.now(),
+        message=summary,
+    )
+    return counts
+
+
+def _write_rows(batch, people, counts, fresh, progress):
+    """SQLite: read the file again and write it in chunks (`_upsert`). Returns (rows, concealed)."""
+    concealed = {}
 
     def write(chunk):
         named = []
@@ -500,41 +608,15 @@ def _write(batch):
                 _add_concealed(concealed, parsed)
             else:
                 named.append(parsed)
-        if not named:
-            return
-        if stage is not None:
-            stage.add(named, people)
-        else:
+        if named:
             _upsert(batch, [_record(batch, parsed, people) for parsed in named], counts, fresh)
 
-    total = batch.rows_total
-    found = read_file(
-        batch, people, on_rows=write, on_progress=lambda done: report_progress(batch.pk, done, total)
-    )
+    found = read_file(batch, people, on_rows=write, on_progress=progress)
     if found.problems:
         raise FileChanged("the file no longer passes the check; nothing was imported")
-    if stage is not None:
-        stage.merge(counts, fresh)
     if concealed:
         _upsert(batch, [_aggregate(batch, key, totals) for key, totals in concealed.items()], counts)
-    supersede(batch.rollout_id, found.period_start, found.period_end)
-    rollups.rebuild(batch.rollout_id, found.period_start, found.period_end)
-    summary = (
-        f"Imported {found.rows} rows: {counts['created']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged."
-    )
-    if found.concealed:
-        summary += f" {found.concealed} rows had concealed names and were kept as totals only."
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.DONE,
-        rows_done=found.rows,
-        created_count=counts["created"],
-        updated_count=counts["updated"],
-        unchanged_count=counts["unchanged"],
-        finished_at=timezone.now(),
-        message=summary,
-    )
-    return counts
+    return found.rows, found.concealed
 
 
 def _record(batch, parsed, people):
@@ -681,123 +763,297 @@ def _db(value):
     return value.isoformat() if isinstance(value, date) else value
 
 
-class Stage:
-    """PostgreSQL: an import's rows go into a temporary table by COPY, then into the records in
-    one INSERT ... SELECT ... ON CONFLICT. At a million rows, a statement per row (executemany)
-    would take minutes; this takes seconds.
+def uses_stage():
+    """The checked rows are kept in a stage on PostgreSQL; SQLite reads the file again."""
+    return connections[ActivityRecord.objects.db].vendor == "postgresql"
 
-    The table lives inside the import's transaction (ON COMMIT DROP): a failed or killed import
-    leaves nothing behind. Rows keep their order in the file (`seq`), so a person listed twice
-    for the same period counts once, by their later row, as `_upsert` does.
+
+class _Feed:
+    """A file for COPY FROM STDIN whose `read` parses the next rows: the database stores each
+    chunk while the next one is parsed, instead of after the whole file."""
+
+    def __init__(self, texts):
+        self.texts = texts
+
+    def read(self, size=-1):
+        return next(self.texts, "")
+
+    readline = read
+
+
+class Stage:
+    """PostgreSQL: the rows a check found valid, kept until the import reads them.
+
+    One table per batch, `engage_stage_<batch id>`, hash-partitioned by person into parts of a
+    few hundred kilobytes of the file (at most 16), each part UNLOGGED (no WAL for rows that live
+    an hour). The check streams its rows in with one COPY as it parses them; the import merges
+    them part by part, so a person's rows for a period are always in one part (the later row
+    wins, as in the file) and the progress moves part by part. Rows keep their order in the file
+    (`seq`).
+
+    The check creates it in the transaction that marks the batch READY; the import drops it in
+    its own transaction (a killed import leaves it for the takeover); a cancelled, invalid or
+    failed batch's stage is dropped at once, and `drop_stale_stages` (the resume sweep) drops
+    what is left: stages of batches gone, done, failed or cancelled, and of batches checked more
+    than STAGE_KEPT ago and never confirmed (their import, if it comes, reads the file again).
+    Units are not staged but looked up when the import runs, as before.
     """
 
-    TABLE = "engage_import_stage"
-    FLUSH_ROWS = 50_000
+    PREFIX = "engage_stage_"
+    PART_BYTES = 512 * 1024
+    MAX_PARTS = 16
+    COLUMNS = (
+        "seq bigint, person_key text, display_name text, unit_name text, period_end date, "
+        "period_days smallint, active boolean, posts integer, replies integer, reads integer, "
+        "reactions integer, replies_known boolean, last_activity date, concealed boolean"
+    )
 
-    def __init__(self, batch):
-        self.batch = batch
+    def __init__(self, batch_id):
+        self.name = f"{self.PREFIX}{int(batch_id)}"
         self.connection = connections[ActivityRecord.objects.db]
-        self.fields = {f.attname: f for f in ActivityRecord._meta.concrete_fields}
-        self.buffer, self.pending, self.seq = io.StringIO(), 0, 0
-        columns = ", ".join(
-            f"{self._column(name)} {self.fields[name].db_type(self.connection)}" for name in STAGED
-        )
+
+    @classmethod
+    def parts_for(cls, size):
+        return max(1, min(cls.MAX_PARTS, size // cls.PART_BYTES))
+
+    def exists(self):
         with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}")  # two imports in one transaction
-            cursor.execute(f"CREATE TEMPORARY TABLE {self.TABLE} (seq bigint, {columns}) ON COMMIT DROP")
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [self.name])
+            return cursor.fetchone()[0]
 
-    def _column(self, name):
-        return self.connection.ops.quote_name(self.fields[name].column)
-
-    def add(self, rows, people):
-        write = self.buffer.write
-        for parsed in rows:
-            self.seq += 1
-            unit = unit_of(parsed, people)
-            write(
-                f"{self.seq},{_csv_text(parsed.person_key)},{_csv_text(parsed.display_name)},"
-                f"{'' if unit is None else unit},{parsed.period_start.isoformat()},"
-                f"{parsed.period_end.isoformat()},{parsed.period_days},{1 if parsed.active else 0},"
-                f"{parsed.posts},{parsed.replies},{parsed.reads},{parsed.reactions},"
-                f"{'t' if parsed.replies_known else 'f'},"
-                f"{'' if parsed.last_activity is None else parsed.last_activity.isoformat()}\n"
-            )
-        self.pending += len(rows)
-        if self.pending >= self.FLUSH_ROWS:
-            self._flush()
-
-    def _flush(self):
-        if not self.pending:
-            return
-        self.buffer.seek(0)
-        columns = ", ".join(["seq", *(self._column(name) for name in STAGED)])
+    def create(self, parts):
         with self.connection.cursor() as cursor:
-            cursor.cursor.copy_expert(
-                f"COPY {self.TABLE} ({columns}) FROM STDIN WITH (FORMAT csv)", self.buffer
-            )
-        self.buffer, self.pending = io.StringIO(), 0
-
-    def merge(self, counts, fresh):
-        """Insert new rows, update changed ones, leave the same ones alone; count each kind."""
-        self._flush()
-        batch, q = self.batch, self._column
-        table = self.connection.ops.quote_name(ActivityRecord._meta.db_table)
-        constant = {
-            "rollout_id": "%(rollout)s",
-            "batch_id": "%(batch)s",
-            "source": "%(source)s",
-            "aggregated": "false",
-            "people": "1",
-            "superseded": "false",
-        }
-        selected = ", ".join(f"{constant.get(name, f's.{q(name)}')} AS {q(name)}" for name in COLUMNS)
-        latest = (
-            f"SELECT DISTINCT ON (s.person_key, s.period_end, s.period_days) {selected} "
-            f"FROM {self.TABLE} s ORDER BY s.person_key, s.period_end, s.period_days, s.seq DESC"
-        )
-        params = {"rollout": batch.rollout_id, "batch": batch.pk, "source": batch.source}
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")  # the DISTINCT ON sorts in memory
-            if not fresh:
-                key = " AND ".join(f"t.{q(name)} = s.{q(name)}" for name in KEY)
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")  # a killed check's, or a re-check's
+            cursor.execute(f"CREATE TABLE {self.name} ({self.COLUMNS}) PARTITION BY HASH (person_key)")
+            for part in range(parts):
                 cursor.execute(
-                    f"SELECT count(*) FILTER (WHERE t.id IS NULL), "
-                    f"count(*) FILTER (WHERE t.id IS NOT NULL AND "
-                    f"ROW({', '.join(f't.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
-                    f"ROW({', '.join(f's.{q(n)}' for n in SAME)})), count(*) "
-                    f"FROM ({latest}) s LEFT JOIN {table} t ON {key}",
-                    params,
+                    f"CREATE UNLOGGED TABLE {self.name}_{part} PARTITION OF {self.name} "
+                    f"FOR VALUES WITH (MODULUS {parts}, REMAINDER {part})"
                 )
-                created, updated, total = cursor.fetchone()
+
+    def drop(self):
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
+
+    def parts(self):
+        with self.connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(q(name) for name in COLUMNS)}) {latest} "
-                f"ON CONFLICT ({', '.join(q(name) for name in KEY)}) DO UPDATE SET "
-                + ", ".join(f"{q(name)} = EXCLUDED.{q(name)}" for name in UPDATED)
-                + f" WHERE ROW({', '.join(f'{table}.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
-                f"ROW({', '.join(f'EXCLUDED.{q(n)}' for n in SAME)})",
-                params,
+                "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass "
+                "ORDER BY inhrelid",
+                [self.name],
             )
-            if fresh:
-                created, updated, total = cursor.rowcount, 0, cursor.rowcount
-            cursor.execute(f"DROP TABLE {self.TABLE}")
+            return [name for (name,) in cursor.fetchall()]
+
+    def fill(self, chunks, found):
+        """COPY the parsed rows in as `chunks` yields them, until the file ends or has a problem
+        (then the rest of `chunks` is left to the caller)."""
+
+        def texts():
+            seq = 0
+            for chunk in chunks:
+                yield _stage_text(chunk, seq)
+                seq += len(chunk)
+                if found.problems:
+                    return
+
+        with self.connection.cursor() as cursor:
+            cursor.cursor.copy_expert(f"COPY {self.name} FROM STDIN WITH (FORMAT csv)", _Feed(texts()))
+
+    def merge(self, batch, people, counts, fresh, progress):
+        """Insert the new rows, update the changed ones, leave the same ones alone, counting each
+        kind; the concealed rows become per-period totals. Then drop the stage. Returns (rows,
+        concealed rows)."""
+        q = self.connection.ops.quote_name
+        table = q(ActivityRecord._meta.db_table)
+        params = {"rollout": batch.rollout_id, "batch": batch.pk, "source": batch.source}
+        parts = self.parts()
+        with self.connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '128MB'")  # each part's DISTINCT ON sorts in memory
+            _people_tables(cursor, people)
+            if batch.source == Source.GENERIC and _unknown_units(cursor, self.name):
+                raise FileChanged(
+                    "the file no longer passes the check (a unit is gone); nothing was imported"
+                )
+            for number, part in enumerate(parts, start=1):
+                latest = _latest(part)
+                if not fresh:
+                    key = " AND ".join(f"t.{q(name)} = s.{q(name)}" for name in KEY)
+                    cursor.execute(
+                        f"SELECT count(*) FILTER (WHERE t.id IS NULL), "
+                        f"count(*) FILTER (WHERE t.id IS NOT NULL AND "
+                        f"ROW({', '.join(f't.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
+                        f"ROW({', '.join(f's.{q(n)}' for n in SAME)})), count(*) "
+                        f"FROM ({latest}) s LEFT JOIN {table} t ON {key}",
+                        params,
+                    )
+                    created, updated, total = cursor.fetchone()
+                insert = f"INSERT INTO {table} ({', '.join(q(name) for name in COLUMNS)}) {latest}"
+                if not fresh:  # (fresh: nothing to conflict with; ON CONFLICT would cost a fifth more)
+                    insert += (
+                        f" ON CONFLICT ({', '.join(q(name) for name in KEY)}) DO UPDATE SET "
+                        + ", ".join(f"{q(name)} = EXCLUDED.{q(name)}" for name in UPDATED)
+                        + f" WHERE ROW({', '.join(f'{table}.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
+                        f"ROW({', '.join(f'EXCLUDED.{q(n)}' for n in SAME)})"
+                    )
+                cursor.execute(insert, params)
+                if fresh:
+                    created, updated, total = cursor.rowcount, 0, cursor.rowcount
+                counts["created"] += created
+                counts["updated"] += updated
+                counts["unchanged"] += total - created - updated
+                progress(batch.rows_total * number // len(parts))
+            concealed, totals = 0, []
+            if batch.concealed:
+                cursor.execute(
+                    "SELECT period_end, period_days, count(*), count(*) FILTER (WHERE active), "
+                    "sum(posts), sum(replies), sum(reads), sum(reactions), bool_and(replies_known) "
+                    f"FROM {self.name} WHERE concealed GROUP BY period_end, period_days"
+                )
+                for end, days, *figures in cursor.fetchall():
+                    totals.append(_aggregate(batch, (end, days), dict(zip(AGGREGATED, figures, strict=True))))
+                    concealed += figures[0]
+            cursor.execute(f"DROP TABLE {self.name}")
             # Fresh statistics for what follows in this transaction (superseding, rollups): with
             # the table's old figures the planner takes a large import for a few rows and picks
             # nested loops that run for many minutes. ANALYZE samples, and sees this
             # transaction's own rows.
             cursor.execute(f"ANALYZE {table}")
-        counts["created"] += created
-        counts["updated"] += updated
-        counts["unchanged"] += total - created - updated
+        if totals:
+            _upsert(batch, totals, counts)
+        return batch.rows_total, concealed
 
 
-# The staged columns: what comes from the file. The batch's own values are constants of the merge.
-BATCH_CONSTANTS = {"rollout_id", "batch_id", "source", "aggregated", "people", "superseded"}
-STAGED = [name for name in COLUMNS if name not in BATCH_CONSTANTS]
+AGGREGATED = ["people", "active", "posts", "replies", "reads", "reactions", "known"]
+
+
+def _latest(part):
+    """A part's rows as records: one per person and period (their last in the file), with the
+    batch's constants and the person's unit (by the unit column's name, else by email)."""
+    expressions = {
+        "rollout_id": "%(rollout)s",
+        "batch_id": "%(batch)s",
+        "source": "%(source)s",
+        "unit_id": "CASE WHEN s.unit_name <> '' THEN n.unit ELSE e.unit END",
+        "period_start": "s.period_end - (s.period_days - 1)",
+        "aggregated": "false",
+        "people": "1",
+        "active_people": "s.active::integer",
+        "superseded": "false",
+    }
+    selected = ", ".join(f"{expressions.get(name, f's.{name}')} AS {name}" for name in COLUMNS)
+    return (
+        f"SELECT DISTINCT ON (s.person_key, s.period_end, s.period_days) {selected} FROM {part} s "
+        "LEFT JOIN engage_import_people e ON e.email = s.person_key "
+        "LEFT JOIN engage_import_units n ON n.name = lower(s.unit_name) "
+        "WHERE NOT s.concealed ORDER BY s.person_key, s.period_end, s.period_days, s.seq DESC"
+    )
+
+
+def _people_tables(cursor, people):
+    """The organization's email-to-unit and unit-name-to-unit maps as temporary tables of this
+    transaction, for the merge to join (the people as the import finds them, not the check)."""
+    for table, key, pairs in (
+        ("engage_import_people", "email", people.units_by_email.items()),
+        ("engage_import_units", "name", people.units_by_name.items()),
+    ):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")  # two imports in one transaction
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({key} text, unit bigint) ON COMMIT DROP")
+        text = "".join(f"{_csv_text(name)},{'' if unit is None else unit}\n" for name, unit in pairs)
+        cursor.cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", io.StringIO(text))
+        cursor.execute(f"ANALYZE {table}")
+
+
+def _unknown_units(cursor, stage):
+    """Whether a staged row names a unit the organization no longer has (the check refuses such
+    a row; reading the file again at import did too)."""
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {stage} s WHERE s.unit_name <> '' AND NOT EXISTS "
+        "(SELECT 1 FROM engage_import_units n WHERE n.name = lower(s.unit_name)))"
+    )
+    return cursor.fetchone()[0]
+
+
+def _stage_text(chunk, seq):
+    """A chunk of parsed rows as COPY's CSV, in `Stage.COLUMNS` order."""
+    lines = []
+    append = lines.append
+    for parsed in chunk:
+        seq += 1
+        last = parsed.last_activity
+        append(
+            f'{seq},"{parsed.person_key.replace(QUOTE, QUOTES)}",'
+            f'"{parsed.display_name.replace(QUOTE, QUOTES)}","{parsed.unit_name.replace(QUOTE, QUOTES)}",'
+            f"{parsed.period_end},{parsed.period_days},{'t' if parsed.active else 'f'},{parsed.posts},"
+            f"{parsed.replies},{parsed.reads},{parsed.reactions},{'t' if parsed.replies_known else 'f'},"
+            f"{'' if last is None else last},{'t' if parsed.concealed else 'f'}\n"
+        )
+    return "".join(lines)
+
+
+QUOTE, QUOTES = '"', '""'
 
 
 def _csv_text(value):
     """A text cell for COPY's CSV: always quoted, so an empty name stays '' and never NULL."""
     return '"' + value.replace('"', '""') + '"'
+
+
+def _drop_quietly(stage):
+    try:
+        stage.drop()
+    except DatabaseError:
+        log.warning("Could not drop %s; the resume sweep will", stage.name, exc_info=True)
+
+
+STAGE_KEPT = timedelta(hours=24)
+
+
+def drop_stale_stages(now=None):
+    """Drop the stages no import will read (see `Stage`). Returns how many were dropped.
+
+    A READY batch's stage expires under the batch's row lock, so a confirmation at the same
+    moment either finds the stage whole or reads the file.
+    """
+    if not uses_stage():
+        return 0
+    now = now or timezone.now()
+    connection = connections[ActivityRecord.objects.db]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relkind = 'p' AND relname LIKE %s "
+            "AND relnamespace = current_schema()::regnamespace",
+            [Stage.PREFIX.replace("_", r"\_") + "%"],
+        )
+        staged = {}
+        for (name,) in cursor.fetchall():
+            suffix = name[len(Stage.PREFIX) :]
+            if suffix.isdigit():
+                staged[int(suffix)] = name
+    if not staged:
+        return 0
+    status = dict(ImportBatch.objects.filter(pk__in=staged).values_list("pk", "status"))
+    waiting = (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
+    dropped = 0
+    for pk in staged:
+        if status.get(pk) in waiting:
+            continue
+        try:
+            with transaction.atomic():
+                if status.get(pk) == ImportBatch.Status.READY:
+                    expired = ImportBatch.objects.select_for_update(skip_locked=True).filter(
+                        Q(checked_at__isnull=True) | Q(checked_at__lte=now - STAGE_KEPT),
+                        pk=pk,
+                        status=ImportBatch.Status.READY,
+                    )
+                    if not expired.exists():
+                        continue
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '5s'")
+                Stage(pk).drop()
+                dropped += 1
+        except DatabaseError:
+            log.warning("Could not drop the stage of import %s; next sweep", pk, exc_info=True)
+    return dropped
 
 
 def supersede(rollout_id, start, end):

@@ -47,8 +47,13 @@ def resume_activity_imports():
       written; the broker would redeliver its message only after the Redis visibility timeout (an
       hour). run_import takes the batch over, or does nothing if the import is in fact still
       running, so sending one too many is harmless.
+
+    It also drops the checked rows no import will read (services.drop_stale_stages).
     """
+    from .services import drop_stale_stages
+
     now = timezone.now()
+    drop_stale_stages(now)
     waiting = list(
         ImportBatch.objects.filter(
             Q(status=ImportBatch.Status.QUEUED, created_at__lte=now - LOST_TASK_AFTER)

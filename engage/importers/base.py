@@ -6,7 +6,7 @@ A format turns one CSV row (a dict keyed by the header's names) into a `ParsedRo
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 # Wide enough for any real export, small enough that a hostile file cannot exhaust memory.
@@ -46,7 +46,7 @@ class RowProblem(Exception):
         self.column, self.value, self.message = column, value, message
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     person_key: str
     display_name: str
@@ -61,7 +61,6 @@ class ParsedRow:
     replies_known: bool = False
     concealed: bool = False
     last_activity: date | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def period_start(self):
@@ -95,8 +94,13 @@ def required_text(row, column):
 
 def count(row, column, *, required=True):
     """A non-negative whole number; "1,234" and "12.0" as spreadsheets write them are accepted."""
-    value = cell(row, column)
-    if value.isdigit() and value.isascii() and len(value) < 8:  # the common case, fast
+    value = row.get(column)
+    # The common case first, before any other work: a few plain digits (a million rows call this
+    # several times each).
+    if value and len(value) < 8 and value.isdigit() and value.isascii():
+        return int(value)
+    value = (value or "").strip()
+    if value.isdigit() and value.isascii() and len(value) < 8:
         return int(value)
     if not value:
         if required:
@@ -115,12 +119,46 @@ def count(row, column, *, required=True):
     return number
 
 
+# Dates already read, by their text as the file wrote it: an export repeats a few dates on every
+# row. Bounded, so a file of many distinct dates cannot grow it without end.
+_DATES = {}
+_DATES_KEPT = 4096
+
+
 def parse_date(row, column, *, required=True):
-    value = cell(row, column)
+    raw = row.get(column)
+    known = _DATES.get(raw)
+    if known is not None:
+        return known
+    value = (raw or "").strip()
     if not value:
         if required:
             raise RowProblem(column, value, "is empty; a date is needed here (e.g. 2026-05-31)")
         return None
+    day = _read_date(value)
+    if day is None:
+        raise RowProblem(column, value, f"'{shown(value)}' is not a date (write it as 2026-05-31)")
+    if len(_DATES) >= _DATES_KEPT:
+        _DATES.clear()
+    _DATES[raw] = day
+    return day
+
+
+def known_date(raw):
+    """What `parse_date` reads in a non-blank cell, or None (a blank cell, or a problem): for the
+    formats' fast paths, which leave every None to `parse`."""
+    day = _DATES.get(raw)
+    if day is None and raw:
+        value = raw.strip()
+        day = _read_date(value) if value else None
+        if day is not None:
+            if len(_DATES) >= _DATES_KEPT:
+                _DATES.clear()
+            _DATES[raw] = day
+    return day
+
+
+def _read_date(value):
     if len(value) == 10 and value[4] == "-":  # ISO, the common case, fast
         try:
             return date.fromisoformat(value)
@@ -132,7 +170,7 @@ def parse_date(row, column, *, required=True):
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise RowProblem(column, value, f"'{shown(value)}' is not a date (write it as 2026-05-31)")
+    return None
 
 
 def period_days(row, column):
@@ -154,4 +192,4 @@ def person(row, column):
 
 
 def is_concealed(key):
-    return bool(HASHED.match(key)) and "@" not in key
+    return len(key) == 32 and "@" not in key and bool(HASHED.match(key))
