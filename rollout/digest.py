@@ -10,10 +10,11 @@ recipient gets exactly one digest per week whatever the daylight-saving changes.
 Steps add their own section through the step registry: `Step.digest_section(rollout, membership,
 since)` returns a DigestSection (or None); the digest itself names no step.
 
-Cost: what is the same for every recipient of a rollout's digest (the steps' health, the sections
-a step builds per role, see `Step.digest_key`) is computed once per rollout, week and data version
-and cached; a digest then costs a few queries of its own (the claim, the recipient's membership,
-the rollout, the personal sections), whatever the organization's size and the number of digests.
+Cost: what is the same for every recipient of a rollout's digest (the rollout, the steps' health,
+the sections a step builds per role, see `Step.digest_key`) is computed once per rollout, week and
+data version and cached; the outbox claims and loads a batch of digests, with the recipients'
+memberships, in a few queries (outbox.send_many). A digest then costs the queries of its personal
+sections and the one that marks it sent, whatever the organization's size and the number of digests.
 """
 
 from datetime import datetime, time, timedelta
@@ -97,27 +98,47 @@ def weekly_digests(now):
 
 
 def _membership(notification):
-    membership = (
-        Membership.objects.filter(user=notification.recipient, organization=notification.organization)
-        .select_related("unit")
-        .first()
+    # From the recipient's memberships, which the outbox loads for its whole batch (one query,
+    # not one per digest; see outbox.send_many); loaded here when the notification came alone.
+    membership = next(
+        (
+            membership
+            for membership in notification.recipient.memberships.all()
+            if membership.organization_id == notification.organization_id
+        ),
+        None,
     )
     if membership is None or not membership.weekly_digest:
         raise Cancel("The recipient no longer receives this organization's digest.")
     return membership
 
 
-def _shared(organization, rollout, since):
+def _shared(notification, since):
     """(cache key, figures) that every recipient of this rollout's digest for the week since
-    `since` sees alike: the six steps' health (the portfolio's cached figures) and the sections a
-    step builds per role (`Step.digest_key`). Cached under the data version, so a digest run
-    computes them once per rollout, not once per recipient, and a write makes them fresh again."""
-    key = versioned_key("digest", rollout.pk, since, organization=organization.pk)
+    `since` sees alike: the rollout, the six steps' health (the portfolio's cached figures) and the
+    sections a step builds per role (`Step.digest_key`). Cached under the data version, so a digest
+    run reads the rollout and computes the figures once per rollout, not once per recipient, and a
+    write (closing the rollout, too) makes them fresh again."""
+    organization = notification.organization
+    rollout_pk = notification.payload.get("rollout")
+    # Not "digest": entries cached under that name before a deploy hold no rollout.
+    key = versioned_key("digest-run", rollout_pk, since, organization=organization.pk)
     found = portfolio.cached(key)
-    if found is None:
-        healths = portfolio.healths_for(organization, [rollout])[rollout.pk]
-        return key, {"healths": {step.key: health for step, health in healths}, "sections": {}, "new": True}
-    return key, {**found, "sections": dict(found["sections"])}  # the cached value stays as it is
+    if found is not None:
+        return key, {**found, "sections": dict(found["sections"])}  # the cached value stays as it is
+    rollout = (
+        Rollout.objects.filter(pk=rollout_pk, organization=organization).select_related("platform").first()
+    )
+    if rollout is None or rollout.status not in DIGEST_STATUSES:
+        raise Cancel("The rollout is no longer in pilot or live.")
+    rollout.organization = organization  # already loaded; the sections read it
+    healths = portfolio.healths_for(organization, [rollout])[rollout.pk]
+    return key, {
+        "rollout": rollout,
+        "healths": {step.key: health for step, health in healths},
+        "sections": {},
+        "new": True,
+    }
 
 
 def _sections(steps, shared, rollout, membership, since):
@@ -140,23 +161,16 @@ def _sections(steps, shared, rollout, membership, since):
 
 def digest_context(notification):
     membership = _membership(notification)
-    rollout = (
-        Rollout.objects.filter(pk=notification.payload.get("rollout"), organization=notification.organization)
-        .select_related("platform")
-        .first()
-    )
-    if rollout is None or rollout.status not in DIGEST_STATUSES:
-        raise Cancel("The rollout is no longer in pilot or live.")
-    rollout.organization = notification.organization  # already loaded; the sections read it
     since = notification.scheduled_for - timedelta(days=7)
     steps = registry.steps()
-    with portfolio.one_data_version():
-        key, shared = _shared(notification.organization, rollout, since)
-        healths = [(step, shared["healths"][step.key]) for step in steps]
-        overall = overall_score(health for _, health in healths)
-        sections = _sections(steps, shared, rollout, membership, since)
-        if shared.pop("new", False):
-            portfolio.cache_figures(key, shared)
+    # The outbox reads the data versions once for its batch (portfolio.one_data_version).
+    key, shared = _shared(notification, since)
+    rollout = shared["rollout"]
+    healths = [(step, shared["healths"][step.key]) for step in steps]
+    overall = overall_score(health for _, health in healths)
+    sections = _sections(steps, shared, rollout, membership, since)
+    if shared.pop("new", False):
+        portfolio.cache_figures(key, shared)
     return {
         "rollout": rollout,
         "membership": membership,

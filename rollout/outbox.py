@@ -7,33 +7,43 @@ Guarantee (docs/operations.md, "Notifications"): every due notification is sent 
 it is sent twice only if a sender dies after the mail server accepted the message and before it
 marked the row sent. Such a row returns to pending after SENDING_TIMEOUT and is sent again with
 its attempt count raised, so the duplicate is bounded to that window and visible on the row.
+
+Senders work in batches (`send_many`, the `send_notifications` task): one statement claims the
+batch, one query loads it, one SMTP connection carries it, and each row is marked sent right after
+the server accepted its own message, so the window above stays one message wide.
 """
 
 import logging
 import random
 import smtplib
 import socket
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
 from django.core.signing import TimestampSigner
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
-from . import notifications
+from . import notifications, portfolio
 from .emails import render_email
-from .models import Notification
+from .models import Membership, Notification
 
 log = logging.getLogger(__name__)
 
 SENDING_TIMEOUT = timedelta(minutes=10)
 QUEUED_TIMEOUT = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
-BATCH = 500
+BATCH = 500  # ids handed out per dispatcher tick
+CHUNK = 50  # ids per send_notifications task: one claim, one load, one SMTP connection
+# A batch stops sending after this long and releases what it has not tried, so that its claims
+# never outlive SENDING_TIMEOUT (after which release_stuck would give them to another sender).
+BATCH_SECONDS = SENDING_TIMEOUT.total_seconds() / 2
 UNSUBSCRIBE_SALT = "rollout.digest-unsubscribe"
 
 
@@ -101,17 +111,26 @@ def take_ready(now, limit=BATCH):
 
 def claim(pk, now=None):
     """Take the row for sending. True for exactly one caller, however many race for it."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        rows = Notification.objects.filter(
-            pk=pk, status=Notification.Status.PENDING, next_attempt_at__lte=now
-        )
-        # PostgreSQL: a row another sender is claiming right now is skipped, not waited for.
-        skip_locked = connection.features.has_select_for_update_skip_locked
-        if skip_locked and not rows.select_for_update(skip_locked=True).exists():
-            return False
-        claimed = rows.update(status=Notification.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    return claimed == 1
+    return claim_many([pk], now) == [pk]
+
+
+def claim_many(pks, now=None):
+    """Take these rows for sending in one statement; returns the ids this caller took. Each id goes
+    to exactly one caller, however many race for it: rows no longer pending or not yet due are
+    left out and, on PostgreSQL, so are rows another sender is claiming right now (skipped, not
+    waited for). Raw SQL because the ORM has no UPDATE ... RETURNING (PostgreSQL, SQLite 3.35+)."""
+    pks = list(pks)
+    if not pks:
+        return []
+    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    due = f"id IN ({', '.join(['%s'] * len(pks))}) AND status = %s AND next_attempt_at <= %s"
+    if connection.features.has_select_for_update_skip_locked:
+        due = f"id IN (SELECT id FROM {table} WHERE {due} FOR UPDATE SKIP LOCKED)"
+    sql = f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 WHERE {due} RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Notification.Status.SENDING, now, *pks, Notification.Status.PENDING, now])
+        return sorted(pk for (pk,) in cursor.fetchall())
 
 
 def is_permanent(error):
@@ -124,6 +143,17 @@ def is_permanent(error):
     # Lost connections and timeouts are transient; anything else (a bug, bad data) will not get
     # better by retrying.
     return not isinstance(error, smtplib.SMTPServerDisconnected | socket.timeout | ConnectionError | OSError)
+
+
+def lost_connection(error):
+    """Did `error` leave the sender without a usable connection: the server closed it (421), or
+    it was lost, refused or timed out? A reply refusing one message (other 4xx, 5xx) does not:
+    smtplib resets the session and the next message can go over the same connection."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, OSError)  # smtplib's other errors, timeouts, refused connections
 
 
 def backoff(attempts):
@@ -167,33 +197,153 @@ def _finish(pk, **changes):
 
 def send(pk):
     """Claim, render, send and record one notification. Returns its new status."""
-    if not claim(pk):
-        return "not claimed"
-    notification = Notification.objects.select_related("recipient", "organization").get(pk=pk)
+    return send_many([pk])[pk]
+
+
+def send_many(pks):
+    """Claim, render, send and record a batch of notifications over one connection to the mail
+    server (what the send_notifications task runs). Returns {pk: new status, or "not claimed"}.
+
+    Each row is marked sent as soon as the server accepted its message. A message the server
+    refuses, or that cannot be built, is recorded on its own row and the batch goes on. A
+    connection lost after it carried messages is replaced for the next one; when the server cannot
+    be reached (the connection cannot be opened, or is lost before it carried any message), every
+    message not tried yet gets that error, as it would have sent alone: transient, pending again
+    after a backoff; permanent, failed."""
+    statuses = dict.fromkeys(pks, "not claimed")
+    rows = _load(claim_many(pks))
+    deadline = time.monotonic() + BATCH_SECONDS
+    # Each organization's data version is read once for the batch, not once per email: the
+    # figures its emails show are one snapshot and cost no cache round trip each.
+    with portfolio.one_data_version(), _MailServer() as server:
+        for position, notification in enumerate(rows):
+            if time.monotonic() > deadline:
+                statuses.update(_release(rows[position:]))
+                break
+            message, outcome = _build(notification)
+            if message is None:
+                statuses[notification.pk] = outcome
+                continue
+            try:
+                server.send(message)
+            except Exception as error:
+                statuses[notification.pk] = _failed(notification, error)
+                if server.unreachable:
+                    statuses.update((row.pk, _failed(row, error)) for row in rows[position + 1 :])
+                    break
+                continue
+            statuses[notification.pk] = _sent(notification, message, server.sent_file)
+    return statuses
+
+
+def _load(pks):
+    """The claimed rows with what building their emails reads, in two queries for the batch: the
+    recipient, the organization and the recipient's memberships (a kind's context checks that the
+    recipient still belongs to the organization; a digest reads the role and unit)."""
+    rows = list(
+        Notification.objects.select_related("recipient", "organization").filter(pk__in=pks).order_by("pk")
+    )
+    memberships = Membership.objects.select_related("unit")
+    prefetch_related_objects(rows, Prefetch("recipient__memberships", queryset=memberships))
+    return rows
+
+
+class _MailServer:
+    """A batch's connection to the mail server (Django's email backend), opened for its first
+    message. A connection lost after it carried messages is replaced for the next message; one
+    that cannot be opened, or is lost before it carried any, makes the server `unreachable`."""
+
+    def __init__(self):
+        self.mail = None
+        self.carried = 0  # messages the open connection has carried
+        self.unreachable = False
+        self.sent_file = ""  # the file backend's output, for the outbox page
+        self.written = []  # the file backend's connections, see send()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._close()
+
+    def send(self, message):
+        if self.mail is None:
+            self.mail, self.carried = get_connection(), 0
+        try:
+            self.mail.open()  # nothing to do while the connection is open
+        except Exception:
+            self.unreachable = True
+            self._close()
+            raise
+        try:
+            self.mail.send_messages([message])
+        except Exception as error:
+            if lost_connection(error):
+                self.unreachable = not self.carried
+                self._close()
+            raise
+        self.carried += 1
+        self.sent_file = str(getattr(self.mail, "_fname", None) or "")
+        if isinstance(self.mail, FileBackend):
+            # The file backend writes all a connection sends into one file; the outbox page shows
+            # each row its own message, so that backend gets a connection per message. Each is
+            # kept until the batch ends: Django names the file by the second and the backend's
+            # id(), which a freed backend would hand on to the next one.
+            self.written.append(self.mail)
+            self._close()
+
+    def _close(self):
+        """Close the connection; a server that is gone cannot spoil the batch's records."""
+        if self.mail is None:
+            return
+        try:
+            self.mail.close()
+        except Exception:
+            log.warning("Could not close the connection to the mail server.", exc_info=True)
+        self.mail = None
+
+
+def _build(notification):
+    """(message, None), or (None, the row's final status) when it is cancelled or cannot be built."""
     try:
-        message = build_message(notification)
+        return build_message(notification), None
     except notifications.Cancel as reason:
-        _finish(pk, status=Notification.Status.CANCELLED, last_error=str(reason)[:500])
-        return Notification.Status.CANCELLED
+        _finish(notification.pk, status=Notification.Status.CANCELLED, last_error=str(reason)[:500])
+        return None, Notification.Status.CANCELLED
     except Exception as error:
         log.exception("Could not render notification %s", notification.key)
-        _finish(pk, status=Notification.Status.FAILED, last_error=f"Could not build the email: {error}"[:500])
-        return Notification.Status.FAILED
-    mail = get_connection()
-    try:
-        mail.send_messages([message])
-    except Exception as error:
-        return _failed(notification, error)
-    sent_file = getattr(mail, "_fname", "")  # the file backend's output, for the outbox page
+        _finish(
+            notification.pk,
+            status=Notification.Status.FAILED,
+            last_error=f"Could not build the email: {error}"[:500],
+        )
+        return None, Notification.Status.FAILED
+
+
+def _sent(notification, message, sent_file):
     _finish(
-        pk,
+        notification.pk,
         status=Notification.Status.SENT,
         sent_at=timezone.now(),
         subject=message.subject[:300],
-        sent_file=str(sent_file)[:300],
+        sent_file=sent_file[:300],
         last_error="",
     )
     return Notification.Status.SENT
+
+
+def _release(rows):
+    """Give claimed rows that were not tried back to the dispatcher: pending, due now, the claim's
+    attempt undone. Returns {pk: "pending"}."""
+    pks = [row.pk for row in rows]
+    Notification.objects.filter(pk__in=pks, status=Notification.Status.SENDING).update(
+        status=Notification.Status.PENDING,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now(),
+        queued_at=None,
+    )
+    log.warning("A batch ran out of time; %s notifications go back to pending.", len(pks))
+    return dict.fromkeys(pks, Notification.Status.PENDING)
 
 
 def _failed(notification, error):

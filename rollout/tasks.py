@@ -1,6 +1,7 @@
 """Background work of the centre. Web requests only enqueue, on commit, and never wait on it."""
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 from celery import shared_task
@@ -111,13 +112,22 @@ def dispatch_notifications():
     inserted = outbox.insert_due(now)
     released = outbox.release_stuck(now)
     ready = outbox.take_ready(now)
-    for pk in ready:
-        send_notification.delay(pk)
+    for start in range(0, len(ready), outbox.CHUNK):
+        send_notifications.delay(ready[start : start + outbox.CHUNK])
     return {"inserted": inserted, "released": released, "queued": len(ready)}
 
 
 @shared_task
+def send_notifications(pks):
+    """Send a chunk of the outbox over one connection to the mail server (outbox.send_many)."""
+    from . import outbox
+
+    return dict(Counter(str(status) for status in outbox.send_many(pks).values()))
+
+
+@shared_task
 def send_notification(pk):
+    """One notification: what the dispatcher queued before it handed out chunks."""
     from . import outbox
 
     return outbox.send(pk)

@@ -143,6 +143,15 @@ def test_a_digest_for_a_rollout_that_closed_is_cancelled(personas, only_digests,
     assert outbox.send(notification.pk) == "cancelled"
 
 
+def test_a_rollout_closed_during_the_run_gets_no_more_digests(personas, only_digests, monday_noon):
+    outbox.insert_due(monday_noon)
+    first, *others = Notification.objects.filter(kind="digest", organization=personas.org)
+    assert outbox.send(first.pk) == "sent"  # the run's figures, the rollout with them, are cached
+    personas.rollout.status = Rollout.Status.CLOSED
+    personas.rollout.save()
+    assert set(outbox.send_many([row.pk for row in others]).values()) == {"cancelled"}
+
+
 def test_the_steps_add_their_sections_to_the_demo_digest(db):
     """On the demo data: managers read the reviews and champion network; champions their week."""
     import io

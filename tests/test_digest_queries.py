@@ -1,6 +1,7 @@
-"""The weekly digest's cost: what every recipient of a rollout's digest sees alike (the steps' health,
-the sections that depend on the role only, the organization's figures the steps read) is computed
-once per digest run; each further digest costs the same few queries, however many there are."""
+"""The weekly digest's cost: what every recipient of a rollout's digest sees alike (the rollout, the
+steps' health, the sections that depend on the role only, the organization's figures the steps read)
+is computed once per digest run; each further digest costs the same few queries, however many there
+are and however they are batched (outbox.send_many claims and loads a batch in a few queries)."""
 
 import io
 from datetime import UTC, datetime, timedelta
@@ -21,9 +22,11 @@ from .factories import MembershipFactory
 pytestmark = pytest.mark.django_db
 
 MOMENT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-# Each digest after the first of a run: the claim (up to 4 with its savepoint), the row, the
-# recipient's membership, the rollout and the result; the steps' parts come from the run's figures.
-MOST_PER_DIGEST = 8
+# Each digest after the first of a run, sent alone: the claim, the row, the recipient's memberships
+# and the result; the rollout and the steps' parts come from the run's figures.
+MOST_PER_DIGEST = 4
+# In a batch the claim and the loads are the batch's: each digest adds only its result.
+MOST_PER_BATCHED_DIGEST = 1
 
 
 @pytest.fixture
@@ -89,6 +92,40 @@ def test_a_further_digest_costs_a_few_queries_of_its_own(demo, role, monkeypatch
     users = recipients(organization, rollout, role, 3)
     counts = queries_of_each_send(digests(organization, rollout, users, MOMENT))
     assert counts[1] == counts[2] <= MOST_PER_DIGEST
+
+
+def queries_of_each_batch(batches):
+    counts = []
+    for pks in batches:
+        with CaptureQueriesContext(connection) as queries:
+            assert set(outbox.send_many(pks).values()) == {Notification.Status.SENT}
+        counts.append(len(queries))
+    return counts
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
+def test_a_batch_costs_the_same_queries_per_digest_whatever_its_size(demo, role):
+    organization, rollout = demo
+    users = recipients(organization, rollout, role, 15)
+    pks = digests(organization, rollout, users, MOMENT)
+    portfolio.new_data_version()
+    outbox.send(pks[0])  # the run's first digest computes what every recipient shares
+    two, four, eight = queries_of_each_batch([pks[1:3], pks[3:7], pks[7:15]])
+    per_digest = (four - two) / 2
+    assert eight - four == 4 * per_digest  # each further digest of a batch costs the same
+    assert two - 2 * per_digest <= 3  # and the batch a few of its own: the claim and two loads
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
+def test_a_batched_digest_costs_only_its_result(demo, role, monkeypatch):
+    organization, rollout = demo
+    # The Engage step builds its section for each recipient (its own queries, counted above).
+    monkeypatch.setattr(type(registry.get("engage")), "digest_section", lambda *args: None)
+    users = recipients(organization, rollout, role, 7)
+    pks = digests(organization, rollout, users, MOMENT)
+    outbox.send(pks[0])
+    two, six = queries_of_each_batch([pks[1:3], pks[3:7]])
+    assert (six - two) / 4 <= MOST_PER_BATCHED_DIGEST
 
 
 def test_a_write_during_the_run_shows_in_the_following_digests(demo):

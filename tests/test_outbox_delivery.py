@@ -1,5 +1,6 @@
 """The outbox against real services: a real SMTP server (aiosmtpd, on a free local port), a real
-Celery worker on the real broker, and a worker process killed with SIGKILL mid-batch.
+Celery worker on the real broker, and a worker process killed with SIGKILL mid-batch (the
+dispatcher hands out chunks of ids; a worker sends each chunk over one SMTP connection).
 
 Each notification is a real weekly digest of the personas' live rollout, so the worker renders
 exactly what production renders.
@@ -115,12 +116,13 @@ def make_digests(personas, count):
 
 
 def dispatch(queue, now=None):
-    """The dispatcher's hand-out step, aimed at the test's queue."""
+    """The dispatcher's hand-out step (chunks of ids, one send_notifications task each), aimed at
+    the test's queue."""
     now = now or timezone.now()
     outbox.release_stuck(now)
     ids = outbox.take_ready(now)
-    for pk in ids:
-        tasks.send_notification.apply_async((pk,), queue=queue)
+    for start in range(0, len(ids), outbox.CHUNK):
+        tasks.send_notifications.apply_async((ids[start : start + outbox.CHUNK],), queue=queue)
     return ids
 
 
@@ -148,6 +150,13 @@ def test_every_due_notification_arrives_exactly_once(personas, smtp, worker):
     assert wait_for(lambda: Notification.objects.filter(status="sent").count() == len(rows))
     assert wait_for(settled)
     assert Counter(smtp.received) == Counter({row.key: 1 for row in rows})
+
+
+def test_a_notification_queued_one_by_one_before_chunks_is_still_sent(personas, smtp, worker):
+    [row] = make_digests(personas, 1)
+    tasks.send_notification.apply_async((row.pk,), queue=worker)
+    assert wait_for(lambda: Notification.objects.get(pk=row.pk).status == "sent")
+    assert smtp.received == [row.key]
 
 
 def test_a_421_is_retried_and_then_delivered(personas, smtp, worker, monkeypatch):
