@@ -156,6 +156,14 @@ class EngageStep(Step):
             found.setdefault(rollout_id, set()).add(unit_id)
         return step_parts.merge_units(found, rollouts)
 
+    def digest_key(self, membership):
+        """The section depends on the role, and for a champion on their unit (their unit's
+        questions): built once per rollout, week, role and unit for a digest run. Its "waited N
+        days" are those of the run's first such digest, minutes old at most."""
+        from rollout.models import Role
+
+        return (membership.role, membership.unit_id if membership.role == Role.CHAMPION else None)
+
     def digest_section(self, rollout, membership, since):
         """The activity part's section, with the conversations part's lines (the queue, momentum)."""
         return step_parts.merge_digest(

@@ -7,13 +7,14 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rollout import outbox, portfolio
-from rollout.models import Notification, Organization, Role, Rollout
+from rollout.models import Membership, Notification, Organization, Role, Rollout
 from rollout.steps import registry
 
 from .champions.factories import ChampionFactory, SupportSessionFactory
@@ -85,10 +86,8 @@ def test_each_further_digest_costs_the_same_few_queries_with_2_or_6_recipients(d
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
-def test_a_further_digest_costs_a_few_queries_of_its_own(demo, role, monkeypatch):
+def test_a_further_digest_costs_a_few_queries_of_its_own(demo, role):
     organization, rollout = demo
-    # The Engage step builds its section for each recipient (its own queries, counted above).
-    monkeypatch.setattr(type(registry.get("engage")), "digest_section", lambda *args: None)
     users = recipients(organization, rollout, role, 3)
     counts = queries_of_each_send(digests(organization, rollout, users, MOMENT))
     assert counts[1] == counts[2] <= MOST_PER_DIGEST
@@ -117,10 +116,8 @@ def test_a_batch_costs_the_same_queries_per_digest_whatever_its_size(demo, role)
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
-def test_a_batched_digest_costs_only_its_result(demo, role, monkeypatch):
+def test_a_batched_digest_costs_only_its_result(demo, role):
     organization, rollout = demo
-    # The Engage step builds its section for each recipient (its own queries, counted above).
-    monkeypatch.setattr(type(registry.get("engage")), "digest_section", lambda *args: None)
     users = recipients(organization, rollout, role, 7)
     pks = digests(organization, rollout, users, MOMENT)
     outbox.send(pks[0])
@@ -157,3 +154,37 @@ def test_managers_and_champions_of_the_same_rollout_get_their_own_sections(demo)
         and "1 session logged" in by_person[champion.email]
     )
     assert "\nReviews\n" not in by_person[champion.email]
+
+
+def test_champions_of_one_unit_share_their_units_questions_built_once(demo):
+    from .engage_conversations.factories import QuestionFactory, ThreadFactory
+    from .factories import UnitFactory
+
+    organization, rollout = demo
+    unit = UnitFactory(organization=organization, name="Digest test unit")
+    users = recipients(organization, rollout, Role.CHAMPION, 3)
+    Membership.objects.filter(user__in=users, organization=organization).update(unit=unit)
+    portfolio.new_data_version(organization.pk)
+    QuestionFactory(
+        thread=ThreadFactory(rollout=rollout),
+        unit=unit,
+        text="Where is the rota channel?",
+        created_at=MOMENT - timedelta(days=3),
+    )
+    engage = registry.get("engage")
+    built = []
+    original = type(engage).digest_section
+
+    def counting(self, rollout, membership, since):
+        built.append(membership.user_id)
+        return original(self, rollout, membership, since)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(engage), "digest_section", counting)
+        with time_machine.travel(MOMENT + timedelta(hours=1), tick=False):
+            for pk in digests(organization, rollout, users, MOMENT):
+                assert outbox.send(pk) == Notification.Status.SENT
+    assert len(built) == 1  # once for the unit, then given to the other two champions
+    bodies = [message.body for message in mail.outbox]
+    assert len(bodies) == 3
+    assert all("Where is the rota channel?" in body and "3 days ago" in body for body in bodies)
