@@ -104,18 +104,17 @@ def resolve_membership(request):
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = memberships_of(user)
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
         key = portfolio.versioned_key("membership", user.pk, organization=chosen)
         found = portfolio.cached(key)
         if found is None:
-            found = pickle.dumps(memberships.filter(organization_id=chosen).first())
+            found = pickle.dumps(memberships_of(user).filter(organization_id=chosen).first())
             portfolio.cache_figures(key, found)
         membership = pickle.loads(found)  # noqa: S301 (our own cache's bytes, written just above)
         if membership is not None:
             return membership
-    membership = memberships.first()
+    membership = memberships_of(user).first()
     if membership is not None:  # remembered, so that the next request finds it in the cache
         request.session[SESSION_KEY] = membership.organization_id
     return membership
