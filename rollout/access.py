@@ -8,7 +8,6 @@ The current organization is kept in the session. A user in several organizations
 `switch_organization`; with no choice made, the oldest membership applies.
 """
 
-import pickle
 from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -97,32 +96,27 @@ def memberships_of(user):
 def resolve_membership(request):
     """The membership of the organization chosen in the session, else the user's oldest one.
 
-    Every request asks this, so the chosen one is read from the cache under the organization's
-    data version (portfolio.versioned_key): a role change, a removal or any change to the
-    organization is a write to it, which makes a new version. Each request gets its own copy.
+    Read from the database on every request, never from a cache: what a person may do must not
+    depend on a cache having seen the latest write (a role change during a Redis outage would
+    otherwise be lost until the next write to the organization).
     """
     user = request.user
     if not user.is_authenticated:
         return None
     chosen = request.session.get(SESSION_KEY)
     if chosen is not None:
-        key = portfolio.versioned_key("membership", user.pk, organization=chosen)
-        found = portfolio.cached(key)
-        if found is None:
-            found = pickle.dumps(memberships_of(user).filter(organization_id=chosen).first())
-            portfolio.cache_figures(key, found)
-        membership = pickle.loads(found)  # noqa: S301 (our own cache's bytes, written just above)
+        membership = memberships_of(user).filter(organization_id=chosen).first()
         if membership is not None:
             return membership
     membership = memberships_of(user).first()
-    if membership is not None:  # remembered, so that the next request finds it in the cache
+    if membership is not None:  # remembered: the next request asks for it alone
         request.session[SESSION_KEY] = membership.organization_id
     return membership
 
 
 def start_in_oldest_organization(sender, request=None, user=None, **kwargs):
     """user_logged_in receiver: a new session starts in the user's oldest organization, recorded
-    in the session, so that its first page already finds the membership in the cache."""
+    in the session (so every page costs the same from the first one on)."""
     if request is None or not hasattr(request, "session") or SESSION_KEY in request.session:
         return
     organization_id = memberships_of(user).values_list("organization_id", flat=True).first()

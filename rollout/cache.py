@@ -1,9 +1,10 @@
 """Django's Redis cache, answering as a miss when Redis cannot be reached.
 
 Rollout's cache only saves work (the portfolio's figures, an import's live progress), so a Redis
-that is down must cost a recomputation, never an error page. Every call that fails to connect or
-times out is logged and answered as a miss: `get` returns the default, `set`, `add`, `delete`
-and `touch` do nothing, `incr` raises ValueError as for a missing key.
+that is down or full must cost a recomputation, never an error page. Every call that fails to
+connect, times out or is refused for want of memory is logged and answered as a miss: `get`
+returns the default, `set`, `add`, `delete` and `touch` do nothing, `incr` raises ValueError as
+for a missing key.
 
 After a failure the cache leaves that Redis alone for RETRY_AFTER seconds and answers misses at
 once: a Redis that hangs rather than refuses then costs one socket timeout per process, not one
@@ -38,6 +39,11 @@ def _miss(answer):
                 return answer(*args)
             try:
                 return method(self, *args)
+            except self._lib.OutOfMemoryError as error:
+                # A full Redis (maxmemory with noeviction, as docs/operations.md asks) refuses
+                # writes, not reads: this write is skipped, the next calls try again.
+                log.warning("The cache is full (%s); answering as a miss.", error)
+                return answer(*args)
             except (self._lib.ConnectionError, self._lib.TimeoutError) as error:
                 _down_until[servers] = time.monotonic() + RETRY_AFTER
                 log.warning(

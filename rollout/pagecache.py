@@ -16,10 +16,18 @@ Access is checked on every request before the cache is read: the decorator sits 
 An object of another organization is never in the cache under this person's key (only 200
 answers are kept). Only GET is cached; a request with flash messages to show is rendered afresh
 (the messages are part of the page, once).
+
+Pages are kept in this process only, in a store of at most MAX_PAGES (the least recently used
+goes first), never in Redis: whole pages per person and minute would otherwise fill the Redis
+that also holds the task queue, and anyone signed in could add keys through the query string.
+A write that a Redis outage kept from making a new data version is seen when the minute's slot
+ends: no page is older than `fresh_for` seconds then.
 """
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from functools import wraps
 
 from django.contrib import messages
@@ -30,6 +38,28 @@ from django.utils.cache import set_response_etag
 from . import portfolio
 
 FRESH_FOR = 60  # seconds a page may say "now" about: its times are at most this old
+MAX_PAGES = 256  # pages this process keeps (a page is 10-150 KB)
+
+_pages = OrderedDict()
+_lock = threading.Lock()
+
+
+def _get(key):
+    if key is None:
+        return None
+    with _lock:
+        found = _pages.get(key)
+        if found is not None:
+            _pages.move_to_end(key)
+        return found
+
+
+def _keep(key, page):
+    with _lock:
+        _pages[key] = page
+        _pages.move_to_end(key)
+        while len(_pages) > MAX_PAGES:
+            _pages.popitem(last=False)
 
 
 def page_key(request, fresh_for=FRESH_FOR):
@@ -61,7 +91,7 @@ def cached_page(view=None, *, fresh_for=FRESH_FOR):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             key = page_key(request, fresh_for)
-            found = portfolio.cached(key)
+            found = _get(key)
             if found is not None:
                 content, content_type, etag = found
                 get_token(request)  # as rendering the page's {% csrf_token %} would: keep the cookie
@@ -71,8 +101,7 @@ def cached_page(view=None, *, fresh_for=FRESH_FOR):
             response = view(request, *args, **kwargs)
             if key is not None and response.status_code == 200 and not response.streaming:
                 set_response_etag(response)
-                cached = (response.content, response["Content-Type"], response["ETag"])
-                portfolio.cache_figures(key, cached, timeout=fresh_for)
+                _keep(key, (response.content, response["Content-Type"], response["ETag"]))
             return response
 
         return wrapped

@@ -629,3 +629,23 @@ def test_a_live_import_is_never_taken_over_even_when_stale(small_batch, request)
         live.rollback()
     assert not ActivityRecord.objects.exists()
     assert imports.run_import(small_batch.pk)["created"] == 30  # once that worker is gone
+
+
+def test_a_full_redis_answers_misses_instead_of_errors(settings, private_redis, fresh_breaker, caplog):
+    """maxmemory with noeviction (docs/operations.md) refuses writes: the cache skips them."""
+    cache = degrading_cache_on(private_redis.url, settings)
+    cache.set("version", 1, timeout=None)
+    admin = private_redis.client()
+    admin.config_set("maxmemory-policy", "noeviction")
+    admin.config_set("maxmemory", admin.info("memory")["used_memory"])  # full from now on
+    with caplog.at_level(logging.WARNING, logger="rollout.cache"):
+        cache.set("figures", "x" * 100_000)
+        assert cache.add("more", 1) is False
+        with pytest.raises(ValueError):  # as for a missing key: the caller falls back to set()
+            cache.incr("version")
+        assert cache.get("figures") is None
+        assert cache.get("version") == 1  # reads still work
+    assert "The cache is full" in caplog.text
+    admin.config_set("maxmemory", 0)
+    cache.set("figures", 42)
+    assert cache.get("figures") == 42

@@ -235,7 +235,7 @@ def test_the_outbox_page_query_count_does_not_grow(client_as, personas):
     from django.test.utils import CaptureQueriesContext
 
     client = client_as(personas.admin)
-    client.get(reverse("rollout:outbox"))  # the membership cached, as after any first page
+    client.get(reverse("rollout:outbox"))  # the session's organization chosen, as after any first page
     NotificationFactory.create_batch(3, organization=personas.org, recipient=personas.manager)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("rollout:outbox"))

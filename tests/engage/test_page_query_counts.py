@@ -68,7 +68,7 @@ def test_the_unanswered_queue_costs_the_same_with_more_questions(client_as, pers
     client = client_as(personas.users[role])
     url = reverse("engage:queue", args=[personas.rollout.pk])
     ask(personas, questions=2, units=1, tag="a")
-    client.get(url + "?after=a")  # another page first: the membership is cached, as it mostly is
+    client.get(url + "?after=a")  # another page first: the figures are cached, as they mostly are
     small = queries(client, url)
     ask(personas, questions=12, units=4, tag="b")
     client.get(url + "?after=b")
