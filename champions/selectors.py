@@ -16,6 +16,7 @@ from rollout.models import Organization, Unit
 from .models import QUIET_AFTER_DAYS, Champion, SupportSession, active_on, open_follow_ups
 
 REPORT_MONTHS = 6
+TREND_WEEKS = 8  # the weekly sessions drawn beside the portfolio's "Support sessions" fact
 OTHER_TOPIC = "Other (free text)"
 
 
@@ -137,8 +138,34 @@ def csv_rows(rollout, since, tz):
 # Health --------------------------------------------------------------------------------------
 
 
-def health_figures(rollouts, now):
-    """The aggregates the step's health needs, for any number of rollouts in five queries."""
+def organization_values(rollouts, *fields):
+    """{organization id: {field: value}} of the rollouts' organizations: read from the rollouts when
+    they were loaded with their organization (the portfolio selects it), else in one query."""
+    loaded = {}
+    for rollout in rollouts:
+        organization = rollout._state.fields_cache.get("organization")
+        if organization is None or organization.pk != rollout.organization_id:
+            loaded = None
+            break
+        loaded[organization.pk] = {field: getattr(organization, field) for field in fields}
+    if loaded is not None:
+        return loaded
+    organizations = {rollout.organization_id for rollout in rollouts}
+    return {
+        row.pop("pk"): row for row in Organization.objects.filter(pk__in=organizations).values("pk", *fields)
+    }
+
+
+def health_figures(rollouts, now, weeks=TREND_WEEKS):
+    """The aggregates the step's health and facts need, for any number of rollouts in four queries:
+
+    (champions {rollout id: counts}, sessions {rollout id: {"last_30", "previous_30", "weeks"}},
+     covered {(rollout id, unit id): active champions}, units {organization id: [unit]},
+     targets {organization id: people per champion}).
+
+    "weeks" are the sessions of the last `weeks` calendar weeks (as weekly_sessions() counts them),
+    counted in the same pass over the sessions as the two 30-day windows.
+    """
     ids = [rollout.pk for rollout in rollouts]
     recent, before = now - timedelta(days=30), now - timedelta(days=60)
     champions = {
@@ -159,16 +186,24 @@ def health_figures(rollouts, now):
         )
         .order_by()
     }
-    sessions = {
-        row["rollout_id"]: row
-        for row in SupportSession.objects.filter(rollout_id__in=ids, happened_at__gte=before)
+    starts = [datetime.combine(monday, time(), tzinfo=UTC) for monday in _mondays(now, weeks)]
+    week_counts = {
+        f"week_{i}": Count("pk", filter=Q(happened_at__gte=start, happened_at__lt=start + timedelta(days=7)))
+        for i, start in enumerate(starts)
+    }
+    sessions = {}
+    for row in (
+        SupportSession.objects.filter(rollout_id__in=ids, happened_at__gte=min(before, starts[0]))
         .values("rollout_id")
         .annotate(
             last_30=Count("pk", filter=Q(happened_at__gte=recent)),
-            previous_30=Count("pk", filter=Q(happened_at__lt=recent)),
+            previous_30=Count("pk", filter=Q(happened_at__gte=before, happened_at__lt=recent)),
+            **week_counts,
         )
         .order_by()
-    }
+    ):
+        row["weeks"] = [row.pop(f"week_{i}") for i in range(weeks)]
+        sessions[row["rollout_id"]] = row
     covered = {}
     for row in (
         Champion.units.through.objects.filter(
@@ -179,13 +214,13 @@ def health_figures(rollouts, now):
         .order_by()
     ):
         covered[(row["champion__rollout_id"], row["unit_id"])] = row["n"]
-    organizations = {rollout.organization_id for rollout in rollouts}
-    targets = dict(
-        Organization.objects.filter(pk__in=organizations).values_list("pk", "champion_target_ratio")
-    )
+    targets = {
+        pk: row["champion_target_ratio"]
+        for pk, row in organization_values(rollouts, "champion_target_ratio").items()
+    }
     units = {}
     for unit in (
-        Unit.objects.filter(organization_id__in=organizations, headcount__gt=0)
+        Unit.objects.filter(organization_id__in=targets, headcount__gt=0)
         .values("pk", "organization_id", "name", "headcount")
         .order_by("-headcount", "name")
     ):
@@ -273,8 +308,7 @@ def weekly_sessions(rollouts, now, weeks=8, with_dates=False):
     """{rollout.pk: [sessions per calendar week (Monday to Sunday, UTC), oldest first]} for the last
     `weeks` weeks including the current one, counted in the database in one query. with_dates gives
     [(the Monday of the week, count)]."""
-    this_monday = (now - timedelta(days=now.weekday())).date()
-    mondays = [this_monday - timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]
+    mondays = _mondays(now, weeks)
     start = datetime.combine(mondays[0], time(), tzinfo=UTC)
     rows = (
         SupportSession.objects.filter(rollout__in=[r.pk for r in rollouts], happened_at__gte=start)
@@ -289,3 +323,9 @@ def weekly_sessions(rollouts, now, weeks=8, with_dates=False):
         series = [(monday, counts.get((rollout.pk, monday), 0)) for monday in mondays]
         result[rollout.pk] = series if with_dates else [n for _, n in series]
     return result
+
+
+def _mondays(now, weeks):
+    """The Mondays (UTC) of the last `weeks` calendar weeks including the current one, oldest first."""
+    this_monday = (now - timedelta(days=now.weekday())).date()
+    return [this_monday - timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]

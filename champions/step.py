@@ -63,9 +63,12 @@ class ChampionStep(Step):
 
         if not rollouts:
             return {}, {}, {}
-        now = timezone.now()
-        figures = health_figures(rollouts, now)
-        return self._healths(rollouts, figures), self._facts(rollouts, figures, now), self.units_of(rollouts)
+        figures = health_figures(rollouts, timezone.now())
+        # The units of the rollouts' active champions are the (rollout, unit) pairs of `covered`.
+        units = {}
+        for rollout_id, unit_id in figures[2]:
+            units.setdefault(rollout_id, set()).add(unit_id)
+        return self._healths(rollouts, figures), self._facts(rollouts, figures), units
 
     def _healths(self, rollouts, figures):
         champions, sessions, covered, units, targets = figures
@@ -176,14 +179,12 @@ class ChampionStep(Step):
 
         if not rollouts:
             return {}
-        now = timezone.now()
-        return self._facts(rollouts, health_figures(rollouts, now), now)
+        return self._facts(rollouts, health_figures(rollouts, timezone.now()))
 
-    def _facts(self, rollouts, figures, now):
-        from .selectors import weekly_sessions
+    def _facts(self, rollouts, figures):
+        from .selectors import TREND_WEEKS
 
         champions, sessions, covered, units, targets = figures
-        weeks = weekly_sessions(rollouts, now, weeks=8)
         facts = {}
         for rollout in rollouts:
             figures = champions.get(rollout.pk)
@@ -193,10 +194,8 @@ class ChampionStep(Step):
             share, worst, gaps = people_covered_share(
                 units.get(rollout.organization_id, []), covered, rollout.pk, target
             )
-            last, previous = (
-                sessions.get(rollout.pk, {}).get("last_30", 0),
-                sessions.get(rollout.pk, {}).get("previous_30", 0),
-            )
+            counted = sessions.get(rollout.pk, {"last_30": 0, "previous_30": 0, "weeks": [0] * TREND_WEEKS})
+            last, previous = counted["last_30"], counted["previous_30"]
             facts[rollout.pk] = [
                 Fact(
                     "Champion coverage",
@@ -206,7 +205,7 @@ class ChampionStep(Step):
                 Fact(
                     "Support sessions (30 days)",
                     f"{last} ({'+' if last >= previous else ''}{last - previous} on the 30 days before)",
-                    trend=tuple(weeks.get(rollout.pk, ())),
+                    trend=tuple(counted["weeks"]),
                 ),
             ]
         return facts

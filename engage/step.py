@@ -41,6 +41,33 @@ class EngageStep(Step):
             return {}
         today = timezone.localdate()
         windows, metrics, defaults = health_inputs(rollouts, today)
+        return step_parts.merge_health(
+            self, rollouts, self._activity_healths(rollouts, windows, metrics, defaults, today)
+        )
+
+    def portfolio_figures(self, rollouts):
+        """Health, facts and units with each aggregate read once (the portfolio asks for all
+        three): the 28-day windows and the conversations' figures serve both health and facts, and
+        both parts' units come from one query."""
+        from .selectors import health_inputs
+
+        if not rollouts:
+            return {}, {}, {}
+        today = timezone.localdate()
+        windows, metrics, defaults = health_inputs(rollouts, today)
+        inputs = step_parts.portfolio_inputs(rollouts)
+        health = step_parts.merge_health(
+            self, rollouts, self._activity_healths(rollouts, windows, metrics, defaults, today), inputs
+        )
+        facts = step_parts.merge_facts(
+            self._activity_facts(rollouts, windows, self._active_weeks(rollouts, today)), rollouts, inputs
+        )
+        units = {}
+        for rollout_id, unit_id in self._unit_pairs(rollouts).union(step_parts.unit_pairs(rollouts)):
+            units.setdefault(rollout_id, set()).add(unit_id)
+        return health, facts, units
+
+    def _activity_healths(self, rollouts, windows, metrics, defaults, today):
         result = {}
         for rollout in rollouts:
             figures = windows.get(rollout.pk)
@@ -48,7 +75,7 @@ class EngageStep(Step):
                 result[rollout.pk] = self.not_started(rollout)
                 continue
             result[rollout.pk] = self._health(rollout, figures, metrics.get(rollout.pk, []), defaults, today)
-        return step_parts.merge_health(self, rollouts, result)
+        return result
 
     def _health(self, rollout, figures, metrics, defaults, today):
         from .selectors import audience_size, expected_participation, participation_target
@@ -99,15 +126,22 @@ class EngageStep(Step):
 
     def portfolio_facts(self, rollouts):
         """Active users in the last 28 days, with a small weekly trend."""
-        from django.db.models import Sum
-
-        from .models import ActivityRollup
         from .selectors import window_figures
 
         if not rollouts:
             return {}
         today = timezone.localdate()
         windows = window_figures([r.pk for r in rollouts], today)
+        return step_parts.merge_facts(
+            self._activity_facts(rollouts, windows, self._active_weeks(rollouts, today)), rollouts
+        )
+
+    def _active_weeks(self, rollouts, today):
+        """{rollout.pk: [active users per week of the last 8 weeks with data, oldest first]}."""
+        from django.db.models import Sum
+
+        from .models import ActivityRollup
+
         since = today - timedelta(weeks=8)
         weeks = {}
         for row in (
@@ -119,6 +153,9 @@ class EngageStep(Step):
             .order_by("rollout_id", "period_start")
         ):
             weeks.setdefault(row["rollout_id"], []).append(row["active"])
+        return weeks
+
+    def _activity_facts(self, rollouts, windows, weeks):
         facts = {}
         for rollout in rollouts:
             figures = windows.get(rollout.pk)
@@ -132,7 +169,7 @@ class EngageStep(Step):
                     trend=tuple(weeks.get(rollout.pk, ())),
                 )
             ]
-        return step_parts.merge_facts(facts, rollouts)
+        return facts
 
     def trends(self, rollout):
         from .selectors import participation_trend
@@ -143,18 +180,24 @@ class EngageStep(Step):
         ]
 
     def units_of(self, rollouts):
+        found = {}
+        for rollout_id, unit_id in self._unit_pairs(rollouts):
+            found.setdefault(rollout_id, set()).add(unit_id)
+        return step_parts.merge_units(found, rollouts)
+
+    def _unit_pairs(self, rollouts):
+        """The distinct (rollout id, unit id) pairs of the units in the rollouts' monthly rollups."""
         from .models import ActivityRollup
 
-        found = {}
-        for rollout_id, unit_id in (
+        # order_by(): the model's ordering would put its columns into the DISTINCT.
+        return (
             ActivityRollup.objects.filter(
                 rollout__in=[r.pk for r in rollouts], grain=ActivityRollup.Grain.MONTH, unit__isnull=False
             )
+            .order_by()
             .values_list("rollout_id", "unit_id")
             .distinct()
-        ):
-            found.setdefault(rollout_id, set()).add(unit_id)
-        return step_parts.merge_units(found, rollouts)
+        )
 
     def digest_key(self, membership):
         """The section depends on the role, and for a champion on their unit (their unit's

@@ -127,62 +127,86 @@ def lead_by_example(rollout, memberships, now=None):
 
 def _distinct_pairs_per_rollout(*querysets):
     """{rollout_id: number of distinct (rollout, person) pairs} over the union, in one query."""
-    union = querysets[0].union(*querysets[1:])
+    return _distinct_pairs_by_kind({"pairs": querysets}).get("pairs", {})
+
+
+def _distinct_pairs_by_kind(kinds):
+    """{kind: {rollout_id: number of distinct (rollout, person) pairs}} over the union of each
+    kind's querysets (of (rollout_id, person_id) rows), every kind in one query."""
+    tagged = [
+        queryset.annotate(kind=Value(number, output_field=IntegerField())).values_list(
+            *queryset.query.values_select, "kind"
+        )
+        for number, querysets in enumerate(kinds.values())
+        for queryset in querysets
+    ]
+    union = tagged[0].union(*tagged[1:])
     sql, params = union.query.sql_with_params()
+    names = list(kinds)
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT rollout_id, COUNT(*) FROM ({sql}) people GROUP BY rollout_id", params)
-        return dict(cursor.fetchall())
+        cursor.execute(
+            f"SELECT kind, rollout_id, COUNT(*) FROM ({sql}) pairs GROUP BY kind, rollout_id", params
+        )
+        for kind, rollout_id, n in cursor.fetchall():
+            found.setdefault(names[kind], {})[rollout_id] = n
+    return found
+
+
+def _pairs(model, person, time, since, ids, until=None, people=None):
+    """(rollout_id, person) rows of `model` with `time` in [since, until), of `people` if given."""
+    rows = model.objects.filter(**{f"{time}__gte": since}, rollout_id__in=ids)
+    if until is not None:
+        rows = rows.filter(**{f"{time}__lt": until})
+    if people is not None:
+        rows = rows.filter(**{f"{person}__in": people})
+    return rows.values_list("rollout_id", person).order_by()
+
+
+def _reached(ids, since, until=None):
+    """The (rollout, person) rows of a recognition received, points or a badge in [since, until)."""
+    return (
+        _pairs(PointsEntry, "person_id", "created_at", since, ids, until),
+        _pairs(Recognition, "recipient_id", "created_at", since, ids, until),
+        _pairs(BadgeAward, "person_id", "issued_at", since, ids, until),
+    )
+
+
+def _leading(ids, organizations, since):
+    """The (rollout, leader) rows of a recognition given, points earned or an event recorded."""
+    leaders = Membership.objects.filter(organization_id__in=organizations, role=Role.LEADER).values("user_id")
+    return (
+        _pairs(Recognition, "giver_id", "created_at", since, ids, people=leaders),
+        _pairs(PointsEntry, "person_id", "created_at", since, ids, people=leaders),
+        _pairs(ReceivedEvent, "person_id", "occurred_at", since, ids, people=leaders),
+    )
 
 
 def reached_people(ids, since, until=None):
     """{rollout_id: people with any recognition received, points or badge in [since, until)}."""
-
-    def window(field):
-        condition = Q(**{f"{field}__gte": since})
-        if until is not None:
-            condition &= Q(**{f"{field}__lt": until})
-        return condition
-
-    return _distinct_pairs_per_rollout(
-        PointsEntry.objects.filter(window("created_at"), rollout_id__in=ids)
-        .values_list("rollout_id", "person_id")
-        .order_by(),
-        Recognition.objects.filter(window("created_at"), rollout_id__in=ids)
-        .values_list("rollout_id", "recipient_id")
-        .order_by(),
-        BadgeAward.objects.filter(window("issued_at"), rollout_id__in=ids)
-        .values_list("rollout_id", "person_id")
-        .order_by(),
-    )
+    return _distinct_pairs_per_rollout(*_reached(ids, since, until))
 
 
 def active_leaders(ids, organizations, since):
     """{rollout_id: leaders who gave a recognition, earned points or had an event recorded}."""
-    leaders = Membership.objects.filter(organization_id__in=organizations, role=Role.LEADER).values("user_id")
-    return _distinct_pairs_per_rollout(
-        Recognition.objects.filter(rollout_id__in=ids, created_at__gte=since, giver_id__in=leaders)
-        .values_list("rollout_id", "giver_id")
-        .order_by(),
-        PointsEntry.objects.filter(rollout_id__in=ids, created_at__gte=since, person_id__in=leaders)
-        .values_list("rollout_id", "person_id")
-        .order_by(),
-        ReceivedEvent.objects.filter(rollout_id__in=ids, occurred_at__gte=since, person_id__in=leaders)
-        .values_list("rollout_id", "person_id")
-        .order_by(),
-    )
+    return _distinct_pairs_per_rollout(*_leading(ids, organizations, since))
 
 
 def health_figures(rollouts, now):
-    """The aggregates the step's health needs, for any number of rollouts in four queries."""
+    """The aggregates the step's health needs, for any number of rollouts in two queries:
+    (plan lines, people reached and leaders active in the last 30 days, per rollout, counted
+    together as distinct (rollout, line or person) pairs; the organizations' people and leaders)."""
     ids = [rollout.pk for rollout in rollouts]
     organizations = {rollout.organization_id for rollout in rollouts}
     since = now - RECENT
-    plans = dict(
-        PlannedIncentive.objects.filter(rollout_id__in=ids)
-        .values("rollout_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("rollout_id", "n")
+    found = _distinct_pairs_by_kind(
+        {
+            "plans": [
+                PlannedIncentive.objects.filter(rollout_id__in=ids).values_list("rollout_id", "pk").order_by()
+            ],
+            "reached": _reached(ids, since),
+            "leaders": _leading(ids, organizations, since),
+        }
     )
     people = {
         row["organization_id"]: row
@@ -191,7 +215,7 @@ def health_figures(rollouts, now):
         .annotate(audience=Count("pk"), leaders=Count("pk", filter=Q(role=Role.LEADER)))
         .order_by()
     }
-    return plans, reached_people(ids, since), active_leaders(ids, organizations, since), people
+    return found.get("plans", {}), found.get("reached", {}), found.get("leaders", {}), people
 
 
 # Metrics -------------------------------------------------------------------------------------

@@ -122,31 +122,34 @@ def landscape_history(reviews):
 def health_figures(rollouts):
     """Per rollout: its open review, its last completed review's KPI counts, its open actions.
 
-    Three queries for any number of rollouts (plus one for the organizations' time zones: "today"
-    and "overdue" are the organization's local dates).
+    Two queries for any number of rollouts: the reviews (the open one and the last completed one
+    with its KPI counts, together) and the actions. "Today" and "overdue" are the organization's
+    local dates; its time zone is read from the rollouts when they were loaded with their
+    organization (the portfolio selects it), else in one more query.
     """
     ids = [rollout.pk for rollout in rollouts]
-    org_ids = {rollout.organization_id for rollout in rollouts}
-    today = {org.pk: today_in(org) for org in Organization.objects.filter(pk__in=org_ids)}
-    open_reviews = {
-        row["rollout_id"]: row
-        for row in Review.objects.filter(rollout__in=ids, status=Review.Status.OPEN).values(
-            "rollout_id", "pk", "number", "due_date"
-        )
-    }
+    today = {org.pk: today_in(org) for org in _organizations(rollouts)}
     latest = (
         Review.objects.filter(rollout=OuterRef("rollout"), status=Review.Status.COMPLETED)
         .order_by("-number")
         .values("number")[:1]
     )
-    last_completed = {
-        row["rollout_id"]: row
-        for row in Review.objects.filter(
-            rollout__in=ids, status=Review.Status.COMPLETED, number=Subquery(latest)
-        )
-        .values("rollout_id", "number", "completed_on")
+    open_reviews, last_completed = {}, {}
+    for row in (
+        Review.objects.filter(rollout__in=ids)
+        .filter(Q(status=Review.Status.OPEN) | Q(status=Review.Status.COMPLETED, number=Subquery(latest)))
+        .values("rollout_id", "pk", "status", "number", "due_date", "completed_on")
         .annotate(**kpi_counts())
-    }
+        .order_by("-number")
+    ):
+        if row["status"] == Review.Status.OPEN:
+            open_reviews[row["rollout_id"]] = {
+                key: row[key] for key in ("rollout_id", "pk", "number", "due_date")
+            }
+        else:
+            last_completed[row["rollout_id"]] = {
+                key: row[key] for key in ("rollout_id", "number", "completed_on", *kpi_counts())
+            }
     overdue = Q()
     for org_id, day in today.items():
         overdue |= Q(rollout__organization_id=org_id, due_date__lt=day)
@@ -158,3 +161,14 @@ def health_figures(rollouts):
         .order_by()
     }
     return today, open_reviews, last_completed, actions
+
+
+def _organizations(rollouts):
+    """The rollouts' organizations: those they were loaded with, else read in one query."""
+    loaded = {}
+    for rollout in rollouts:
+        organization = rollout._state.fields_cache.get("organization")
+        if organization is None or organization.pk != rollout.organization_id:
+            return Organization.objects.filter(pk__in={rollout.organization_id for rollout in rollouts})
+        loaded[organization.pk] = organization
+    return loaded.values()

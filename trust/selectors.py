@@ -112,8 +112,20 @@ def _rate(part, whole):
     return round(100 * part / whole) if whole else None
 
 
-def guideline_figures(guidelines, until=None):
-    """{guideline_id: {"audience": n, "acknowledged": n, "rate": % or None}} in two queries.
+def member_groups(organization_ids):
+    """[{"organization_id", "unit_id", "unit__parent_id", "n"}]: the members of the organizations
+    counted per (organization, unit, parent unit) group, in one query."""
+    return list(
+        Membership.objects.filter(organization_id__in=organization_ids)
+        .values("organization_id", "unit_id", "unit__parent_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def guideline_figures(guidelines, until=None, members=None):
+    """{guideline_id: {"audience": n, "acknowledged": n, "rate": % or None}} in two queries (one
+    when `members`, the member_groups() of their organizations, are given).
 
     Members are counted once per (organization, unit, parent unit) group and acknowledgements
     likewise; a guideline's audience is the sum of the groups it reaches.
@@ -121,13 +133,8 @@ def guideline_figures(guidelines, until=None):
     guidelines = [guideline for guideline in guidelines if guideline.current_id]
     if not guidelines:
         return {}
-    organizations = {guideline.organization_id for guideline in guidelines}
-    members = (
-        Membership.objects.filter(organization_id__in=organizations)
-        .values("organization_id", "unit_id", "unit__parent_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    if members is None:
+        members = member_groups({guideline.organization_id for guideline in guidelines})
     acks = Acknowledgement.objects.filter(
         version__guideline__in=[guideline.pk for guideline in guidelines],
         version__number__gte=F("version__guideline__acknowledge_from"),
@@ -143,7 +150,7 @@ def guideline_figures(guidelines, until=None):
         .annotate(n=Count("user_id", distinct=True))
         .order_by()
     )
-    member_rows = list(members)
+    member_rows = members
     done = {}
     for row in acks:
         key = (
@@ -251,34 +258,32 @@ def my_modules(scope):
     )
 
 
-def training_figures(organization_ids, until=None):
+def training_figures(organization_ids, until=None, members=None):
     """{organization_id: {"members", "modules", "passed", "rate"}}: passed (person, module) pairs
-    over members x active modules, in three queries."""
-    members = dict(
-        Membership.objects.filter(organization_id__in=organization_ids)
-        .values("organization_id")
-        .annotate(n=Count("pk"))
-        .values_list("organization_id", "n")
-    )
-    modules = dict(
-        TrainingModule.objects.filter(organization_id__in=organization_ids, active=True)
-        .values("organization_id")
-        .annotate(n=Count("pk"))
-        .values_list("organization_id", "n")
-    )
-    passed = Completion.objects.filter(
-        module__organization_id__in=organization_ids,
-        module__active=True,
-        passed_at__isnull=False,
-        user__memberships__organization=F("module__organization"),
+    over members x active modules, in two queries (one when `members`, the member_groups() of the
+    organizations, are given)."""
+    if members is None:
+        members = member_groups(organization_ids)
+    people = {}
+    for row in members:
+        people[row["organization_id"]] = people.get(row["organization_id"], 0) + row["n"]
+    members = people
+    # A completion counts when it is passed and its person is still a member of the module's
+    # organization; the modules are counted in the same query.
+    counted = Q(
+        completions__passed_at__isnull=False,
+        completions__user__memberships__organization=F("organization"),
     )
     if until is not None:
-        passed = passed.filter(passed_at__lt=until)
-    passed = dict(
-        passed.values("module__organization_id")
-        .annotate(n=Count("pk"))
-        .values_list("module__organization_id", "n")
-    )
+        counted &= Q(completions__passed_at__lt=until)
+    modules, passed = {}, {}
+    for row in (
+        TrainingModule.objects.filter(organization_id__in=organization_ids, active=True)
+        .values("organization_id")
+        .annotate(n=Count("pk", distinct=True), passed=Count("completions", filter=counted))
+        .order_by()
+    ):
+        modules[row["organization_id"]], passed[row["organization_id"]] = row["n"], row["passed"]
     figures = {}
     for pk in organization_ids:
         possible = members.get(pk, 0) * modules.get(pk, 0)
@@ -289,6 +294,22 @@ def training_figures(organization_ids, until=None):
             "rate": _rate(passed.get(pk, 0), possible),
         }
     return figures
+
+
+def health_figures(rollouts):
+    """What the step's health reads, for any number of rollouts in five queries: (the published
+    guidelines that apply to any of them, their acknowledgement figures, the training figures and
+    the open incidents of the rollouts' organizations). The members are counted once for both the
+    guidelines' audiences and the training."""
+    organizations = sorted({rollout.organization_id for rollout in rollouts})
+    guidelines = guidelines_for_rollout(rollouts)
+    members = member_groups(organizations)
+    return (
+        guidelines,
+        guideline_figures(guidelines, members=members),
+        training_figures(organizations, members=members),
+        open_incidents(organizations),
+    )
 
 
 # Incidents -----------------------------------------------------------------------------------

@@ -37,25 +37,13 @@ class TrustStep(Step):
     def health(self, rollouts):
         """Acknowledgement of the current guidelines, training completion, open incidents.
 
-        Seven queries for any number of rollouts (see selectors: guideline_figures,
-        training_figures, open_incidents).
+        Five queries for any number of rollouts (see selectors.health_figures).
         """
-        from .selectors import (
-            applies,
-            guideline_figures,
-            guidelines_for_rollout,
-            open_for_rollout,
-            open_incidents,
-            training_figures,
-        )
+        from .selectors import applies, health_figures, open_for_rollout
 
         if not rollouts:
             return {}
-        organizations = sorted({rollout.organization_id for rollout in rollouts})
-        guidelines = guidelines_for_rollout(rollouts)
-        figures = guideline_figures(guidelines)
-        training = training_figures(organizations)
-        incidents = open_incidents(organizations)
+        guidelines, figures, training, incidents = health_figures(rollouts)
         result = {}
         for rollout in rollouts:
             mine = [guideline for guideline in guidelines if applies(guideline, rollout)]

@@ -117,7 +117,11 @@ def response_by_unit(rollout, since=None, until=None, now=None):
 
 
 def _targets(rollouts):
-    """{rollout.pk: response target hours} in one query, whatever the number of rollouts."""
+    """{rollout.pk: response target hours}: from the rollouts' organizations when they were loaded
+    with them (the portfolio selects them), else in one query, whatever the number of rollouts."""
+    loaded = [rollout._state.fields_cache.get("organization") for rollout in rollouts]
+    if all(org is not None and org.pk == r.organization_id for org, r in zip(loaded, rollouts, strict=True)):
+        return {rollout.pk: org.response_target_hours for org, rollout in zip(loaded, rollouts, strict=True)}
     hours = dict(
         Organization.objects.filter(pk__in={r.organization_id for r in rollouts}).values_list(
             "pk", "response_target_hours"
@@ -159,60 +163,67 @@ def response_by_week(rollouts, weeks=12, now=None):
 
 
 def health_figures(rollouts, now=None):
-    """{rollout.pk: summary} over the last 30 days for many rollouts in one query."""
+    """{rollout.pk: summary} over the last 30 days, with "backlog": the open questions of any age
+    (the queue is not limited to the last 30 days), for many rollouts in one query."""
     now = now or timezone.now()
     rollouts = list(rollouts)
     if not rollouts:
         return {}
     by_rollout = _targets(rollouts)
     targets = sorted(set(by_rollout.values()))
+    recent = Q(created_at__gte=now - timedelta(days=30))
+    unanswered = Q(first_response_at__isnull=True)
     annotations = {
-        "asked": Count("pk"),
-        "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
-        "open": Count("pk", filter=Q(first_response_at__isnull=True)),
-        "avg_seconds": Avg("response_seconds"),
+        "asked": Count("pk", filter=recent),
+        "answered": Count("pk", filter=recent & Q(first_response_at__isnull=False)),
+        "open": Count("pk", filter=recent & unanswered),
+        "avg_seconds": Avg("response_seconds", filter=recent),
     }
     for t in targets:
-        late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=t))
-        annotations[f"within_{t}"] = Count("pk", filter=Q(response_seconds__lte=t * 3600))
-        annotations[f"decided_{t}"] = Count("pk", filter=Q(first_response_at__isnull=False) | late)
-        annotations[f"overdue_{t}"] = Count("pk", filter=late)
+        late = unanswered & Q(created_at__lte=now - timedelta(hours=t))
+        annotations[f"within_{t}"] = Count("pk", filter=recent & Q(response_seconds__lte=t * 3600))
+        annotations[f"decided_{t}"] = Count("pk", filter=recent & (Q(first_response_at__isnull=False) | late))
+        annotations[f"overdue_{t}"] = Count("pk", filter=recent & late)
     rows = (
-        Message.objects.filter(
-            rollout__in=rollouts, is_question=True, created_at__gte=now - timedelta(days=30)
-        )
+        # The last 30 days' questions and the open ones (the open-questions index finds those).
+        Message.objects.filter(rollout__in=rollouts, is_question=True)
+        .filter(recent | unanswered)
         .values("rollout_id")
-        .annotate(**annotations)
+        .annotate(**annotations, backlog=Count("pk", filter=unanswered))
         .order_by()
-    )
-    # Open questions of any age count too: the queue is not limited to the last 30 days.
-    backlog = dict(
-        Message.objects.filter(rollout__in=rollouts, is_question=True, first_response_at__isnull=True)
-        .values("rollout_id")
-        .annotate(n=Count("pk"))
-        .values_list("rollout_id", "n")
     )
     figures = {}
     for row in rows:
-        t = by_rollout[row["rollout_id"]]
-        row = dict(row, within=row[f"within_{t}"], decided=row[f"decided_{t}"], overdue=row[f"overdue_{t}"])
-        figures[row["rollout_id"]] = _finish(row)
-    for pk, n in backlog.items():
-        figures.setdefault(pk, {"asked": 0, "within_share": None, "ttfr_hours": None, "overdue": 0})[
-            "backlog"
-        ] = n
+        backlog = row.pop("backlog")
+        if row["asked"]:
+            t = by_rollout[row["rollout_id"]]
+            row = dict(
+                row, within=row[f"within_{t}"], decided=row[f"decided_{t}"], overdue=row[f"overdue_{t}"]
+            )
+            figures[row["rollout_id"]] = _finish(row)
+        elif backlog:
+            figures[row["rollout_id"]] = {"asked": 0, "within_share": None, "ttfr_hours": None, "overdue": 0}
+        if backlog:
+            figures[row["rollout_id"]]["backlog"] = backlog
     return figures
+
+
+def queue_unit_pairs(rollouts):
+    """The distinct (rollout id, unit id) pairs of the units whose people asked questions, as a
+    queryset (the step unites it with the activity part's units in one query)."""
+    # order_by(): the model's ordering would put created_at and id into the DISTINCT.
+    return (
+        Message.objects.filter(rollout__in=list(rollouts), is_question=True, unit__isnull=False)
+        .order_by()
+        .values_list("rollout_id", "unit_id")
+        .distinct()
+    )
 
 
 def queue_units(rollouts):
     """{rollout.pk: set(unit ids)} of the units whose people asked questions."""
     found = {}
-    rows = (
-        Message.objects.filter(rollout__in=list(rollouts), is_question=True, unit__isnull=False)
-        .values_list("rollout_id", "unit_id")
-        .distinct()
-    )
-    for rollout_id, unit_id in rows:
+    for rollout_id, unit_id in queue_unit_pairs(rollouts):
         found.setdefault(rollout_id, set()).add(unit_id)
     return found
 

@@ -18,21 +18,36 @@ from . import momentum, selectors
 
 DIGEST_QUESTIONS = 5
 ALERT_PENALTY = 10
+FACT_WEEKS = 8  # the weeks of "answered within target" drawn beside the portfolio's fact
 
 
 def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def health_parts(rollouts):
+def portfolio_inputs(rollouts):
+    """What this part's health and facts read, each once, for the portfolio (which asks for both):
+    (the 30-day figures with the backlog, the momentum alerts, the weekly response)."""
+    rollouts = list(rollouts)
+    return (
+        selectors.health_figures(rollouts),
+        momentum.current_alerts(rollouts),
+        selectors.response_by_week(rollouts, weeks=FACT_WEEKS),
+    )
+
+
+def health_parts(rollouts, inputs=None):
     """{rollout.pk: (score or None, reasons, next_action, next_url)}.
 
     The score is the share of the last 30 days' questions answered within the target, less 10
     points per unit with a momentum alert (at most 30); None while no question was recorded.
+    `inputs`: portfolio_inputs(rollouts), if already read.
     """
     rollouts = list(rollouts)
-    figures = selectors.health_figures(rollouts)
-    alerts = momentum.current_alerts(rollouts)
+    if inputs is None:
+        figures, alerts = selectors.health_figures(rollouts), momentum.current_alerts(rollouts)
+    else:
+        figures, alerts, _weeks = inputs
     parts = {}
     for rollout in rollouts:
         row = figures.get(rollout.pk)
@@ -80,11 +95,15 @@ def health_parts(rollouts):
     return parts
 
 
-def facts(rollouts):
-    """{rollout.pk: [Fact]}: answered within target with its weekly trend."""
+def facts(rollouts, inputs=None):
+    """{rollout.pk: [Fact]}: answered within target with its weekly trend. `inputs`:
+    portfolio_inputs(rollouts), if already read."""
     rollouts = list(rollouts)
-    figures = selectors.health_figures(rollouts)
-    weeks = selectors.response_by_week(rollouts, weeks=8)
+    if inputs is None:
+        figures = selectors.health_figures(rollouts)
+        weeks = selectors.response_by_week(rollouts, weeks=FACT_WEEKS)
+    else:
+        figures, _alerts, weeks = inputs
     result = {}
     for rollout in rollouts:
         row = figures.get(rollout.pk)
@@ -172,13 +191,18 @@ def units(rollouts):
     return selectors.queue_units(rollouts)
 
 
-def merge_health(step, rollouts, healths):
+def unit_pairs(rollouts):
+    """The (rollout id, unit id) pairs of units(), as a queryset to unite with another."""
+    return selectors.queue_unit_pairs(rollouts)
+
+
+def merge_health(step, rollouts, healths, inputs=None):
     """Combine the activity part's {pk: StepHealth} with this part's: the score is the mean of the
     parts that have one; this part's action comes first when it is urgent (questions past the
-    target, a momentum alert) or the activity part has none."""
+    target, a momentum alert) or the activity part has none. `inputs`: portfolio_inputs()."""
     from rollout.steps import StepHealth
 
-    parts = health_parts(rollouts)
+    parts = health_parts(rollouts, inputs)
     merged = dict(healths)
     for rollout in rollouts:
         part = parts.get(rollout.pk)
@@ -199,9 +223,9 @@ def merge_health(step, rollouts, healths):
     return merged
 
 
-def merge_facts(found, rollouts):
+def merge_facts(found, rollouts, inputs=None):
     merged = dict(found)
-    for pk, extra in facts(rollouts).items():
+    for pk, extra in facts(rollouts, inputs).items():
         merged[pk] = [*merged.get(pk, []), *extra]
     return merged
 

@@ -1,0 +1,80 @@
+"""The figures the portfolio caches for an organization (every step's `portfolio_figures`) are what
+the first page after a write pays for: a fixed, small number of queries, the same for 3 or 40
+rollouts, and the same figures whether or not the rollouts come with their organization."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rollout.models import Organization, Rollout
+from rollout.steps import registry
+
+from .champions.factories import ChampionFactory
+from .factories import RolloutFactory
+
+pytestmark = pytest.mark.django_db
+
+# Queries of each step's portfolio_figures() for all the rollouts of an organization, loaded as the
+# portfolio loads them (with their organization).
+BUDGET = {
+    "strategize": 3,  # worksheets with their counts, success metrics, audiences' units
+    "incentivize": 2,  # plan lines, people reached and active leaders together; people
+    "trust": 5,  # guidelines, members (audiences and training), acknowledgements, training, incidents
+    "champion": 4,  # champions, sessions (30-day windows and weeks together), units covered, units
+    "engage": 8,  # windows, metrics, departments, questions, alerts, response and active weeks, units
+    "review": 2,  # the open and the last completed reviews together, actions
+}
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())  # every step has data to compute
+    return Organization.objects.get(slug="northwind-health")
+
+
+def _rollouts(organization):
+    return list(
+        Rollout.objects.filter(organization=organization).select_related("organization", "platform", "owner")
+    )
+
+
+def _queries(rollouts):
+    counts = {}
+    for step in registry.steps():
+        with CaptureQueriesContext(connection) as queries:
+            step.portfolio_figures(rollouts)
+        counts[step.key] = len(queries)
+    return counts
+
+
+def test_each_step_reads_its_figures_in_its_budget_the_same_for_3_or_40_rollouts(demo):
+    few = _queries(_rollouts(demo))
+    for rollout in RolloutFactory.create_batch(37, organization=demo):
+        ChampionFactory(rollout=rollout)
+    many = _queries(_rollouts(demo))
+    assert few == many
+    assert many == BUDGET
+    assert sum(many.values()) <= 24
+
+
+def test_the_figures_are_the_same_without_the_organization_loaded(demo):
+    """Without their organization the rollouts cost a query or two more in some steps (their
+    organizations' settings), not one more per rollout, and give the same figures."""
+    loaded = _rollouts(demo)
+    plain = list(Rollout.objects.filter(organization=demo))
+    for step in registry.steps():
+        with CaptureQueriesContext(connection) as queries:
+            figures = step.portfolio_figures(plain)
+        assert figures == step.portfolio_figures(loaded), step.key
+        assert len(queries) <= BUDGET[step.key] + 2, step.key
+
+
+def test_the_portfolio_figures_are_health_facts_and_units(demo):
+    """A step's portfolio_figures() says what its health(), portfolio_facts() and units_of() say."""
+    rollouts = _rollouts(demo)
+    for step in registry.steps():
+        together = step.portfolio_figures(rollouts)
+        assert together == (step.health(rollouts), step.portfolio_facts(rollouts), step.units_of(rollouts))
