@@ -11,6 +11,7 @@ written in chunks; only the first rows and the first unmatched people are kept.
 import hashlib
 import io
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -307,8 +308,22 @@ def check(batch):
     transaction with the batch's READY, so it is there, whole, exactly when the batch is READY; a
     file with a problem keeps nothing (its stage is dropped at the first problem).
     """
-    if batch.status != ImportBatch.Status.CHECKING:
+    checking = ImportBatch.Status.CHECKING
+    if batch.status != checking or not ImportBatch.objects.filter(pk=batch.pk, status=checking).exists():
+        batch.refresh_from_db()  # checked already (the sweep re-sends a check that looks stuck)
         return batch
+    try:
+        return _check(batch)
+    except CheckedElsewhere:
+        batch.refresh_from_db()
+        return batch
+
+
+class CheckedElsewhere(Exception):
+    """Another check of the same batch recorded its result first: this one keeps nothing."""
+
+
+def _check(batch):
     people = People.of(batch.rollout.organization)
     ImportProblem.objects.filter(batch=batch).delete()
     problems = _Problems(batch)
@@ -393,7 +408,14 @@ def _record_check(batch, found):
     else:
         batch.status = ImportBatch.Status.READY
         batch.message = f"{found.rows} rows checked; ready to import."
-    batch.save()
+    with transaction.atomic():
+        # Only a batch still being checked takes the result: a second check of the same batch
+        # (sent again by the sweep while the first ran) must not turn a confirmed or imported
+        # batch back to READY; raising rolls back its stage, so the first check's stays.
+        current = ImportBatch.objects.select_for_update().filter(pk=batch.pk).values_list("status", flat=True)
+        if current.first() != ImportBatch.Status.CHECKING:
+            raise CheckedElsewhere(batch.pk)
+        batch.save()
     return batch
 
 
@@ -566,9 +588,9 @@ def _write(batch):
 
     if uses_stage():
         stage = Stage(batch.pk)
-        if not stage.exists():
-            # The check kept no rows (they expired, or it ran before stages existed): read the
-            # file again, into a stage of this transaction.
+        if not stage.holds(batch.rows_total):
+            # The check's rows are gone (expired, emptied by a database crash or failover, or
+            # never kept): read the file again, into a stage of this transaction.
             stage.create(parts=Stage.parts_for(batch.size))
             found = Pass()
             stage.fill(parse_rows(found, batch, people, on_progress=progress), found)
@@ -577,7 +599,9 @@ def _write(batch):
         rows, concealed = stage.merge(batch, people, counts, fresh, progress)
     else:
         rows, concealed = _write_rows(batch, people, counts, fresh, progress)
+    started = time.perf_counter()
     supersede(batch.rollout_id, batch.period_start, batch.period_end)
+    log.debug("Activity import %s: superseded in %.2f s", batch.pk, time.perf_counter() - started)
     rollups.rebuild(batch.rollout_id, batch.period_start, batch.period_end)
     summary = (
         f"Imported {rows} rows: {counts['created']} new, {counts['updated']} updated, "
@@ -821,6 +845,16 @@ class Stage:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [self.name])
             return cursor.fetchone()[0]
 
+    def holds(self, rows):
+        """Whether the stage exists and holds all `rows` rows of the checked file. PostgreSQL
+        empties unlogged tables after a crash and never copies them to a standby: after either,
+        a stage is there but empty, and importing from it would import nothing."""
+        if not self.exists():
+            return False
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.name}")
+            return cursor.fetchone()[0] == rows
+
     def create(self, parts):
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {self.name}")  # a killed check's, or a re-check's
@@ -867,6 +901,7 @@ class Stage:
         table = q(ActivityRecord._meta.db_table)
         params = {"rollout": batch.rollout_id, "batch": batch.pk, "source": batch.source}
         parts = self.parts()
+        started = time.perf_counter()
         with self.connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '128MB'")  # each part's DISTINCT ON sorts in memory
             _people_tables(cursor, people)
@@ -902,6 +937,7 @@ class Stage:
                 counts["updated"] += updated
                 counts["unchanged"] += total - created - updated
                 progress(batch.rows_total * number // len(parts))
+            log.debug("Activity import %s: merged in %.2f s", batch.pk, time.perf_counter() - started)
             concealed, totals = 0, []
             if batch.concealed:
                 cursor.execute(
@@ -917,7 +953,9 @@ class Stage:
             # the table's old figures the planner takes a large import for a few rows and picks
             # nested loops that run for many minutes. ANALYZE samples, and sees this
             # transaction's own rows.
+            started = time.perf_counter()
             cursor.execute(f"ANALYZE {table}")
+            log.debug("Activity import %s: analyzed in %.2f s", batch.pk, time.perf_counter() - started)
         if totals:
             _upsert(batch, totals, counts)
         return batch.rows_total, concealed

@@ -274,3 +274,42 @@ def test_the_viva_engage_fast_path_takes_an_exported_row(upn, name, concealed):
         concealed,
     )
     assert fast.person_key == upn.strip().lower()
+
+
+def test_a_stage_emptied_by_a_database_crash_is_read_again_from_the_file(postgresql, personas, people):
+    """PostgreSQL empties unlogged tables after a crash and does not copy them to a standby."""
+    batch = upload(personas.rollout, viva(), personas.manager)
+    for part in services.Stage(batch.pk).parts():
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {part}")
+    batch = import_now(batch, personas.manager)
+    assert batch.status == ImportBatch.Status.DONE and batch.created_count == 6
+    assert ActivityRecord.objects.count() == 6 and not staged(batch)
+
+
+def test_a_second_check_of_a_confirmed_batch_changes_nothing(postgresql, personas, people):
+    """The sweep sends a check again when one looks stuck; the first may have finished by then."""
+    batch = upload(personas.rollout, viva(), personas.manager)
+    stale = ImportBatch.objects.get(pk=batch.pk)
+    stale.status = ImportBatch.Status.CHECKING  # what the second check's message carried
+    assert services.confirm(batch, personas.manager, enqueue=False)
+    assert services.check(stale).status == ImportBatch.Status.QUEUED
+    assert staged_rows(batch) == 6
+    assert services.run_import(batch.pk)["created"] == 6
+
+
+def test_a_check_that_finishes_second_keeps_nothing(postgresql, personas, people):
+    batch = upload(personas.rollout, viva(), personas.manager)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKING)
+    racing = ImportBatch.objects.get(pk=batch.pk)
+    people_of = services.People.of
+
+    def first_check_wins_meanwhile(organization):
+        # The first check records READY and the batch is confirmed while this one reads the file.
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.QUEUED)
+        return people_of(organization)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(services.People, "of", first_check_wins_meanwhile)
+        assert services.check(racing).status == ImportBatch.Status.QUEUED
+    assert staged_rows(batch) == 6  # the first check's stage, not dropped by the second
