@@ -206,10 +206,9 @@ def send_many(pks):
 
     Each row is marked sent as soon as the server accepted its message. A message the server
     refuses, or that cannot be built, is recorded on its own row and the batch goes on. A
-    connection lost after it carried messages is replaced for the next one; when the server cannot
-    be reached (the connection cannot be opened, or is lost before it carried any message), every
-    message not tried yet gets that error, as it would have sent alone: transient, pending again
-    after a backoff; permanent, failed."""
+    lost connection is replaced for the next one; when the server cannot be reached (a connection
+    cannot be opened), every message not tried yet gets that error, as it would have sent alone:
+    transient, pending again after a backoff; permanent, failed."""
     statuses = dict.fromkeys(pks, "not claimed")
     rows = _load(claim_many(pks))
     deadline = time.monotonic() + BATCH_SECONDS
@@ -250,8 +249,8 @@ def _load(pks):
 
 class _MailServer:
     """A batch's connection to the mail server (Django's email backend), opened for its first
-    message. A connection lost after it carried messages is replaced for the next message; one
-    that cannot be opened, or is lost before it carried any, makes the server `unreachable`."""
+    message. A lost connection is replaced for the next message; one that cannot be opened makes
+    the server `unreachable`."""
 
     def __init__(self):
         self.mail = None
@@ -278,8 +277,11 @@ class _MailServer:
         try:
             self.mail.send_messages([message])
         except Exception as error:
+            # A lost connection is replaced for the next message, even one lost on its first:
+            # a message that makes the server hang up (a poison message, retried first in every
+            # batch since the oldest go first) must not cost the others an attempt each time. A
+            # server that is really gone refuses the new connection: that is `unreachable`.
             if lost_connection(error):
-                self.unreachable = not self.carried
                 self._close()
             raise
         self.carried += 1

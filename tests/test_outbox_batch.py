@@ -154,14 +154,26 @@ def test_a_connection_lost_mid_batch_is_replaced_and_nothing_is_sent_twice(perso
     assert Counter(smtp.received) == Counter(dict.fromkeys(keys(pks), 1))
 
 
-def test_a_connection_lost_before_it_carried_anything_leaves_the_batch_pending(personas, smtp):
+def test_a_message_that_makes_the_server_hang_up_fails_alone(personas, smtp):
+    """The oldest message goes first in every batch: if it makes the server hang up, the others
+    must still go out, not lose an attempt each time with it."""
     smtp.drop_on.add(1)
     pks = digests(personas, 4)
+    assert list(outbox.send_many(pks).values()) == ["pending", "sent", "sent", "sent"]
+    assert len(smtp.sessions) == 2  # a new connection for the rest of the batch
+    first = Notification.objects.get(pk=pks[0])
+    assert first.attempts == 1 and "SMTPServerDisconnected" in first.last_error
+    assert first.next_attempt_at > timezone.now() + timedelta(seconds=40)
+    assert Notification.objects.filter(pk__in=pks[1:], attempts=1, status="sent").count() == 3
+
+
+def test_a_server_gone_at_the_first_message_leaves_the_batch_pending_after_one_new_try(personas, flaky):
+    flaky.lose_after, flaky.then_refuse = 0, True
+    pks = digests(personas, 4)
     assert set(outbox.send_many(pks).values()) == {"pending"}
-    assert smtp.received == [] and len(smtp.sessions) == 1  # no new connection per message
+    assert flaky.opens == 2  # the batch's connection, then one try at a new one, not one per message
     for row in Notification.objects.filter(pk__in=pks):
-        assert row.next_attempt_at > timezone.now() + timedelta(seconds=40)
-        assert "SMTPServerDisconnected" in row.last_error
+        assert row.attempts == 1 and row.next_attempt_at > timezone.now() + timedelta(seconds=40)
 
 
 # A server that misbehaves on cue -------------------------------------------------------------------
