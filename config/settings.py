@@ -291,6 +291,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Sessions live in the database (a logout or an expiry is final, whatever the cache does); read
+# with one hand-written statement, see rollout/sessions.py.
+SESSION_ENGINE = "rollout.sessions"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

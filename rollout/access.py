@@ -99,7 +99,7 @@ def memberships_of(user):
 def _membership_sql():
     """(SQL, [(model, [field])]) of `membership_in`: the membership's columns, then its organization's."""
     quote = connection.ops.quote_name
-    parts = [(model, model._meta.concrete_fields) for model in (Membership, Organization)]
+    parts = [(model, tuple(model._meta.concrete_fields)) for model in (Membership, Organization)]
     selected = ", ".join(
         f"{alias}.{quote(field.column)}"
         for alias, (_, fields) in zip("mo", parts, strict=True)
@@ -115,14 +115,25 @@ def _membership_sql():
 
 def _instance(model, fields, values):
     """A model instance from raw column values, converted as the ORM converts them (SQLite's
-    booleans and datetimes arrive as numbers and text)."""
+    booleans and datetimes arrive as numbers and text; PostgreSQL's need nothing)."""
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+    for (column, converters), value in zip(
+        _converters(connection.vendor, model, fields), values, strict=True
+    ):
+        for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
     return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+@functools.cache
+def _converters(vendor, model, fields):
+    """[(column, converters)] per field, as the ORM's compiler finds them; once per database kind."""
+    found = []
+    for field in fields:
+        column = field.get_col(model._meta.db_table)
+        found.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return found
 
 
 def membership_in(user_id, organization_id):
