@@ -25,9 +25,7 @@ ends: no page is older than `fresh_for` seconds then.
 """
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 from functools import wraps
 
 from django.contrib import messages
@@ -40,26 +38,7 @@ from . import portfolio
 FRESH_FOR = 60  # seconds a page may say "now" about: its times are at most this old
 MAX_PAGES = 256  # pages this process keeps (a page is 10-150 KB)
 
-_pages = OrderedDict()
-_lock = threading.Lock()
-
-
-def _get(key):
-    if key is None:
-        return None
-    with _lock:
-        found = _pages.get(key)
-        if found is not None:
-            _pages.move_to_end(key)
-        return found
-
-
-def _keep(key, page):
-    with _lock:
-        _pages[key] = page
-        _pages.move_to_end(key)
-        while len(_pages) > MAX_PAGES:
-            _pages.popitem(last=False)
+_pages = portfolio.RecentEntries(MAX_PAGES)
 
 
 def page_key(request, fresh_for=FRESH_FOR):
@@ -91,7 +70,7 @@ def cached_page(view=None, *, fresh_for=FRESH_FOR):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             key = page_key(request, fresh_for)
-            found = _get(key)
+            found = None if key is None else _pages.get(key)
             if found is not None:
                 content, content_type, etag = found
                 get_token(request)  # as rendering the page's {% csrf_token %} would: keep the cookie
@@ -101,7 +80,7 @@ def cached_page(view=None, *, fresh_for=FRESH_FOR):
             response = view(request, *args, **kwargs)
             if key is not None and response.status_code == 200 and not response.streaming:
                 set_response_etag(response)
-                _keep(key, (response.content, response["Content-Type"], response["ETag"]))
+                _pages.keep(key, (response.content, response["Content-Type"], response["ETag"]))
             return response
 
         return wrapped

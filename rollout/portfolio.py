@@ -31,8 +31,6 @@ STEP_APPS = {"strategy", "incentives", "trust", "champions", "engage", "reviews"
 CENTRE_MODELS = {"organization", "unit", "membership", "platform", "rollout", "healthsnapshot"}
 LOCAL_ENTRIES = 128  # versioned entries this process keeps a copy of (see cached())
 CHANGE_THRESHOLD = 10  # points of overall health that count as a change worth marking
-_local = OrderedDict()
-_local_lock = threading.Lock()
 # {organization id: version}, read once inside one_data_version()
 _pinned = ContextVar("rollout_data_versions", default=None)
 SORTS = {
@@ -167,18 +165,41 @@ def one_data_version():
 # Cached figures --------------------------------------------------------------------------------
 
 
+class RecentEntries:
+    """The `size` most recently used entries of this process (the oldest go first); safe to share
+    between threads."""
+
+    def __init__(self, size):
+        self.size, self.entries, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def keep(self, key, value):
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_local = RecentEntries(LOCAL_ENTRIES)
+
+
 def cached(key):
     """The cached value under `key` (a versioned key): from this process's recent copies, else from
     the shared cache. A versioned key never changes its value, so a local copy is never stale."""
     if key is None:
         return None
-    with _local_lock:
-        if key in _local:
-            _local.move_to_end(key)
-            return _local[key]
-    found = cache.get(key)
-    if found is not None:
-        _remember_locally(key, found)
+    found = _local.get(key)
+    if found is None:
+        found = cache.get(key)
+        if found is not None:
+            _local.keep(key, found)
     return found
 
 
@@ -187,15 +208,7 @@ def cache_figures(key, value, timeout=CACHE_SECONDS):
     if key is None:
         return
     cache.set(key, value, timeout)
-    _remember_locally(key, value)
-
-
-def _remember_locally(key, value):
-    with _local_lock:
-        _local[key] = value
-        _local.move_to_end(key)
-        while len(_local) > LOCAL_ENTRIES:
-            _local.popitem(last=False)
+    _local.keep(key, value)
 
 
 def remember(key, compute, timeout=CACHE_SECONDS, organization=None):

@@ -9,7 +9,6 @@ a precise way, an in-memory backend that does.
 """
 
 import smtplib
-import socket
 import threading
 import time
 import types
@@ -17,7 +16,6 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import connection, transaction
@@ -28,6 +26,7 @@ from rollout.models import Membership, Notification
 
 from .conftest import skip_unless_ci
 from .factories import NotificationFactory
+from .smtp import smtp_server
 
 pytestmark = pytest.mark.django_db
 
@@ -90,24 +89,11 @@ class Mailbox:
         return "250 Message accepted"
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings):
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield mailbox
-    controller.stop()
+    with smtp_server(settings, mailbox):
+        yield mailbox
 
 
 def keys(pks):

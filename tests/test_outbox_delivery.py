@@ -8,7 +8,6 @@ exactly what production renders.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 from django.db.models import F
@@ -32,6 +30,7 @@ from rollout.models import Notification
 
 from .conftest import IN_CI, skip_unless_ci
 from .factories import NotificationFactory
+from .smtp import smtp_server
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,24 +72,12 @@ class Mailbox:
         return "250 Message accepted"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp(settings):
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    mailbox.port = port
-    yield mailbox
-    controller.stop()
+    with smtp_server(settings, mailbox) as port:
+        mailbox.port = port
+        yield mailbox
 
 
 @pytest.fixture
