@@ -185,7 +185,7 @@ AUTH_USER_MODEL = "rollout.User"
 # the request, which Django's login form passes to authenticate().
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "rollout.auth.ModelBackend",  # Django's, reading the user of each request by one statement
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -17,7 +17,7 @@ from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 
-from . import portfolio
+from . import portfolio, rows
 from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit
 
 SESSION_KEY = "rollout_organization_id"
@@ -97,61 +97,34 @@ def memberships_of(user):
 
 @functools.cache
 def _membership_sql():
-    """(SQL, [(model, [field])]) of `membership_in`: the membership's columns, then its organization's."""
+    """(SQL, membership fields, organization fields) of `membership_in`."""
     quote = connection.ops.quote_name
-    parts = [(model, tuple(model._meta.concrete_fields)) for model in (Membership, Organization)]
-    selected = ", ".join(
-        f"{alias}.{quote(field.column)}"
-        for alias, (_, fields) in zip("mo", parts, strict=True)
-        for field in fields
-    )
+    membership_fields, membership_columns = rows.columns(Membership, "m")
+    organization_fields, organization_columns = rows.columns(Organization, "o")
     sql = (
-        f"SELECT {selected} FROM {quote(Membership._meta.db_table)} m "
+        f"SELECT {membership_columns}, {organization_columns} FROM {quote(Membership._meta.db_table)} m "
         f"JOIN {quote(Organization._meta.db_table)} o ON o.id = m.organization_id "
         "WHERE m.user_id = %s AND m.organization_id = %s"
     )
-    return sql, parts
-
-
-def _instance(model, fields, values):
-    """A model instance from raw column values, converted as the ORM converts them (SQLite's
-    booleans and datetimes arrive as numbers and text; PostgreSQL's need nothing)."""
-    converted = []
-    for (column, converters), value in zip(
-        _converters(connection.vendor, model, fields), values, strict=True
-    ):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
-
-
-@functools.cache
-def _converters(vendor, model, fields):
-    """[(column, converters)] per field, as the ORM's compiler finds them; once per database kind."""
-    found = []
-    for field in fields:
-        column = field.get_col(model._meta.db_table)
-        found.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
-    return found
+    return sql, membership_fields, organization_fields
 
 
 def membership_in(user_id, organization_id):
     """The user's membership of the organization, with the organization, or None.
 
-    Every signed-in request asks this, so it is one hand-written statement: building the same
-    query through the ORM (a join by `select_related`) costs five times what PostgreSQL takes to
-    answer it. `tests/test_page_cache.py` checks it returns what the ORM does.
+    Every signed-in request asks this, so it is one hand-written statement (rollout/rows.py):
+    building the same query through the ORM (a join by `select_related`) costs five times what
+    PostgreSQL takes to answer it. `tests/test_page_cache.py` checks it returns what the ORM does.
     """
-    sql, ((_, membership_fields), (_, organization_fields)) = _membership_sql()
+    sql, membership_fields, organization_fields = _membership_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, [user_id, organization_id])
         row = cursor.fetchone()
     if row is None:
         return None
     split = len(membership_fields)
-    membership = _instance(Membership, membership_fields, row[:split])
-    membership.organization = _instance(Organization, organization_fields, row[split:])
+    membership = rows.instance(Membership, membership_fields, row[:split])
+    membership.organization = rows.instance(Organization, organization_fields, row[split:])
     return membership
 
 

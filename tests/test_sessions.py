@@ -1,4 +1,5 @@
-"""Sessions (rollout/sessions.py): Django's database sessions, read by one statement."""
+"""Sessions and the signed-in user (rollout/sessions.py, rollout/auth.py): Django's database sessions
+and ModelBackend, each read by one statement."""
 
 from datetime import timedelta
 
@@ -41,3 +42,32 @@ def test_signing_out_ends_the_session_at_once(personas):
     replay = Client()
     replay.cookies["sessionid"] = cookie
     assert replay.get(reverse("rollout:portfolio")).status_code == 302
+
+
+def test_the_signed_in_user_is_read_as_the_orm_reads_it(personas):
+    from rollout.auth import ModelBackend
+    from rollout.models import User
+
+    ours = ModelBackend().get_user(personas.manager.pk)
+    orms = User.objects.get(pk=personas.manager.pk)
+    fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(ours, name) for name in fields] == [getattr(orms, name) for name in fields]
+    assert ModelBackend().get_user(10**9) is None
+
+
+def test_a_deactivated_user_is_signed_out_at_their_next_request(personas):
+    client = Client()
+    client.force_login(personas.leader)
+    assert client.get(reverse("rollout:portfolio")).status_code == 200
+    personas.leader.is_active = False
+    personas.leader.save()
+    assert client.get(reverse("rollout:portfolio")).status_code == 302
+
+
+def test_a_changed_password_signs_out_the_other_sessions(personas):
+    client = Client()
+    client.force_login(personas.leader)
+    assert client.get(reverse("rollout:portfolio")).status_code == 200
+    personas.leader.set_password("a-new-long-passphrase-9")
+    personas.leader.save()
+    assert client.get(reverse("rollout:portfolio")).status_code == 302
