@@ -11,7 +11,8 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from rollout.models import Organization, Unit
+from rollout.models import Unit
+from rollout.steps import organizations_of
 
 from .models import QUIET_AFTER_DAYS, Champion, SupportSession, active_on, open_follow_ups
 
@@ -138,24 +139,6 @@ def csv_rows(rollout, since, tz):
 # Health --------------------------------------------------------------------------------------
 
 
-def organization_values(rollouts, *fields):
-    """{organization id: {field: value}} of the rollouts' organizations: read from the rollouts when
-    they were loaded with their organization (the portfolio selects it), else in one query."""
-    loaded = {}
-    for rollout in rollouts:
-        organization = rollout._state.fields_cache.get("organization")
-        if organization is None or organization.pk != rollout.organization_id:
-            loaded = None
-            break
-        loaded[organization.pk] = {field: getattr(organization, field) for field in fields}
-    if loaded is not None:
-        return loaded
-    organizations = {rollout.organization_id for rollout in rollouts}
-    return {
-        row.pop("pk"): row for row in Organization.objects.filter(pk__in=organizations).values("pk", *fields)
-    }
-
-
 def health_figures(rollouts, now, weeks=TREND_WEEKS):
     """The aggregates the step's health and facts need, for any number of rollouts in four queries:
 
@@ -214,10 +197,7 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
         .order_by()
     ):
         covered[(row["champion__rollout_id"], row["unit_id"])] = row["n"]
-    targets = {
-        pk: row["champion_target_ratio"]
-        for pk, row in organization_values(rollouts, "champion_target_ratio").items()
-    }
+    targets = {pk: org.champion_target_ratio for pk, org in organizations_of(rollouts).items()}
     units = {}
     for unit in (
         Unit.objects.filter(organization_id__in=targets, headcount__gt=0)

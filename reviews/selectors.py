@@ -9,7 +9,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rollout.models import Organization
+from rollout.steps import organizations_of
 from strategy.selectors import review_cadence, success_metrics
 
 from .kpis import kpi_rows, path_start, rows_from_results
@@ -128,7 +128,7 @@ def health_figures(rollouts):
     organization (the portfolio selects it), else in one more query.
     """
     ids = [rollout.pk for rollout in rollouts]
-    today = {org.pk: today_in(org) for org in _organizations(rollouts)}
+    today = {org.pk: today_in(org) for org in organizations_of(rollouts).values()}
     latest = (
         Review.objects.filter(rollout=OuterRef("rollout"), status=Review.Status.COMPLETED)
         .order_by("-number")
@@ -161,14 +161,3 @@ def health_figures(rollouts):
         .order_by()
     }
     return today, open_reviews, last_completed, actions
-
-
-def _organizations(rollouts):
-    """The rollouts' organizations: those they were loaded with, else read in one query."""
-    loaded = {}
-    for rollout in rollouts:
-        organization = rollout._state.fields_cache.get("organization")
-        if organization is None or organization.pk != rollout.organization_id:
-            return Organization.objects.filter(pk__in={rollout.organization_id for rollout in rollouts})
-        loaded[organization.pk] = organization
-    return loaded.values()

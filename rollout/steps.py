@@ -219,3 +219,19 @@ def overall_score(healths):
     if not scores:
         return None
     return round(sum(scores) / len(scores))
+
+
+def organizations_of(rollouts):
+    """{organization id: Organization} of the rollouts: those they were loaded with (the portfolio
+    selects them), else read in one query, whatever the number of rollouts. For a step's figures
+    that read an organization's settings (a target ratio, a response target, a time zone)."""
+    from .models import Organization
+
+    loaded = {}
+    for rollout in rollouts:
+        organization = rollout._state.fields_cache.get("organization")
+        if organization is None or organization.pk != rollout.organization_id:
+            wanted = {rollout.organization_id for rollout in rollouts}
+            return Organization.objects.in_bulk(wanted)
+        loaded[organization.pk] = organization
+    return loaded

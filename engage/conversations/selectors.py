@@ -14,7 +14,8 @@ from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from rollout.models import Membership, Organization, Unit
+from rollout.models import Membership, Unit
+from rollout.steps import organizations_of
 
 from ..models import Message
 
@@ -117,17 +118,10 @@ def response_by_unit(rollout, since=None, until=None, now=None):
 
 
 def _targets(rollouts):
-    """{rollout.pk: response target hours}: from the rollouts' organizations when they were loaded
-    with them (the portfolio selects them), else in one query, whatever the number of rollouts."""
-    loaded = [rollout._state.fields_cache.get("organization") for rollout in rollouts]
-    if all(org is not None and org.pk == r.organization_id for org, r in zip(loaded, rollouts, strict=True)):
-        return {rollout.pk: org.response_target_hours for org, rollout in zip(loaded, rollouts, strict=True)}
-    hours = dict(
-        Organization.objects.filter(pk__in={r.organization_id for r in rollouts}).values_list(
-            "pk", "response_target_hours"
-        )
-    )
-    return {r.pk: hours[r.organization_id] for r in rollouts}
+    """{rollout.pk: response target hours}, with no query when the rollouts come with their
+    organizations (rollout.steps.organizations_of)."""
+    organizations = organizations_of(rollouts)
+    return {r.pk: organizations[r.organization_id].response_target_hours for r in rollouts}
 
 
 def response_by_week(rollouts, weeks=12, now=None):
