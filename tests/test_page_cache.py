@@ -24,6 +24,13 @@ from .factories import MembershipFactory, RolloutFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def still_clock():
+    """A page is kept for its minute: these tests open pages within one, unless they say otherwise."""
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
 def signed_in(user):
     client = Client()
     client.force_login(user)
