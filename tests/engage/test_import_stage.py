@@ -47,24 +47,8 @@ def viva(rows=6, refresh="2026-05-31", posts=1, extra=()):
 
 
 def records():
-    fields = [
-        "person_key",
-        "display_name",
-        "unit_id",
-        "period_start",
-        "period_end",
-        "period_days",
-        "aggregated",
-        "people",
-        "active_people",
-        "posts",
-        "replies",
-        "reads",
-        "reactions",
-        "replies_known",
-        "last_activity",
-        "superseded",
-    ]
+    """Every record's values as the importer writes them, but for the batch that wrote it."""
+    fields = [name for name in services.COLUMNS if name not in ("rollout_id", "batch_id", "source")]
     return sorted(ActivityRecord.objects.values_list(*fields))
 
 
