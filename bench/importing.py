@@ -6,13 +6,14 @@ The file: the enterprise organization's 10,000 people over 100 days, one row per
 1,000,000 rows by default. It is written once to var/bench/ and reused.
 
 The importer runs as `manage.py import_activity` in a child process (store, check, import, all
-or nothing, then the rollups), so its peak RSS is that process's own (`os.wait4`). The check
+or nothing, then the rollups), so its peak RSS is that process's own (VmHWM, see bench/peak.py). The check
 parses the file and streams its rows into the batch's stage; the import is SQL from there. It imports
 into a rollout of its own ("Import benchmark"), removed afterwards. COPY runs before and
 after the import; the ratio divides by the mean of the two.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -128,7 +129,8 @@ def run_importer(path, rollout):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", ENGAGE_MAX_UPLOAD_MB="1024")
     command = [
         sys.executable,
-        str(ROOT / "manage.py"),
+        "-m",
+        "bench.peak",
         "import_activity",
         "--rollout",
         str(rollout.pk),
@@ -139,12 +141,14 @@ def run_importer(path, rollout):
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = child.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(child.pid, 0)
+    child.wait()
     elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"import_activity failed ({child.returncode}): {output[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, output  # ru_maxrss is in KiB on Linux
+    peak = re.findall(r"^peak_rss_kb=(\d+)$", output, re.MULTILINE)
+    if not peak:
+        raise RuntimeError(f"import_activity did not report its peak memory: {output[-2000:]}")
+    return elapsed, int(peak[-1]) / 1024, output
 
 
 def phases(rollout):
