@@ -1,10 +1,15 @@
 """Digest: weekly digests rendered and delivered through the real outbox to a local SMTP server
 (aiosmtpd), against plain smtplib sending as many pre-rendered messages to the same server."""
 
+import os
+import signal
 import smtplib
 import socket
+import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -12,8 +17,10 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from rollout import digest as digests  # noqa: F401  (registers the digest kinds)
-from rollout import enterprise, outbox
+from rollout import enterprise, outbox, portfolio
 from rollout.models import Membership, Notification, Organization, Rollout
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Counter:
@@ -75,7 +82,90 @@ def _digest_rows(organization, count, run):
     )
 
 
+def _send_in_process(ids):
+    """The chunks sent one after the other by `outbox.send_many` in this process, as one
+    send_notifications task after another would: (seconds, query counts at halfway and at the end)."""
+    chunks = [ids[start : start + outbox.CHUNK] for start in range(0, len(ids), outbox.CHUNK)]
+    counter, halfway = QueryCounter(), len(chunks) // 2
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        for position, chunk in enumerate(chunks):
+            if position == halfway:
+                first = (counter.count, position * outbox.CHUNK)
+            _all_sent(outbox.send_many(chunk))
+    return time.perf_counter() - started, first, counter.count
+
+
+def _all_sent(statuses):
+    unsent = {pk: status for pk, status in statuses.items() if status != Notification.Status.SENT}
+    if unsent:
+        raise RuntimeError(f"digests not sent: {unsent}")
+
+
+def _send_by_worker(ids, port):
+    """The chunks queued as the dispatcher queues them and sent by a real Celery worker with the
+    Procfile's concurrency (CELERY_CONCURRENCY, 2 by default), which the bench starts and stops:
+    the seconds from queuing the first chunk until every row is marked sent."""
+    from rollout.tasks import send_notifications
+
+    concurrency = os.environ.get("CELERY_CONCURRENCY", "2")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+    )
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "config",
+        "worker",
+        "--concurrency",
+        concurrency,
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "WARNING",
+        "--purge",  # the bench's own Redis database: nothing left over from an earlier run
+    ]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for_worker(worker)
+        rows = Notification.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
+        started = time.perf_counter()
+        for start in range(0, len(ids), outbox.CHUNK):  # as rollout.tasks.dispatch_notifications does
+            send_notifications.delay(ids[start : start + outbox.CHUNK])
+        deadline = time.monotonic() + 600
+        while rows.filter(status__in=[Notification.Status.PENDING, Notification.Status.SENDING]).exists():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker stopped or took too long: {worker.stderr.read()[-2000:]!r}")
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        not_sent = rows.exclude(status=Notification.Status.SENT).count()
+        if not_sent:
+            raise RuntimeError(f"{not_sent} digests not sent by the worker")
+        return seconds, int(concurrency)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def _wait_for_worker(worker):
+    from config.celery_app import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Celery worker did not start: {worker.stderr.read()[-2000:]!r}")
+
+
 def measure(results, count=10_000):
+    """Three runs against one SMTP server: smtplib sending pre-rendered messages (the baseline);
+    the real worker sending the digests (the headline figure: what a deployment runs); and one
+    process sending them chunk after chunk (the cost of one sender, and the queries per digest)."""
     from aiosmtpd.controller import Controller
 
     organization = Organization.objects.get(slug=enterprise.SLUG)
@@ -85,6 +175,7 @@ def measure(results, count=10_000):
     controller.start()
     run = uuid.uuid4().hex[:8]
     try:
+        worker_ids = _digest_rows(organization, count, f"{run}w")
         ids = _digest_rows(organization, count, run)
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
@@ -101,36 +192,29 @@ def measure(results, count=10_000):
             )
             # CRLF line ends, as Django's SMTP backend sends them (SMTP servers refuse bare LF).
             payload = sample.message().as_bytes(linesep="\r\n")
-            # What production runs: the dispatcher's chunks, each sent by one send_notifications task.
-            chunks = [ids[start : start + outbox.CHUNK] for start in range(0, len(ids), outbox.CHUNK)]
-            counter, halfway = QueryCounter(), len(chunks) // 2
             started = time.perf_counter()
-            with connection.execute_wrapper(counter):
-                for position, chunk in enumerate(chunks):
-                    if position == halfway:
-                        first_queries, first_count = counter.count, position * outbox.CHUNK
-                    statuses = outbox.send_many(chunk)
-                    unsent = {
-                        pk: status for pk, status in statuses.items() if status != Notification.Status.SENT
-                    }
-                    if unsent:
-                        raise RuntimeError(f"digests not sent: {unsent}")
-            outbox_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            for _ in ids:
-                smtp.sendmail(settings.DEFAULT_FROM_EMAIL, [sample.to[0]], payload)
-        smtplib_seconds = time.perf_counter() - started
+            with smtplib.SMTP("127.0.0.1", port) as smtp:
+                for _ in ids:
+                    smtp.sendmail(settings.DEFAULT_FROM_EMAIL, [sample.to[0]], payload)
+            smtplib_seconds = time.perf_counter() - started
+            # Each run starts from cold figures, as a week's first digests do.
+            portfolio.new_data_version(organization.pk)
+            outbox_seconds, (first_queries, first_count), queries = _send_in_process(ids)
+            portfolio.new_data_version(organization.pk)
+            worker_seconds, concurrency = _send_by_worker(worker_ids, port)
     finally:
         controller.stop()
-        Notification.objects.filter(key__startswith=f"bench-digest:{run}:").delete()
-    second_queries, second_count = counter.count - first_queries, len(ids) - first_count
+        Notification.objects.filter(key__startswith=f"bench-digest:{run}").delete()
+    second_queries, second_count = queries - first_queries, len(ids) - first_count
     results["digest"] = {
-        "ratio_vs_smtplib": round(smtplib_seconds / outbox_seconds, 3),
-        "queries_per_email": round(counter.count / len(ids), 2),
+        "ratio_vs_smtplib": round(smtplib_seconds / worker_seconds, 3),
+        "per_second": round(len(ids) / worker_seconds, 1),
+        "worker_concurrency": concurrency,
+        "one_sender_ratio_vs_smtplib": round(smtplib_seconds / outbox_seconds, 3),
+        "one_sender_per_second": round(len(ids) / outbox_seconds, 1),
+        "queries_per_email": round(queries / len(ids), 2),
         "queries_per_email_first_half": round(first_queries / max(first_count, 1), 2),
         "queries_per_email_second_half": round(second_queries / max(second_count, 1), 2),
-        "per_second": round(len(ids) / outbox_seconds, 1),
         "smtplib_per_second": round(len(ids) / smtplib_seconds, 1),
         "count": len(ids),
         "received": handler.received,

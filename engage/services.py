@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from rollout.models import Membership
+from rollout.portfolio import new_data_version
 
 from . import importers, rollups
 from .importers.base import Problem
@@ -465,6 +466,7 @@ def confirm(batch, user, enqueue=True, request=None):
     except IntegrityError:
         raise AlreadyImported(earlier_import(batch)) from None
     if updated:
+        _status_shown(batch.pk)
         # The check's last progress (100%) must not show as the import's until its first report.
         cache.delete(progress_key(batch.pk))
         rollout = batch.rollout
@@ -481,6 +483,16 @@ def confirm(batch, user, enqueue=True, request=None):
     return bool(updated)
 
 
+def _status_shown(batch_id):
+    """A batch's status changed by `update()`, which sends no signal: make the organization's cached
+    pages stale, as a save would, since the engage page lists the recent imports with their status."""
+    organization_id = (
+        ImportBatch.objects.filter(pk=batch_id).values_list("rollout__organization_id", flat=True).first()
+    )
+    if organization_id is not None:
+        new_data_version(organization_id)
+
+
 def cancel(batch):
     cancelled = bool(
         ImportBatch.objects.filter(
@@ -489,6 +501,8 @@ def cancel(batch):
             status=ImportBatch.Status.CANCELLED, message="Cancelled before import; nothing was imported."
         )
     )
+    if cancelled:
+        _status_shown(batch.pk)
     if cancelled and uses_stage():
         Stage(batch.pk).drop()
     return cancelled
@@ -528,6 +542,7 @@ def run_import(batch_id):
             return "not queued, or still running"
         log.warning("Activity import %s: taking over from a worker that stopped mid-import", batch_id)
     batch = ImportBatch.objects.select_related("rollout__organization").get(pk=batch_id)
+    new_data_version(batch.rollout.organization_id)  # "running" on the engage page (_status_shown)
     try:
         with transaction.atomic():
             if (
@@ -545,6 +560,8 @@ def run_import(batch_id):
             finished_at=timezone.now(),
             message=f"The import failed and nothing was imported: {error}"[:2000],
         )
+        if failed:
+            _status_shown(batch_id)
         if failed and uses_stage():
             _drop_quietly(Stage(batch_id))
         cache.delete(progress_key(batch_id))
@@ -618,6 +635,7 @@ def _write(batch):
         finished_at=timezone.now(),
         message=summary,
     )
+    new_data_version(batch.rollout.organization_id)  # see _status_shown
     return counts
 
 

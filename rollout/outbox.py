@@ -192,7 +192,19 @@ def build_message(notification):
 
 
 def _finish(pk, **changes):
-    Notification.objects.filter(pk=pk, status=Notification.Status.SENDING).update(**changes)
+    """Record the outcome on the row, if it is still this sender's claim (status sending).
+
+    One hand-written UPDATE, as each email ends with one: building it with the ORM cost 0.35 ms
+    of CPU, three times the statement's own (docs/performance.md, Digest)."""
+    fields = [Notification._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    values = [field.get_db_prep_save(changes[field.name], connection) for field in fields]
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = %s AND status = %s",
+            [*values, pk, Notification.Status.SENDING],
+        )
 
 
 def send(pk):

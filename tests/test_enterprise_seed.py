@@ -59,3 +59,22 @@ def test_the_bench_writes_every_key_even_when_nothing_was_measured(tmp_path):
     assert {"ratio_vs_smtplib", "queries_per_email"} <= set(written["digest"])
     assert {"rps", "errors", "p99_ms", "baseline_rps"} <= set(written["load"])
     assert "pages.unanswered                   not measured (see the notes)" in table(results)
+
+
+def test_the_import_bench_reads_the_importers_own_peak_memory_not_its_parents():
+    """bench/peak.py: a child started by a large process must not report the parent's peak (Linux
+    carries it into the child's ru_maxrss, which os.wait4 reports)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ballast = bytearray(300 * 1024 * 1024)  # the parent's peak: 300 MB, every page touched
+    ballast[::4096] = b"\x01" * len(ballast[::4096])
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.peak", "version"], cwd=root, capture_output=True, text=True, check=True
+    )
+    del ballast
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("peak_rss_kb=")
+    assert 10_000 < int(last.split("=")[1]) < 200_000  # Django's own, not the parent's 300 MB

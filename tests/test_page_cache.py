@@ -209,3 +209,13 @@ def test_the_membership_lookup_returns_what_the_orm_does(personas):
         ]
         assert ours.weekly_digest is True and ours.created_at.tzinfo is not None
     assert membership_in(personas.outsider.pk, personas.org.pk) is None
+
+
+def test_a_new_name_shows_at_once(personas):
+    client = signed_in(personas.manager)
+    url = reverse("rollout:overview", args=[personas.rollout.pk])
+    client.get(url)
+    client.get(url)  # now from the cache
+    personas.manager.full_name = "Renamed Manager"
+    personas.manager.save()  # a User: no write to the organization's data
+    assert "Renamed" in client.get(url).content.decode()
