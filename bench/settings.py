@@ -2,6 +2,7 @@
 with the bench's URLconf, which adds the baseline view, and nothing that would redirect to HTTPS."""
 
 import os
+import warnings
 
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-used-anywhere-else-7c1e4a")
 
@@ -20,4 +21,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# ...so STATIC_ROOT (collectstatic's output) need not exist; WhiteNoise would warn in every process.
+warnings.filterwarnings("ignore", message="No directory at: ")
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
