@@ -102,7 +102,7 @@ def bench_rollout():
 def empty(rollout):
     """Remove what an earlier run imported (set-based: a million rows through the ORM would crawl)."""
     from engage.models import ActivityRecord, ActivityRollup, ImportBatch
-    from engage.services import Stage
+    from engage.staging import Stage
 
     with connection.cursor() as cursor:
         for model in (ActivityRollup, ActivityRecord):

@@ -34,7 +34,7 @@ from django.utils import timezone
 from rollout.enterprise import DOMAIN, bulk_insert, counts
 from rollout.models import Membership, Role, Rollout, Unit
 
-from . import rollups, services
+from . import records, rollups
 from .conversations import momentum, pulses
 from .conversations.questions import is_question
 from .conversations.services import response_state
@@ -247,7 +247,7 @@ def _activity(ctx, rollouts, populations, n):
             found.sort(key=lambda row: (row[3], row[7]))
             yield from found
 
-    bulk_insert(ActivityRecord, rows(), services.COLUMNS)  # the importer's columns, in its order
+    bulk_insert(ActivityRecord, rows(), records.COLUMNS)  # the importer's columns, in its order
     for rollout in rollouts:
         ImportBatch.objects.filter(pk=batches[rollout.pk].pk).update(
             rows_total=written[rollout.pk],

@@ -4,12 +4,12 @@ The check parses the file once, in one streaming pass: every problem with row, c
 and (PostgreSQL) every valid row, streamed by COPY into the batch's stage as it is read. The
 import after confirmation is then SQL alone, all or nothing in one transaction: merge the stage
 into the records part by part, supersede, rebuild the rollups. (SQLite, and a stage that expired,
-read the file again.) Memory stays flat whatever the file's size: rows are read one at a time and
+read the file again; the stage is engage/staging.py, the records' columns and chunked writes
+engage/records.py.) Memory stays flat whatever the file's size: rows are read one at a time and
 written in chunks; only the first rows and the first unmatched people are kept.
 """
 
 import hashlib
-import io
 import logging
 import time
 import uuid
@@ -20,16 +20,17 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from rollout.models import Membership
 from rollout.portfolio import new_data_version
 
-from . import importers, rollups
+from . import importers, records, rollups
 from .importers.base import Problem
-from .models import CONCEALED_KEY, ActivityRecord, ImportBatch, ImportProblem, Source
+from .models import ActivityRecord, ImportBatch, ImportProblem
+from .staging import FileChanged, Stage, drop_quietly, uses_stage
 
 log = logging.getLogger(__name__)
 
@@ -563,15 +564,11 @@ def run_import(batch_id):
         if failed:
             _status_shown(batch_id)
         if failed and uses_stage():
-            _drop_quietly(Stage(batch_id))
+            drop_quietly(Stage(batch_id))
         cache.delete(progress_key(batch_id))
         return "failed"
     cache.delete(progress_key(batch_id))
     return counts
-
-
-class FileChanged(Exception):
-    pass
 
 
 def _write(batch):
@@ -640,24 +637,26 @@ def _write(batch):
 
 
 def _write_rows(batch, people, counts, fresh, progress):
-    """SQLite: read the file again and write it in chunks (`_upsert`). Returns (rows, concealed)."""
+    """SQLite: read the file again and write it in chunks (`records.upsert`). Returns (rows, concealed)."""
     concealed = {}
 
     def write(chunk):
         named = []
         for parsed in chunk:
             if parsed.concealed:
-                _add_concealed(concealed, parsed)
+                records.add_concealed(concealed, parsed)
             else:
                 named.append(parsed)
         if named:
-            _upsert(batch, [_record(batch, parsed, people) for parsed in named], counts, fresh)
+            records.upsert(batch, [_record(batch, parsed, people) for parsed in named], counts, fresh)
 
     found = read_file(batch, people, on_rows=write, on_progress=progress)
     if found.problems:
         raise FileChanged("the file no longer passes the check; nothing was imported")
     if concealed:
-        _upsert(batch, [_aggregate(batch, key, totals) for key, totals in concealed.items()], counts)
+        records.upsert(
+            batch, [records.aggregate(batch, key, totals) for key, totals in concealed.items()], counts
+        )
     return found.rows, found.concealed
 
 
@@ -683,433 +682,6 @@ def _record(batch, parsed, people):
         replies_known=parsed.replies_known,
         last_activity=parsed.last_activity,
     )
-
-
-def _add_concealed(totals, parsed):
-    key = (parsed.period_end, parsed.period_days)
-    entry = totals.setdefault(
-        key, {"people": 0, "active": 0, "posts": 0, "replies": 0, "reads": 0, "reactions": 0, "known": True}
-    )
-    entry["people"] += 1
-    entry["active"] += 1 if parsed.active else 0
-    entry["posts"] += parsed.posts
-    entry["replies"] += parsed.replies
-    entry["reads"] += parsed.reads
-    entry["reactions"] += parsed.reactions
-    entry["known"] = entry["known"] and parsed.replies_known
-
-
-def _aggregate(batch, key, totals):
-    period_end, days = key
-    return SimpleNamespace(
-        rollout_id=batch.rollout_id,
-        batch_id=batch.pk,
-        source=batch.source,
-        superseded=False,
-        person_key=CONCEALED_KEY,
-        display_name="",
-        unit_id=None,
-        period_start=period_end - timedelta(days=days - 1),
-        period_end=period_end,
-        period_days=days,
-        aggregated=True,
-        people=totals["people"],
-        active_people=totals["active"],
-        posts=totals["posts"],
-        replies=totals["replies"],
-        reads=totals["reads"],
-        reactions=totals["reactions"],
-        replies_known=totals["known"],
-        last_activity=None,
-    )
-
-
-COLUMNS = [
-    "rollout_id",
-    "batch_id",
-    "source",
-    "person_key",
-    "display_name",
-    "unit_id",
-    "period_start",
-    "period_end",
-    "period_days",
-    "aggregated",
-    "people",
-    "active_people",
-    "posts",
-    "replies",
-    "reads",
-    "reactions",
-    "replies_known",
-    "last_activity",
-    "superseded",
-]
-KEY = ["rollout_id", "source", "person_key", "period_end", "period_days"]
-UPDATED = [name for name in COLUMNS if name not in KEY]
-SAME = [name for name in UPDATED if name not in ("batch_id", "superseded")]
-
-
-def _upsert(batch, records, counts, fresh=False):
-    """Write a chunk by its natural key: new rows inserted, changed rows updated, the same rows
-    left alone (so importing the same data again writes nothing).
-
-    One SELECT for the chunk's existing rows, then one INSERT ... ON CONFLICT DO UPDATE
-    (executemany; PostgreSQL and SQLite share the syntax): at 200,000 rows the ORM's per-object
-    work, not the database, would dominate the import.
-    """
-    by_key = {}
-    for record in records:  # a person twice for the same period in one chunk: the later row counts
-        by_key[(record.person_key, record.period_end, record.period_days)] = record
-    existing = {}
-    for row in (
-        ()
-        if fresh
-        else ActivityRecord.objects.filter(
-            rollout_id=batch.rollout_id,
-            source=batch.source,
-            person_key__in={key[0] for key in by_key},
-            period_end__in={key[1] for key in by_key},
-        ).values("person_key", "period_end", "period_days", *SAME)
-    ):
-        existing[(row["person_key"], row["period_end"], row["period_days"])] = row
-    changed = []
-    for key, record in by_key.items():
-        old = existing.get(key)
-        if old is None:
-            counts["created"] += 1
-        elif any(old[name] != getattr(record, name) for name in SAME):
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-            continue
-        changed.append(record)
-    if not changed:
-        return
-    table = ActivityRecord._meta.db_table
-    connection = connections[ActivityRecord.objects.db]
-    quote = connection.ops.quote_name
-    fields = {field.attname: field for field in ActivityRecord._meta.concrete_fields}
-    sql = (
-        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in (fields[n] for n in COLUMNS))}) "
-        f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-        f"ON CONFLICT ({', '.join(quote(fields[n].column) for n in KEY)}) DO UPDATE SET "
-        + ", ".join(f"{quote(fields[n].column)} = EXCLUDED.{quote(fields[n].column)}" for n in UPDATED)
-    )
-    values = [[_db(getattr(record, name)) for name in COLUMNS] for record in changed]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, values)
-
-
-def _db(value):
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def uses_stage():
-    """The checked rows are kept in a stage on PostgreSQL; SQLite reads the file again."""
-    return connections[ActivityRecord.objects.db].vendor == "postgresql"
-
-
-class _Feed:
-    """A file for COPY FROM STDIN whose `read` parses the next rows: the database stores each
-    chunk while the next one is parsed, instead of after the whole file."""
-
-    def __init__(self, texts):
-        self.texts = texts
-
-    def read(self, size=-1):
-        return next(self.texts, "")
-
-    readline = read
-
-
-class Stage:
-    """PostgreSQL: the rows a check found valid, kept until the import reads them.
-
-    One table per batch, `engage_stage_<batch id>`, hash-partitioned by person into parts of a
-    few hundred kilobytes of the file (at most 16), each part UNLOGGED (no WAL for rows that live
-    an hour). The check streams its rows in with one COPY as it parses them; the import merges
-    them part by part, so a person's rows for a period are always in one part (the later row
-    wins, as in the file) and the progress moves part by part. Rows keep their order in the file
-    (`seq`).
-
-    The check creates it in the transaction that marks the batch READY; the import drops it in
-    its own transaction (a killed import leaves it for the takeover); a cancelled, invalid or
-    failed batch's stage is dropped at once, and `drop_stale_stages` (the resume sweep) drops
-    what is left: stages of batches gone, done, failed or cancelled, and of batches checked more
-    than STAGE_KEPT ago and never confirmed (their import, if it comes, reads the file again).
-    Units are not staged but looked up when the import runs, as before.
-    """
-
-    PREFIX = "engage_stage_"
-    PART_BYTES = 512 * 1024
-    MAX_PARTS = 16
-    COLUMNS = (
-        "seq bigint, person_key text, display_name text, unit_name text, period_end date, "
-        "period_days smallint, active boolean, posts integer, replies integer, reads integer, "
-        "reactions integer, replies_known boolean, last_activity date, concealed boolean"
-    )
-
-    def __init__(self, batch_id):
-        self.name = f"{self.PREFIX}{int(batch_id)}"
-        self.connection = connections[ActivityRecord.objects.db]
-
-    @classmethod
-    def parts_for(cls, size):
-        return max(1, min(cls.MAX_PARTS, size // cls.PART_BYTES))
-
-    def exists(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [self.name])
-            return cursor.fetchone()[0]
-
-    def holds(self, rows):
-        """Whether the stage exists and holds all `rows` rows of the checked file. PostgreSQL
-        empties unlogged tables after a crash and never copies them to a standby: after either,
-        a stage is there but empty, and importing from it would import nothing."""
-        if not self.exists():
-            return False
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {self.name}")
-            return cursor.fetchone()[0] == rows
-
-    def create(self, parts):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")  # a killed check's, or a re-check's
-            cursor.execute(f"CREATE TABLE {self.name} ({self.COLUMNS}) PARTITION BY HASH (person_key)")
-            for part in range(parts):
-                cursor.execute(
-                    f"CREATE UNLOGGED TABLE {self.name}_{part} PARTITION OF {self.name} "
-                    f"FOR VALUES WITH (MODULUS {parts}, REMAINDER {part})"
-                )
-
-    def drop(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {self.name}")
-
-    def parts(self):
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass "
-                "ORDER BY inhrelid",
-                [self.name],
-            )
-            return [name for (name,) in cursor.fetchall()]
-
-    def fill(self, chunks, found):
-        """COPY the parsed rows in as `chunks` yields them, until the file ends or has a problem
-        (then the rest of `chunks` is left to the caller)."""
-
-        def texts():
-            seq = 0
-            for chunk in chunks:
-                yield _stage_text(chunk, seq)
-                seq += len(chunk)
-                if found.problems:
-                    return
-
-        with self.connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f"COPY {self.name} FROM STDIN WITH (FORMAT csv)", _Feed(texts()))
-
-    def merge(self, batch, people, counts, fresh, progress):
-        """Insert the new rows, update the changed ones, leave the same ones alone, counting each
-        kind; the concealed rows become per-period totals. Then drop the stage. Returns (rows,
-        concealed rows)."""
-        q = self.connection.ops.quote_name
-        table = q(ActivityRecord._meta.db_table)
-        params = {"rollout": batch.rollout_id, "batch": batch.pk, "source": batch.source}
-        parts = self.parts()
-        started = time.perf_counter()
-        with self.connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")  # each part's DISTINCT ON sorts in memory
-            _people_tables(cursor, people)
-            if batch.source == Source.GENERIC and _unknown_units(cursor, self.name):
-                raise FileChanged(
-                    "the file no longer passes the check (a unit is gone); nothing was imported"
-                )
-            for number, part in enumerate(parts, start=1):
-                latest = _latest(part)
-                if not fresh:
-                    key = " AND ".join(f"t.{q(name)} = s.{q(name)}" for name in KEY)
-                    cursor.execute(
-                        f"SELECT count(*) FILTER (WHERE t.id IS NULL), "
-                        f"count(*) FILTER (WHERE t.id IS NOT NULL AND "
-                        f"ROW({', '.join(f't.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
-                        f"ROW({', '.join(f's.{q(n)}' for n in SAME)})), count(*) "
-                        f"FROM ({latest}) s LEFT JOIN {table} t ON {key}",
-                        params,
-                    )
-                    created, updated, total = cursor.fetchone()
-                insert = f"INSERT INTO {table} ({', '.join(q(name) for name in COLUMNS)}) {latest}"
-                if not fresh:  # (fresh: nothing to conflict with; ON CONFLICT would cost a fifth more)
-                    insert += (
-                        f" ON CONFLICT ({', '.join(q(name) for name in KEY)}) DO UPDATE SET "
-                        + ", ".join(f"{q(name)} = EXCLUDED.{q(name)}" for name in UPDATED)
-                        + f" WHERE ROW({', '.join(f'{table}.{q(n)}' for n in SAME)}) IS DISTINCT FROM "
-                        f"ROW({', '.join(f'EXCLUDED.{q(n)}' for n in SAME)})"
-                    )
-                cursor.execute(insert, params)
-                if fresh:
-                    created, updated, total = cursor.rowcount, 0, cursor.rowcount
-                counts["created"] += created
-                counts["updated"] += updated
-                counts["unchanged"] += total - created - updated
-                progress(batch.rows_total * number // len(parts))
-            log.debug("Activity import %s: merged in %.2f s", batch.pk, time.perf_counter() - started)
-            concealed, totals = 0, []
-            if batch.concealed:
-                cursor.execute(
-                    "SELECT period_end, period_days, count(*), count(*) FILTER (WHERE active), "
-                    "sum(posts), sum(replies), sum(reads), sum(reactions), bool_and(replies_known) "
-                    f"FROM {self.name} WHERE concealed GROUP BY period_end, period_days"
-                )
-                for end, days, *figures in cursor.fetchall():
-                    totals.append(_aggregate(batch, (end, days), dict(zip(AGGREGATED, figures, strict=True))))
-                    concealed += figures[0]
-            cursor.execute(f"DROP TABLE {self.name}")
-            # Fresh statistics for what follows in this transaction (superseding, rollups): with
-            # the table's old figures the planner takes a large import for a few rows and picks
-            # nested loops that run for many minutes. ANALYZE samples, and sees this
-            # transaction's own rows.
-            started = time.perf_counter()
-            cursor.execute(f"ANALYZE {table}")
-            log.debug("Activity import %s: analyzed in %.2f s", batch.pk, time.perf_counter() - started)
-        if totals:
-            _upsert(batch, totals, counts)
-        return batch.rows_total, concealed
-
-
-AGGREGATED = ["people", "active", "posts", "replies", "reads", "reactions", "known"]
-
-
-def _latest(part):
-    """A part's rows as records: one per person and period (their last in the file), with the
-    batch's constants and the person's unit (by the unit column's name, else by email)."""
-    expressions = {
-        "rollout_id": "%(rollout)s",
-        "batch_id": "%(batch)s",
-        "source": "%(source)s",
-        "unit_id": "CASE WHEN s.unit_name <> '' THEN n.unit ELSE e.unit END",
-        "period_start": "s.period_end - (s.period_days - 1)",
-        "aggregated": "false",
-        "people": "1",
-        "active_people": "s.active::integer",
-        "superseded": "false",
-    }
-    selected = ", ".join(f"{expressions.get(name, f's.{name}')} AS {name}" for name in COLUMNS)
-    return (
-        f"SELECT DISTINCT ON (s.person_key, s.period_end, s.period_days) {selected} FROM {part} s "
-        "LEFT JOIN engage_import_people e ON e.email = s.person_key "
-        "LEFT JOIN engage_import_units n ON n.name = lower(s.unit_name) "
-        "WHERE NOT s.concealed ORDER BY s.person_key, s.period_end, s.period_days, s.seq DESC"
-    )
-
-
-def _people_tables(cursor, people):
-    """The organization's email-to-unit and unit-name-to-unit maps as temporary tables of this
-    transaction, for the merge to join (the people as the import finds them, not the check)."""
-    for table, key, pairs in (
-        ("engage_import_people", "email", people.units_by_email.items()),
-        ("engage_import_units", "name", people.units_by_name.items()),
-    ):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")  # two imports in one transaction
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({key} text, unit bigint) ON COMMIT DROP")
-        text = "".join(f"{_csv_text(name)},{'' if unit is None else unit}\n" for name, unit in pairs)
-        cursor.cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv)", io.StringIO(text))
-        cursor.execute(f"ANALYZE {table}")
-
-
-def _unknown_units(cursor, stage):
-    """Whether a staged row names a unit the organization no longer has (the check refuses such
-    a row; reading the file again at import did too)."""
-    cursor.execute(
-        f"SELECT EXISTS (SELECT 1 FROM {stage} s WHERE s.unit_name <> '' AND NOT EXISTS "
-        "(SELECT 1 FROM engage_import_units n WHERE n.name = lower(s.unit_name)))"
-    )
-    return cursor.fetchone()[0]
-
-
-def _stage_text(chunk, seq):
-    """A chunk of parsed rows as COPY's CSV, in `Stage.COLUMNS` order."""
-    lines = []
-    append = lines.append
-    for parsed in chunk:
-        seq += 1
-        last = parsed.last_activity
-        append(
-            f'{seq},"{parsed.person_key.replace(QUOTE, QUOTES)}",'
-            f'"{parsed.display_name.replace(QUOTE, QUOTES)}","{parsed.unit_name.replace(QUOTE, QUOTES)}",'
-            f"{parsed.period_end},{parsed.period_days},{'t' if parsed.active else 'f'},{parsed.posts},"
-            f"{parsed.replies},{parsed.reads},{parsed.reactions},{'t' if parsed.replies_known else 'f'},"
-            f"{'' if last is None else last},{'t' if parsed.concealed else 'f'}\n"
-        )
-    return "".join(lines)
-
-
-QUOTE, QUOTES = '"', '""'
-
-
-def _csv_text(value):
-    """A text cell for COPY's CSV: always quoted, so an empty name stays '' and never NULL."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def _drop_quietly(stage):
-    try:
-        stage.drop()
-    except DatabaseError:
-        log.warning("Could not drop %s; the resume sweep will", stage.name, exc_info=True)
-
-
-STAGE_KEPT = timedelta(hours=24)
-
-
-def drop_stale_stages(now=None):
-    """Drop the stages no import will read (see `Stage`). Returns how many were dropped.
-
-    A READY batch's stage expires under the batch's row lock, so a confirmation at the same
-    moment either finds the stage whole or reads the file.
-    """
-    if not uses_stage():
-        return 0
-    now = now or timezone.now()
-    connection = connections[ActivityRecord.objects.db]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE relkind = 'p' AND relname LIKE %s "
-            "AND relnamespace = current_schema()::regnamespace",
-            [Stage.PREFIX.replace("_", r"\_") + "%"],
-        )
-        staged = {}
-        for (name,) in cursor.fetchall():
-            suffix = name[len(Stage.PREFIX) :]
-            if suffix.isdigit():
-                staged[int(suffix)] = name
-    if not staged:
-        return 0
-    status = dict(ImportBatch.objects.filter(pk__in=staged).values_list("pk", "status"))
-    waiting = (ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
-    dropped = 0
-    for pk in staged:
-        if status.get(pk) in waiting:
-            continue
-        try:
-            with transaction.atomic():
-                if status.get(pk) == ImportBatch.Status.READY:
-                    expired = ImportBatch.objects.select_for_update(skip_locked=True).filter(
-                        Q(checked_at__isnull=True) | Q(checked_at__lte=now - STAGE_KEPT),
-                        pk=pk,
-                        status=ImportBatch.Status.READY,
-                    )
-                    if not expired.exists():
-                        continue
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '5s'")
-                Stage(pk).drop()
-                dropped += 1
-        except DatabaseError:
-            log.warning("Could not drop the stage of import %s; next sweep", pk, exc_info=True)
-    return dropped
 
 
 def supersede(rollout_id, start, end):
@@ -1145,6 +717,6 @@ def supersede(rollout_id, start, end):
             "  ) ordered"
             "  WHERE NOT superseded AND period_start <= %s AND next_start <= period_end"
             ")",
-            [True, rollout_id, _db(start), _db(end)],
+            [True, rollout_id, records.db_value(start), records.db_value(end)],
         )
         return cursor.rowcount

@@ -48,9 +48,9 @@ def resume_activity_imports():
       hour). run_import takes the batch over, or does nothing if the import is in fact still
       running, so sending one too many is harmless.
 
-    It also drops the checked rows no import will read (services.drop_stale_stages).
+    It also drops the checked rows no import will read (staging.drop_stale_stages).
     """
-    from .services import drop_stale_stages
+    from .staging import drop_stale_stages
 
     now = timezone.now()
     drop_stale_stages(now)

@@ -11,10 +11,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engage import services
+from engage import services, staging
 from engage.importers import detect, viva_engage
 from engage.importers.base import RowProblem
 from engage.models import CONCEALED_KEY, ActivityRecord, ImportBatch
+from engage.records import COLUMNS
 from rollout.models import Membership
 from tests.conftest import skip_unless_ci
 from tests.factories import UnitFactory
@@ -30,12 +31,12 @@ def postgresql():
 
 
 def staged(batch):
-    return services.Stage(batch.pk).exists()
+    return staging.Stage(batch.pk).exists()
 
 
 def staged_rows(batch):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {services.Stage(batch.pk).name}")
+        cursor.execute(f"SELECT count(*) FROM {staging.Stage(batch.pk).name}")
         return cursor.fetchone()[0]
 
 
@@ -48,7 +49,7 @@ def viva(rows=6, refresh="2026-05-31", posts=1, extra=()):
 
 def records():
     """Every record's values as the importer writes them, but for the batch that wrote it."""
-    fields = [name for name in services.COLUMNS if name not in ("rollout_id", "batch_id", "source")]
+    fields = [name for name in COLUMNS if name not in ("rollout_id", "batch_id", "source")]
     return sorted(ActivityRecord.objects.values_list(*fields))
 
 
@@ -121,7 +122,7 @@ def test_the_import_reads_the_stage_and_the_file_alike(postgresql, personas, peo
             batch = upload(personas.rollout, content, personas.manager)
             assert staged(batch)
             if from_file:
-                services.Stage(batch.pk).drop()
+                staging.Stage(batch.pk).drop()
             results.append(counts(import_now(batch, personas.manager)))
             assert not staged(batch)
         return results, records()
@@ -166,13 +167,13 @@ def test_the_sweep_drops_expired_cancelled_and_orphan_stages_and_keeps_the_rest(
     def checked(day):
         return upload(personas.rollout, viva(refresh=day), personas.manager, name=f"{day}.csv")
 
-    services.drop_stale_stages()  # what other tests left (a flushed database keeps its stages)
+    staging.drop_stale_stages()  # what other tests left (a flushed database keeps its stages)
     waiting, fresh, expired, queued, orphan = (checked(f"2026-05-{day}") for day in (20, 21, 22, 23, 24))
     ImportBatch.objects.filter(pk=expired.pk).update(checked_at=timezone.now() - timedelta(hours=25))
     assert services.confirm(queued, personas.manager, enqueue=False)
     ImportBatch.objects.filter(pk=orphan.pk).delete()
     ImportBatch.objects.filter(pk=waiting.pk).update(status=ImportBatch.Status.CANCELLED)  # an older release
-    assert services.drop_stale_stages() == 3
+    assert staging.drop_stale_stages() == 3
     assert [staged(batch) for batch in (waiting, fresh, expired, queued, orphan)] == [
         False,
         True,
@@ -263,7 +264,7 @@ def test_the_viva_engage_fast_path_takes_an_exported_row(upn, name, concealed):
 def test_a_stage_emptied_by_a_database_crash_is_read_again_from_the_file(postgresql, personas, people):
     """PostgreSQL empties unlogged tables after a crash and does not copy them to a standby."""
     batch = upload(personas.rollout, viva(), personas.manager)
-    for part in services.Stage(batch.pk).parts():
+    for part in staging.Stage(batch.pk).parts():
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {part}")
     batch = import_now(batch, personas.manager)
