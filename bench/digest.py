@@ -1,18 +1,21 @@
 """Digest: weekly digests rendered and delivered through the real outbox to a local SMTP server
 (aiosmtpd), against plain smtplib sending as many pre-rendered messages to the same server."""
 
+import itertools
 import os
 import signal
 import smtplib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -102,64 +105,83 @@ def _all_sent(statuses):
         raise RuntimeError(f"digests not sent: {unsent}")
 
 
-def _send_by_worker(ids, port):
+def _send_by_worker(ids, port, run):
     """The chunks queued as the dispatcher queues them and sent by a real Celery worker with the
     Procfile's concurrency (CELERY_CONCURRENCY, 2 by default), which the bench starts and stops:
-    the seconds from queuing the first chunk until every row is marked sent."""
+    the seconds from queuing the first chunk until every row is marked sent.
+
+    The worker has a name and a queue of this run's own, so no other worker on the same Redis takes
+    the chunks or answers for it, and nothing else in that Redis is touched."""
     from rollout.tasks import send_notifications
 
     concurrency = os.environ.get("CELERY_CONCURRENCY", "2")
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        EMAIL_URL=f"smtp://127.0.0.1:{port}",
-    )
+    queue, name = f"bench-digest-{run}", f"bench-digest-{run}@{socket.gethostname()}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench.settings", EMAIL_URL=f"smtp://127.0.0.1:{port}")
     command = [
         str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "config",
-        "worker",
-        "--concurrency",
-        concurrency,
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel",
-        "WARNING",
-        "--purge",  # the bench's own Redis database: nothing left over from an earlier run
+        *("-A", "config", "worker", "--concurrency", concurrency, "--queues", queue, "--hostname", name),
+        *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
     ]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_for_worker(worker)
-        rows = Notification.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
-        started = time.perf_counter()
-        for start in range(0, len(ids), outbox.CHUNK):  # as rollout.tasks.dispatch_notifications does
-            send_notifications.delay(ids[start : start + outbox.CHUNK])
-        deadline = time.monotonic() + 600
-        while rows.filter(status__in=[Notification.Status.PENDING, Notification.Status.SENDING]).exists():
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the worker stopped or took too long: {worker.stderr.read()[-2000:]!r}")
-            time.sleep(0.02)
-        seconds = time.perf_counter() - started
-        not_sent = rows.exclude(status=Notification.Status.SENT).count()
-        if not_sent:
-            raise RuntimeError(f"{not_sent} digests not sent by the worker")
-        return seconds, int(concurrency)
-    finally:
-        worker.send_signal(signal.SIGTERM)
+    with tempfile.TemporaryFile() as log:
+        # Its own process group, so that stopping it stops its pool processes too.
+        worker = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            _wait_for_worker(worker, name)
+            started = time.perf_counter()
+            for start in range(0, len(ids), outbox.CHUNK):  # as rollout.tasks.dispatch_notifications does
+                send_notifications.apply_async((ids[start : start + outbox.CHUNK],), queue=queue)
+            _wait_until_sent(worker, ids)
+            return time.perf_counter() - started, int(concurrency)
+        except Exception:
+            _stop(worker)
+            log.seek(0)
+            print(
+                f"The bench's Celery worker said:\n{log.read()[-4000:].decode(errors='replace')}", flush=True
+            )
+            raise
+        finally:
+            _stop(worker)
 
 
-def _wait_for_worker(worker):
+def _wait_for_worker(worker, name):
     from config.celery_app import app
 
     deadline = time.monotonic() + 60
-    while not app.control.ping(timeout=0.5):
+    while not app.control.ping(destination=[name], timeout=0.5):
         if worker.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Celery worker did not start: {worker.stderr.read()[-2000:]!r}")
+            raise RuntimeError("the bench's Celery worker did not start")
+
+
+def _wait_until_sent(worker, ids, limit=600):
+    """Until every row is sent; an error as soon as one is not going to be (failed, or back to
+    pending after an error: the bench runs no dispatcher to send it again)."""
+    rows = Notification.objects.filter(pk__gte=ids[0], pk__lte=ids[-1])
+    unsent = rows.filter(status__in=[Notification.Status.PENDING, Notification.Status.SENDING])
+    stuck = rows.filter(
+        Q(status=Notification.Status.FAILED) | Q(status=Notification.Status.PENDING, attempts__gt=0)
+    )
+    deadline = time.monotonic() + limit
+    for tick in itertools.count():
+        if not unsent.exists():
+            return
+        if tick % 50 == 0 and (problem := stuck.values_list("status", "last_error").first()):
+            raise RuntimeError(f"a digest was not sent: {problem}")
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the bench's Celery worker stopped, or took more than ten minutes")
+        time.sleep(0.02)
+
+
+def _stop(worker):
+    if worker.poll() is not None:
+        return
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
 
 def measure(results, count=10_000):
@@ -201,7 +223,7 @@ def measure(results, count=10_000):
             portfolio.new_data_version(organization.pk)
             outbox_seconds, (first_queries, first_count), queries = _send_in_process(ids)
             portfolio.new_data_version(organization.pk)
-            worker_seconds, concurrency = _send_by_worker(worker_ids, port)
+            worker_seconds, concurrency = _send_by_worker(worker_ids, port, run)
     finally:
         controller.stop()
         Notification.objects.filter(key__startswith=f"bench-digest:{run}").delete()

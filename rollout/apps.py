@@ -8,6 +8,7 @@ class RolloutConfig(AppConfig):
 
     def ready(self):
         from axes.signals import user_locked_out
+        from django.contrib.auth import get_user_model
         from django.contrib.auth import signals as auth_signals
 
         from . import (
@@ -15,11 +16,13 @@ class RolloutConfig(AppConfig):
             audit,
             digest,  # noqa: F401  registers the digest producer and kinds
         )
-        from .portfolio import bump_data_version
+        from .portfolio import bump_data_version, user_shown_changed
 
-        # Any write to rollout or step data makes the cached portfolio figures stale.
+        # Any write to rollout or step data makes the cached portfolio figures stale, and so does a
+        # new name of a person (shown on the pages of their organizations).
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(bump_data_version, dispatch_uid=f"portfolio-{signal}")
+        post_save.connect(user_shown_changed, sender=get_user_model(), dispatch_uid="portfolio-user-shown")
 
         # The audit trail's sign-in events.
         auth_signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")

@@ -104,6 +104,22 @@ def bump_data_version(sender, instance=None, **kwargs):
         new_data_version(organization_of(instance))
 
 
+SHOWN_USER_FIELDS = {"full_name", "email", "is_staff"}
+
+
+def user_shown_changed(sender, instance, created=False, update_fields=None, **kwargs):
+    """post_save receiver of User: a person's name, email and admin flag are on the cached pages of
+    each of their organizations (the navigation bar, a rollout's owner, "uploaded by"), and a User
+    is no tenant data. A save that may change them makes those organizations' figures and pages
+    stale; a sign-in, which saves `last_login` alone, does not."""
+    if created or (update_fields is not None and not SHOWN_USER_FIELDS & set(update_fields)):
+        return
+    from .models import Membership
+
+    for organization_id in Membership.objects.filter(user=instance).values_list("organization_id", flat=True):
+        new_data_version(organization_id)
+
+
 def organization_of(instance):
     """The organization id a model instance belongs to, if it says so directly or through its rollout."""
     if instance is None:

@@ -219,3 +219,19 @@ def test_a_new_name_shows_at_once(personas):
     personas.manager.full_name = "Renamed Manager"
     personas.manager.save()  # a User: no write to the organization's data
     assert "Renamed" in client.get(url).content.decode()
+
+
+def test_another_persons_new_name_shows_at_once_but_a_sign_in_keeps_the_page(personas):
+    owner = MembershipFactory(organization=personas.org, role=Role.MANAGER, user__full_name="Olga Owner").user
+    Rollout.objects.filter(pk=personas.rollout.pk).update(owner=owner)
+    portfolio.new_data_version(personas.org.pk)
+    client = signed_in(personas.manager)
+    url = reverse("rollout:overview", args=[personas.rollout.pk])
+    client.get(url)
+    assert "Olga Owner" in client.get(url).content.decode()
+    Client().force_login(owner)  # saves last_login only: the page stays cached
+    again, _ = queries(client, url)
+    assert again == 3
+    owner.full_name = "Olga Renamed"
+    owner.save()
+    assert "Olga Renamed" in client.get(url).content.decode()

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from engage import services
+from engage import rollups, services
 
 from . import files
 from .conftest import upload
@@ -36,16 +36,40 @@ def checked(personas, people):
     rows = [files.viva_row(f"seller{i}@acme.example", "S", 1, 2, 0) for i in range(6)]
     batch = upload(personas.rollout, files.viva_file(rows), personas.manager)
     assert status_badge(client, personas.rollout) == "ready"
-    assert status_badge(client, personas.rollout) == "ready"  # the page, now from the cache
+    assert status_badge(client, personas.rollout) == "ready"  # the page, now cached
+    assert status_badge(client, personas.rollout) == "ready"  # from the cache
     return client, batch
 
 
-def test_each_status_of_an_import_shows_at_once(personas, checked):
+def test_each_status_of_an_import_shows_at_once(personas, checked, monkeypatch):
     client, batch = checked
     assert services.confirm(batch, personas.manager, enqueue=False)
     assert status_badge(client, personas.rollout) == "queued"
+    seen = []
+
+    def rebuild(*args):  # the import's last step, before it is marked done
+        seen.append(status_badge(client, personas.rollout))
+        rebuilt(*args)  # makes a new data version of its own: the page is cached again, running
+        seen.append(status_badge(client, personas.rollout))
+
+    rebuilt = rollups.rebuild
+    monkeypatch.setattr(rollups, "rebuild", rebuild)
     services.run_import(batch.pk)
+    assert seen == ["running", "running"]
     assert status_badge(client, personas.rollout) == "done"
+
+
+def test_a_failed_import_shows_at_once(personas, checked, monkeypatch):
+    client, batch = checked
+    assert services.confirm(batch, personas.manager, enqueue=False)
+
+    def rebuild(*args):
+        status_badge(client, personas.rollout)  # cached as "running"
+        raise RuntimeError("the rollups could not be rebuilt")
+
+    monkeypatch.setattr(rollups, "rebuild", rebuild)
+    assert services.run_import(batch.pk) == "failed"
+    assert status_badge(client, personas.rollout) == "failed"
 
 
 def test_a_cancelled_import_shows_at_once(personas, checked):
