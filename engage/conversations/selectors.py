@@ -10,8 +10,8 @@ and younger than the target is not counted either way yet.
 
 from datetime import timedelta
 
-from django.db.models import Avg, Case, Count, IntegerField, Q, Value, When
-from django.db.models.functions import TruncWeek
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models.functions import RowNumber, Substr, TruncWeek
 from django.utils import timezone
 
 from rollout.models import Membership, Unit
@@ -40,6 +40,27 @@ def unanswered_questions(rollout, first_units=()):
     # The thread (for its channel) is fetched for the page's rows only: joined, the planner reads
     # every thread of the organization to match a page of questions.
     return queryset.select_related("unit", "claimed_by").prefetch_related("thread").order_by(*order)
+
+
+def oldest_open_by_unit(rollout, first):
+    """{unit id: (open questions, the oldest `first` as (text up to 120 characters, author, asked
+    at))}: every unit's unanswered queue in one query (a window per unit), for the digest."""
+    rows = (
+        questions(rollout)
+        .filter(first_response_at__isnull=True, unit__isnull=False)
+        .annotate(
+            place=Window(RowNumber(), partition_by=[F("unit_id")], order_by=[F("created_at"), F("pk")]),
+            waiting=Window(Count("pk"), partition_by=[F("unit_id")]),
+            short=Substr("text", 1, 120),
+        )
+        .filter(place__lte=first)
+        .order_by("unit_id", "place")
+        .values_list("unit_id", "waiting", "short", "author_name", "author_key", "created_at")
+    )
+    found = {}
+    for unit_id, waiting, text, name, key, asked in rows:
+        found.setdefault(unit_id, (waiting, []))[1].append((text, name or key, asked))
+    return found
 
 
 def units_of(user, organization):

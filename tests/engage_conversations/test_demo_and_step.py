@@ -101,6 +101,35 @@ def test_the_champions_digest_lists_their_units_unanswered_questions(personas):
     )
 
 
+def test_the_champions_digests_read_every_units_queue_in_one_query(personas):
+    now = timezone.now()
+    units = [personas.unit, UnitFactory(organization=personas.org), UnitFactory(organization=personas.org)]
+    for number, unit in enumerate(units[:2]):
+        for age in range(6 - number * 4):  # six questions in the first unit, two in the second
+            QuestionFactory(
+                thread__rollout=personas.rollout,
+                unit=unit,
+                text=f"Unit {number}, asked {age + 1} days ago " + "x" * 200,
+                created_at=now - timedelta(days=age + 1, hours=1),
+            )
+    QuestionFactory(thread__rollout=personas.rollout, unit=units[1], first_response_at=now)  # answered
+    champions = [MembershipFactory(organization=personas.org, role="champion", unit=unit) for unit in units]
+    with CaptureQueriesContext(connection) as captured:
+        first, second, third = (
+            step_parts.digest_lines(personas.rollout, champion, now - timedelta(days=7))
+            for champion in champions
+        )
+    assert len(captured) == 1
+    assert first[0] == f"6 unanswered questions from {units[0]}, oldest first:"
+    assert first[1].startswith("- Unit 0, asked 6 days ago xxx") and first[1].endswith("x (Ana, 6 days ago)")
+    assert len(first[1]) == len("- ") + 120 + len(" (Ana, 6 days ago)")  # the text cut at 120
+    oldest_first = [line.split(",")[1].split(" xxx")[0] for line in first[1:6]]
+    assert oldest_first == [f" asked {age} days ago" for age in (6, 5, 4, 3, 2)]
+    assert first[6] == "…and 1 more in the queue."
+    assert second[0] == f"2 unanswered questions from {units[1]}, oldest first:" and len(second) == 3
+    assert third == [f"No unanswered questions from {units[2]}. Thank you!"]
+
+
 def test_the_ttfr_trend_has_weekly_points(personas):
     now = timezone.now()
     QuestionFactory(
