@@ -134,8 +134,9 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_TIMEOUTS}
 else:
     # kombu's filesystem transport: producers write message files into a folder that
-    # consumers read from, so web, worker and beat need no server.
-    CELERY_BROKER_URL = "filesystem://"
+    # consumers read from, so web, worker and beat need no server. The host is not used; naming one
+    # keeps kombu from warning "No hostname was supplied" whenever a task queues another.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

@@ -46,7 +46,7 @@ def settings_with(**env):
 def test_an_empty_environment_runs_embedded():
     s = settings_with(DJANGO_DEBUG="1")
     assert s["db"] == "django.db.backends.sqlite3" and s["name"].endswith("var/settings-test/db.sqlite3")
-    assert s["broker"] == "filesystem://"
+    assert s["broker"] == "filesystem://localhost//"
     assert s["cache"].endswith("FileBasedCache")
     assert s["email"].endswith("filebased.EmailBackend") and s["mail_dir"].endswith("var/settings-test/mail")
 
