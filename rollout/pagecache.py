@@ -5,8 +5,8 @@ A page is kept under a key made of everything it depends on:
 
 - the organization's data version (portfolio.versioned_key: any write to the organization's data
   makes every cached page of it stale, and so does a new day);
-- the person, their membership and role (a role change is a write to the membership), and what
-  the page shows of them (name, email, admin link);
+- the person, their membership and role (a role change is a write to the membership; a new name
+  makes a new data version too, see portfolio.user_shown_changed);
 - the path with its query string;
 - the session's CSRF secret (a page's forms carry a token made from it; another browser of the
   same person has another secret, so it gets a page of its own);
@@ -51,11 +51,7 @@ def page_key(request, fresh_for=FRESH_FOR):
     secret = request.META.get("CSRF_COOKIE")
     if not secret or len(messages.get_messages(request)):
         return None
-    # What a page shows of the person (the navigation bar's name, email and admin link): a User's
-    # save is no write to an organization's data, so it makes no new data version.
-    user = request.user
-    person = f"{user.full_name}\n{user.email}\n{user.is_staff}"
-    fingerprint = hashlib.sha256(f"{request.get_full_path()}\n{secret}\n{person}".encode()).hexdigest()[:40]
+    fingerprint = hashlib.sha256(f"{request.get_full_path()}\n{secret}".encode()).hexdigest()[:40]
     return portfolio.versioned_key(
         "page",
         fingerprint,

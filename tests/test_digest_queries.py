@@ -61,13 +61,21 @@ def digests(organization, rollout, users, moment):
     ]
 
 
-def queries_of_each_send(pks):
+def queries_of_each(send, items):
+    """The queries of each send(item), each of which must send all it is given."""
     counts = []
-    for pk in pks:
+    for item in items:
         with CaptureQueriesContext(connection) as queries:
-            assert outbox.send(pk) == Notification.Status.SENT
+            statuses = send(item)
+        assert set(statuses.values() if isinstance(statuses, dict) else [statuses]) == {
+            Notification.Status.SENT
+        }
         counts.append(len(queries))
     return counts
+
+
+def queries_of_each_send(pks):
+    return queries_of_each(outbox.send, pks)
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
@@ -94,12 +102,7 @@ def test_a_further_digest_costs_a_few_queries_of_its_own(demo, role):
 
 
 def queries_of_each_batch(batches):
-    counts = []
-    for pks in batches:
-        with CaptureQueriesContext(connection) as queries:
-            assert set(outbox.send_many(pks).values()) == {Notification.Status.SENT}
-        counts.append(len(queries))
-    return counts
+    return queries_of_each(outbox.send_many, batches)
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.CHAMPION])
