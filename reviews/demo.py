@@ -1,7 +1,9 @@
 """Demo reviews for the live rollout: two completed monthly reviews and one due in a week.
 
-The dates follow today (in Northwind's time zone): review 3 is due seven days from now, reviews 2
-and 1 one and two months before. The platform landscape has six platforms, including a declining
+The dates follow today (in Northwind's time zone) on a monthly calendar anchored on review 1, as
+real cycles are (reviews/cycles.py): review 1 two months before the day a week from now, reviews 2
+and 3 one and two cycles after it, so review 3 is due in a week (a day or two sooner when that
+day is the end of a month longer than review 1's). The platform landscape has six platforms, including a declining
 intranet news site and an emerging idea portal; Workplace from Meta was retired at review 2.
 Idempotent: rows are updated in place by their natural keys, and a re-run puts review 3 back in
 its open, empty state (reviews that followed it in a demo session are removed).
@@ -193,8 +195,9 @@ def seed_reviews(ctx):
     due = today_in(ctx.organization) + timedelta(days=7)
     Review.objects.filter(rollout=rollout, number__gt=3).delete()
     reviews = {}
-    for number, months_before in ((1, 2), (2, 1), (3, 0)):
-        reviews[number] = _review(rollout, number, add_months(due, -months_before), manager, number < 3)
+    anchor = add_months(due, -2)
+    for number in (1, 2, 3):
+        reviews[number] = _review(rollout, number, add_months(anchor, number - 1), manager, number < 3)
     for index, number in enumerate((1, 2)):
         _kpis(rollout, reviews[number], index)
     for number, name, status, relevance, decision, notes in LANDSCAPE:

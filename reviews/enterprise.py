@@ -25,7 +25,8 @@ def seed_enterprise(ctx):
         reviews = {}
         for number in range(1, total + 1):
             completed = number < total
-            when = add_months(due + timedelta(days=position % 14), number - total)
+            # A monthly calendar anchored on review 1 (reviews/cycles.py), the last one near `due`.
+            when = add_months(add_months(due + timedelta(days=position % 14), 1 - total), number - 1)
             reviews[number] = _review(rollout, number, when, owner, completed)
             if completed:
                 _kpis(rollout, reviews[number], min(number - 1, 1))

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
+from reviews.cycles import add_months
 from reviews.models import Action, Finding, KpiResult, PlatformAssessment, Review
 from reviews.selectors import today_in
 from rollout.models import Platform, Rollout
@@ -27,7 +28,10 @@ def test_the_demo_has_two_past_reviews_one_due_next_week_and_is_idempotent():
     live = Rollout.objects.get(name="Viva Engage for all staff")
     reviews = list(live.reviews.order_by("number"))
     assert [(r.number, r.status) for r in reviews] == [(1, "completed"), (2, "completed"), (3, "open")]
-    assert reviews[2].due_date == today_in(live.organization) + timedelta(days=7)
+    week = today_in(live.organization) + timedelta(days=7)
+    assert week - timedelta(days=3) < reviews[2].due_date <= week
+    # One monthly calendar anchored on review 1: completing review 3 proposes its next cycle.
+    assert [r.due_date for r in reviews] == [add_months(reviews[0].due_date, k) for k in range(3)]
     assert reviews[2].owner.email == "manager@northwind.example"
     assert all(r.kpis.count() == 5 for r in reviews[:2])
     assert set(reviews[1].kpis.values_list("status", flat=True)) >= {"on_track"}

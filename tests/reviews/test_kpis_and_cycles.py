@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from reviews.cycles import add_months, next_due_date, step_after
+from reviews.cycles import add_months, cycle_date, next_due_date
 from reviews.kpis import expected_value, higher_is_better, kpi_status
 from strategy.selectors import ReviewCadence
 
@@ -76,7 +76,7 @@ def test_months_keep_the_day_or_take_the_months_last():
     ],
 )
 def test_each_cadence_gives_the_next_date(cadence, expected):
-    assert step_after(cadence, date(2026, 2, 2)) == expected
+    assert cycle_date(cadence, date(2026, 2, 2), 1) == expected
 
 
 @pytest.mark.django_db
