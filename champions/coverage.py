@@ -138,18 +138,28 @@ def coverage_summary(rollout, units):
     return totals
 
 
-def operating_model(rollout):
-    """The strategy's operating model (coverage hours, time zones), or None if not written yet.
-
-    Read only through strategy.selectors, the strategy step's documented read function.
-    """
+def _strategy_selectors():
+    """strategy.selectors, the strategy step's documented read functions, or None without it."""
     try:
-        selectors = importlib.import_module("strategy.selectors")
+        return importlib.import_module("strategy.selectors")
     except ModuleNotFoundError as error:
         if error.name in ("strategy.selectors", "strategy"):
             return None
         raise
-    return selectors.operating_model(rollout)
+
+
+def operating_model(rollout):
+    """The strategy's operating model (coverage hours, time zones), or None if not written yet."""
+    selectors = _strategy_selectors()
+    return None if selectors is None else selectors.operating_model(rollout)
+
+
+def response_target(rollout):
+    """The rollout's one response target (hours and where they come from: the strategy, else the
+    organization's default), the one the Engage queue counts against; None without the strategy
+    step, whose read function decides it."""
+    selectors = _strategy_selectors()
+    return None if selectors is None else selectors.response_target(rollout)
 
 
 def needs_round_the_clock(model):

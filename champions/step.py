@@ -3,10 +3,10 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, Trend, scored
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
-WEIGHTS = {"coverage": 0.5, "active": 0.3, "trend": 0.2}
+WEIGHTS = {"coverage": 50, "active": 30, "trend": 20}
 
 
 def _plural(n, word):
@@ -34,6 +34,13 @@ def people_covered_share(units, covered, rollout_pk, target):
         if (active == 0 or unit["headcount"] / active > target) and (worst_key is None or key > worst_key):
             worst, worst_key = dict(unit, active=active), key
     return reached / total, worst, gaps
+
+
+def people_without_champion(units, covered, rollout_pk):
+    """(people in units with no active champion of the rollout, people in units with headcount)."""
+    total = sum(unit["headcount"] for unit in units)
+    uncovered = sum(unit["headcount"] for unit in units if not covered.get((rollout_pk, unit["pk"]), 0))
+    return uncovered, total
 
 
 class ChampionStep(Step):
@@ -94,19 +101,33 @@ class ChampionStep(Step):
         last, previous = sessions.get("last_30", 0), sessions.get("previous_30", 0)
         active_share = recently / active if active else 0.0
         trend = (1.0 if last else 0.0) if not previous else min(1.0, last / previous)
-        parts = {"coverage": share if share is not None else 0.0, "active": active_share, "trend": trend}
-        score = round(100 * sum(WEIGHTS[key] * value for key, value in parts.items()))
 
-        reasons = []
-        if share is not None:
-            reasons.append(
-                f"{round(100 * share)}% of people covered at the target of 1 per {target}"
-                f" ({_plural(gaps, 'unit')} without an active champion)."
-            )
-        reasons.append(
-            f"{recently} of {_plural(active, 'active champion')} logged a session in the last 30 days."
+        coverage = (
+            f"{round(100 * share)}% of people covered at the target of 1 per {target}"
+            f" ({_plural(gaps, 'unit')} without an active champion)"
+            if share is not None
+            else "No unit has a headcount, so coverage cannot be measured"
         )
-        reasons.append(f"{_plural(last, 'session')} in the last 30 days ({previous} in the 30 days before).")
+        logged = f"{recently} of {_plural(active, 'active champion')} logged a session in the last 30 days"
+        sessions_trend = f"{_plural(last, 'session')} in the last 30 days ({previous} in the 30 days before)"
+        parts = {
+            "coverage": Part(WEIGHTS["coverage"], share if share is not None else 0.0, coverage),
+            "active": Part(WEIGHTS["active"], active_share, logged),
+            "trend": Part(WEIGHTS["trend"], trend, sessions_trend),
+        }
+        ceilings = []
+        uncovered, people = people_without_champion(units, covered, rollout.pk)
+        if 2 * uncovered > people:
+            # Most people have nobody nearby to turn to, however busy the champions elsewhere are.
+            ceilings.append(
+                Ceiling(
+                    Status.AT_RISK,
+                    f"{uncovered} of {people} people ({round(100 * uncovered / people)}%) are in units"
+                    " with no active champion",
+                )
+            )
+        reasons = [f"{coverage}."] if share is not None else []
+        reasons += [f"{logged}.", f"{sessions_trend}."]
         if figures["nominated"]:
             reasons.append(f"{_plural(figures['nominated'], 'nomination')} waiting for a decision.")
 
@@ -125,9 +146,7 @@ class ChampionStep(Step):
             url = reverse("champions:report", kwargs={"pk": rollout.pk})
         else:
             action, url = "Keep logging support sessions", self.url(rollout)
-        return StepHealth(
-            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
-        )
+        return scored(parts, reasons=reasons, next_action=action, next_url=url, ceilings=ceilings)
 
     def digest_key(self, membership):
         """Managers share the network's week; a champion's section is their own (personal)."""
@@ -196,16 +215,25 @@ class ChampionStep(Step):
             )
             counted = sessions.get(rollout.pk, {"last_30": 0, "previous_30": 0, "weeks": [0] * TREND_WEEKS})
             last, previous = counted["last_30"], counted["previous_30"]
+            if share is None:  # no unit has a headcount: there is nobody to count as covered
+                coverage, status = "not known: no unit has a headcount", ""
+            else:
+                coverage = f"{round(share * 100)}% of people covered at 1 per {target}"
+                status = Status.from_score(round(share * 100))
             facts[rollout.pk] = [
                 Fact(
                     "Champion coverage",
-                    f"{round(share * 100)}% of people covered at 1 per {target}; {figures['active']} active champions",
-                    Status.from_score(round(share * 100)),
+                    f"{coverage}; {figures['active']} active champions",
+                    status,
+                    definition="champion-coverage",
+                    rows_url=reverse("champions:coverage", kwargs={"pk": rollout.pk}),
                 ),
                 Fact(
                     "Support sessions (30 days)",
                     f"{last} ({'+' if last >= previous else ''}{last - previous} on the 30 days before)",
                     trend=tuple(counted["weeks"]),
+                    definition="support-sessions",
+                    rows_url=reverse("champions:sessions_recent", kwargs={"pk": rollout.pk}),
                 ),
             ]
         return facts

@@ -2,19 +2,23 @@
 
 from django.urls import path
 
-from .views import home, network, reports, sessions
+from .views import drilldown, home, network, reports, sessions
 
 app_name = "champions"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("coverage/", home.coverage, name="coverage"),
+    path("coverage.csv", drilldown.coverage_csv, name="coverage_csv"),
     path("network/", network.network, name="network"),
     path("nominate/", network.nominate, name="nominate"),
     path("network/<int:champion>/", network.champion_edit, name="champion_edit"),
     path("network/<int:champion>/decide/", network.decide, name="decide"),
     path("log/", sessions.log_session, name="log"),
     path("sessions/", sessions.session_list, name="sessions"),
+    # The rows behind the portfolio's "Support sessions (30 days)", and their CSV.
+    path("sessions/recent/", drilldown.recent_sessions, name="sessions_recent"),
+    path("sessions/recent.csv", drilldown.recent_sessions_csv, name="sessions_recent_csv"),
     path("sessions/<int:session>/", sessions.session_edit, name="session_edit"),
     path("sessions/<int:session>/delete/", sessions.session_delete, name="session_delete"),
     path("sessions/<int:session>/follow-up-done/", sessions.follow_up_done, name="follow_up_done"),

@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 import champions.api
 import engage.api
 import engage.conversations.api
+import engage.figures_api
 import reviews.api
 import strategy.api
 from rollout.api import views
@@ -19,7 +20,14 @@ router = SimpleRouter()
 router.register("rollouts", views.RolloutViewSet, basename="rollout")
 router.register("health", views.HealthViewSet, basename="health")
 router.register("notifications", views.NotificationViewSet, basename="notification")
-for module in (strategy.api, champions.api, reviews.api, engage.api, engage.conversations.api):
+for module in (
+    strategy.api,
+    champions.api,
+    reviews.api,
+    engage.api,
+    engage.figures_api,
+    engage.conversations.api,
+):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)
 

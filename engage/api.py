@@ -89,7 +89,9 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={202: ImportSerializer})
     def create(self, request):
         """Upload an export. A small file is checked at once and, without problems, queued for
-        import; a larger one is checked by a worker — POST to its `confirm` URL once it is ready."""
+        import; a larger one is checked by a worker — POST to its `confirm` URL once it is ready.
+        An export of another platform than the rollout's (and those it also accepts) is refused
+        with a 400 that names both, and nothing is stored."""
         incoming = UploadSerializer(data=request.data, context={"request": request})
         incoming.is_valid(raise_exception=True)
         rollout = incoming.validated_data["rollout"]
@@ -106,6 +108,8 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
                     ]
                 }
             ) from None
+        except services.WrongPlatform as refusal:
+            raise serializers.ValidationError({"file": [str(refusal)]}) from None
         if batch.size <= services.inline_check_bytes():
             batch = services.check(batch)
             self._confirm(batch, request)

@@ -46,8 +46,21 @@ def seed_activity(ctx):
         period_end=end,
         message="Demo data: six months of daily activity.",
     )
+    # Some Pharmacy people appear under their Microsoft 365 sign-in name on the tenant's
+    # onmicrosoft.com domain, as a tenant often does: the Engage page shows them as matched to no
+    # member, with that domain to match.
+    logins = {person.pk for person in ctx.people.values()}
+    upn_people = {
+        membership.pk
+        for membership in people
+        if membership.unit.name == "Pharmacy" and membership.user_id not in logins
+    }
     records = []
     for membership in people:
+        upn = membership.pk in upn_people
+        key = (
+            membership.user.email.replace("@northwind.example", "@northwind.onmicrosoft.com") if upn else None
+        )
         # Each person has their own habit; the two dipping units fall away after the first month.
         habit = rng.uniform(0.25, 0.85)
         for offset in range(DAYS):
@@ -63,9 +76,9 @@ def seed_activity(ctx):
                     rollout=live,
                     batch=batch,
                     source=Source.GENERIC,
-                    person_key=membership.user.email,
+                    person_key=key or membership.user.email,
                     display_name=membership.user.full_name,
-                    unit=membership.unit,
+                    unit=None if upn else membership.unit,
                     period_start=day,
                     period_end=day,
                     period_days=1,
@@ -77,6 +90,7 @@ def seed_activity(ctx):
                     reactions=rng.randint(0, 6),
                     replies_known=True,
                     last_activity=day,
+                    member=not upn,
                 )
             )
     ActivityRecord.objects.bulk_create(records, batch_size=2000, ignore_conflicts=True)
@@ -84,7 +98,8 @@ def seed_activity(ctx):
         rows_total=len(records),
         rows_done=len(records),
         created_count=len(records),
-        matched_people=len(people),
+        matched_people=len(people) - len(upn_people),
+        unmatched_people=len(upn_people),
     )
     rollups.rebuild_all(live.pk)
 

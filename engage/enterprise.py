@@ -319,6 +319,7 @@ def _records(rollout, batch, people, quota, yesterday):
                 known,
                 day if active else None,
                 False,
+                True,
             )
             written += 1
             if written >= quota:

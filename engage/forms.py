@@ -83,3 +83,68 @@ class OfficialAccountForm(forms.ModelForm):
     def save(self, commit=True):
         self.instance.rollout = self.rollout
         return super().save(commit)
+
+
+class PersonMatchForm(forms.Form):
+    """Match the export's people to members: a whole domain, or one person to a member."""
+
+    export_key = forms.CharField(
+        label="In the export",
+        max_length=254,
+        help_text="A domain (northwind.onmicrosoft.com) or one person's email or UPN.",
+    )
+    member_domain = forms.CharField(
+        label="Members' domain",
+        max_length=254,
+        required=False,
+        help_text="For a domain: the domain of the members' emails (northwind.example).",
+    )
+    member_email = forms.EmailField(
+        label="Member's email", required=False, help_text="For one person: the member they are."
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        self.organization = organization
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        from rollout.models import Membership
+
+        from .matching import normalize_domain
+        from .models import PersonMatch
+
+        cleaned = super().clean()
+        key = cleaned.get("export_key", "").strip().lower()
+        domain, email = cleaned.get("member_domain", "").strip(), cleaned.get("member_email", "")
+        if not key:
+            return cleaned
+        if bool(domain) == bool(email):
+            raise forms.ValidationError(
+                "Give either the members' domain (to match a whole domain) or one member's email "
+                "(to match one person), not both."
+            )
+        if domain:
+            key = normalize_domain(key)
+            if "@" in key or "." not in key:
+                self.add_error(
+                    "export_key", f"'{key[:60]}' is not a domain (e.g. northwind.onmicrosoft.com)."
+                )
+            if normalize_domain(domain) == key:
+                self.add_error("member_domain", "The two domains are the same: nothing to match.")
+        else:
+            if "@" not in key:
+                self.add_error("export_key", f"'{key[:60]}' is not an email or UPN.")
+            membership = (
+                Membership.objects.filter(organization=self.organization, user__email__iexact=email)
+                .select_related("user")
+                .first()
+            )
+            if membership is None:
+                self.add_error(
+                    "member_email", f"No member of {self.organization.name} has the email {email}."
+                )
+            cleaned["user"] = membership.user if membership else None
+        if PersonMatch.objects.filter(organization=self.organization, export_key=key).exists():
+            self.add_error("export_key", f"'{key[:60]}' is matched already: remove that match first.")
+        cleaned["export_key"] = key
+        return cleaned

@@ -46,6 +46,7 @@ def aggregate(batch, key, totals):
         reactions=totals["reactions"],
         replies_known=totals["known"],
         last_activity=None,
+        member=False,
     )
 
 
@@ -69,6 +70,7 @@ COLUMNS = [
     "replies_known",
     "last_activity",
     "superseded",
+    "member",
 ]
 KEY = ["rollout_id", "source", "person_key", "period_end", "period_days"]
 UPDATED = [name for name in COLUMNS if name not in KEY]

@@ -262,11 +262,17 @@ def rebuild_windows(rollout_id, start, record_model=ActivityRecord, window_model
     A window ending before `start` reads only records before `start`, which an import from
     `start` on leaves alone; a window ending on `start` or later reads records from 27 days before
     `start` on, so only those are read.
+
+    Each window also says who its active users are (`by_unit`, `unmatched_users`,
+    `concealed_users`): a named person counts once, in the unit (and member or not) of their
+    latest active day in the window, so the parts always add up to `active_users`.
     """
     first = start - WINDOW + timedelta(days=1)
     current = record_model.objects.filter(rollout_id=rollout_id, superseded=False, period_end__gte=first)
-    # (+active, +records, +dialogue posts, +dialogue replies) from each day on; the same amounts
-    # are taken away when the day leaves the window.
+    # Per day, the changes from that day on: +active people per (unit, member) and
+    # [concealed, records, dialogue posts, dialogue replies]; the same amounts are taken away
+    # when the day leaves the window.
+    people = defaultdict(lambda: defaultdict(int))
     changes = defaultdict(lambda: [0, 0, 0, 0])
     # Named people: from each active day to the person's next one (or 28 days). Several records of
     # a person on one day give empty spans (the next "day" is the same day), which cancel out.
@@ -277,17 +283,18 @@ def rebuild_windows(rollout_id, start, record_model=ActivityRecord, window_model
         )
         .order_by()  # no sort by the model's ordering on top of the window's
     )
-    select, params = spans.values_list("period_end", "following").query.sql_with_params()
+    select, params = spans.values_list("period_end", "following", "unit_id", "member").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT spans.period_end, spans.following, COUNT(*) FROM ({select}) spans "
-            "GROUP BY spans.period_end, spans.following",
+            "SELECT spans.period_end, spans.following, spans.unit_id, spans.member, COUNT(*) "
+            f"FROM ({select}) spans GROUP BY spans.period_end, spans.following, spans.unit_id, spans.member",
             params,
         )
-        for day, following, people in cursor.fetchall():
+        for day, following, unit_id, member, count in cursor.fetchall():
             day, following = _date(day), _date(following)
-            changes[day][0] += people
-            changes[min(day + WINDOW, following) if following else day + WINDOW][0] -= people
+            who = _who(unit_id, member)
+            people[day][who] += count
+            people[min(day + WINDOW, following) if following else day + WINDOW][who] -= count
     # Everything else adds up per day: records, concealed exports' active people, the dialogue.
     data_days = []
     for row in (
@@ -308,22 +315,30 @@ def rebuild_windows(rollout_id, start, record_model=ActivityRecord, window_model
             changes[day + WINDOW][k] -= amount
     stale = window_model.objects.filter(rollout_id=rollout_id, day__gte=start)
     stale._raw_delete(stale.db)
-    if not changes:
+    if not changes and not people:
         return 0
-    windows, running, latest = [], [0, 0, 0, 0], None
-    day, stop, data = min(changes), max(changes), iter(data_days)
+    windows, running, who_now, latest = [], [0, 0, 0, 0], defaultdict(int), None
+    days = set(changes) | set(people)
+    day, stop, data = min(days), max(days), iter(data_days)
     upcoming = next(data, None)
     while day < stop:
         for k, change in enumerate(changes.get(day, ())):
             running[k] += change
+        for who, change in people.get(day, {}).items():
+            who_now[who] += change
         while upcoming is not None and upcoming <= day:
             latest, upcoming = upcoming, next(data, None)
         if day >= start:
+            unmatched = who_now.get(UNMATCHED, 0)
+            by_unit = {who: n for who, n in sorted(who_now.items()) if n and who != UNMATCHED}
             windows.append(
                 window_model(
                     rollout_id=rollout_id,
                     day=day,
-                    active_users=running[0],
+                    active_users=sum(by_unit.values()) + unmatched + running[0],
+                    by_unit=by_unit,
+                    unmatched_users=unmatched,
+                    concealed_users=running[0],
                     records=running[1],
                     dialogue_posts=running[2],
                     dialogue_replies=running[3],
@@ -333,6 +348,19 @@ def rebuild_windows(rollout_id, start, record_model=ActivityRecord, window_model
         day += timedelta(days=1)
     window_model.objects.bulk_create(windows, batch_size=1000)
     return len(windows)
+
+
+# The keys of ActivityWindow.by_unit: a unit's id as text, NO_UNIT for members without a unit.
+NO_UNIT = ""
+UNMATCHED = "unmatched"
+
+
+def _who(unit_id, member):
+    """A named person's place in a window: their unit (a unit named in the file counts even
+    for someone who is not a member), a member without a unit, or matched to no member."""
+    if unit_id is not None:
+        return str(unit_id)
+    return NO_UNIT if member else UNMATCHED
 
 
 def _person():

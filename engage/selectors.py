@@ -14,10 +14,10 @@ from decimal import Decimal
 from django.db.models import Max, Q, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
-from rollout.models import Unit
 from rollout.steps import Trend
 from strategy.selectors import success_metrics, success_metrics_for
 
+from . import figures
 from .models import (
     ActivityRecord,
     ActivityRollup,
@@ -30,36 +30,15 @@ from .models import (
 from .rollups import week_start
 
 WINDOW_DAYS = 28
-OTHER = "Other (small units and unmatched people)"
 
 
 def _current(rollout_ids):
     return ActivityRecord.objects.filter(rollout_id__in=rollout_ids, superseded=False)
 
 
-def default_audience_sizes(organization_ids):
-    """{organization id: people in its departments}: the audience when the strategy names none."""
-    return dict(
-        Unit.objects.filter(organization_id__in=organization_ids, kind=Unit.Kind.DEPARTMENT)
-        .values("organization_id")
-        .annotate(n=Sum("headcount"))
-        .values_list("organization_id", "n")
-    )
-
-
 def participation_target(metrics):
     """The strategy's participation_rate success metric (a MetricTarget), if it has one."""
     return next((metric for metric in metrics if metric.metric_key == "participation_rate"), None)
-
-
-def audience_size(rollout, metrics=None, defaults=None):
-    metrics = success_metrics(rollout) if metrics is None else metrics
-    target = participation_target(metrics)
-    if target is not None and target.audience_size:
-        return target.audience_size
-    if defaults is None:
-        defaults = default_audience_sizes([rollout.organization_id])
-    return defaults.get(rollout.organization_id) or None
 
 
 def expected_participation(rollout, target, on):
@@ -79,15 +58,13 @@ def expected_participation(rollout, target, on):
 # The catalogue's metrics -----------------------------------------------------------------------
 
 
-def window_figures(rollout_ids, on):
+def window_figures(rollout_ids, on, found=None):
     """{rollout id: {"active", "previous", "known_posts", "known_replies", "in_window", "last"}}:
     the 28 days up to `on` (and "previous": active users in the 28 days before), for the rollouts
     with data in those 56 days. One indexed query on the windows (see ActivityWindow), two rows
-    per rollout, however many records there are."""
+    per rollout, however many records there are; none when given them (`windows_of`)."""
     before = on - timedelta(days=WINDOW_DAYS)
-    found = {}
-    for window in ActivityWindow.objects.filter(rollout_id__in=rollout_ids, day__in=[on, before]):
-        found.setdefault(window.rollout_id, {})[window.day] = window
+    found = windows_of(rollout_ids, on) if found is None else found
     figures = {}
     for rollout_id, days in found.items():
         now, then = days.get(on), days.get(before)
@@ -105,6 +82,16 @@ def window_figures(rollout_ids, on):
     return figures
 
 
+def windows_of(rollout_ids, on):
+    """{rollout id: {day: ActivityWindow}} of the windows ending on `on` and 28 days before."""
+    found = {}
+    for window in ActivityWindow.objects.filter(
+        rollout_id__in=rollout_ids, day__in=[on, on - timedelta(days=WINDOW_DAYS)]
+    ):
+        found.setdefault(window.rollout_id, {})[window.day] = window
+    return found
+
+
 def active_users(rollout, on):
     """People with at least one counted action in the 28 days up to `on`; None without data."""
     row = window_figures([rollout.pk], on).get(rollout.pk)
@@ -114,20 +101,16 @@ def active_users(rollout, on):
 
 
 def participation_rate(rollout, on):
-    """Active users in the 28 days up to `on` / audience size, in %."""
-    active = active_users(rollout, on)
-    size = audience_size(rollout)
-    if active is None or not size:
-        return None
-    return round(100 * active / size, 2)
+    """The headline audience's participation in the 28 days up to `on`, in % (engage/figures.py);
+    None when it is not known."""
+    found = figures.participation(rollout, on)
+    return found.rate if found else None
 
 
 def dialogue_ratio(rollout, on):
-    """Replies / (posts + replies) in the 28 days up to `on`, in %, from exports that count replies."""
-    row = window_figures([rollout.pk], on).get(rollout.pk)
-    if not row or not (row["known_posts"] + row["known_replies"]):
-        return None
-    return round(100 * row["known_replies"] / (row["known_posts"] + row["known_replies"]), 2)
+    """Replies among posts and replies in the 28 days up to `on`, in %; None when not available
+    (engage/figures.py says why)."""
+    return figures.dialogue_ratio(rollout, on).rate
 
 
 # The Engage page ---------------------------------------------------------------------------
@@ -153,77 +136,6 @@ def weekly_series(rollout, weeks=26, until=None):
         .order_by("-period_start")[:weeks]
     )
     return [(row["period_start"], row) for row in reversed(list(totals))]
-
-
-@dataclass
-class UnitRow:
-    name: str
-    size: int | None
-    active: int
-    posts: int
-    replies: int
-    reads: int
-    dialogue_posts: int
-    dialogue_replies: int
-    merged: bool = False
-
-    @property
-    def participation(self):
-        return round(100 * self.active / self.size) if self.size else None
-
-    @property
-    def dialogue(self):
-        total = self.dialogue_posts + self.dialogue_replies
-        return round(100 * self.dialogue_replies / total) if total else None
-
-
-def unit_rows(rollout, month, units):
-    """Per unit for one month, largest participation first; units under the privacy threshold
-    (and people matched to no unit) are merged into one "Other" row. Two queries."""
-    minimum = rollout.organization.privacy_min_group
-    by_unit = {
-        row["unit_id"]: row
-        for row in ActivityRollup.objects.filter(
-            rollout=rollout, grain=ActivityRollup.Grain.MONTH, period_start=month
-        )
-        .values("unit_id")
-        .annotate(
-            active=Sum("active_users"),
-            seen=Sum("people"),
-            n_posts=Sum("posts"),
-            n_replies=Sum("replies"),
-            n_reads=Sum("reads"),
-            d_posts=Sum("dialogue_posts"),
-            d_replies=Sum("dialogue_replies"),
-        )
-        .order_by()
-    }
-    names = {unit.pk: unit for unit in units.filter(pk__in=[pk for pk in by_unit if pk])}
-    rows, other = [], UnitRow(OTHER, None, 0, 0, 0, 0, 0, 0, merged=True)
-    for unit_id, row in by_unit.items():
-        unit = names.get(unit_id)
-        size = unit.headcount if unit is not None and unit.headcount else row["seen"]
-        figures = (
-            row["active"],
-            row["n_posts"],
-            row["n_replies"],
-            row["n_reads"],
-            row["d_posts"],
-            row["d_replies"],
-        )
-        if unit is None or size < minimum:
-            other.active += figures[0]
-            other.posts += figures[1]
-            other.replies += figures[2]
-            other.reads += figures[3]
-            other.dialogue_posts += figures[4]
-            other.dialogue_replies += figures[5]
-            continue
-        rows.append(UnitRow(unit.name, unit.headcount or None, *figures))
-    rows.sort(key=lambda row: (-(row.participation or 0), row.name))
-    if other.active or other.posts or other.reads:
-        rows.append(other)
-    return rows
 
 
 def account_rows(rollout, since):
@@ -336,12 +248,15 @@ def concealed_import(rollout, recent=()):
 
 
 def health_inputs(rollouts, on):
-    """Everything the step's health needs for many rollouts, in three queries."""
-    ids = [rollout.pk for rollout in rollouts]
+    """Everything the step's health needs for many rollouts, in a fixed number of queries: the
+    28-day windows (active users now and before), the participation figures, the metrics."""
+    found = windows_of([rollout.pk for rollout in rollouts], on)
+    metrics = success_metrics_for(rollouts)
+    today = {pk: days[on] for pk, days in found.items() if on in days}
     return (
-        window_figures(ids, on),
-        success_metrics_for(rollouts),
-        default_audience_sizes({rollout.organization_id for rollout in rollouts}),
+        window_figures([], on, found),
+        figures.participation_for(rollouts, on, today, metrics),
+        metrics,
     )
 
 
@@ -354,77 +269,73 @@ def data_days(rollout):
     return found["last"], found["month"]
 
 
-def home_figures(rollout, units):
-    """Everything the Engage page shows about activity, each figure read once: the 28-day window
-    (one query for active users, participation and dialogue), the weekly rollups (one query for
-    the three charts), the month's units and the official accounts' cadence. A dozen queries
-    however much activity there is; the page caches the result until the data changes."""
-    last_day, month = data_days(rollout)
-    figures = {"last_day": last_day, "month": month}
+def home_figures(rollout):
+    """Everything the Engage page shows about activity, each figure read once from
+    engage/figures.py: participation per audience and who is outside them, the dialogue ratio,
+    the units, the trends and the official accounts' cadence. A dozen queries however much
+    activity there is."""
+    last_day, _ = data_days(rollout)
+    found = {"last_day": last_day}
     if last_day is None:
-        return figures
-    metrics = success_metrics(rollout)
-    size = audience_size(rollout, metrics)
-    window = window_figures([rollout.pk], last_day).get(rollout.pk)
-    active = window["active"] if window and window["in_window"] else None
-    known = window["known_posts"] + window["known_replies"] if window else 0
+        return found
+    window = figures.windows_on([rollout.pk], last_day).get(rollout.pk)
+    share = figures.participation(rollout, last_day)
     band, cadence = cadence_rows(rollout, last_day)
-    figures.update(
-        audience=size,
-        trends=engagement_trends(rollout, size, metrics, weekly_series(rollout)),
-        units=unit_rows(rollout, month, units) if month else [],
-        active_now=active,
-        participation_now=round(100 * active / size, 2) if active is not None and size else None,
-        dialogue_now=round(100 * window["known_replies"] / known, 2) if known else None,
+    units = figures.OrganizationUnits.of([rollout.organization_id])[rollout.organization_id]
+    found.update(
+        window_start=figures.window_start(last_day),
+        participation=share,
+        dialogue=figures.dialogue_ratio(rollout, last_day, window),
+        active_now=window.active_users if window else None,
+        trends=engagement_trends(rollout),
+        units=figures.unit_figures(rollout, window, units, rollout.organization.privacy_min_group)
+        if window
+        else [],
         band=band,
         cadence=cadence,
     )
-    return figures
+    return found
 
 
 # Charts ----------------------------------------------------------------------------------------
 
 
-def participation_trend(rollout, weeks=26, size=None, metrics=None, series=None):
-    """Weekly participation (% of the audience) with the path to the strategy's target."""
-    metrics = success_metrics(rollout) if metrics is None else metrics
-    size = audience_size(rollout, metrics) if size is None else size
-    series = weekly_series(rollout, weeks) if series is None else series
-    if not series or not size:
-        missing = (
-            "Import an activity report (Engage step) to see participation against its target."
-            if not series
-            else "Set the audience size (strategy worksheet, success metrics) to see participation."
-        )
+def participation_trend(rollout, weeks=26):
+    """Weekly participation of the headline audience (each point: the 28 days to the week's
+    last day with data), with the path to the strategy's target."""
+    last = last_data_day(rollout)
+    title, unit = "Participation against the target path", "% of the audience"
+    if last is None:
         return Trend(
-            "participation", "Participation against the target path", "% of the audience", missing=missing
+            "participation",
+            title,
+            unit,
+            missing="Import an activity report (Engage step) to see participation.",
         )
-    target = participation_target(metrics)
-    points = tuple((start, round(100 * row["active"] / size, 1)) for start, row in series)
+    series = figures.participation_series(rollout, [last - timedelta(weeks=k) for k in range(weeks)])
+    points = tuple((p.end, p.rate) for p in series if p.rate is not None)
+    if not points:
+        reason = series[-1].headline.unknown if series and series[-1].headline else ""
+        return Trend("participation", title, unit, missing=f"Participation is not known. {reason}".strip())
+    target = participation_target(success_metrics(rollout))
     path = ()
     if target is not None:
         path = tuple(
-            (start, round(float(expected_participation(rollout, target, start)), 1)) for start, _ in series
+            (day, round(float(expected_participation(rollout, target, day)), 1)) for day, _ in points
         )
-    return Trend(
-        "participation",
-        "Participation against the target path",
-        "% of the audience",
-        points=points,
-        target=path,
-    )
+    return Trend("participation", f"{title} ({series[-1].headline.name})", unit, points=points, target=path)
 
 
-def engagement_trends(rollout, size=None, metrics=None, series=None):
+def engagement_trends(rollout):
     """The Engage page's charts: participation, weekly active users and the dialogue ratio."""
-    series = weekly_series(rollout) if series is None else series
+    series = weekly_series(rollout)
     dialogue = tuple(
         (start, round(100 * row["d_replies"] / (row["d_posts"] + row["d_replies"]), 1))
         for start, row in series
         if row["d_posts"] + row["d_replies"]
     )
     return [
-        participation_trend(rollout, size=size, metrics=metrics, series=series),
+        participation_trend(rollout),
         Trend(
             "active-users",
             "Active users per week",

@@ -24,11 +24,12 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rollout.models import Membership
 from rollout.portfolio import new_data_version
 
 from . import importers, records, rollups
+from .importers import fit
 from .importers.base import Problem
+from .matching import units_by_key
 from .models import ActivityRecord, ImportBatch, ImportProblem
 from .staging import FileChanged, Stage, drop_quietly, uses_stage
 
@@ -61,11 +62,23 @@ class TooLarge(Exception):
     pass
 
 
+class WrongPlatform(Exception):
+    """The file is an export of a platform the rollout neither runs on nor also accepts; the
+    message names both and says what to do (engage/importers/fit.py)."""
+
+
 def store_upload(rollout, upload, user, options):
-    """Stream the upload to MEDIA_ROOT/imports/, hashing it on the way; return the new batch."""
+    """Stream the upload to MEDIA_ROOT/imports/, hashing it on the way; return the new batch.
+
+    Refused before anything is written (no file, no batch): a file over the size limit
+    (`TooLarge`), and an export of another platform than the rollout's (`WrongPlatform`).
+    """
     limit = max_upload_bytes()
     if upload.size > limit:
         raise TooLarge(upload.size)
+    refusal = fit.refusal(rollout, importers.detect_upload(upload))
+    if refusal:
+        raise WrongPlatform(refusal)
     name = f"{rollout.pk}-{uuid.uuid4().hex}.csv"
     path = imports_dir() / name
     digest, size = hashlib.sha256(), 0
@@ -148,15 +161,14 @@ class People:
 
     @classmethod
     def of(cls, organization):
-        by_email = dict(
-            Membership.objects.filter(organization=organization).values_list("user__email", "unit_id")
-        )
+        # Members by email, and by the keys their matches give them (engage/matching.py).
+        by_email = units_by_key(organization)
         by_name = {}
         # A name shared by a department and a location or team means the department.
         for pk, name, kind in organization.units.values_list("pk", "name", "kind"):
             if kind == "department" or name.lower() not in by_name:
                 by_name[name.lower()] = pk
-        return cls({email.lower(): unit for email, unit in by_email.items()}, by_name)
+        return cls(by_email, by_name)
 
 
 @dataclass
@@ -669,6 +681,7 @@ def _record(batch, parsed, people):
         person_key=parsed.person_key,
         display_name=parsed.display_name,
         unit_id=unit_of(parsed, people),
+        member=parsed.person_key in people.units_by_email,
         period_start=parsed.period_start,
         period_end=parsed.period_end,
         period_days=parsed.period_days,

@@ -211,6 +211,7 @@ def _latest(part):
         "people": "1",
         "active_people": "s.active::integer",
         "superseded": "false",
+        "member": "e.email IS NOT NULL",
     }
     selected = ", ".join(f"{expressions.get(name, f's.{name}')} AS {name}" for name in COLUMNS)
     return (

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import DigestSection, Fact, Status, Step, StepHealth
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
 
 from .conversations import step_parts
 
@@ -40,9 +40,9 @@ class EngageStep(Step):
         if not rollouts:
             return {}
         today = timezone.localdate()
-        windows, metrics, defaults = health_inputs(rollouts, today)
+        windows, shares, metrics = health_inputs(rollouts, today)
         return step_parts.merge_health(
-            self, rollouts, self._activity_healths(rollouts, windows, metrics, defaults, today)
+            self, rollouts, self._activity_healths(rollouts, windows, shares, metrics, today)
         )
 
     def portfolio_figures(self, rollouts):
@@ -54,86 +54,113 @@ class EngageStep(Step):
         if not rollouts:
             return {}, {}, {}
         today = timezone.localdate()
-        windows, metrics, defaults = health_inputs(rollouts, today)
+        windows, shares, metrics = health_inputs(rollouts, today)
         inputs = step_parts.portfolio_inputs(rollouts)
         health = step_parts.merge_health(
-            self, rollouts, self._activity_healths(rollouts, windows, metrics, defaults, today), inputs
+            self, rollouts, self._activity_healths(rollouts, windows, shares, metrics, today), inputs
         )
         facts = step_parts.merge_facts(
-            self._activity_facts(rollouts, windows, self._active_weeks(rollouts, today)), rollouts, inputs
+            self._activity_facts(rollouts, windows, shares, self._active_weeks(rollouts, today)),
+            rollouts,
+            inputs,
         )
         units = {}
         for rollout_id, unit_id in self._unit_pairs(rollouts).union(step_parts.unit_pairs(rollouts)):
             units.setdefault(rollout_id, set()).add(unit_id)
         return health, facts, units
 
-    def _activity_healths(self, rollouts, windows, metrics, defaults, today):
+    def _activity_healths(self, rollouts, windows, shares, metrics, today):
         result = {}
         for rollout in rollouts:
             figures = windows.get(rollout.pk)
             if not figures:
                 result[rollout.pk] = self.not_started(rollout)
                 continue
-            result[rollout.pk] = self._health(rollout, figures, metrics.get(rollout.pk, []), defaults, today)
+            result[rollout.pk] = self._health(
+                rollout, figures, shares.get(rollout.pk), metrics.get(rollout.pk, []), today
+            )
         return result
 
-    def _health(self, rollout, figures, metrics, defaults, today):
-        from .selectors import audience_size, expected_participation, participation_target
+    def _health(self, rollout, figures, share, metrics, today):
+        """Participation against the target's path (70) and active users against the 28 days
+        before (30); the headline's participation, never one above 100 % (engage/figures.py)."""
+        from .selectors import expected_participation, participation_target
 
         target = participation_target(metrics)
-        size = audience_size(rollout, metrics, defaults)
         active, previous = figures["active"], figures["previous"]
-        reasons = []
-        rate = 100 * active / size if size else None
+        rate = share.rate if share is not None else None
         expected = expected_participation(rollout, target, today)
+        name = share.headline.name if share is not None and share.headline else "the audience"
         if rate is not None and expected:
             part = min(1.0, rate / float(expected))
-            reasons.append(
-                f"Participation {rate:.0f}% in the last 28 days against {float(expected):.0f}% on the path to "
-                f"the target of {target.target:.0f}%."
+            fact = (
+                f"Participation of {name} {rate:.0f}% in the last 28 days against {float(expected):.0f}% "
+                f"on the path to the target of {target.target:.0f}%."
             )
         elif rate is not None:
             part = min(1.0, rate / 50)
-            reasons.append(f"Participation {rate:.0f}% in the last 28 days; no participation target is set.")
+            fact = f"Participation of {name} {rate:.0f}% in the last 28 days; no participation target is set."
         else:
-            part = 0.0
-            reasons.append(f"{active} active users in the last 28 days; the audience size is unknown.")
+            part = None
+            why = share.headline.unknown if share is not None and share.headline else ""
+            fact = f"Participation of {name} is not known. {why}".strip()
         if previous:
             trend = min(1.0, active / previous)
             change = round(100 * (active - previous) / previous)
-            reasons.append(
+            trend_fact = (
                 f"Active users {'+' if change >= 0 else ''}{change}% on the 28 days before ({previous})."
             )
         else:
             trend = 1.0 if active else 0.0
-        if figures["last"] and figures["last"] < today - timedelta(days=14):
+            trend_fact = f"{active} active users in the last 28 days; none in the 28 days before."
+        parts = {"trend": Part(WEIGHTS["trend"], trend, trend_fact)}
+        if rate is not None:  # an unknown participation is not a 0 %: it caps the status instead
+            parts["participation"] = Part(WEIGHTS["participation"], part, fact)
+        reasons = [fact, trend_fact]
+        stale = figures["last"] and figures["last"] < today - timedelta(days=14)
+        if stale:
             reasons.append(f"The latest activity data is from {figures['last']:%d %b %Y}.")
-        score = round(100 * (WEIGHTS["participation"] * part + WEIGHTS["trend"] * trend))
-        if figures["last"] and figures["last"] < today - timedelta(days=14):
+        if share is not None and share.outside:
+            reasons.append(f"{share.outside} active people are outside the rollout's audiences.")
+        if share is not None and share.unmatched:
+            reasons.append(f"{share.unmatched} active people are matched to no member.")
+        ceilings = []
+        if rate is None:
+            ceilings.append(Ceiling(Status.AT_RISK, f"Participation of {name} is not known."))
+        elif expected and rate < float(expected) / 2:
+            ceilings.append(
+                Ceiling(
+                    Status.OFF_TRACK,
+                    f"Participation is under half the {float(expected):.0f}% expected by now.",
+                )
+            )
+        if stale:
+            ceilings.append(Ceiling(Status.AT_RISK, f"No activity data since {figures['last']:%d %b %Y}."))
+        if stale:
             action, url = (
                 "Import the latest activity report",
                 reverse("engage:upload", kwargs={"pk": rollout.pk}),
             )
         elif target is None:
             action, url = "Set a participation target in the strategy", self.url(rollout)
+        elif part is None:
+            action, url = "Give the audience a size (strategy) or correct the headcount", self.url(rollout)
         elif part < 1:
             action, url = "Find the units furthest behind and plan with their champions", self.url(rollout)
         else:
             action, url = "Keep importing the activity reports", self.url(rollout)
-        return StepHealth(
-            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
-        )
+        return scored(parts, reasons=reasons, next_action=action, next_url=url, ceilings=ceilings)
 
     def portfolio_facts(self, rollouts):
-        """Active users in the last 28 days, with a small weekly trend."""
-        from .selectors import window_figures
+        """Active users and participation in the last 28 days, with a small weekly trend."""
+        from .selectors import health_inputs
 
         if not rollouts:
             return {}
         today = timezone.localdate()
-        windows = window_figures([r.pk for r in rollouts], today)
+        windows, shares, _ = health_inputs(rollouts, today)
         return step_parts.merge_facts(
-            self._activity_facts(rollouts, windows, self._active_weeks(rollouts, today)), rollouts
+            self._activity_facts(rollouts, windows, shares, self._active_weeks(rollouts, today)), rollouts
         )
 
     def _active_weeks(self, rollouts, today):
@@ -155,7 +182,7 @@ class EngageStep(Step):
             weeks.setdefault(row["rollout_id"], []).append(row["active"])
         return weeks
 
-    def _activity_facts(self, rollouts, windows, weeks):
+    def _activity_facts(self, rollouts, windows, shares, weeks):
         facts = {}
         for rollout in rollouts:
             figures = windows.get(rollout.pk)
@@ -167,8 +194,21 @@ class EngageStep(Step):
                     "Active users (28 days)",
                     f"{active} ({'+' if active >= previous else ''}{active - previous} on the 28 days before)",
                     trend=tuple(weeks.get(rollout.pk, ())),
+                    definition="active-users",
+                    rows_url=reverse("engage:people", kwargs={"pk": rollout.pk}) + "?group=all",
                 )
             ]
+            share = shares.get(rollout.pk)
+            if share is not None and share.headline is not None:
+                value = (
+                    f"{share.rate:.1f}% of {share.headline.name}" if share.rate is not None else "not known"
+                )
+                rows = reverse("engage:people", kwargs={"pk": rollout.pk})
+                if share.headline.audience_id is not None:
+                    rows += f"?audience={share.headline.audience_id}"
+                facts[rollout.pk].append(
+                    Fact("Participation (28 days)", value, definition="participation-rate", rows_url=rows)
+                )
         return facts
 
     def trends(self, rollout):
@@ -214,25 +254,28 @@ class EngageStep(Step):
         )
 
     def _activity_digest(self, rollout, membership, since):
-        """Managers, admins and leaders: the week's active users, participation and dialogue."""
+        """Managers, admins and leaders: the 28 days' active users, participation and dialogue,
+        in the same sentences as the Engage page (engage/figures.py)."""
         from rollout.access import LEADERS
 
-        from .selectors import active_users, audience_size, dialogue_ratio, last_data_day
+        from .figures import dialogue_ratio, participation
+        from .selectors import last_data_day
 
         if membership.role not in LEADERS:
             return None
         last = last_data_day(rollout)
         if last is None:
             return None
-        active = active_users(rollout, last)
-        size = audience_size(rollout)
-        lines = [
-            f"{active or 0} active users in the 28 days to {last:%d %b %Y}"
-            + (f": {100 * (active or 0) / size:.0f}% of the audience of {size}." if size else ".")
-        ]
-        dialogue = dialogue_ratio(rollout, last)
-        if dialogue is not None:
-            lines.append(f"Dialogue ratio {dialogue:.0f}% (replies among posts and replies).")
+        share = participation(rollout, last)
+        lines = []
+        if share is not None:
+            lines.append(f"{share.active_users} active users in the {share.window}.")
+            lines.append(share.text)
+            if share.outside or share.unmatched:
+                lines.append(
+                    f"Outside the rollout's audiences: {share.outside}; matched to no member: {share.unmatched}."
+                )
+        lines.append(dialogue_ratio(rollout, last).text)
         since_day = timezone.localdate(since) if hasattr(since, "hour") else since
         if last < since_day - timedelta(days=7):
             lines.append("No new activity report this week: import the latest export.")

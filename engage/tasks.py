@@ -70,3 +70,15 @@ def resume_activity_imports():
     for pk in checking:
         check_activity_file.delay(pk)
     return len(waiting) + len(checking)
+
+
+@shared_task
+def apply_person_matches(organization_id):
+    """Match the imported records again after a match was added or removed, and rebuild the
+    figures of the rollouts whose records changed (engage/matching.py). Safe to rerun."""
+    from rollout.models import Organization
+
+    from .matching import apply_matches
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return apply_matches(organization) if organization is not None else 0

@@ -3,10 +3,10 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import DigestSection, Status, Step, StepHealth
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
 
 # How the score weighs its three parts (docs/steps/incentivize.md explains them).
-WEIGHTS = {"plan": 0.3, "reach": 0.5, "leaders": 0.2}
+WEIGHTS = {"plan": 30, "reach": 50, "leaders": 20}
 # Half of the audience recognised, rewarded or badged in 30 days counts as full reach.
 FULL_REACH = 0.5
 
@@ -35,7 +35,56 @@ class IncentivizeStep(Step):
 
         if not rollouts:
             return {}
-        plans, reached, leaders, people = health_figures(rollouts, timezone.now())
+        return self._healths(rollouts, health_figures(rollouts, timezone.now()))
+
+    def portfolio_figures(self, rollouts):
+        """Health and facts from one reading of the aggregates (the portfolio asks for both)."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}, {}, {}
+        figures = health_figures(rollouts, timezone.now())
+        return self._healths(rollouts, figures), self._facts(rollouts, figures), self.units_of(rollouts)
+
+    def portfolio_facts(self, rollouts):
+        """People reached and leaders taking part in the last 30 days, each linked to its people."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        return self._facts(rollouts, health_figures(rollouts, timezone.now()))
+
+    def _facts(self, rollouts, figures):
+        plans, reached, leaders, people = figures
+        facts = {}
+        for rollout in rollouts:
+            planned, reach = plans.get(rollout.pk, 0), reached.get(rollout.pk, 0)
+            if not planned and not reach:
+                continue
+            org = people.get(rollout.organization_id, {"audience": 0, "leaders": 0})
+            rows = reverse("incentives:reached", kwargs={"pk": rollout.pk})
+            if org["audience"] and reach <= org["audience"]:
+                of = f"{round(100 * reach / org['audience'])}% of {_plural(org['audience'], 'member')}"
+            else:  # people who have left count in the numerator: the rate would mislead
+                of = f"rate not known: more than the {_plural(org['audience'], 'member')}"
+            facts[rollout.pk] = [
+                Fact(
+                    "People reached (30 days)",
+                    f"{reach} ({of})",
+                    definition="people-reached",
+                    rows_url=rows,
+                ),
+                Fact(
+                    "Leaders taking part (30 days)",
+                    f"{leaders.get(rollout.pk, 0)} of {_plural(org['leaders'], 'leader')}",
+                    definition="leaders-taking-part",
+                    rows_url=f"{rows}?group=leaders",
+                ),
+            ]
+        return facts
+
+    def _healths(self, rollouts, figures):
+        plans, reached, leaders, people = figures
         result = {}
         for rollout in rollouts:
             planned, reach = plans.get(rollout.pk, 0), reached.get(rollout.pk, 0)
@@ -49,17 +98,27 @@ class IncentivizeStep(Step):
     def _health(self, rollout, planned, reach, active_leaders, org):
         share = reach / org["audience"] if org["audience"] else 0.0
         leader_share = active_leaders / org["leaders"] if org["leaders"] else 0.0
+        reached = (
+            f"{round(100 * share)}% of the {org['audience']} people had a recognition, points or a badge"
+            " in the last 30 days"
+        )
+        leading = f"{active_leaders} of {_plural(org['leaders'], 'leader')} took part in the last 30 days"
+        plan = f"Incentive plan: {_plural(planned, 'line')}" if planned else "No incentive plan yet"
         parts = {
-            "plan": 1.0 if planned else 0.0,
-            "reach": min(1.0, share / FULL_REACH),
-            "leaders": leader_share,
+            "plan": Part(WEIGHTS["plan"], 1.0 if planned else 0.0, plan),
+            "reach": Part(WEIGHTS["reach"], min(1.0, share / FULL_REACH), reached),
+            "leaders": Part(WEIGHTS["leaders"], leader_share, leading),
         }
-        score = round(100 * sum(WEIGHTS[key] * value for key, value in parts.items()))
-        reasons = [
-            f"{round(100 * share)}% of the {org['audience']} people had a recognition, points or a badge in the last 30 days.",
-            f"{active_leaders} of {_plural(org['leaders'], 'leader')} took part in the last 30 days.",
-            f"Incentive plan: {_plural(planned, 'line')}." if planned else "No incentive plan yet.",
-        ]
+        # Recognition without a plan is goodwill, not incentives anyone can count on.
+        ceilings = (
+            []
+            if planned
+            else [
+                Ceiling(
+                    Status.AT_RISK, "No incentive plan: the incentives for each audience are not chosen yet"
+                )
+            ]
+        )
         if not planned:
             action, url = (
                 "Choose the incentives for each audience",
@@ -74,8 +133,12 @@ class IncentivizeStep(Step):
             action, url = "Recognise more people", reverse("incentives:recognition", args=[rollout.pk])
         else:
             action, url = "Keep recognising good contributions", self.url(rollout)
-        return StepHealth(
-            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        return scored(
+            parts,
+            reasons=[f"{reached}.", f"{leading}.", f"{plan}."],
+            next_action=action,
+            next_url=url,
+            ceilings=ceilings,
         )
 
     def digest_section(self, rollout, membership, since):

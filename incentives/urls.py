@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import badges, home, leaderboard, leaders, objectives, points, recognition
+from .views import badges, drilldown, home, leaderboard, leaders, objectives, points, recognition
 
 app_name = "incentives"
 
@@ -27,4 +27,7 @@ urlpatterns = [
     path("objectives/<int:objective>/", objectives.objective_edit, name="objective_edit"),
     path("objectives/<int:objective>/delete/", objectives.objective_delete, name="objective_delete"),
     path("leaders/", leaders.leaders, name="leaders"),
+    # The people behind the portfolio's figures (?group=reached or leaders) and their CSV.
+    path("reached/", drilldown.reached, name="reached"),
+    path("reached.csv", drilldown.reached_csv, name="reached_csv"),
 ]

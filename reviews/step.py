@@ -2,10 +2,12 @@
 
 from django.urls import reverse
 
-from rollout.steps import DigestSection, Fact, Status, Step, StepHealth, Trend
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, Trend, scored
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
+# A review this many days overdue scores nothing for the schedule and caps the step at off track.
+LATE_DAYS = 28
 
 
 def _plural(n, word):
@@ -16,7 +18,25 @@ def schedule_points(days_late):
     """Full marks while the next review is not overdue, nothing once it is four weeks late."""
     if days_late <= 0:
         return 1.0
-    return max(0.0, 1 - days_late / 28)
+    return max(0.0, 1 - days_late / LATE_DAYS)
+
+
+def _kpi_ceilings(number, n_kpis, at_risk, off_track):
+    """The caps the KPIs of the last completed review put on the step: more than half off track
+    cannot be better than off track; any off track, or more than half at risk, than at risk."""
+    if 2 * off_track > n_kpis:
+        return [
+            Ceiling(
+                Status.OFF_TRACK, f"{off_track} of {n_kpis} KPIs off track at review {number}: more than half"
+            )
+        ]
+    if off_track:
+        return [Ceiling(Status.AT_RISK, f"{_plural(off_track, 'KPI')} off track at review {number}")]
+    if 2 * at_risk > n_kpis:
+        return [
+            Ceiling(Status.AT_RISK, f"{at_risk} of {n_kpis} KPIs at risk at review {number}: more than half")
+        ]
+    return []
 
 
 class ReviewStep(Step):
@@ -71,41 +91,51 @@ class ReviewStep(Step):
         return result
 
     def _health(self, rollout, today, upcoming, last, actions):
-        parts, reasons = {}, []
+        parts, reasons, kpi_ceilings, late_ceilings = {}, [], [], []
         action, url = "Schedule the next review", self.url(rollout)
         if upcoming is not None:
             days = (upcoming["due_date"] - today).days
-            parts["schedule"] = schedule_points(-days)
             edit = reverse("reviews:edit", kwargs={"pk": rollout.pk, "review": upcoming["pk"]})
             if days < 0:
-                reasons.append(f"Review {upcoming['number']} is {_plural(-days, 'day')} overdue.")
+                schedule = f"Review {upcoming['number']} is {_plural(-days, 'day')} overdue"
                 action, url = f"Hold review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
             else:
                 when = "today" if days == 0 else f"in {_plural(days, 'day')}"
-                reasons.append(f"Review {upcoming['number']} due {upcoming['due_date']:%-d %b %Y} ({when}).")
+                schedule = f"Review {upcoming['number']} due {upcoming['due_date']:%-d %b %Y} ({when})"
                 action, url = f"Prepare review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
+            if -days > LATE_DAYS:
+                late_ceilings.append(
+                    Ceiling(Status.OFF_TRACK, f"Review {upcoming['number']} is more than four weeks overdue")
+                )
+            parts["schedule"] = Part(WEIGHTS["schedule"], schedule_points(-days), schedule)
         else:
-            parts["schedule"] = 0.0
-            reasons.append("No review is scheduled.")
+            parts["schedule"] = Part(WEIGHTS["schedule"], 0.0, "No review is scheduled")
+        reasons.append(f"{parts['schedule'].fact}.")
         if last is not None and last["n_kpis"]:
-            parts["kpis"] = (last["n_on_track"] + last["n_at_risk"] / 2) / last["n_kpis"]
-            reasons.append(
-                f"{last['n_on_track']} of {_plural(last['n_kpis'], 'KPI')} on track at review {last['number']}"
-                f" ({last['n_at_risk']} at risk, {last['n_off_track']} off track)."
+            n_kpis, on_track, at_risk, off_track = (
+                last[key] for key in ("n_kpis", "n_on_track", "n_at_risk", "n_off_track")
             )
+            kpis = (
+                f"{on_track} of {_plural(n_kpis, 'KPI')} on track at review {last['number']}"
+                f" ({at_risk} at risk, {off_track} off track)"
+            )
+            parts["kpis"] = Part(WEIGHTS["kpis"], (on_track + at_risk / 2) / n_kpis, kpis)
+            reasons.append(f"{kpis}.")
+            kpi_ceilings = _kpi_ceilings(last["number"], n_kpis, at_risk, off_track)
         elif last is None:
             reasons.append("No review completed yet.")
         overdue = actions["overdue"]
-        parts["actions"] = max(0.0, 1 - overdue / 4)
-        reasons.append(f"{_plural(actions['open'], 'open action')}, {overdue} overdue.")
+        open_actions = f"{_plural(actions['open'], 'open action')}, {overdue} overdue"
+        parts["actions"] = Part(WEIGHTS["actions"], max(0.0, 1 - overdue / 4), open_actions)
+        reasons.append(f"{open_actions}.")
         if overdue and (upcoming is None or (upcoming["due_date"] - today).days >= 0):
             action = f"Follow up {_plural(overdue, 'overdue action')}"
             url = reverse("reviews:actions", kwargs={"pk": rollout.pk}) + "?status=open"
-        weight = sum(WEIGHTS[key] for key in parts)
-        score = round(sum(WEIGHTS[key] * value for key, value in parts.items()) * 100 / weight)
-        return StepHealth(
-            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        # The most severe cap first, so that it alone is named among the drivers.
+        ceilings = sorted(
+            kpi_ceilings + late_ceilings, key=lambda ceiling: Status.ORDER.index(ceiling.status)
         )
+        return scored(parts, reasons=reasons, next_action=action, next_url=url, ceilings=ceilings)
 
     def digest_section(self, rollout, membership, since):
         """Managers see the next review and the actions that are open or overdue."""
@@ -147,7 +177,7 @@ class ReviewStep(Step):
         return self._facts(rollouts, health_figures(rollouts))
 
     def _facts(self, rollouts, figures):
-        today, open_reviews, last_completed, _actions = figures
+        today, open_reviews, last_completed, actions = figures
         facts = {}
         for rollout in rollouts:
             rows = []
@@ -156,9 +186,25 @@ class ReviewStep(Step):
                 days = (review["due_date"] - today[rollout.organization_id]).days
                 when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days overdue")
                 status = Status.OFF_TRACK if days < 0 else (Status.AT_RISK if days <= 7 else Status.ON_TRACK)
-                rows.append(Fact("Next review", f"{review['due_date']:%-d %b %Y} ({when})", status))
+                rows.append(
+                    Fact(
+                        "Next review",
+                        f"{review['due_date']:%-d %b %Y} ({when})",
+                        status,
+                        definition="next-review",
+                        rows_url=reverse("reviews:detail", kwargs={"pk": rollout.pk, "review": review["pk"]}),
+                    )
+                )
             else:
-                rows.append(Fact("Next review", "none scheduled", Status.AT_RISK))
+                rows.append(
+                    Fact(
+                        "Next review",
+                        "none scheduled",
+                        Status.AT_RISK,
+                        definition="next-review",
+                        rows_url=self.url(rollout),
+                    )
+                )
             last = last_completed.get(rollout.pk)
             if last and last["n_kpis"]:
                 share = last["n_on_track"] / last["n_kpis"]
@@ -167,6 +213,19 @@ class ReviewStep(Step):
                         "KPIs on track",
                         f"{last['n_on_track']} of {last['n_kpis']} (review {last['number']})",
                         Status.from_score(round(100 * share)),
+                        definition="kpis-on-track",
+                        rows_url=reverse("reviews:kpis", kwargs={"pk": rollout.pk})
+                        + f"?review={last['number']}",
+                    )
+                )
+            if review is not None or last is not None:
+                counted = actions.get(rollout.pk, {"open": 0, "overdue": 0})
+                rows.append(
+                    Fact(
+                        "Open actions",
+                        f"{counted['open']} ({counted['overdue']} overdue)",
+                        definition="open-actions",
+                        rows_url=reverse("reviews:actions", kwargs={"pk": rollout.pk}) + "?status=open",
                     )
                 )
             facts[rollout.pk] = rows

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import drilldown, views
 
 app_name = "reviews"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("schedule/", views.schedule, name="schedule"),
     path("actions/", views.actions, name="actions"),
+    path("actions.csv", drilldown.actions_csv, name="actions_csv"),
+    # The KPIs of a completed review (?review=<number>; the last one by default), and their CSV.
+    path("kpis/", drilldown.kpis, name="kpis"),
+    path("kpis.csv", drilldown.kpis_csv, name="kpis_csv"),
     path("landscape/", views.landscape, name="landscape"),
     path("<int:review>/", views.detail, name="detail"),
     path("<int:review>/edit/", views.edit, name="edit"),

@@ -55,11 +55,11 @@ FULL = {
 }
 LOGINS = [Role.ADMIN, Role.MANAGER, Role.CHAMPION, Role.LEADER, Role.MEMBER]
 PLATFORMS = [
-    ("Viva Engage", Platform.Kind.ENTERPRISE_SOCIAL),
-    ("Microsoft Teams", Platform.Kind.CHAT),
-    ("Slack", Platform.Kind.CHAT),
-    ("Workplace from Meta", Platform.Kind.ENTERPRISE_SOCIAL),
-    ("Confluence", Platform.Kind.KNOWLEDGE),
+    ("Viva Engage", Platform.Product.VIVA_ENGAGE, Platform.Kind.ENTERPRISE_SOCIAL),
+    ("Microsoft Teams", Platform.Product.TEAMS, Platform.Kind.CHAT),
+    ("Slack", Platform.Product.SLACK, Platform.Kind.CHAT),
+    ("Workplace from Meta", Platform.Product.WORKPLACE, Platform.Kind.ENTERPRISE_SOCIAL),
+    ("Confluence", Platform.Product.OTHER, Platform.Kind.KNOWLEDGE),
 ]
 # Of every ten rollouts: seven live, two in pilot, one in planning.
 STATUSES = [Rollout.Status.LIVE] * 7 + [Rollout.Status.PILOT] * 2 + [Rollout.Status.PLANNING]
@@ -242,8 +242,10 @@ def _people(org, units, n):
 
 def _rollouts(org, people, members, n):
     platforms = []
-    for name, kind in PLATFORMS:
-        platform, _ = Platform.objects.get_or_create(organization=org, name=name, defaults={"kind": kind})
+    for name, product, kind in PLATFORMS:
+        platform, _ = Platform.objects.get_or_create(
+            organization=org, name=name, defaults={"product": product, "kind": kind}
+        )
         platforms.append(platform)
     managers = [people[Role.MANAGER]] + [user for user in members if user.email.startswith("person")][
         : n["rollouts"] - 1

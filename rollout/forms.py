@@ -44,11 +44,24 @@ class ScopedForm(forms.ModelForm):
 class RolloutForm(ScopedForm):
     class Meta:
         model = Rollout
-        fields = ["name", "platform", "status", "owner", "purpose", "start_date", "target_date"]
+        fields = [
+            "name",
+            "platform",
+            "also_accepts",
+            "status",
+            "owner",
+            "purpose",
+            "start_date",
+            "target_date",
+        ]
         widgets = {
+            "also_accepts": forms.CheckboxSelectMultiple,
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "start_date": DATE_WIDGET,
             "target_date": DATE_WIDGET,
+        }
+        error_messages = {
+            "also_accepts": {"invalid_choice": "%(value)s is not a platform of this organization."},
         }
 
     def __init__(self, *args, **kwargs):
@@ -56,8 +69,18 @@ class RolloutForm(ScopedForm):
         self.instance.organization = self.scope.organization
         self.fields["platform"].queryset = self.scope.platforms()
         self.fields["platform"].help_text = "Platforms are managed under Settings."
+        # Only this organization's platforms, as for `platform`: a foreign id is refused by the field.
+        self.fields["also_accepts"].queryset = self.scope.platforms()
         self.fields["owner"].queryset = self.scope.people(EDITORS).order_by("full_name", "email")
         self.fields["owner"].help_text = "A manager or admin of this organization; approves the strategy."
+
+    def clean(self):
+        cleaned = super().clean()
+        # The rollout's own platform is always accepted: ticking it too would only repeat it.
+        platform, extra = cleaned.get("platform"), cleaned.get("also_accepts")
+        if platform is not None and extra is not None:
+            cleaned["also_accepts"] = extra.exclude(pk=platform.pk)
+        return cleaned
 
     def scoped_queryset(self):
         return self.scope.rollouts()
@@ -68,7 +91,16 @@ class PlatformForm(ScopedForm):
 
     class Meta:
         model = Platform
-        fields = ["name", "kind", "status", "url"]
+        fields = ["name", "product", "kind", "status", "url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The select always sends a choice; a post without one (written before platforms had a
+        # product) keeps the platform's product, "Other / not listed" for a new one.
+        self.fields["product"].required = False
+
+    def clean_product(self):
+        return self.cleaned_data["product"] or self.instance.product
 
     def scoped_queryset(self):
         return self.scope.platforms()

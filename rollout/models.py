@@ -96,8 +96,8 @@ class Organization(models.Model):
     response_target_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text="A question should get its first reply within this many hours "
-        "(used for 'answered within target').",
+        help_text="A question should get its first reply within this many hours: the default for "
+        "rollouts whose strategy sets no response-time target.",
     )
     privacy_min_group = models.PositiveSmallIntegerField(
         "minimum group size",
@@ -212,9 +212,26 @@ class Platform(models.Model):
         DECLINING = "declining", "Declining"
         RETIRED = "retired", "Retired"
 
+    class Product(models.TextChoices):
+        """Which product the platform is, whatever the organization calls it: an activity export
+        fits a rollout only if it comes from its platform's product (or one it also accepts)."""
+
+        VIVA_ENGAGE = "viva_engage", "Viva Engage (Yammer)"
+        TEAMS = "teams", "Microsoft Teams"
+        SLACK = "slack", "Slack"
+        WORKPLACE = "workplace", "Workplace from Meta"
+        OTHER = "other", "Other / not listed"
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="platforms")
     name = models.CharField(max_length=100)
     kind = models.CharField(max_length=30, choices=Kind.choices, default=Kind.ENTERPRISE_SOCIAL)
+    product = models.CharField(
+        max_length=20,
+        choices=Product.choices,
+        default=Product.OTHER,
+        help_text="Which product this is. A rollout on it accepts only this product's activity exports "
+        "(and Rollout's CSV template).",
+    )
     url = models.URLField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_USE)
 
@@ -239,6 +256,14 @@ class Rollout(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rollouts")
     name = models.CharField(max_length=150)
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="rollouts")
+    also_accepts = models.ManyToManyField(
+        Platform,
+        blank=True,
+        related_name="also_in_rollouts",
+        verbose_name="Also accept activity exports from these platforms",
+        help_text="Only if this rollout spans several platforms: their people and posts are added "
+        "together in its figures.",
+    )
     purpose = models.TextField(
         blank=True, help_text="In a sentence or two: what the organization wants from it."
     )
@@ -277,6 +302,11 @@ class Rollout(models.Model):
             and self.platform.organization_id != self.organization_id
         ):
             raise ValidationError({"platform": "Choose a platform of this organization."})
+
+    def activity_platforms(self):
+        """The platforms whose activity exports this rollout takes: its own first, then those the
+        manager added under "Also accept activity exports from these platforms"."""
+        return [self.platform, *self.also_accepts.exclude(pk=self.platform_id).order_by("name")]
 
 
 class Invitation(models.Model):

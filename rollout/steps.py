@@ -38,16 +38,69 @@ class Status:
             return Status.AT_RISK
         return Status.OFF_TRACK
 
+    # The highest score each status allows: a status ceiling lowers the score with it, so that a
+    # badge never shows an "At risk" 85.
+    TOP_SCORE = {OFF_TRACK: 39, AT_RISK: 69, ON_TRACK: 100}
+    ORDER = (NOT_STARTED, OFF_TRACK, AT_RISK, ON_TRACK)
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A fact that moved the score: a part with the points of 100 it cost, or a ceiling's
+    reason (`points_lost` None: it capped the status rather than costing points)."""
+
+    fact: str
+    points_lost: int | None
+
+    def __str__(self):
+        if self.points_lost is None:
+            return self.fact
+        return f"{self.fact} (−{self.points_lost} points)"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a step's score: its weight, how far it is met (0.0-1.0) and the fact behind it.
+
+    A step's health is the weighted mean of its parts (`scored`), so the score is a documented
+    function of the facts, and the facts that cost it the most are known (`StepHealth.drivers`).
+    """
+
+    weight: float
+    value: float
+    fact: str
+
+    def points_lost(self, total_weight):
+        return round(100 * self.weight * (1 - max(0.0, min(1.0, self.value))) / total_weight)
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """Evidence that caps a step's status whatever its score, e.g. most KPIs off track: the step
+    cannot read "On track". `reason` says why and is shown first among the drivers."""
+
+    status: str
+    reason: str
+
 
 @dataclass(frozen=True)
 class StepHealth:
-    """How one step is doing for one rollout. `score` is 0-100, or None when nothing is recorded."""
+    """How one step is doing for one rollout. `score` is 0-100, or None when nothing is recorded.
+
+    `drivers`: the (at most three) facts that moved the score the most, largest first, shown on
+    every health badge on hover or focus and in the step guide.
+    """
 
     score: int | None
     status: str
     reasons: list[str] = field(default_factory=list)
     next_action: str = ""
     next_url: str = ""
+    drivers: tuple = ()
+    # The most severe Ceiling whose evidence holds (its status and reason), whether or not it
+    # lowered this status: a step that merges parts (Engage) keeps it for the merged health.
+    ceiling: str = ""
+    ceiling_reason: str = ""
 
     @property
     def label(self):
@@ -56,6 +109,41 @@ class StepHealth:
     @property
     def started(self):
         return self.status != Status.NOT_STARTED
+
+
+def scored(parts, *, reasons=(), next_action="", next_url="", ceilings=()):
+    """The StepHealth of weighted `parts` ({key: Part}): the score is the weighted mean of the
+    parts' values (0-100); its status follows the score (Status.from_score) unless a `Ceiling`
+    whose evidence holds caps it, and the score then drops to the ceiling's top. The drivers are
+    the most severe ceiling's reason, then the parts that cost the most points (at most three). `reasons` default to the
+    parts' facts in order."""
+    parts = list(parts.values()) if isinstance(parts, dict) else list(parts)
+    total = sum(part.weight for part in parts) or 1
+    score = round(100 * sum(part.weight * max(0.0, min(1.0, part.value)) for part in parts) / total)
+    status = Status.from_score(score)
+    drivers = []
+    # The most severe ceiling first: it alone sets the status, and its reason is named first.
+    ceilings = sorted(ceilings, key=lambda ceiling: Status.ORDER.index(ceiling.status))
+    for ceiling in ceilings:
+        if Status.ORDER.index(ceiling.status) < Status.ORDER.index(status):
+            status = ceiling.status
+            score = min(score, Status.TOP_SCORE[status])
+            drivers.append(Driver(ceiling.reason, None))
+    # The parts that cost points, the costliest first; a part at full marks moved nothing.
+    ranked = sorted(
+        (part for part in parts if part.points_lost(total)), key=lambda part: -part.points_lost(total)
+    )
+    drivers += [Driver(part.fact, part.points_lost(total)) for part in ranked]
+    return StepHealth(
+        score=score,
+        status=status,
+        reasons=list(reasons) or [part.fact for part in parts],
+        next_action=next_action,
+        next_url=next_url,
+        drivers=tuple(drivers[:3]),
+        ceiling=ceilings[0].status if ceilings else "",
+        ceiling_reason=ceilings[0].reason if ceilings else "",
+    )
 
 
 class Step:
@@ -132,6 +220,8 @@ class Fact:
     value: str
     status: str = ""  # a Status value when the figure is judged against a target, else ""
     trend: tuple = ()  # optional small series of numbers, drawn as a sparkline
+    definition: str = ""  # its heading's anchor in docs/metrics.md (the metrics page)
+    rows_url: str = ""  # the page listing the rows behind the figure (with its CSV)
 
 
 @dataclass(frozen=True)

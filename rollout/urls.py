@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, audit, organization, outbox, portfolio, rollouts, tokens
+from .views import accounts, audit, definitions, organization, outbox, portfolio, rollouts, tokens
 
 app_name = "rollout"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("r/<int:pk>/report/", portfolio.rollout_report, name="report"),
     path("portfolio/", portfolio.portfolio_page, name="portfolio"),
     path("portfolio/export.csv", portfolio.portfolio_csv, name="portfolio_csv"),
+    path("metrics/", definitions.metric_definitions, name="metrics"),
     # Step apps mount their own pages under /r/<pk>/<step>/ before this catch-all guide page.
     path("r/<int:pk>/<slug:step>/", rollouts.step_page, name="step"),
     path("organization/switch/", accounts.switch, name="switch_organization"),

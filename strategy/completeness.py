@@ -33,7 +33,8 @@ def _annotations():
         "n_stakeholders_high": _count(Stakeholder, influence="high"),
         "n_stakeholders_unplanned": _count(Stakeholder, involvement=""),
         "n_audiences": _count(Audience),
-        "n_audiences_unsized": _count(Audience, size__isnull=True),
+        # An audience's size comes from its unit's headcount, its list of people, or its stated size.
+        "n_audiences_unsized": _count(Audience, size__isnull=True, unit__isnull=True, people=""),
         "n_audiences_unreached": _count(
             Audience, ~Exists(AwarenessChannel.objects.filter(audience=OuterRef("pk")))
         ),
@@ -74,7 +75,10 @@ def section_checks(ws):
         ],
         "audiences": [
             Check("Add at least one target audience", ws.n_audiences > 0),
-            Check("Give every audience a size", ws.n_audiences > 0 and ws.n_audiences_unsized == 0),
+            Check(
+                "Say who is in every audience (a unit, a list of people or a size)",
+                ws.n_audiences > 0 and ws.n_audiences_unsized == 0,
+            ),
             Check(
                 "Plan how every audience will hear about it",
                 ws.n_audiences > 0 and ws.n_audiences_unreached == 0,

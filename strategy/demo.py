@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from rollout.demo import demo_seeder
-from rollout.models import Role
+from rollout.models import Membership, Role
 
 from .models import (
     Audience,
@@ -123,20 +123,28 @@ def seed_strategy(ctx):
     )
     units = ctx.units
     audiences = {}
-    for name, kind, unit, size in [
-        ("Nursing staff", Audience.Kind.EMPLOYEES, units["Nursing"], 420),
-        ("Emergency Medicine", Audience.Kind.EMPLOYEES, units["Emergency Medicine"], 140),
-        ("All other staff", Audience.Kind.EMPLOYEES, None, 300),
+    # Two audiences by unit (their size is the unit's headcount) and one listed by name: the
+    # demo's people in other departments show as "outside the rollout's audiences".
+    ward_leads = "\n".join(
+        Membership.objects.filter(organization=ctx.organization, unit=units["Cardiology"])
+        .order_by("user__email")
+        .values_list("user__email", flat=True)[:8]
+    )
+    for name, kind, unit, listed in [
+        ("Nursing staff", Audience.Kind.EMPLOYEES, units["Nursing"], ""),
+        ("Emergency Medicine", Audience.Kind.EMPLOYEES, units["Emergency Medicine"], ""),
+        ("Cardiology ward leads", Audience.Kind.EMPLOYEES, None, ward_leads),
     ]:
         audiences[name], _ = Audience.objects.update_or_create(
-            worksheet=ws, name=name, defaults={"kind": kind, "unit": unit, "size": size}
+            worksheet=ws, name=name, defaults={"kind": kind, "unit": unit, "people": listed, "size": None}
         )
+    Audience.objects.filter(worksheet=ws, name="All other staff").delete()
     for audience, channel, when in [
         ("Nursing staff", AwarenessChannel.Channel.MANAGER_CASCADE, date(2026, 3, 2)),
         ("Nursing staff", AwarenessChannel.Channel.TRAINING, date(2026, 3, 9)),
         ("Emergency Medicine", AwarenessChannel.Channel.TOWN_HALL, date(2026, 3, 4)),
-        ("All other staff", AwarenessChannel.Channel.LAUNCH_EMAIL, date(2026, 3, 2)),
-        ("All other staff", AwarenessChannel.Channel.INTRANET, date(2026, 3, 2)),
+        ("Cardiology ward leads", AwarenessChannel.Channel.LAUNCH_EMAIL, date(2026, 3, 2)),
+        ("Cardiology ward leads", AwarenessChannel.Channel.INTRANET, date(2026, 3, 2)),
     ]:
         AwarenessChannel.objects.update_or_create(
             worksheet=ws, audience=audiences[audience], channel=channel, defaults={"planned_date": when}
@@ -146,7 +154,7 @@ def seed_strategy(ctx):
         ("answered_within_target", None, "40", "85", ""),
         ("champion_coverage", None, "120", "50", ""),
         ("support_sessions", None, "0", "100", ""),
-        ("custom", "All other staff", "14", "6", "All-staff emails per month"),
+        ("custom", None, "14", "6", "All-staff emails per month"),
     ]:
         SuccessMetric.objects.update_or_create(
             worksheet=ws,

@@ -1,6 +1,8 @@
+import re
 import zoneinfo
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
 
 from rollout.forms import DATE_WIDGET
@@ -14,8 +16,12 @@ from .models import (
     SuccessMetric,
     TimeAllowance,
     Worksheet,
+    split_people,
 )
 from .selectors import split_time_zones
+
+# An email address or a UPN (the same shape): something@domain.tld, no spaces.
+EMAIL_OR_UPN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class WorksheetPartForm(forms.ModelForm):
@@ -79,8 +85,15 @@ class OperatingForm(WorksheetPartForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.instance.response_target_hours:
-            self.initial.setdefault("response_target_hours", self.rollout.organization.response_target_hours)
+        # Empty means the organization's default, which then follows Settings; pre-filling the
+        # default would copy it into the strategy for good.
+        default = self.rollout.organization.response_target_hours
+        field = self.fields["response_target_hours"]
+        field.widget.attrs["placeholder"] = str(default)
+        field.help_text = (
+            f"Every question should get a first reply within this many hours. Leave empty to use the "
+            f"organization's default ({default} h, Settings)."
+        )
 
     def clean_coverage_time_zones(self):
         names = split_time_zones(self.cleaned_data["coverage_time_zones"])
@@ -149,16 +162,32 @@ class RowForm(forms.ModelForm):
 class AudienceForm(RowForm):
     class Meta:
         model = Audience
-        fields = ["kind", "name", "unit", "size"]
+        fields = ["kind", "name", "unit", "people", "size"]
+        widgets = {"people": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit("unit", self.scope.units())
 
+    def clean_people(self):
+        text = self.cleaned_data.get("people", "")
+        wrong = [item for item in split_people(text) if not EMAIL_OR_UPN.fullmatch(item)]
+        if wrong:
+            shown = ", ".join(f"'{item[:60]}'" for item in wrong[:3])
+            raise ValidationError(
+                f"{shown} {'is not an email' if len(wrong) == 1 else 'are not emails'} "
+                "(one email or UPN per line, e.g. ana.silva@example.org)."
+            )
+        return "\n".join(dict.fromkeys(split_people(text)))
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("unit") and cleaned.get("kind") != Audience.Kind.EMPLOYEES:
             self.add_error("unit", "Only an audience of employees belongs to a unit.")
+        if cleaned.get("unit") and cleaned.get("people"):
+            self.add_error(
+                "people", "Choose a unit or list the people, not both: an audience is one or the other."
+            )
         return cleaned
 
 

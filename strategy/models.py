@@ -3,6 +3,8 @@
 Every model keeps its history (django-simple-history): who changed what, and when.
 """
 
+import re
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -233,8 +235,17 @@ class Audience(models.Model):
         related_name="+",
         help_text="Employees only: their unit.",
     )
+    people = models.TextField(
+        "listed people",
+        blank=True,
+        help_text="Or name the people: their emails (or UPNs), one per line. A listed audience is "
+        "exactly these people; its size is their number.",
+    )
     size = models.PositiveIntegerField(
-        null=True, blank=True, help_text="How many people; participation is measured against it."
+        null=True,
+        blank=True,
+        help_text="How many people, when neither a unit's headcount nor a list says it "
+        "(e.g. the whole organization).",
     )
     history = HistoricalRecords()
 
@@ -243,6 +254,17 @@ class Audience(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def listed(self):
+        """The listed people's keys, lower case, each once, in the order given."""
+        return list(dict.fromkeys(split_people(self.people)))
+
+
+def split_people(text):
+    """Emails or UPNs from a list typed or pasted by a person: one per line, or separated by
+    commas or semicolons; case and spaces do not matter."""
+    return [item.strip().lower() for item in re.split(r"[\s,;]+", text) if item.strip()]
 
 
 class AwarenessChannel(models.Model):

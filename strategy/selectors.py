@@ -6,17 +6,27 @@ Other step apps and the dashboard import these functions, never strategy's model
 - `success_metrics(rollout)` -> [MetricTarget]
 - `review_cadence(rollout)` -> ReviewCadence | None
 - `success_metrics_for(rollouts)` -> {rollout_id: [MetricTarget]} in one query
+- `response_target(rollout)` -> ResponseTarget: the one response-time target of a rollout
+- `response_targets_for(rollouts)` -> {rollout_id: ResponseTarget} in one query
 """
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import QuerySet
+
+from rollout.models import Rollout
+
 from .models import SuccessMetric, Worksheet
 
 
 @dataclass(frozen=True)
 class OperatingModel:
+    """The operating model section as written. `response_target_hours` is the worksheet's own
+    setting (None when blank); a figure or page that quotes a rollout's target uses
+    response_target(rollout), which falls back to the organization's default and says so."""
+
     coverage: str  # "24_7", "business_hours", "custom" or "" when not chosen yet
     time_zones: list
     response_target_hours: int | None
@@ -33,6 +43,7 @@ class MetricTarget:
     name: str
     audience: str
     audience_size: int | None
+    audience_id: int | None
     baseline: Decimal
     target: Decimal
     target_date: date | None
@@ -44,6 +55,38 @@ class ReviewCadence:
     cadence: str  # "monthly", "quarterly", "weeks"
     every_weeks: int | None
     first_review_date: date | None
+
+
+@dataclass(frozen=True)
+class ResponseTarget:
+    """Within how many hours every question of a rollout should get its first reply, and where that
+    number comes from. A rollout has exactly one: its strategy's (the operating model), else the
+    organization's default. Every figure, page, email and API field that mentions a response target
+    reads it from here, so they can never disagree.
+
+    `str(target)` is how pages say it: "4 h, from the strategy" or "24 h, the organization's default".
+    """
+
+    STRATEGY = "strategy"
+    ORGANIZATION = "organization"
+
+    hours: int
+    source: str  # STRATEGY or ORGANIZATION
+
+    @property
+    def seconds(self):
+        return self.hours * 3600
+
+    @property
+    def from_strategy(self):
+        return self.source == self.STRATEGY
+
+    @property
+    def source_label(self):
+        return "from the strategy" if self.from_strategy else "the organization's default"
+
+    def __str__(self):
+        return f"{self.hours} h, {self.source_label}"
 
 
 def split_time_zones(text):
@@ -68,6 +111,7 @@ def _metric_target(metric):
         name=metric.name,
         audience=metric.audience.name if metric.audience else "",
         audience_size=metric.audience.size if metric.audience else None,
+        audience_id=metric.audience_id,
         baseline=metric.baseline,
         target=metric.target,
         target_date=metric.target_date,
@@ -94,3 +138,29 @@ def review_cadence(rollout):
     if worksheet is None or not worksheet.review_cadence:
         return None
     return ReviewCadence(worksheet.review_cadence, worksheet.review_every_weeks, worksheet.first_review_date)
+
+
+def response_targets_for(rollouts):
+    """{rollout id: ResponseTarget} for `rollouts` (instances or a queryset of them) in one query,
+    whatever their number: the strategy's target where its worksheet sets one, else the
+    organization's default. For health and portfolio figures that handle many rollouts at once."""
+    if isinstance(rollouts, QuerySet):
+        wanted = rollouts.values("pk")
+    else:
+        wanted = [rollout.pk for rollout in rollouts]
+        if not wanted:
+            return {}
+    rows = Rollout.objects.filter(pk__in=wanted).values_list(
+        "pk", "worksheet__response_target_hours", "organization__response_target_hours"
+    )
+    return {
+        pk: ResponseTarget(strategy, ResponseTarget.STRATEGY)
+        if strategy
+        else ResponseTarget(default, ResponseTarget.ORGANIZATION)
+        for pk, strategy, default in rows
+    }
+
+
+def response_target(rollout):
+    """The rollout's one response-time target (see ResponseTarget), in one query."""
+    return response_targets_for([rollout])[rollout.pk]

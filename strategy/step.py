@@ -1,7 +1,14 @@
 """Step 1, Strategize: its entry in the step registry (see rollout/steps.py)."""
 
+from django.urls import reverse
+
 from rollout.access import EDITORS
-from rollout.steps import DigestSection, Fact, Status, Step, StepHealth
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
+
+# How the score weighs its two parts (docs/steps/strategize.md explains them).
+WEIGHTS = {"completeness": 70, "sign_off": 30}
+# How far each worksheet status goes towards the sign-off part.
+SIGN_OFF = {"approved": 1.0, "submitted": 0.5, "draft": 0.0}
 
 
 class StrategizeStep(Step):
@@ -25,8 +32,9 @@ class StrategizeStep(Step):
     url_name = "strategy:worksheet"
 
     def health(self, rollouts):
-        """Completeness (70 points), sign-off (30) and metrics defined; one query for all rollouts."""
-        from .completeness import annotate_counts, completeness
+        """Completeness and sign-off of the worksheet, capped while no success metric is defined;
+        one query for all rollouts."""
+        from .completeness import annotate_counts
         from .models import Worksheet
 
         worksheets = {
@@ -39,31 +47,50 @@ class StrategizeStep(Step):
             if ws is None:
                 result[rollout.pk] = self.not_started(rollout)
                 continue
-            overall, _, missing = completeness(ws)
-            signed = {"approved": 30, "submitted": 15}.get(ws.status, 0)
-            score = round(overall * 0.7) + signed
-            reasons = [f"Worksheet {overall}% complete.", f"{ws.get_status_display()}."]
-            reasons.append(
-                f"{ws.n_metrics} success metric{'s' if ws.n_metrics != 1 else ''} defined."
-                if ws.n_metrics
-                else "No success metric defined yet."
-            )
-            if missing:
-                next_action = missing.label
-            elif ws.status == Worksheet.Status.DRAFT:
-                next_action = "Submit the worksheet for approval"
-            elif ws.status == Worksheet.Status.SUBMITTED:
-                next_action = "Approve the worksheet or send it back"
-            else:
-                next_action = "Review the strategy at the next review"
-            result[rollout.pk] = StepHealth(
-                score=score,
-                status=Status.from_score(score),
-                reasons=reasons,
-                next_action=next_action,
-                next_url=self.url(rollout),
-            )
+            result[rollout.pk] = self._health(rollout, ws)
         return result
+
+    def _health(self, rollout, ws):
+        """The health of one annotated worksheet (see `completeness.annotate_counts`)."""
+        from .completeness import completeness
+        from .models import Worksheet
+
+        overall, _, missing = completeness(ws)
+        complete = f"Worksheet {overall}% complete"
+        signed = ws.get_status_display()
+        metrics = (
+            f"{ws.n_metrics} success metric{'s' if ws.n_metrics != 1 else ''} defined"
+            if ws.n_metrics
+            else "No success metric defined yet"
+        )
+        parts = {
+            "completeness": Part(WEIGHTS["completeness"], overall / 100, complete),
+            "sign_off": Part(
+                WEIGHTS["sign_off"], SIGN_OFF.get(ws.status, 0.0), f"Worksheet status: {signed.lower()}"
+            ),
+        }
+        ceilings = []
+        if not ws.n_metrics:
+            ceilings.append(
+                Ceiling(
+                    Status.AT_RISK, "No success metric defined: nobody can tell whether the rollout works"
+                )
+            )
+        if missing:
+            next_action = missing.label
+        elif ws.status == Worksheet.Status.DRAFT:
+            next_action = "Submit the worksheet for approval"
+        elif ws.status == Worksheet.Status.SUBMITTED:
+            next_action = "Approve the worksheet or send it back"
+        else:
+            next_action = "Review the strategy at the next review"
+        return scored(
+            parts,
+            reasons=[f"{complete}.", f"{signed}.", f"{metrics}."],
+            next_action=next_action,
+            next_url=self.url(rollout),
+            ceilings=ceilings,
+        )
 
     def digest_section(self, rollout, membership, since):
         """Managers see the success metrics the rollout is measured against."""
@@ -77,7 +104,7 @@ class StrategizeStep(Step):
                 "Success metrics", ["None defined yet: add them in section 6 of the strategy."]
             )
         lines = [
-            f"{m.name}{f' ({m.audience})' if m.audience else ''}: from {_number(m.baseline)} to {_number(m.target)}"
+            f"{m.name}{f' ({m.audience})' if m.audience else ''}: from {plain_number(m.baseline)} to {plain_number(m.target)}"
             + (f" by {m.target_date:%-d %b %Y}" if m.target_date else "")
             for m in metrics
         ]
@@ -96,11 +123,19 @@ class StrategizeStep(Step):
             if not metrics:
                 continue
             shown = [
-                f"{m.name} → {_number(m.target)}" + (f" by {m.target_date:%b %Y}" if m.target_date else "")
+                f"{m.name} → {plain_number(m.target)}"
+                + (f" by {m.target_date:%b %Y}" if m.target_date else "")
                 for m in metrics[:3]
             ]
             more = f" and {len(metrics) - 3} more" if len(metrics) > 3 else ""
-            facts[rollout_id] = [Fact("Targets", "; ".join(shown) + more)]
+            facts[rollout_id] = [
+                Fact(
+                    "Targets",
+                    "; ".join(shown) + more,
+                    definition="targets",
+                    rows_url=reverse("strategy:targets", kwargs={"pk": rollout_id}),
+                )
+            ]
         return facts
 
     def units_of(self, rollouts):
@@ -114,7 +149,7 @@ class StrategizeStep(Step):
         return found
 
 
-def _number(value):
+def plain_number(value):
     """5.00 -> "5", 12.50 -> "12.5" (Decimal's own formats keep the zeros or use exponents)."""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

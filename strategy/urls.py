@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import drilldown, views
 
 app_name = "strategy"
 
@@ -15,5 +15,8 @@ urlpatterns = [
     path("copy/", views.copy, name="copy"),
     path("history/", views.history, name="history"),
     path("print/", views.print_view, name="print"),
+    # The rows behind the portfolio's "Targets" (before the sections' catch-all).
+    path("targets/", drilldown.targets, name="targets"),
+    path("targets.csv", drilldown.targets_csv, name="targets_csv"),
     path("<slug:section>/", views.section_edit, name="section"),
 ]

@@ -137,6 +137,7 @@ ROWS = {
     "api:question-answered": api(
         WORKERS, question, ok=200, method="post", data=lambda p: {"url": "https://chat.example/answer/1"}
     ),
+    "api:engage-figures-detail": api(STAFF, lambda p: {"pk": p.rollout.pk}),
     "api:activity-import-list": api(STAFF),
     "api:activity-import-detail": api(STAFF, activity_import),
     "api:activity-import-confirm": api(EDITORS, activity_import, ok=202, method="post"),

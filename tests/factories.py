@@ -51,12 +51,28 @@ class MembershipFactory(DjangoModelFactory):
     role = Role.MEMBER
 
 
+PRODUCT_NAMES = [
+    ("viva engage", Platform.Product.VIVA_ENGAGE),
+    ("teams", Platform.Product.TEAMS),
+    ("slack", Platform.Product.SLACK),
+    ("workplace", Platform.Product.WORKPLACE),
+]
+
+
 class PlatformFactory(DjangoModelFactory):
     class Meta:
         model = Platform
 
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Platform {n}")
+    # A platform named after a product is that product (the personas' "Viva Engage" takes Viva
+    # Engage exports); "Platform 7" is none in particular and takes only Rollout's template.
+    product = factory.LazyAttribute(
+        lambda platform: next(
+            (product for word, product in PRODUCT_NAMES if word in platform.name.lower()),
+            Platform.Product.OTHER,
+        )
+    )
 
 
 class RolloutFactory(DjangoModelFactory):

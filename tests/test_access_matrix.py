@@ -92,6 +92,8 @@ MATRIX = {
     "rollout:platform_edit": page(ADMINS, lambda p: {"pk": p.platform.pk}),
     "rollout:portfolio": page(LEADERS),
     "rollout:portfolio_csv": page(LEADERS),
+    # The definitions of the figures: any signed-in person, whatever their organization.
+    "rollout:metrics": page(ROLES),
     "rollout:trends": page(LEADERS, rollout_kwargs),
     "rollout:report": page(LEADERS, rollout_kwargs),
     "rollout:outbox": page(ADMINS),

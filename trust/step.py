@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from rollout.steps import DigestSection, Status, Step, StepHealth
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
 
 # How the score weighs its three parts (docs/steps/trust.md explains them).
 WEIGHTS = {"acknowledgement": 50, "training": 30, "incidents": 20}
@@ -13,6 +13,11 @@ ACKNOWLEDGEMENT_GOAL = 90  # %: below this the next action is to chase the outst
 
 def _plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _percent(rate):
+    """A rate of the portfolio's facts: "43%", or "not known" when nobody is counted."""
+    return "not known" if rate is None else f"{rate}%"
 
 
 def incidents_points(open_by_severity):
@@ -39,11 +44,68 @@ class TrustStep(Step):
 
         Five queries for any number of rollouts (see selectors.health_figures).
         """
-        from .selectors import applies, health_figures, open_for_rollout
+        from .selectors import health_figures
 
         if not rollouts:
             return {}
-        guidelines, figures, training, incidents = health_figures(rollouts)
+        return self._healths(rollouts, health_figures(rollouts))
+
+    def portfolio_figures(self, rollouts):
+        """Health and facts from one reading of the aggregates (the portfolio asks for both)."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}, {}, {}
+        figures = health_figures(rollouts)
+        return self._healths(rollouts, figures), self._facts(rollouts, figures), self.units_of(rollouts)
+
+    def portfolio_facts(self, rollouts):
+        """Acknowledgement of the guidelines that apply and training completion, each linked to
+        its rows."""
+        from .selectors import health_figures
+
+        if not rollouts:
+            return {}
+        return self._facts(rollouts, health_figures(rollouts))
+
+    def _facts(self, rollouts, all_figures):
+        from .selectors import applies, combined_rate
+
+        guidelines, figures, training, _incidents = all_figures
+        facts = {}
+        for rollout in rollouts:
+            mine = [guideline for guideline in guidelines if applies(guideline, rollout)]
+            trained = training[rollout.organization_id]
+            found = []
+            if mine:
+                rate, outstanding = combined_rate(mine, figures)
+                found.append(
+                    Fact(
+                        "Guidelines acknowledged",
+                        f"{_percent(rate)} ({_plural(outstanding, 'acknowledgement')} outstanding)",
+                        definition="guidelines-acknowledged",
+                        rows_url=reverse("trust:acknowledgement", kwargs={"pk": rollout.pk}),
+                    )
+                )
+            if trained["modules"]:
+                found.append(
+                    Fact(
+                        "Training completed",
+                        f"{_percent(trained['rate'])} ({trained['passed']} passes of"
+                        f" {_plural(trained['members'], 'member')}"
+                        f" × {_plural(trained['modules'], 'module')})",
+                        definition="training-completed",
+                        rows_url=reverse("trust:training", kwargs={"pk": rollout.pk}),
+                    )
+                )
+            if found:
+                facts[rollout.pk] = found
+        return facts
+
+    def _healths(self, rollouts, all_figures):
+        from .selectors import applies, open_for_rollout
+
+        guidelines, figures, training, incidents = all_figures
         result = {}
         for rollout in rollouts:
             mine = [guideline for guideline in guidelines if applies(guideline, rollout)]
@@ -58,33 +120,35 @@ class TrustStep(Step):
     def _health(self, rollout, guidelines, figures, training, open_now):
         from .selectors import combined_rate
 
-        reasons, parts = [], {}
         org_url = reverse("trust_org:guidelines")
         action, url = "Keep the guidelines current and review incidents", self.url(rollout)
         rate, outstanding = combined_rate(guidelines, figures)
         if guidelines:
-            parts["acknowledgement"] = (rate or 0) / 100
-            reasons.append(
+            acknowledged = (
                 f"{rate if rate is not None else 0}% acknowledged the current guidelines"
-                f" ({_plural(outstanding, 'person')} outstanding)."
+                f" ({_plural(outstanding, 'person')} outstanding)"
             )
         else:
-            parts["acknowledgement"] = 0.0
-            reasons.append("No usage guideline is published yet.")
+            acknowledged = "No usage guideline is published yet"
         if training["modules"]:
-            parts["training"] = (training["rate"] or 0) / 100
-            reasons.append(
-                f"Training {training['rate'] or 0}% complete ({_plural(training['modules'], 'module')})."
-            )
+            trained = f"Training {training['rate'] or 0}% complete ({_plural(training['modules'], 'module')})"
         else:
-            parts["training"] = 0.0
-            reasons.append("No safe-practice training module yet.")
-        parts["incidents"] = incidents_points(open_now)
+            trained = "No safe-practice training module yet"
         serious = open_now.get("critical", 0) + open_now.get("high", 0)
         total = sum(open_now.values())
-        reasons.append(
-            f"{_plural(total, 'open incident')}" + (f", {serious} high or critical." if serious else ".")
-        )
+        incidents = _plural(total, "open incident") + (f", {serious} high or critical" if serious else "")
+        parts = {
+            "acknowledgement": Part(
+                WEIGHTS["acknowledgement"], (rate or 0) / 100 if guidelines else 0.0, acknowledged
+            ),
+            "training": Part(
+                WEIGHTS["training"], (training["rate"] or 0) / 100 if training["modules"] else 0.0, trained
+            ),
+            "incidents": Part(WEIGHTS["incidents"], incidents_points(open_now), incidents),
+        }
+        ceilings = []
+        if critical := open_now.get("critical", 0):
+            ceilings.append(Ceiling(Status.AT_RISK, f"{_plural(critical, 'critical incident')} still open"))
         if not guidelines:
             action, url = "Publish the usage guidelines", reverse("trust_org:guideline_create")
         elif serious:
@@ -102,9 +166,12 @@ class TrustStep(Step):
             action, url = f"Close {_plural(total, 'open incident')}", reverse("trust_org:incidents")
         else:
             url = org_url
-        score = round(sum(WEIGHTS[key] * value for key, value in parts.items()))
-        return StepHealth(
-            score=score, status=Status.from_score(score), reasons=reasons, next_action=action, next_url=url
+        return scored(
+            parts,
+            reasons=[f"{acknowledged}.", f"{trained}.", f"{incidents}."],
+            next_action=action,
+            next_url=url,
+            ceilings=ceilings,
         )
 
     def digest_key(self, membership):

@@ -16,6 +16,7 @@ from ..coverage import (
     coverage_summary,
     needs_round_the_clock,
     operating_model,
+    response_target,
     shift_coverage,
     unit_coverage,
 )
@@ -112,6 +113,7 @@ def coverage(request, pk):
             ),
             "statuses": CoverageStatus.LABELS,
             "operating_model": model,
+            "response_target": response_target(rollout),
             "shifts": shift_coverage(rollout, model) if needs_round_the_clock(model) else None,
         },
     )

@@ -1,12 +1,19 @@
-"""Conversations in the API: questions (read) and marking one answered."""
+"""Conversations in the API: questions (read) and marking one answered.
 
+Each question carries its rollout's response target (the strategy's, else the organization's
+default) with where it comes from, and whether it was answered within it.
+"""
+
+from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rollout.api.base import ScopedViewSet
+from strategy.selectors import ResponseTarget, response_targets_for
 
 from ..models import Message
 from . import services
@@ -19,6 +26,17 @@ class QuestionSerializer(serializers.ModelSerializer):
     thread = serializers.IntegerField(source="thread_id")
     asked_by = serializers.CharField(source="author_name")
     claimed_by = serializers.EmailField(source="claimed_by.email", allow_null=True, default=None)
+    response_target_hours = serializers.SerializerMethodField(
+        help_text="Hours within which the question should get its first reply: its rollout's response target."
+    )
+    response_target_source = serializers.SerializerMethodField(
+        help_text='Where the target comes from: "strategy" (the rollout\'s strategy sets it) or '
+        '"organization" (the organization\'s default, as the strategy sets none).'
+    )
+    within_target = serializers.SerializerMethodField(
+        help_text="true: first reply within the target; false: replied later, or still open past the "
+        "target; null: still open and younger than the target."
+    )
 
     class Meta:
         model = Message
@@ -36,7 +54,33 @@ class QuestionSerializer(serializers.ModelSerializer):
             "answer_url",
             "claimed_by",
             "claimed_at",
+            "response_target_hours",
+            "response_target_source",
+            "within_target",
         ]
+
+    def _target(self, question):
+        """The question's rollout's target, from the targets the view read for all its rollouts."""
+        return self.context["response_targets"][question.rollout_id]
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_response_target_hours(self, question):
+        return self._target(question).hours
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=[ResponseTarget.STRATEGY, ResponseTarget.ORGANIZATION])
+    )
+    def get_response_target_source(self, question):
+        return self._target(question).source
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_within_target(self, question):
+        target = self._target(question)
+        if question.response_seconds is not None:
+            return question.response_seconds <= target.seconds
+        if (timezone.now() - question.created_at).total_seconds() >= target.seconds:
+            return False
+        return None
 
 
 class AnsweredSerializer(serializers.Serializer):
@@ -62,6 +106,14 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     filterset_class = QuestionFilter
     ordering_fields = ["created_at", "response_seconds"]
     ordering = ["created_at"]
+
+    def get_serializer_context(self):
+        # Every question shown belongs to one of the scope's rollouts: their response targets are
+        # read in one query, however many questions and rollouts the answer holds.
+        return {
+            **super().get_serializer_context(),
+            "response_targets": response_targets_for(self.scope.rollouts()),
+        }
 
     def get_queryset(self):
         return (
@@ -92,7 +144,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
                 status=status.HTTP_409_CONFLICT,
             )
         question.refresh_from_db()
-        return Response(QuestionSerializer(question).data)
+        return Response(self.get_serializer(question).data)
 
 
 ROUTES = [("questions", QuestionViewSet, "question")]

@@ -32,6 +32,8 @@ def time_to_first_response(rollout, as_of):
 
 
 def answered_within_target(rollout, as_of):
+    """Share (%) of the questions asked in the 30 days up to `as_of` answered within the rollout's
+    response target, out of those answered or open past it by then; None when none is decided."""
     end = _end_of(rollout, as_of)
     summary = selectors.response_summary(rollout, since=end - WINDOW, until=end, now=end)
     return summary["within_share"]
@@ -78,7 +80,11 @@ catalogue.replace(
         key="answered_within_target",
         label="Answered within target",
         unit="%",
-        help="Share of the last 30 days' questions whose first reply came within the organization's response target.",
+        help=(
+            "Share of the last 30 days' questions whose first reply came within the rollout's response "
+            "target (the strategy's, else the organization's default), out of those answered or still "
+            "open past it."
+        ),
         compute=answered_within_target,
     )
 )

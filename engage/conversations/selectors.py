@@ -1,11 +1,15 @@
 """Read queries of Engage part 2: the unanswered queue, time to first response (TTFR) and
-"answered within target" (DESIGN.md section 4), aggregated in the database.
+"answered within target", aggregated in the database.
 
 TTFR of a question = its first response (the first reply by someone other than the author and not
 a bot, or a manual "answered") minus the time it was asked; `Message.response_seconds` holds it.
-Answered within target = questions with TTFR <= the organization's response target, divided by the
+Answered within target = questions with TTFR <= the rollout's response target, divided by the
 questions whose outcome is known: answered, or still open past the target. A question still open
 and younger than the target is not counted either way yet.
+
+The target is the rollout's one response target (strategy.selectors.ResponseTarget: the strategy's,
+else the organization's default). Each function reads it itself unless given it: a caller that
+asks for several figures of the same rollouts reads it once and passes it on.
 """
 
 from datetime import timedelta
@@ -15,7 +19,7 @@ from django.db.models.functions import RowNumber, Substr, TruncWeek
 from django.utils import timezone
 
 from rollout.models import Membership, Unit
-from rollout.steps import organizations_of
+from strategy.selectors import response_target, response_targets_for
 
 from ..models import Message
 
@@ -76,13 +80,12 @@ def units_of(user, organization):
     return [unit] if unit else []
 
 
-def _summary(target_hours, now):
-    target = target_hours * 3600
-    late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=target_hours))
+def _summary(target, now):
+    late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=target.hours))
     return {
         "asked": Count("pk"),
         "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
-        "within": Count("pk", filter=Q(response_seconds__lte=target)),
+        "within": Count("pk", filter=Q(response_seconds__lte=target.seconds)),
         "decided": Count("pk", filter=Q(first_response_at__isnull=False) | late),
         "open": Count("pk", filter=Q(first_response_at__isnull=True)),
         "overdue": Count("pk", filter=late),
@@ -96,20 +99,23 @@ def _finish(row):
     return row
 
 
-def response_summary(rollout, since=None, until=None, now=None):
-    """Questions asked in [since, until): asked, answered, open, overdue, TTFR, within target."""
+def response_summary(rollout, since=None, until=None, now=None, target=None):
+    """Questions asked in [since, until): asked, answered, open, overdue, TTFR, within target, and
+    "target", the ResponseTarget they were counted against (read here unless given)."""
     now = now or timezone.now()
+    target = target or response_target(rollout)
     rows = questions(rollout)
     if since:
         rows = rows.filter(created_at__gte=since)
     if until:
         rows = rows.filter(created_at__lt=until)
-    return _finish(rows.aggregate(**_summary(rollout.organization.response_target_hours, now)))
+    return dict(_finish(rows.aggregate(**_summary(target, now))), target=target)
 
 
-def response_by_unit(rollout, since=None, until=None, now=None):
+def response_by_unit(rollout, since=None, until=None, now=None, target=None):
     """[row] per unit (name), smaller groups than the privacy threshold merged into "other"."""
     now = now or timezone.now()
+    target = target or response_target(rollout)
     organization = rollout.organization
     rows = questions(rollout)
     if since:
@@ -117,9 +123,7 @@ def response_by_unit(rollout, since=None, until=None, now=None):
     if until:
         rows = rows.filter(created_at__lt=until)
     grouped = list(
-        rows.values("unit_id", "unit__name")
-        .annotate(**_summary(organization.response_target_hours, now))
-        .order_by("unit__name")
+        rows.values("unit_id", "unit__name").annotate(**_summary(target, now)).order_by("unit__name")
     )
     shown, other = [], None
     for row in grouped:
@@ -138,29 +142,33 @@ def response_by_unit(rollout, since=None, until=None, now=None):
     return shown
 
 
-def _targets(rollouts):
-    """{rollout.pk: response target hours}, with no query when the rollouts come with their
-    organizations (rollout.steps.organizations_of)."""
-    organizations = organizations_of(rollouts)
-    return {r.pk: organizations[r.organization_id].response_target_hours for r in rollouts}
+def _target_hours(rollouts, targets=None):
+    """{rollout.pk: target hours}; `targets`: response_targets_for(rollouts), if already read."""
+    targets = targets if targets is not None else response_targets_for(rollouts)
+    return {r.pk: targets[r.pk].hours for r in rollouts}
 
 
-def response_by_week(rollouts, weeks=12, now=None):
-    """{rollout.pk: [(week start date, row)]} for the last `weeks` calendar weeks, oldest first."""
+def response_by_week(rollouts, weeks=12, now=None, targets=None):
+    """{rollout.pk: [(week start date, row)]} for the last `weeks` calendar weeks, oldest first.
+    `targets`: response_targets_for(rollouts), if already read."""
     now = now or timezone.now()
     start = (now - timedelta(weeks=weeks)).date()
     start -= timedelta(days=start.weekday())
     rollouts = list(rollouts)
-    targets = _targets(rollouts)
+    if not rollouts:
+        return {}
+    hours = _target_hours(rollouts, targets)
     result = {r.pk: [] for r in rollouts}
-    # One query for every rollout: the target differs per organization, so "within" is counted
-    # against each rollout's own target with one conditional count per distinct target.
-    distinct_targets = sorted(set(targets.values()))
+    # One query for every rollout: the target differs per rollout, so "within" is counted against
+    # each rollout's own target with one conditional count per distinct target.
     annotations = {
         "asked": Count("pk"),
         "answered": Count("pk", filter=Q(first_response_at__isnull=False)),
         "avg_seconds": Avg("response_seconds"),
-        **{f"within_{t}": Count("pk", filter=Q(response_seconds__lte=t * 3600)) for t in distinct_targets},
+        **{
+            f"within_{t}": Count("pk", filter=Q(response_seconds__lte=t * 3600))
+            for t in sorted(set(hours.values()))
+        },
     }
     rows = (
         Message.objects.filter(rollout__in=rollouts, is_question=True, created_at__date__gte=start)
@@ -171,21 +179,23 @@ def response_by_week(rollouts, weeks=12, now=None):
     )
     for row in rows:
         week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
-        within = row[f"within_{targets[row['rollout_id']]}"]
+        within = row[f"within_{hours[row['rollout_id']]}"]
         row = dict(row, within=within, decided=row["answered"])
         result[row["rollout_id"]].append((week, _finish(row)))
     return result
 
 
-def health_figures(rollouts, now=None):
+def health_figures(rollouts, now=None, targets=None):
     """{rollout.pk: summary} over the last 30 days, with "backlog": the open questions of any age
-    (the queue is not limited to the last 30 days), for many rollouts in one query."""
+    (the queue is not limited to the last 30 days) and "target", the rollout's ResponseTarget, for
+    many rollouts in one query (two without `targets`, response_targets_for(rollouts))."""
     now = now or timezone.now()
     rollouts = list(rollouts)
     if not rollouts:
         return {}
-    by_rollout = _targets(rollouts)
-    targets = sorted(set(by_rollout.values()))
+    if targets is None:
+        targets = response_targets_for(rollouts)
+    by_rollout = _target_hours(rollouts, targets)
     recent = Q(created_at__gte=now - timedelta(days=30))
     unanswered = Q(first_response_at__isnull=True)
     annotations = {
@@ -194,7 +204,7 @@ def health_figures(rollouts, now=None):
         "open": Count("pk", filter=recent & unanswered),
         "avg_seconds": Avg("response_seconds", filter=recent),
     }
-    for t in targets:
+    for t in sorted(set(by_rollout.values())):
         late = unanswered & Q(created_at__lte=now - timedelta(hours=t))
         annotations[f"within_{t}"] = Count("pk", filter=recent & Q(response_seconds__lte=t * 3600))
         annotations[f"decided_{t}"] = Count("pk", filter=recent & (Q(first_response_at__isnull=False) | late))
@@ -220,6 +230,8 @@ def health_figures(rollouts, now=None):
             figures[row["rollout_id"]] = {"asked": 0, "within_share": None, "ttfr_hours": None, "overdue": 0}
         if backlog:
             figures[row["rollout_id"]]["backlog"] = backlog
+        if row["rollout_id"] in figures:
+            figures[row["rollout_id"]]["target"] = targets[row["rollout_id"]]
     return figures
 
 

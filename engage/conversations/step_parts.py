@@ -13,6 +13,7 @@ from rollout.access import EDITORS
 from rollout.models import Role
 from rollout.portfolio import remember
 from rollout.steps import Fact, Status, Trend
+from strategy.selectors import response_target, response_targets_for
 
 from ..models import Pulse
 from . import momentum, selectors
@@ -28,20 +29,23 @@ def _plural(n, word):
 
 def portfolio_inputs(rollouts):
     """What this part's health and facts read, each once, for the portfolio (which asks for both):
-    (the 30-day figures with the backlog, the momentum alerts, the weekly response)."""
+    (the 30-day figures with the backlog and the target, the momentum alerts, the weekly response).
+    The rollouts' response targets are read once for both figures."""
     rollouts = list(rollouts)
+    targets = response_targets_for(rollouts)
     return (
-        selectors.health_figures(rollouts),
+        selectors.health_figures(rollouts, targets=targets),
         momentum.current_alerts(rollouts),
-        selectors.response_by_week(rollouts, weeks=FACT_WEEKS),
+        selectors.response_by_week(rollouts, weeks=FACT_WEEKS, targets=targets),
     )
 
 
 def health_parts(rollouts, inputs=None):
     """{rollout.pk: (score or None, reasons, next_action, next_url)}.
 
-    The score is the share of the last 30 days' questions answered within the target, less 10
-    points per unit with a momentum alert (at most 30); None while no question was recorded.
+    The score is the share of the last 30 days' questions answered within the rollout's response
+    target, less 10 points per unit with a momentum alert (at most 30); None while no question was
+    recorded. The reasons name the target and where it comes from.
     `inputs`: portfolio_inputs(rollouts), if already read.
     """
     rollouts = list(rollouts)
@@ -61,7 +65,7 @@ def health_parts(rollouts, inputs=None):
             reasons.append(
                 f"{_plural(row['asked'], 'question')} in the last 30 days"
                 + (
-                    f", {row['within_share']}% answered within target"
+                    f", {row['within_share']}% answered within the target ({row['target']})"
                     if row["within_share"] is not None
                     else ""
                 )
@@ -97,12 +101,13 @@ def health_parts(rollouts, inputs=None):
 
 
 def facts(rollouts, inputs=None):
-    """{rollout.pk: [Fact]}: answered within target with its weekly trend. `inputs`:
-    portfolio_inputs(rollouts), if already read."""
+    """{rollout.pk: [Fact]}: answered within target with its weekly trend; the value names the
+    target and where it comes from. `inputs`: portfolio_inputs(rollouts), if already read."""
     rollouts = list(rollouts)
     if inputs is None:
-        figures = selectors.health_figures(rollouts)
-        weeks = selectors.response_by_week(rollouts, weeks=FACT_WEEKS)
+        targets = response_targets_for(rollouts)
+        figures = selectors.health_figures(rollouts, targets=targets)
+        weeks = selectors.response_by_week(rollouts, weeks=FACT_WEEKS, targets=targets)
     else:
         figures, _alerts, weeks = inputs
     result = {}
@@ -112,6 +117,7 @@ def facts(rollouts, inputs=None):
             continue
         share = row["within_share"]
         value = f"{share}%" if share is not None else "not yet known"
+        value += f" (target {row['target']})"
         if row["ttfr_hours"] is not None:
             value += f", first response after {row['ttfr_hours']} h on average"
         value += f"; {row.get('backlog', 0)} open"
@@ -121,25 +127,34 @@ def facts(rollouts, inputs=None):
                 value,
                 Status.from_score(share) if share is not None else "",
                 trend=tuple(r["within_share"] or 0 for _, r in weeks.get(rollout.pk, [])),
+                definition="answered-within-the-target",
+                rows_url=reverse("engage:queue_questions", kwargs={"pk": rollout.pk}),
             )
         ]
     return result
 
 
 def ttfr_trend(rollout):
-    weeks = selectors.response_by_week([rollout], weeks=26)[rollout.pk]
+    """Weekly mean time to first response against the rollout's response target (named in the
+    title with where it comes from)."""
+    targets = response_targets_for([rollout])
+    target = targets[rollout.pk]
+    weeks = selectors.response_by_week([rollout], weeks=26, targets=targets)[rollout.pk]
     points = tuple((week, r["ttfr_hours"]) for week, r in weeks if r["ttfr_hours"] is not None)
-    title, unit = "Time to first response", "hours"
+    unit = "hours"
     if not points:
         return Trend(
             "time-to-first-response",
-            title,
+            "Time to first response",
             unit,
             missing="Import conversations (Engage step) to see how fast questions get their first reply.",
         )
-    target = rollout.organization.response_target_hours
     return Trend(
-        "time-to-first-response", title, unit, points=points, target=tuple((d, target) for d, _ in points)
+        "time-to-first-response",
+        f"Time to first response (target {target})",
+        unit,
+        points=points,
+        target=tuple((d, target.hours) for d, _ in points),
     )
 
 
@@ -171,15 +186,20 @@ def digest_lines(rollout, membership, since):
         return lines
     if membership.role not in EDITORS:
         return []
-    week = selectors.response_summary(rollout, since=since, now=now)
-    backlog = selectors.response_summary(rollout, now=now)
+    target = response_target(rollout)
+    week = selectors.response_summary(rollout, since=since, now=now, target=target)
+    backlog = selectors.response_summary(rollout, now=now, target=target)
     lines = []
     if week["asked"] or backlog["open"]:
         share = (
-            f", {week['within_share']}% answered within target" if week["within_share"] is not None else ""
+            f", {week['within_share']}% answered within the target"
+            if week["within_share"] is not None
+            else ""
         )
         lines.append(f"{_plural(week['asked'], 'question')} this week{share}.")
-        lines.append(f"{backlog['open']} waiting for a first reply, {backlog['overdue']} past the target.")
+        lines.append(
+            f"{backlog['open']} waiting for a first reply, {backlog['overdue']} past the target ({target})."
+        )
     for alert in momentum.current_alerts([rollout]).get(rollout.pk, []):
         lines.append(
             f"Momentum alert: {alert.unit.name}, {alert.current} active vs a peak of {alert.peak} ({alert.fall_percent}% down)."
@@ -215,15 +235,46 @@ def merge_health(step, rollouts, healths, inputs=None):
         current = healths.get(rollout.pk) or step.not_started(rollout)
         scores = [s for s in (current.score if current.started else None, score) if s is not None]
         combined = round(sum(scores) / len(scores)) if scores else None
+        status = Status.from_score(combined)
+        # The activity part's ceiling (e.g. participation under half its path) holds for the step.
+        capped = bool(current.ceiling) and Status.ORDER.index(current.ceiling) < Status.ORDER.index(status)
+        if capped:
+            status, combined = current.ceiling, min(combined, Status.TOP_SCORE[current.ceiling])
         urgent = action and (not current.started or action.startswith(("Answer", "Re-engage")))
         merged[rollout.pk] = StepHealth(
             score=combined,
-            status=Status.from_score(combined),
+            status=status,
             reasons=(current.reasons if current.started else []) + reasons,
             next_action=action if urgent else current.next_action,
             next_url=url if urgent else current.next_url,
+            drivers=_merged_drivers(current, score, reasons, len(scores), capped),
+            ceiling=current.ceiling,
+            ceiling_reason=current.ceiling_reason,
         )
     return merged
+
+
+def _merged_drivers(current, score, reasons, parts, capped):
+    """The step's drivers once this part's score is averaged with the activity part's: the
+    activity part's ceiling first when it caps the step, then the facts by the points they cost
+    the mean."""
+    from rollout.steps import Driver
+
+    ceilings = [Driver(current.ceiling_reason, None)] if capped else []
+    costs = [
+        Driver(driver.fact, round(driver.points_lost / parts))
+        for driver in current.drivers
+        if driver.points_lost is not None
+    ]
+    if score is not None and score < 100 and parts:
+        costs.append(
+            Driver(
+                reasons[0] if reasons else "Questions answered within the target.",
+                round((100 - score) / parts),
+            )
+        )
+    costs.sort(key=lambda driver: -driver.points_lost)
+    return tuple([*ceilings, *(driver for driver in costs if driver.points_lost)][:3])
 
 
 def merge_facts(found, rollouts, inputs=None):

@@ -6,7 +6,7 @@ never collides with part 1's routes; every name starts with the same prefix.
 
 from django.urls import path
 
-from .views import conversations, momentum, pulses, queue
+from .views import conversations, drilldown, momentum, pulses, queue
 
 urlpatterns = [
     path("conversations/", conversations.thread_list, name="conversations"),
@@ -16,6 +16,9 @@ urlpatterns = [
     path("conversations/<int:thread>/", conversations.thread_detail, name="conversations_thread"),
     path("queue/", queue.queue, name="queue"),
     path("queue/response-times/", queue.response_times, name="queue_response_times"),
+    # The questions behind "answered within the target" (?status=open: those waiting), and their CSV.
+    path("queue/questions/", drilldown.questions, name="queue_questions"),
+    path("queue/questions.csv", drilldown.questions_csv, name="queue_questions_csv"),
     path("queue/<int:question>/claim/", queue.claim, name="queue_claim"),
     path("queue/<int:question>/answered/", queue.answered, name="queue_answered"),
     path("queue/<int:question>/hand-on/", queue.hand_on, name="queue_hand_on"),

@@ -3,10 +3,12 @@
 `detect(header)` returns a `Format` (which module, which variant, the file's column names mapped
 to the names the module reads) or raises `UnknownFormat` with a message that lists what Rollout
 reads. `rows(path)` streams a file as (row number, dict) pairs, so memory does not grow with the
-file's size.
+file's size. `detect_upload(upload)` reads an upload's header before anything is stored, so that
+a file the rollout does not accept (`fit.py`) is refused at once.
 """
 
 import csv
+import io
 from dataclasses import dataclass
 
 from ..models import Source
@@ -101,6 +103,29 @@ def detect(header):
         "activity template (download it on this page). The first line of this file is: "
         + ", ".join(cell.strip() for cell in header)[:300]
     )
+
+
+# Real headers are a few hundred bytes (Teams' current one, the longest, under 1 KB).
+HEADER_BYTES = 64 * 1024
+
+
+def detect_upload(upload):
+    """The `Format` of an uploaded file, from its first non-blank line, read without storing
+    anything; None when those bytes hold no header Rollout knows (the check then reports it, with
+    the row and the reason). The upload is left at its start, ready to be stored."""
+    upload.seek(0)
+    head = upload.read(HEADER_BYTES)
+    upload.seek(0)
+    # A character cut at the limit, or a file that is not UTF-8 at all, must not hide a header
+    # that is plain text: undecodable bytes become U+FFFD, which matches no column name.
+    text = head.decode("utf-8-sig", errors="replace") if isinstance(head, bytes) else head
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if "".join(row).strip():
+                return detect(row)
+    except (csv.Error, UnknownFormat):
+        return None
+    return None
 
 
 class Unreadable(Exception):

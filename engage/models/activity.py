@@ -22,6 +22,7 @@ __all__ = [
     "ImportBatch",
     "ImportProblem",
     "OfficialAccount",
+    "PersonMatch",
     "Source",
 ]
 
@@ -190,6 +191,11 @@ class ActivityRecord(models.Model):
     )
     last_activity = models.DateField(null=True, blank=True)
     superseded = models.BooleanField(default=False)
+    member = models.BooleanField(
+        default=False,
+        help_text="The person was matched to a member of the organization (by email, or by a "
+        "PersonMatch). Unmatched people count in no audience (docs/metrics.md).",
+    )
 
     class Meta:
         ordering = ["-period_end", "person_key"]
@@ -269,6 +275,13 @@ class ActivityWindow(models.Model):
     dialogue_replies = models.PositiveIntegerField(default=0)
     records = models.PositiveIntegerField(default=0, help_text="Records in the window (0: no data).")
     last_day = models.DateField(null=True, blank=True, help_text="The latest day with data in the window.")
+    # Who the active users are, so that every audience's participation reads this row: the named
+    # people matched to a member, by the unit of their latest active day in the window ("" for
+    # members without a unit); those matched to no member; the totals of concealed exports.
+    # active_users = sum(by_unit) + unmatched_users + concealed_users.
+    by_unit = models.JSONField(default=dict, blank=True)
+    unmatched_users = models.PositiveIntegerField(default=0)
+    concealed_users = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["rollout", "day"]
@@ -277,6 +290,61 @@ class ActivityWindow(models.Model):
 
     def __str__(self):
         return f"28 days to {self.day}: {self.active_users} active"
+
+
+class PersonMatch(models.Model):
+    """A way to match the people of an export to members of the organization when the export's
+    key is not the member's email: a whole domain (UPNs on `northwind.onmicrosoft.com` are the
+    members on `northwind.example`) or one person (an alias). Matching sets `ActivityRecord.member`
+    and the unit, at import and again for the records already imported (engage/matching.py)."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain", "A whole email/UPN domain"
+        PERSON = "person", "One person"
+
+    organization = models.ForeignKey(
+        "rollout.Organization", on_delete=models.CASCADE, related_name="person_matches"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    export_key = models.CharField(
+        "in the export",
+        max_length=254,
+        help_text="The domain (for a domain) or the email/UPN (for a person).",
+    )
+    member_domain = models.CharField(
+        "members' domain",
+        max_length=254,
+        blank=True,
+        help_text="For a domain: the domain of the members' emails.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="For a person: the member they are.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "export_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "export_key"], name="engage_person_match_once"),
+            models.CheckConstraint(
+                condition=(Q(kind="domain") & ~Q(member_domain="") & Q(user__isnull=True))
+                | (Q(kind="person") & Q(member_domain="") & Q(user__isnull=False)),
+                name="engage_person_match_shape",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.DOMAIN:
+            return f"@{self.export_key} = @{self.member_domain}"
+        return f"{self.export_key} = {self.user}"
 
 
 class OfficialAccount(models.Model):

@@ -1,20 +1,24 @@
 """The Engage step's page (participation, dialogue, units), the accounts table and the cadence."""
 
+import csv
 from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from rollout.access import role_required
+from rollout.access import LEADERS, role_required
+from rollout.csv_safety import safe_row
 from rollout.pagecache import cached_page
 from rollout.portfolio import remember, step_health
 from rollout.steps import registry
 
 from .. import selectors
+from ..figures_api import engage_figures
 from ..forms import CadenceBandForm, OfficialAccountForm
 from ..models import ImportBatch, OfficialAccount
 from . import IMPORTERS, PAGE_SIZE, READERS
@@ -40,7 +44,7 @@ def home(request, pk):
             "recent_imports": recent,
             "concealed": selectors.concealed_import(rollout, recent),
             "activity": remember(
-                ("engage-activity", rollout.pk, can_import),
+                ("engage-activity", rollout.pk, can_import, request.scope.has_role(LEADERS)),
                 lambda: _activity(request, rollout, can_import),
                 organization=rollout.organization_id,
             ),
@@ -52,10 +56,11 @@ def _activity(request, rollout, can_import):
     """The page's activity figures, rendered. They change only with a write (an import's rollups,
     the accounts, the band, the strategy's target), which makes a new data version, so the page
     renders them once per version, however many people look (see rollout.portfolio.remember)."""
-    figures = selectors.home_figures(rollout, request.scope.units())
+    figures = selectors.home_figures(rollout)
     context = {
         "rollout": rollout,
         "can_import": can_import,
+        "can_read_people": request.scope.has_role(LEADERS),
         "privacy_min_group": rollout.organization.privacy_min_group,
         **figures,
     }
@@ -119,3 +124,76 @@ def account_delete(request, pk, account):
     get_object_or_404(OfficialAccount.objects.filter(rollout=rollout), pk=account).delete()
     messages.success(request, "Official account removed.")
     return redirect("engage:cadence", pk=rollout.pk)
+
+
+@role_required(READERS)
+def figures_csv(request, pk):
+    """The Engage page's figures as a CSV: one row per figure, with its window, numerator,
+    denominator and the same sentence as the page and the digest (engage/figures.py)."""
+    rollout = request.scope.rollout(pk)
+    found = engage_figures(rollout)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="engage-figures-{rollout.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["figure", "window start", "window end", "value", "numerator", "denominator", "definition"]
+    )
+    share, dialogue = found["participation"], found["dialogue_ratio"]
+    if share is not None:
+        window = [share.start.isoformat(), share.end.isoformat()]
+        rows = [
+            ["Active users", *window, share.active_users, share.active_users, "", share.window],
+            [
+                "In the rollout's audiences",
+                *window,
+                share.in_audiences,
+                share.in_audiences,
+                share.active_users,
+                "",
+            ],
+            [
+                "Outside the rollout's audiences",
+                *window,
+                share.outside,
+                share.outside,
+                share.active_users,
+                "",
+            ],
+            ["Matched to no member", *window, share.unmatched, share.unmatched, share.active_users, ""],
+            [
+                "Participation rate",
+                *window,
+                _rate(share.rate),
+                share.headline.active if share.headline else "",
+                share.headline.size if share.headline else "",
+                share.text,
+            ],
+        ]
+        for audience in share.audiences:
+            rows.append(
+                [
+                    f"Participation: {audience.name}",
+                    *window,
+                    _rate(audience.rate),
+                    audience.active,
+                    audience.size,
+                    audience.text,
+                ]
+            )
+        rows.append(
+            [
+                "Dialogue ratio",
+                *window,
+                _rate(dialogue.rate),
+                dialogue.replies,
+                dialogue.posts + dialogue.replies,
+                dialogue.text,
+            ]
+        )
+        for row in rows:
+            writer.writerow(safe_row(row))
+    return response
+
+
+def _rate(rate):
+    return "not known" if rate is None else f"{rate:.1f}%"

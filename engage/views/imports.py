@@ -14,7 +14,7 @@ from rollout.tasks import enqueue_on_commit
 
 from .. import services
 from ..forms import UploadForm
-from ..importers import generic
+from ..importers import fit, generic
 from ..models import ImportBatch
 from ..tasks import check_activity_file
 from . import IMPORTERS, PAGE_SIZE, READERS
@@ -36,6 +36,8 @@ def upload(request, pk):
             form.add_error(
                 "file", f"The file is larger than the limit of {services.max_upload_bytes() // 1048576} MB."
             )
+        except services.WrongPlatform as refusal:
+            form.add_error("file", str(refusal))
         else:
             if batch.size <= services.inline_check_bytes():
                 services.check(batch)
@@ -45,7 +47,12 @@ def upload(request, pk):
     return render(
         request,
         "engage/upload.html",
-        {"rollout": rollout, "form": form, "limit_mb": services.max_upload_bytes() // 1048576},
+        {
+            "rollout": rollout,
+            "form": form,
+            "limit_mb": services.max_upload_bytes() // 1048576,
+            "accepted": fit.accepted_exports(rollout),
+        },
         status=400 if form.errors else 200,
     )
 

@@ -9,6 +9,13 @@ class RolloutSerializer(serializers.ModelSerializer):
     # Only this organization's platforms and editors can be chosen.
     platform = ScopedRelatedField(Platform, lambda scope: scope.platforms())
     owner = ScopedRelatedField(User, lambda scope: scope.people(EDITORS), allow_null=True, required=False)
+    also_accepts = ScopedRelatedField(
+        Platform,
+        lambda scope: scope.platforms(),
+        many=True,
+        required=False,
+        help_text="Other platforms whose activity exports this rollout accepts (their figures add up).",
+    )
 
     class Meta:
         model = Rollout
@@ -16,6 +23,7 @@ class RolloutSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "platform",
+            "also_accepts",
             "status",
             "owner",
             "purpose",

@@ -22,3 +22,11 @@ def in_minutes(duration):
     """A timedelta as '15 minutes' (the login lockout page)."""
     minutes = max(1, round(duration.total_seconds() / 60))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@register.inclusion_tag("rollout/_definition.html")
+def definition(anchor, label=""):
+    """A small link to a figure's definition on the metrics page (docs/metrics.md), e.g.
+    {% definition "participation-rate" "participation rate" %}. tests/test_definitions.py fails
+    when the anchor is not a heading of docs/metrics.md."""
+    return {"anchor": anchor, "label": label or anchor.replace("-", " ")}

@@ -38,6 +38,12 @@ def session_kwargs(p):
     return {"pk": p.rollout.pk, "session": session.pk}
 
 
+def session_kwargs_of_rollout(p):
+    """A session logged in rollout A, so that the rows are there to be refused or shown."""
+    SupportSessionFactory(champion=own_profile(p))
+    return rollout_kwargs(p)
+
+
 def skill_kwargs(p):
     return {"skill": SkillFactory(organization=p.org, name="Mobile set-up").pk}
 
@@ -45,6 +51,7 @@ def skill_kwargs(p):
 ROWS = {
     "champions:home": page(STAFF, rollout_kwargs),
     "champions:coverage": page(STAFF, rollout_kwargs),
+    "champions:coverage_csv": page(STAFF, rollout_kwargs),
     "champions:network": page(STAFF, rollout_kwargs),
     "champions:nominate": page(ROLES, rollout_kwargs),
     "champions:champion_edit": page(LOGGERS, champion_kwargs),
@@ -53,6 +60,9 @@ ROWS = {
     ),
     "champions:log": page(LOGGERS, loggers_are_champions),
     "champions:sessions": page(STAFF, rollout_kwargs),
+    # The rows behind the portfolio's "Support sessions (30 days)", and their CSV.
+    "champions:sessions_recent": page(READERS, session_kwargs_of_rollout),
+    "champions:sessions_recent_csv": page(READERS, session_kwargs_of_rollout),
     "champions:session_edit": page(LOGGERS, session_kwargs),
     "champions:session_delete": page(LOGGERS, session_kwargs, ok=302, method="post"),
     "champions:follow_up_done": page(LOGGERS, session_kwargs, ok=302, method="post"),

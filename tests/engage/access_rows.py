@@ -2,9 +2,9 @@
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engage.models import ImportBatch, OfficialAccount
+from engage.models import ImportBatch, OfficialAccount, PersonMatch
 
-from ..access import EDITORS, STAFF, page, rollout_kwargs
+from ..access import EDITORS, LEADERS, STAFF, page, rollout_kwargs
 from . import files
 
 
@@ -34,6 +34,20 @@ def account_kwargs(p):
     return {"pk": p.rollout.pk, "account": account.pk}
 
 
+def match_kwargs(p):
+    match = PersonMatch.objects.create(
+        organization=p.org,
+        kind=PersonMatch.Kind.DOMAIN,
+        export_key="acme.onmicrosoft.com",
+        member_domain="acme.example",
+    )
+    return {"pk": p.rollout.pk, "match": match.pk}
+
+
+def match_data(p):
+    return {"export_key": "acme.onmicrosoft.com", "member_domain": "acme.example"}
+
+
 def upload_data(p):
     return {
         "file": SimpleUploadedFile(
@@ -45,8 +59,14 @@ def upload_data(p):
 ROWS = {
     "engage:home": page(STAFF, rollout_kwargs),
     "engage:accounts": page(STAFF, rollout_kwargs),
+    "engage:figures_csv": page(STAFF, rollout_kwargs),
     "engage:cadence": page(EDITORS, rollout_kwargs),
     "engage:account_delete": page(EDITORS, account_kwargs, ok=302, method="post"),
+    # The people behind the figures are named: the portfolio's readers (not champions).
+    "engage:people": page(LEADERS, rollout_kwargs),
+    "engage:people_csv": page(LEADERS, rollout_kwargs),
+    "engage:match_add": page(EDITORS, rollout_kwargs, ok=302, method="post", data=match_data),
+    "engage:match_delete": page(EDITORS, match_kwargs, ok=302, method="post"),
     "engage:imports": page(STAFF, rollout_kwargs),
     "engage:upload": page(EDITORS, rollout_kwargs, ok=302, method="post", data=upload_data),
     "engage:template": page(STAFF, rollout_kwargs),

@@ -5,12 +5,26 @@ from django.urls import reverse
 from engage import services
 from engage.models import ImportBatch
 from rollout.models import Unit
-from tests.factories import MembershipFactory, UnitFactory
+from tests.factories import MembershipFactory, PlatformFactory, UnitFactory
 
 
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def personas_rollout_also_accepts_teams_and_slack(request):
+    """The personas' rollout runs on Viva Engage and, as its manager may set in its settings, also
+    accepts Teams and Slack exports: the format tests load every format into it. The refusal of
+    other platforms' exports is tested on rollouts of its own (test_platform_fit.py)."""
+    if "personas" not in request.fixturenames:
+        return
+    personas = request.getfixturevalue("personas")
+    personas.rollout.also_accepts.add(
+        PlatformFactory(organization=personas.org, name="Microsoft Teams"),
+        PlatformFactory(organization=personas.org, name="Slack"),
+    )
 
 
 @pytest.fixture

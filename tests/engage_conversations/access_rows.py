@@ -16,6 +16,11 @@ def question_kwargs(p):
     return {"pk": p.rollout.pk, "question": QuestionFactory(thread__rollout=p.rollout).pk}
 
 
+def with_a_question(p):
+    QuestionFactory(thread__rollout=p.rollout)
+    return rollout_kwargs(p)
+
+
 def thread_kwargs(p):
     return {"pk": p.rollout.pk, "thread": ThreadFactory(rollout=p.rollout).pk}
 
@@ -61,6 +66,9 @@ ROWS = {
     "engage:conversations_thread": page(STAFF, thread_kwargs),
     "engage:queue": page(STAFF, rollout_kwargs),
     "engage:queue_response_times": page(STAFF, rollout_kwargs),
+    # The questions behind "answered within the target", and their CSV.
+    "engage:queue_questions": page(STAFF, with_a_question),
+    "engage:queue_questions_csv": page(STAFF, with_a_question),
     "engage:queue_claim": page(WORKERS, question_kwargs, ok=302, method="post"),
     "engage:queue_answered": page(WORKERS, question_kwargs),
     "engage:queue_hand_on": page(WORKERS, question_kwargs),

@@ -2,7 +2,7 @@
 
 from incentives.models import Issuer
 
-from ..access import EDITORS, ROLES, STAFF, page, public, rollout_kwargs
+from ..access import EDITORS, LEADERS, ROLES, STAFF, page, public, rollout_kwargs
 from .factories import (
     AppraisalObjectiveFactory,
     BadgeAwardFactory,
@@ -64,6 +64,9 @@ ROWS = {
     "incentives:objective_edit": page(EDITORS, objective_kwargs),
     "incentives:objective_delete": page(EDITORS, objective_kwargs, ok=302, method="post"),
     "incentives:leaders": page(EDITORS, rollout_kwargs),
+    # The people behind the portfolio's figures name people: the portfolio's readers only.
+    "incentives:reached": page(LEADERS, rollout_kwargs),
+    "incentives:reached_csv": page(LEADERS, rollout_kwargs),
     "incentives_org:me": page(ROLES),
     "incentives_org:opt_out": page(ROLES, ok=302, method="post", data=lambda p: {"opt_out": "1"}),
     # The public Open Badges documents: the same answer for everyone, signed in or not.

@@ -1,5 +1,6 @@
 from datetime import date
 
+from reviews.models import Review
 from reviews.services import create_review
 from tests.access import EDITORS, STAFF, page
 
@@ -13,9 +14,24 @@ def a_review(p):
     return {"pk": p.rollout.pk, "review": review.pk}
 
 
+def a_completed_review(p):
+    Review.objects.create(
+        rollout=p.rollout,
+        number=1,
+        due_date=date(2026, 2, 2),
+        status=Review.Status.COMPLETED,
+        completed_on=date(2026, 2, 3),
+    )
+    return {"pk": p.rollout.pk}
+
+
 ROWS = {
     "reviews:home": page(STAFF, rollout),
     "reviews:actions": page(STAFF, rollout),
+    "reviews:actions_csv": page(STAFF, rollout),
+    # The KPIs of the last completed review (the portfolio's "KPIs on track"), and their CSV.
+    "reviews:kpis": page(STAFF, a_completed_review),
+    "reviews:kpis_csv": page(STAFF, a_completed_review),
     "reviews:landscape": page(STAFF, rollout),
     "reviews:detail": page(STAFF, a_review),
     "reviews:edit": page(EDITORS, a_review),

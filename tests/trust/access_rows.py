@@ -24,8 +24,23 @@ def incident_kwargs(p):
     return {"pk": IncidentFactory(organization=p.org).pk}
 
 
+def with_a_guideline(p):
+    GuidelineFactory(organization=p.org, title="Using Viva Engage")
+    return rollout_kwargs(p)
+
+
+def with_a_module(p):
+    TrainingModuleFactory(organization=p.org, title="Suspicious links")
+    return rollout_kwargs(p)
+
+
 ROWS = {
     "trust:home": page(STAFF, rollout_kwargs),
+    # The rows behind the step's figures (no names), and their CSVs.
+    "trust:acknowledgement": page(STAFF, with_a_guideline),
+    "trust:acknowledgement_csv": page(STAFF, with_a_guideline),
+    "trust:training": page(STAFF, with_a_module),
+    "trust:training_csv": page(STAFF, with_a_module),
     "trust_org:mine": page(ROLES),
     "trust_org:my_guideline": page(ROLES, guideline_kwargs),
     "trust_org:take_module": page(ROLES, module_kwargs),

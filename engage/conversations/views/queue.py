@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from rollout.access import role_required
 from rollout.models import Role
 from rollout.pagecache import cached_page
+from strategy.selectors import response_target
 
 from .. import selectors, services
 from ..forms import AnsweredForm, HandOnForm, PeriodForm
@@ -36,11 +37,13 @@ def queue(request, pk):
     mine = [unit] if unit else []
     questions = selectors.unanswered_questions(rollout, first_units=mine)
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
-    target = timedelta(hours=request.scope.organization.response_target_hours)
+    target = response_target(rollout)
     now = timezone.now()
     links = QueueLinks(rollout)
     manager = request.scope.has_role(EDITORS)
-    rows = [queue_row(q, request.user, now, target, mine, manager, links) for q in page]
+    rows = [
+        queue_row(q, request.user, now, timedelta(hours=target.hours), mine, manager, links) for q in page
+    ]
     return render(
         request,
         "engage/conversations/queue.html",
@@ -48,8 +51,10 @@ def queue(request, pk):
             "rollout": rollout,
             "page": page,
             "rows": rows,
-            "target_hours": request.scope.organization.response_target_hours,
-            "summary": selectors.response_summary(rollout, since=now - timedelta(days=30), now=now),
+            "target": target,
+            "summary": selectors.response_summary(
+                rollout, since=now - timedelta(days=30), now=now, target=target
+            ),
             "can_work": request.scope.has_role(WORKERS),
             "my_units": mine,
         },
@@ -66,7 +71,7 @@ class QueueRow:
     asker: str  # "name · unit · channel"
     asked: str
     waiting: str
-    late: bool  # waiting past the organization's response target
+    late: bool  # waiting past the rollout's response target
     theirs: bool  # asked in one of the champion's units
     claimed: str  # "" (nobody), "you" or the person's name
     may_act: bool  # mark answered, hand on: see _may_work_on
@@ -197,6 +202,8 @@ def response_times(request, pk):
     days = (period.is_valid() and period.cleaned_data["days"]) or 90
     now = timezone.now()
     since = now - timedelta(days=days)
+    target = response_target(rollout)
+    weeks = selectors.response_by_week([rollout], weeks=12, now=now, targets={rollout.pk: target})
     return render(
         request,
         "engage/conversations/response_times.html",
@@ -204,10 +211,10 @@ def response_times(request, pk):
             "rollout": rollout,
             "period": period,
             "days": days,
-            "target_hours": request.scope.organization.response_target_hours,
-            "summary": selectors.response_summary(rollout, since=since, now=now),
-            "units": selectors.response_by_unit(rollout, since=since, now=now),
-            "weeks": selectors.response_by_week([rollout], weeks=12, now=now)[rollout.pk][::-1],
+            "target": target,
+            "summary": selectors.response_summary(rollout, since=since, now=now, target=target),
+            "units": selectors.response_by_unit(rollout, since=since, now=now, target=target),
+            "weeks": weeks[rollout.pk][::-1],
             "threshold": request.scope.organization.privacy_min_group,
         },
     )

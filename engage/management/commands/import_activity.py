@@ -3,7 +3,8 @@
     python manage.py import_activity --rollout 12 --user manager@example.org export.csv
 
 The file is stored and checked; a file without problems is imported at once (all or nothing) in
-this process. Every problem is printed with its row, column and value and the command exits
+this process. An export of another platform than the rollout's is refused before it is stored,
+with the same message as the upload page, and the command exits non-zero. Every problem is printed with its row, column and value and the command exits
 non-zero; importing the same file into the same rollout again changes nothing and says so.
 """
 
@@ -58,6 +59,8 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"The file is larger than the limit of {services.max_upload_bytes() // 1048576} MB."
                 ) from None
+            except services.WrongPlatform as refusal:
+                raise CommandError(str(refusal)) from None
         batch = services.check(batch)
 
         if batch.status == ImportBatch.Status.INVALID:

@@ -164,19 +164,41 @@ class Command(BaseCommand):
 
     def seed_rollouts(self, org, people):
         platforms = {}
-        for name, kind, status, url in [
+        Product = Platform.Product
+        for name, product, kind, status, url in [
             (
                 "Viva Engage",
+                Product.VIVA_ENGAGE,
                 Platform.Kind.ENTERPRISE_SOCIAL,
                 Platform.Status.IN_USE,
                 "https://engage.cloud.microsoft/",
             ),
-            ("Microsoft Teams", Platform.Kind.CHAT, Platform.Status.IN_USE, "https://teams.microsoft.com/"),
-            ("Workplace from Meta", Platform.Kind.ENTERPRISE_SOCIAL, Platform.Status.RETIRED, ""),
-            ("LinkedIn company page", Platform.Kind.SOCIAL_MEDIA, Platform.Status.EMERGING, ""),
+            (
+                "Microsoft Teams",
+                Product.TEAMS,
+                Platform.Kind.CHAT,
+                Platform.Status.IN_USE,
+                "https://teams.microsoft.com/",
+            ),
+            (
+                "Workplace from Meta",
+                Product.WORKPLACE,
+                Platform.Kind.ENTERPRISE_SOCIAL,
+                Platform.Status.RETIRED,
+                "",
+            ),
+            (
+                "LinkedIn company page",
+                Product.OTHER,
+                Platform.Kind.SOCIAL_MEDIA,
+                Platform.Status.EMERGING,
+                "",
+            ),
         ]:
             platforms[name], _ = Platform.objects.update_or_create(
-                organization=org, name=name, defaults={"kind": kind, "status": status, "url": url}
+                organization=org,
+                name=name,
+                defaults={"product": product, "kind": kind, "status": status, "url": url},
             )
         live, _ = Rollout.objects.update_or_create(
             organization=org,

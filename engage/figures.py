@@ -1,0 +1,506 @@
+"""The Engage step's figures, each computed here once: active users, participation per audience,
+the people outside the audiences and those matched to no member, and the dialogue ratio.
+
+The Engage page, the step's health, the portfolio, the digest, the CSV, the API and the review's
+pre-filled KPIs all read these objects, so a figure reads the same everywhere. Every figure names
+its window (the 28 days up to a day) and its denominator; when the denominator is unknown, or
+smaller than what it should contain, the rate is None and `unknown` says why. The definitions,
+for people, are in docs/metrics.md.
+
+Every figure is read from the 28-day window of its day (ActivityWindow, precomputed with the
+rollups), plus one query for the audiences that list their people.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+
+from rollout.models import Unit
+from rollout.steps import organizations_of
+from strategy.audiences import AudienceSpec, audiences_for
+from strategy.selectors import success_metrics_for
+
+from .models import ActivityRecord, ActivityWindow, ImportBatch, Message, Source
+from .rollups import NO_UNIT, UNMATCHED
+
+WINDOW_DAYS = 28
+
+
+def window_start(on: date) -> date:
+    return on - timedelta(days=WINDOW_DAYS - 1)
+
+
+def percent(part: int, whole: int | None) -> float | None:
+    """part / whole in %, one decimal; None when the whole is unknown or smaller than the part."""
+    if not whole or part > whole:
+        return None
+    return round(100 * part / whole, 1)
+
+
+@dataclass(frozen=True)
+class AudienceFigure:
+    """One audience's participation in a window: its active people over its size."""
+
+    name: str
+    by: str  # "unit", "list", "organization", "unknown" (see strategy/audiences.py)
+    active: int | None
+    size: int | None
+    size_source: str  # what the size is: "the headcount of Nursing", "the 12 listed people", ...
+    unknown: str = ""  # why there is no rate ("" when there is one)
+    audience_id: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.unknown else percent(self.active or 0, self.size)
+
+    @property
+    def text(self) -> str:
+        """The figure as one sentence, the same on the page, in the digest and the CSV."""
+        if self.unknown:
+            return f"{self.name}: not known. {self.unknown}"
+        return f"{self.name}: {self.rate:.1f}% ({self.active:,} active of {self.size:,}, {self.size_source})"
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Who was active in the 28 days up to `end`, and the rollout's audiences' participation.
+
+    active_users = in_audiences + outside + unmatched + concealed, always.
+    """
+
+    start: date
+    end: date
+    active_users: int
+    in_audiences: int
+    outside: int  # members active in none of the rollout's audiences
+    unmatched: int  # people matched to no member (and listed in no audience)
+    concealed: int  # active people of exports with concealed names: in no audience
+    headline: AudienceFigure | None  # the audience the participation target measures
+    audiences: list = field(default_factory=list)  # [AudienceFigure] in the worksheet's order
+
+    @property
+    def rate(self) -> float | None:
+        return self.headline.rate if self.headline else None
+
+    @property
+    def window(self) -> str:
+        return f"28 days to {self.end:%-d %b %Y}"
+
+    @property
+    def text(self) -> str:
+        """The headline as one sentence (page, digest, CSV, API)."""
+        if self.headline is None:
+            return f"Participation not known ({self.window}): the rollout has no audience to measure."
+        if self.rate is None:
+            return f"Participation of {self.headline.name} not known ({self.window}). {self.headline.unknown}"
+        return (
+            f"Participation {self.rate:.1f}%: {self.headline.active:,} active of the {self.headline.size:,} people "
+            f"in {self.headline.name} ({self.headline.size_source}), {self.window}."
+        )
+
+
+@dataclass(frozen=True)
+class DialogueRatio:
+    """Replies among posts and replies in the 28 days up to `end`, from the data that tells
+    replies apart (exports that count them, else the rollout's imported conversations)."""
+
+    end: date
+    posts: int
+    replies: int
+    source: str  # where the counts come from, or ""
+    unavailable: str = ""  # why there is no ratio ("" when there is one)
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.unavailable else percent(self.replies, self.posts + self.replies)
+
+    @property
+    def text(self) -> str:
+        if self.rate is None:
+            return f"Dialogue ratio: {self.unavailable}"
+        return (
+            f"Dialogue ratio {self.rate:.1f}%: {self.replies:,} replies of {self.posts + self.replies:,} "
+            f"posts and replies ({self.source}), 28 days to {self.end:%-d %b %Y}."
+        )
+
+
+# Why a source cannot give a dialogue ratio: what its export counts.
+NO_REPLIES = {
+    Source.VIVA_ENGAGE: "Viva Engage's user activity export counts posts, reads and likes, but not replies "
+    "apart from posts.",
+    Source.SLACK: "Slack's member analytics count messages, but not replies apart from posts.",
+    Source.TEAMS: "this Teams export (the older header) counts channel messages, but not replies apart from posts.",
+    Source.GENERIC: "the imported template file leaves the replies column empty.",
+}
+HOW_TO_GET_REPLIES = (
+    "Import the conversations (a Slack workspace export or Rollout's conversations CSV), Teams' current "
+    "user activity report, or Rollout's activity template with a replies column."
+)
+
+
+# Reading --------------------------------------------------------------------------------------
+
+
+def windows_on(rollout_ids, on: date) -> dict[int, ActivityWindow]:
+    """{rollout id: its window of the 28 days to `on`} for the rollouts with one (one query)."""
+    return {w.rollout_id: w for w in ActivityWindow.objects.filter(rollout_id__in=rollout_ids, day=on)}
+
+
+@dataclass
+class OrganizationUnits:
+    """An organization's units as the audiences need them: headcounts, names, the units inside
+    each unit, the departments' headcount (the whole organization's size by default)."""
+
+    units: dict  # {unit id: (name, kind, parent id, headcount)}
+
+    @classmethod
+    def of(cls, organization_ids) -> dict[int, "OrganizationUnits"]:
+        found = {pk: cls({}) for pk in organization_ids}
+        for pk, org, name, kind, parent, headcount in Unit.objects.filter(
+            organization_id__in=list(organization_ids)
+        ).values_list("pk", "organization_id", "name", "kind", "parent_id", "headcount"):
+            found[org].units[pk] = (name, kind, parent, headcount)
+        return found
+
+    def within(self, unit_id) -> set:
+        """The unit and every unit inside it."""
+        children = {}
+        for pk, (_, _, parent, _) in self.units.items():
+            children.setdefault(parent, []).append(pk)
+        found, todo = set(), [unit_id]
+        while todo:
+            pk = todo.pop()
+            if pk not in found:
+                found.add(pk)
+                todo.extend(children.get(pk, ()))
+        return found
+
+    @property
+    def departments_headcount(self) -> int:
+        return sum(h for (_, kind, _, h) in self.units.values() if kind == Unit.Kind.DEPARTMENT)
+
+
+def listed_people_days(rollout_ids, audiences: dict, first: date, last: date) -> dict[int, dict]:
+    """{rollout id: {person key: [(day, place)]}}: the active days from `first` to `last` of the
+    people that the rollouts' audiences list, oldest first, with their place ("<unit id>",
+    NO_UNIT or UNMATCHED) as the windows place people. One query."""
+    wanted = {pk: set().union(*(a.people for a in specs)) for pk, specs in audiences.items()}
+    wanted = {pk: keys for pk, keys in wanted.items() if keys}
+    if not wanted:
+        return {}
+    rows = (
+        ActivityRecord.objects.filter(
+            superseded=False,
+            aggregated=False,
+            active_people__gt=0,
+            period_end__gte=first,
+            period_end__lte=last,
+        )
+        .filter(Q(*[Q(rollout_id=pk, person_key__in=keys) for pk, keys in wanted.items()], _connector=Q.OR))
+        .values_list("rollout_id", "person_key", "period_end", "unit_id", "member")
+        .order_by("rollout_id", "person_key", "period_end")
+    )
+    found = {}
+    for rollout_id, key, day, unit_id, member in rows:
+        place = str(unit_id) if unit_id is not None else (NO_UNIT if member else UNMATCHED)
+        found.setdefault(rollout_id, {}).setdefault(key, []).append((day, place))
+    return found
+
+
+def listed_on(days: dict, on: date) -> dict:
+    """{person key: place} of the listed people active in the 28 days to `on`, each at their
+    latest active day, from listed_people_days()."""
+    first, found = window_start(on), {}
+    for key, seen in days.items():
+        inside = [place for day, place in seen if first <= day <= on]
+        if inside:
+            found[key] = inside[-1]
+    return found
+
+
+def participation_of(rollout, window, specs, units: OrganizationUnits, listed: dict, metrics, privacy_min):
+    """The Participation of one rollout from what was read for it (no query)."""
+    by_unit = Counter(window.by_unit or {})
+    members_active = sum(by_unit.values())
+    figures, covered, organization_wide = [], set(), False
+    for spec in specs:
+        figure, unit_ids = _audience_figure(spec, by_unit, members_active, units, listed, privacy_min)
+        figures.append(figure)
+        covered |= unit_ids
+        organization_wide = organization_wide or spec.by == "organization"
+    listed_places = {key: listed[key] for spec in specs for key in spec.people if key in listed}
+    if organization_wide:
+        unit_covered, listed_members = members_active, 0
+    else:
+        unit_covered = sum(n for key, n in by_unit.items() if key != NO_UNIT and int(key) in covered)
+        listed_members = sum(
+            1
+            for place in listed_places.values()
+            if place != UNMATCHED and (place == NO_UNIT or int(place) not in covered)
+        )
+    listed_unmatched = sum(1 for place in listed_places.values() if place == UNMATCHED)
+    return Participation(
+        start=window_start(window.day),
+        end=window.day,
+        active_users=window.active_users,
+        in_audiences=unit_covered + listed_members + listed_unmatched,
+        outside=members_active - unit_covered - listed_members,
+        unmatched=window.unmatched_users - listed_unmatched,
+        concealed=window.concealed_users,
+        headline=_headline(figures, metrics, by_unit, members_active, units),
+        audiences=figures,
+    )
+
+
+def _audience_figure(spec: AudienceSpec, by_unit, members_active, units, listed, privacy_min):
+    """(AudienceFigure, the unit ids it covers)."""
+    if spec.by == "unit":
+        within = units.within(spec.unit_id)
+        name, _, _, headcount = units.units.get(spec.unit_id, ("a deleted unit", "", None, 0))
+        active = sum(by_unit.get(str(pk), 0) for pk in within)
+        size, source = (
+            (headcount, f"the headcount of {name}") if headcount else (spec.stated_size, "its stated size")
+        )
+        missing = f"Set the headcount of {name} (Settings → Units) or the audience's size in the strategy."
+    elif spec.by == "list":
+        within = set()
+        active = sum(1 for key in spec.people if key in listed)
+        size, source = len(spec.people), f"the {len(spec.people):,} listed people"
+        missing = ""
+    elif spec.by == "organization":
+        within = set(units.units)
+        active = members_active
+        size, source = (
+            (spec.stated_size, "its stated size")
+            if spec.stated_size
+            else (units.departments_headcount, "the departments' headcount")
+        )
+        missing = (
+            "Set the audience's size in the strategy, or the departments' headcounts (Settings → Units)."
+        )
+    else:
+        return AudienceFigure(
+            spec.name,
+            spec.by,
+            None,
+            spec.stated_size,
+            "its stated size",
+            f"Who belongs to {spec.name} is not said (no unit and no list of people), so its activity "
+            "cannot be told apart in an export.",
+            spec.id,
+        ), set()
+    unknown = ""
+    if not size:
+        unknown = f"The size of {spec.name} is not known. {missing}"
+    elif active > size:
+        unknown = f"{active:,} active people but {spec.name} has {size:,} ({source}): the size is out of date. {missing}"
+    elif size < privacy_min:
+        unknown = f"Fewer than {privacy_min} people: not shown, to protect their privacy."
+    return AudienceFigure(spec.name, spec.by, active, size or None, source, unknown, spec.id), within
+
+
+def _headline(figures, metrics, by_unit, members_active, units):
+    """The audience the participation target measures; without one, the only audience, else
+    the whole organization (every member against the departments' headcount)."""
+    target = next((m for m in metrics if m.metric_key == "participation_rate"), None)
+    if target is not None and target.audience_id is not None:
+        chosen = next((f for f in figures if f.audience_id == target.audience_id), None)
+        if chosen is not None:
+            return chosen
+    if len(figures) == 1:
+        return figures[0]
+    size = units.departments_headcount
+    unknown = ""
+    if not size:
+        unknown = "The organization's size is not known: set the departments' headcounts (Settings → Units)."
+    elif members_active > size:
+        unknown = (
+            f"{members_active:,} active members but the departments' headcount is {size:,}: "
+            "the headcounts are out of date (Settings → Units)."
+        )
+    return AudienceFigure(
+        "everyone in the organization",
+        "organization",
+        members_active,
+        size or None,
+        "the departments' headcount",
+        unknown,
+    )
+
+
+def participation_for(rollouts, on: date, windows=None, metrics=None) -> dict[int, Participation]:
+    """{rollout id: Participation in the 28 days to `on`} for the rollouts with data then.
+    Five queries however many rollouts (windows, audiences, metrics, units, listed people), three
+    when the caller has read the windows ({rollout id: ActivityWindow of `on`}) and the metrics."""
+    rollouts = list(rollouts)
+    windows = windows_on([r.pk for r in rollouts], on) if windows is None else windows
+    with_data = [r for r in rollouts if r.pk in windows and windows[r.pk].records]
+    if not with_data:
+        return {}
+    specs = audiences_for(with_data)
+    metrics = success_metrics_for(with_data) if metrics is None else metrics
+    units = OrganizationUnits.of({r.organization_id for r in with_data})
+    listed = listed_people_days([r.pk for r in with_data], specs, window_start(on), on)
+    privacy = {pk: org.privacy_min_group for pk, org in organizations_of(with_data).items()}
+    return {
+        r.pk: participation_of(
+            r,
+            windows[r.pk],
+            specs[r.pk],
+            units[r.organization_id],
+            listed_on(listed.get(r.pk, {}), on),
+            metrics.get(r.pk, []),
+            privacy[r.organization_id],
+        )
+        for r in with_data
+    }
+
+
+def participation(rollout, on: date) -> Participation | None:
+    return participation_for([rollout], on).get(rollout.pk)
+
+
+def participation_series(rollout, days) -> list[Participation]:
+    """The Participation of the 28 days to each of `days` that has data (a trend), oldest first.
+    Five queries however many days."""
+    days = sorted(days)
+    if not days:
+        return []
+    windows = {w.day: w for w in ActivityWindow.objects.filter(rollout=rollout, day__in=days, records__gt=0)}
+    if not windows:
+        return []
+    specs = audiences_for([rollout])
+    metrics = success_metrics_for([rollout])[rollout.pk]
+    units = OrganizationUnits.of([rollout.organization_id])[rollout.organization_id]
+    listed = listed_people_days([rollout.pk], specs, window_start(days[0]), days[-1]).get(rollout.pk, {})
+    privacy = rollout.organization.privacy_min_group
+    return [
+        participation_of(
+            rollout, windows[day], specs[rollout.pk], units, listed_on(listed, day), metrics, privacy
+        )
+        for day in days
+        if day in windows
+    ]
+
+
+@dataclass(frozen=True)
+class UnitFigure:
+    """One row of the per-unit table: a unit (or "Other") in the 28 days to the window's end."""
+
+    name: str
+    size: int | None  # the unit's headcount; None for "Other"
+    active: int
+    posts: int = 0
+    replies: int = 0
+    reads: int = 0
+    dialogue_posts: int = 0
+    dialogue_replies: int = 0
+    merged: bool = False
+
+    @property
+    def participation(self) -> float | None:
+        return percent(self.active, self.size)
+
+    @property
+    def participation_unknown(self) -> str:
+        if self.merged or self.participation is not None:
+            return ""
+        return f"{self.active:,} active but a headcount of {self.size:,}: update the headcount"
+
+    @property
+    def dialogue(self) -> float | None:
+        return percent(self.dialogue_replies, self.dialogue_posts + self.dialogue_replies)
+
+
+OTHER = "Other (small units, no unit, not matched)"
+CONCEALED = "Concealed names (cannot be split by unit)"
+
+
+def unit_figures(rollout, window: ActivityWindow, units: OrganizationUnits, privacy_min: int) -> list:
+    """The window's active people by unit, largest participation first. Units with fewer people
+    than the privacy minimum (or no headcount), members without a unit and people matched to no
+    member merge into "Other"; concealed exports' people are a row of their own. The rows add up
+    to the window's active users. Posts, replies and reads come from the day rollups of the same
+    28 days (one query)."""
+    from .models import ActivityRollup
+
+    activity = {
+        row["unit_id"]: row
+        for row in ActivityRollup.objects.filter(
+            rollout=rollout,
+            grain=ActivityRollup.Grain.DAY,
+            period_start__gte=window_start(window.day),
+            period_start__lte=window.day,
+        )
+        .values("unit_id")
+        .annotate(
+            n_posts=Sum("posts"),
+            n_replies=Sum("replies"),
+            n_reads=Sum("reads"),
+            d_posts=Sum("dialogue_posts"),
+            d_replies=Sum("dialogue_replies"),
+        )
+        .order_by()
+    }
+    rows, other = [], Counter()
+    for key, active in (window.by_unit or {}).items():
+        unit = units.units.get(int(key)) if key != NO_UNIT else None
+        sums = activity.get(int(key), {}) if key != NO_UNIT else {}
+        figures = Counter(
+            active=active,
+            posts=sums.get("n_posts") or 0,
+            replies=sums.get("n_replies") or 0,
+            reads=sums.get("n_reads") or 0,
+            dialogue_posts=sums.get("d_posts") or 0,
+            dialogue_replies=sums.get("d_replies") or 0,
+        )
+        if unit is None or not unit[3] or unit[3] < privacy_min:
+            other.update(figures)
+            continue
+        rows.append(UnitFigure(unit[0], unit[3], **figures))
+    unassigned = activity.get(None, {})
+    other.update(
+        active=window.unmatched_users,
+        # The day rollups without a unit hold members without a unit and unmatched people alike.
+        posts=unassigned.get("n_posts") or 0,
+        replies=unassigned.get("n_replies") or 0,
+        reads=unassigned.get("n_reads") or 0,
+        dialogue_posts=unassigned.get("d_posts") or 0,
+        dialogue_replies=unassigned.get("d_replies") or 0,
+    )
+    rows.sort(key=lambda row: (-(row.participation or 0), row.name))
+    if other["active"] or other["posts"] or other["reads"]:
+        rows.append(UnitFigure(OTHER, None, merged=True, **other))
+    if window.concealed_users:
+        rows.append(UnitFigure(CONCEALED, None, window.concealed_users, merged=True))
+    return rows
+
+
+def dialogue_ratio(rollout, on: date, window: ActivityWindow | None = None) -> DialogueRatio:
+    """From the exports that count replies apart, else from the imported conversations, else
+    unavailable with the reason (what the latest export counts)."""
+    window = window if window is not None else windows_on([rollout.pk], on).get(rollout.pk)
+    if window is not None and window.dialogue_posts + window.dialogue_replies:
+        return DialogueRatio(on, window.dialogue_posts, window.dialogue_replies, "exports that count replies")
+    messages = Message.objects.filter(
+        rollout=rollout,
+        deleted=False,
+        is_bot=False,
+        created_at__date__gte=window_start(on),
+        created_at__date__lte=on,
+    ).aggregate(
+        posts=Count("pk", filter=Q(parent_external_id="")),
+        replies=Count("pk", filter=~Q(parent_external_id="")),
+    )
+    posts, replies = messages["posts"] or 0, messages["replies"] or 0
+    if posts + replies:
+        return DialogueRatio(on, posts, replies, "the imported conversations")
+    latest = (
+        ImportBatch.objects.filter(rollout=rollout, status=ImportBatch.Status.DONE)
+        .values_list("source", flat=True)
+        .first()
+    )
+    reason = NO_REPLIES.get(latest, "no activity that tells replies apart from posts was imported.")
+    return DialogueRatio(on, 0, 0, "", f"Not available from this source: {reason} {HOW_TO_GET_REPLIES}")

@@ -1,0 +1,157 @@
+"""The people behind the Engage figures (a drill-down with its CSV) and matching the export's
+people to members. The rows name people: leaders, managers and admins read them (the portfolio's
+readers); managers and admins match."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from rollout import audit
+from rollout.access import LEADERS, role_required
+from rollout.csv_safety import safe_row
+from rollout.tasks import enqueue_on_commit
+from strategy.audiences import audiences
+
+from .. import matching, people, selectors
+from ..forms import PersonMatchForm
+from ..models import PersonMatch
+from ..tasks import apply_person_matches
+from . import IMPORTERS, PAGE_SIZE
+
+GROUPS = {
+    people.ALL: "Everyone active",
+    people.OUTSIDE: "Outside the rollout's audiences",
+    people.NOT_MATCHED: "Matched to no member",
+}
+
+
+def _rows(request, rollout):
+    """(title, rows, window's last day, audience) of the group asked for; 404 for an unknown
+    group or audience, and an audience under the privacy minimum is not listed."""
+    on = selectors.last_data_day(rollout)
+    if on is None:
+        return "No activity imported yet", [], None, None
+    everyone = people.active_people(rollout, on)
+    audience_id = request.GET.get("audience")
+    if audience_id:
+        spec = next((a for a in audiences(rollout) if str(a.id) == audience_id), None)
+        if spec is None:
+            raise Http404("No such audience in this rollout.")
+        rows = people.in_group(everyone, "", spec)
+        if 0 < len(rows) < rollout.organization.privacy_min_group and spec.by != "list":
+            rows = []
+        return f"Active in {spec.name}", rows, on, spec
+    group = request.GET.get("group", people.ALL)
+    if group not in GROUPS:
+        raise Http404("No such group.")
+    return GROUPS[group], people.in_group(everyone, group), on, None
+
+
+@role_required(LEADERS)
+def people_page(request, pk):
+    rollout = request.scope.rollout(pk)
+    title, rows, on, audience = _rows(request, rollout)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    group = request.GET.get("group", people.ALL)
+    context = {
+        "rollout": rollout,
+        "title": title,
+        "page": page,
+        "count": len(rows),
+        "on": on,
+        "group": group,
+        "audience": audience,
+        "query": request.GET.urlencode(),
+        "keep": f"audience={audience.id}&" if audience else f"group={group}&",
+    }
+    if group == people.NOT_MATCHED and audience is None and request.scope.has_role(IMPORTERS):
+        context.update(
+            domains=matching.unmatched_domains(rollout),
+            match_form=PersonMatchForm(organization=request.scope.organization),
+            matches=PersonMatch.objects.filter(organization=request.scope.organization).select_related(
+                "user"
+            ),
+        )
+    return render(request, "engage/people.html", context)
+
+
+@role_required(LEADERS)
+def people_csv(request, pk):
+    rollout = request.scope.rollout(pk)
+    title, rows, on, _ = _rows(request, rollout)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = on.isoformat() if on else timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="people-{rollout.pk}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([f"{title}, 28 days to {on:%Y-%m-%d}" if on else title])
+    writer.writerow(
+        ["person", "name", "unit", "active days", "last active", "audiences", "matched to a member"]
+    )
+    for row in rows:
+        writer.writerow(
+            safe_row(
+                [
+                    row.person_key,
+                    row.name,
+                    row.unit,
+                    row.active_days,
+                    row.last_active.isoformat(),
+                    "; ".join(row.audiences),
+                    "yes" if row.matched else "no",
+                ]
+            )
+        )
+    audit.record(
+        request, audit.Action.EXPORTED, rollout, f"People behind the Engage figures of “{rollout}”: {title}"
+    )
+    return response
+
+
+@role_required(IMPORTERS)
+@require_POST
+def match_add(request, pk):
+    rollout = request.scope.rollout(pk)
+    organization = request.scope.organization
+    form = PersonMatchForm(request.POST, organization=organization)
+    if not form.is_valid():
+        for error in [*form.non_field_errors(), *(e for f in form.errors.values() for e in f)]:
+            messages.error(request, error)
+        return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
+    match = matching.add_match(
+        organization,
+        export_key=form.cleaned_data["export_key"],
+        member_domain=form.cleaned_data.get("member_domain", ""),
+        user=form.cleaned_data.get("user"),
+        by=request.user,
+    )
+    audit.record(request, audit.Action.SETTINGS_CHANGED, match, f"People matched: {match}")
+    enqueue_on_commit(apply_person_matches, organization.pk)
+    messages.success(
+        request,
+        f"Matched {match}. The imported activity is being matched again; the figures follow in a minute.",
+    )
+    return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
+
+
+@role_required(IMPORTERS)
+@require_POST
+def match_delete(request, pk, match):
+    rollout = request.scope.rollout(pk)
+    organization = request.scope.organization
+    found = get_object_or_404(PersonMatch.objects.filter(organization=organization), pk=match)
+    shown = str(found)
+    audit.record(request, audit.Action.DELETED, found, f"Match of people removed: {shown}")
+    found.delete()
+    enqueue_on_commit(apply_person_matches, organization.pk)
+    messages.success(request, f"Removed the match {shown}. The figures follow in a minute.")
+    return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
+
+
+def _people_url(rollout):
+    return reverse("engage:people", kwargs={"pk": rollout.pk})

@@ -1,0 +1,117 @@
+"""The rows behind the Review figures (rollout/drilldown.py), each with a CSV of the same rows: the
+KPIs of a completed review (the portfolio's "KPIs on track"), and the CSV of the actions page
+(its "Open actions" with ?status=open). Staff read them, as they read the reviews."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from rollout import drilldown
+from rollout.access import STAFF
+
+from . import selectors
+from .models import Action, KpiStatus, Review
+
+
+def _number(value):
+    """12.50 -> "12.5", 5.00 -> "5", None -> "" (no actual recorded)."""
+    if value is None:
+        return ""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _kpis(request, rollout):
+    completed = Review.objects.filter(rollout=rollout, status=Review.Status.COMPLETED)
+    wanted = request.GET.get("review")
+    if wanted is None:
+        review = completed.order_by("-number").first()
+        if review is None:
+            raise Http404("No review is completed yet.")
+    elif not wanted.isdigit():
+        raise Http404("No such review.")
+    else:
+        review = get_object_or_404(completed, number=int(wanted))
+    kpis = review.kpis.order_by("pk")
+    counts = kpis.aggregate(
+        on_track=Count("pk", filter=Q(status=KpiStatus.ON_TRACK)),
+        at_risk=Count("pk", filter=Q(status=KpiStatus.AT_RISK)),
+        off_track=Count("pk", filter=Q(status=KpiStatus.OFF_TRACK)),
+        total=Count("pk"),
+    )
+    return drilldown.Rows(
+        title=f"KPIs at review {review.number}",
+        explanation=(
+            f"Every success metric as review {review.number} recorded it when it was completed "
+            f"({drilldown.day(review.completed_on) or 'date not recorded'}): its actual against where "
+            "the path from the baseline to the target expected it by then, and the status the review "
+            "gave it. A KPI without an actual counts in the total and not as on track."
+        ),
+        definition="kpis-on-track",
+        columns=(
+            "Success metric",
+            "Audience",
+            "Baseline",
+            "Expected by then",
+            "Actual",
+            "Target",
+            "Target date",
+            "Status",
+            "Note",
+        ),
+        items=kpis,
+        row=lambda kpi: [
+            kpi.name,
+            kpi.audience or "—",
+            _number(kpi.baseline),
+            _number(kpi.expected),
+            _number(kpi.actual),
+            _number(kpi.target),
+            drilldown.day(kpi.target_date),
+            kpi.get_status_display(),
+            kpi.note,
+        ],
+        csv_url=reverse("reviews:kpis_csv", kwargs={"pk": rollout.pk}),
+        back=(
+            f"Review {review.number}",
+            reverse("reviews:detail", kwargs={"pk": rollout.pk, "review": review.pk}),
+        ),
+        total=(
+            f"{counts['on_track']} of {counts['total']} on track ({counts['at_risk']} at risk, "
+            f"{counts['off_track']} off track)."
+        ),
+        noun=("KPI", "KPIs"),
+        empty="This review recorded no KPI.",
+    )
+
+
+def _actions(request, rollout):
+    """The rows of the actions page for the same ?status= (the page's own rule for it)."""
+    status = request.GET.get("status", "open")
+    if status not in {"", "open", *Action.Status.values}:
+        status = "open"
+    today = selectors.today_in(rollout.organization)
+    actions = selectors.actions_of(rollout, status)
+    shown = {"": "all", "open": "open and in progress"}.get(status) or Action.Status(status).label.lower()
+    return drilldown.Rows(
+        title=f"Actions from the reviews ({shown})",
+        explanation="",
+        definition="open-actions",
+        columns=("Action", "Owner", "Due", "Overdue", "Status", "Raised in", "Closed in"),
+        items=actions,
+        row=lambda action: [
+            action.title,
+            str(action.owner or "—"),
+            drilldown.day(action.due_date),
+            "yes" if action.is_open and action.due_date and action.due_date < today else "no",
+            action.get_status_display(),
+            f"Review {action.raised_in.number}",
+            f"Review {action.closed_in.number}" if action.closed_in else "",
+        ],
+        csv_url=reverse("reviews:actions_csv", kwargs={"pk": rollout.pk}),
+    )
+
+
+kpis, kpis_csv = drilldown.views(STAFF, _kpis)
+_, actions_csv = drilldown.views(STAFF, _actions)  # the actions page itself is reviews:actions
