@@ -44,6 +44,11 @@ class Personas:
 
 @pytest.fixture
 def personas(db):
+    return make_personas()
+
+
+def make_personas():
+    """The personas' organizations, people and rollouts (see the module's docstring)."""
     org = OrganizationFactory(name="Acme", slug="acme")
     other_org = OrganizationFactory(name="Globex", slug="globex")
     unit = UnitFactory(organization=org, name="Sales", headcount=60)
