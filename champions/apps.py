@@ -29,7 +29,7 @@ class ChampionsConfig(AppConfig):
                 key="champion_coverage",
                 label="Champion coverage",
                 unit="people per champion",
-                help="Champion coverage (DESIGN.md section 4), shown as 1 per N: the headcount of the "
+                help="Champion coverage, shown as 1 per N: the headcount of the "
                 "organization's departments divided by the rollout's active champions on the date. "
                 "The coverage page breaks it down per unit against the organization's target ratio.",
                 compute=selectors.people_per_champion,

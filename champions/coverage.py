@@ -1,4 +1,4 @@
-"""Champion coverage (DESIGN.md section 4): active champions per unit against the organization's target.
+"""Champion coverage: active champions per unit against the organization's target.
 
 A unit's coverage is "1 per N": its headcount divided by its active champions. A unit with people
 and no active champion is a gap; a unit with no headcount has nothing to cover. Counting and

@@ -18,8 +18,10 @@ CLOCK_SKEW = timedelta(minutes=10)
 class NominationForm(forms.Form):
     """A manager nominates anyone in the organization; anyone else nominates themselves."""
 
-    person = forms.ModelChoiceField(queryset=None, help_text="Anyone in the organization.")
-    units = forms.ModelMultipleChoiceField(
+    person: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, help_text="Anyone in the organization."
+    )
+    units: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -63,7 +65,7 @@ class ChampionProfileForm(forms.ModelForm):
     class Meta:
         model = Champion
         fields = ["location", "skills", "languages", "shift", "time_zone"]
-        widgets = {"skills": forms.CheckboxSelectMultiple}
+        widgets: dict[str, object] = {"skills": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,7 +83,7 @@ class ChampionManageForm(ChampionProfileForm):
 
     class Meta(ChampionProfileForm.Meta):
         fields = ["units", "location", "skills", "languages", "shift", "time_zone", "start_date", "status"]
-        widgets = {
+        widgets: dict[str, object] = {
             "units": forms.CheckboxSelectMultiple,
             "skills": forms.CheckboxSelectMultiple,
             "start_date": DATE_WIDGET,
@@ -134,7 +136,7 @@ class SupportSessionForm(forms.ModelForm):
             "people_helped": "People helped",
             "helped_unit": "Their unit (optional)",
         }
-        widgets = {
+        widgets: dict[str, object] = {
             "happened_at": DATETIME_WIDGET,
             "minutes": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 480}),
             "people_helped": forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "max": 500}),
@@ -210,7 +212,9 @@ class SupportSessionForm(forms.ModelForm):
 
 
 class SessionFilterForm(forms.Form):
-    champion = forms.ModelChoiceField(queryset=None, required=False, empty_label="All champions")
+    champion: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All champions"
+    )
     outcome = forms.ChoiceField(
         choices=[("", "All outcomes"), *SupportSession.Outcome.choices, ("open", "Open follow-ups")],
         required=False,

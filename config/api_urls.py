@@ -9,8 +9,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
 
 import champions.api
+import conversations.api
 import engage.api
-import engage.conversations.api
 import engage.figures_api
 import reviews.api
 import strategy.api
@@ -26,7 +26,7 @@ for module in (
     reviews.api,
     engage.api,
     engage.figures_api,
-    engage.conversations.api,
+    conversations.api,
 ):
     for prefix, viewset, basename in module.ROUTES:
         router.register(prefix, viewset, basename=basename)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "trust",
     "champions",
     "engage",
+    "conversations",
     "reviews",
 ]
 
@@ -105,16 +106,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis is the cache and the broker. When it is down or hangs, neither may hold a web request for
-# long: connecting and each reply give up after two seconds (docs/operations.md, "Failure drills").
+# long: the broker's connecting and each reply give up after two seconds, the cache's sooner (below;
+# docs/operations.md, "Failure drills").
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
+# The Redis cache is django-redis, because Django's own RedisCache has no option to survive an
+# outage: with IGNORE_EXCEPTIONS a cache call that cannot reach Redis, times out, or is refused by
+# a full Redis is logged (by the "django_redis.cache" logger) and answered as a miss, never an
+# error page: the cache only saves work. A reply gets half a second, not the broker's two: a miss
+# costs a recomputation, while a hung Redis costs this wait on every cache call of a page.
+# https://github.com/jazzband/django-redis#memcached-exceptions-behavior
+REDIS_CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
 if REDIS_URL:
-    # A cache call that cannot reach Redis is logged and answered as a miss (rollout/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "rollout.cache.DegradingRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": dict(REDIS_TIMEOUTS),
+            "OPTIONS": dict(REDIS_CACHE_OPTIONS),
         }
     }
 else:
@@ -131,7 +141,7 @@ else:
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **REDIS_TIMEOUTS}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 3600, **REDIS_TIMEOUTS}
 else:
     # kombu's filesystem transport: producers write message files into a folder that
     # consumers read from, so web, worker and beat need no server. The host is not used; naming one
@@ -186,7 +196,7 @@ AUTH_USER_MODEL = "rollout.User"
 # the request, which Django's login form passes to authenticate().
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "rollout.auth.ModelBackend",  # Django's, reading the user of each request by one statement
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -292,9 +302,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-# Sessions live in the database (a logout or an expiry is final, whatever the cache does); read
-# with one hand-written statement, see rollout/sessions.py.
-SESSION_ENGINE = "rollout.sessions"
+# Sessions live in the database alone, not "cached_db": a logout or an expiry is final whatever
+# the cache does (docs/architecture.md, "Access scoping").
+# https://docs.djangoproject.com/en/5.2/topics/http/sessions/#using-database-backed-sessions
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-used-anywhere-else-0b7e2d")
 
+from . import settings as production  # noqa: E402
 from .settings import *  # noqa: E402,F403
 
 DEBUG = False
@@ -27,6 +28,6 @@ WHITENOISE_USE_FINDERS = True
 # An in-memory cache, or with REDIS_URL a Redis cache under a prefix of this run's own, so that
 # runs sharing a Redis server never read each other's entries (tests/conftest.py clears it).
 if REDIS_URL:  # noqa: F405
-    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
+    CACHES = {"default": {**production.CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -58,6 +58,6 @@ urlpatterns = [
     path("champions/", include("champions.org_urls")),
     path("r/<int:pk>/review/", include("reviews.urls")),
     path("r/<int:pk>/engage/", include("engage.urls")),
-    path("pulse/", include("engage.conversations.public_urls")),
+    path("pulse/", include("conversations.public_urls")),
     path("", include("rollout.urls")),
 ]

@@ -13,14 +13,14 @@ class EngageConfig(AppConfig):
         from .step import EngageStep
 
         registry.register(EngageStep())
-        # Computed from the imported activity (engage/selectors.py, DESIGN.md section 4).
+        # Computed from the imported activity (engage/selectors.py, docs/metrics.md).
         catalogue.register(
             Metric(
                 key="active_users",
                 label="Active users",
                 unit="people",
                 help="People with at least one counted action in the 28 days up to the date "
-                "(DESIGN.md section 4: Viva Engage posted, read or liked; Teams a post, chat, call or "
+                "(Viva Engage posted, read or liked; Teams a post, chat, call or "
                 "meeting or another action; Slack read or posted), from the imported activity reports.",
                 compute=selectors.active_users,
             )
@@ -62,5 +62,3 @@ class EngageConfig(AppConfig):
                 help="Share of questions whose first reply came within the organization's response target.",
             )
         )
-        # Part 2 last: its outbox producers and kinds, and its demo seeder.
-        from .conversations import demo, metrics, notifications  # noqa: F401

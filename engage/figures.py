@@ -12,17 +12,19 @@ rollups), plus one query for the audiences that list their people.
 """
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 
+from conversations import selectors as conversations
 from rollout.models import Unit
 from rollout.steps import organizations_of
 from strategy.audiences import AudienceSpec, audiences_for
 from strategy.selectors import success_metrics_for
 
-from .models import ActivityRecord, ActivityWindow, ImportBatch, Message, Source
+from .models import ActivityRecord, ActivityWindow, ImportBatch, Source
 from .rollups import NO_UNIT, UNMATCHED
 
 WINDOW_DAYS = 28
@@ -127,7 +129,7 @@ class DialogueRatio:
 
 
 # Why a source cannot give a dialogue ratio: what its export counts.
-NO_REPLIES = {
+NO_REPLIES: dict[str, str] = {
     Source.VIVA_ENGAGE: "Viva Engage's user activity export counts posts, reads and likes, but not replies "
     "apart from posts.",
     Source.SLACK: "Slack's member analytics count messages, but not replies apart from posts.",
@@ -166,7 +168,7 @@ class OrganizationUnits:
 
     def within(self, unit_id) -> set:
         """The unit and every unit inside it."""
-        children = {}
+        children: dict[int | None, list[int]] = {}
         for pk, (_, _, parent, _) in self.units.items():
             children.setdefault(parent, []).append(pk)
         found, todo = set(), [unit_id]
@@ -202,7 +204,7 @@ def listed_people_days(rollout_ids, audiences: dict, first: date, last: date) ->
         .values_list("rollout_id", "person_key", "period_end", "unit_id", "member")
         .order_by("rollout_id", "person_key", "period_end")
     )
-    found = {}
+    found: dict[int, dict[str, list]] = {}
     for rollout_id, key, day, unit_id, member in rows:
         place = str(unit_id) if unit_id is not None else (NO_UNIT if member else UNMATCHED)
         found.setdefault(rollout_id, {}).setdefault(key, []).append((day, place))
@@ -426,7 +428,7 @@ def unit_figures(rollout, window: ActivityWindow, units: OrganizationUnits, priv
     28 days (one query)."""
     from .models import ActivityRollup
 
-    activity = {
+    activity: dict[int | None, Mapping] = {
         row["unit_id"]: row
         for row in ActivityRollup.objects.filter(
             rollout=rollout,
@@ -444,38 +446,49 @@ def unit_figures(rollout, window: ActivityWindow, units: OrganizationUnits, priv
         )
         .order_by()
     }
-    rows, other = [], Counter()
+    rows: list[UnitFigure] = []
+    other: Counter[str] = Counter()
     for key, active in (window.by_unit or {}).items():
         unit = units.units.get(int(key)) if key != NO_UNIT else None
-        sums = activity.get(int(key), {}) if key != NO_UNIT else {}
-        figures = Counter(
-            active=active,
-            posts=sums.get("n_posts") or 0,
-            replies=sums.get("n_replies") or 0,
-            reads=sums.get("n_reads") or 0,
-            dialogue_posts=sums.get("d_posts") or 0,
-            dialogue_replies=sums.get("d_replies") or 0,
-        )
+        figures = _activity_counts(activity.get(int(key), {}) if key != NO_UNIT else {}, active)
         if unit is None or not unit[3] or unit[3] < privacy_min:
             other.update(figures)
             continue
-        rows.append(UnitFigure(unit[0], unit[3], **figures))
-    unassigned = activity.get(None, {})
-    other.update(
-        active=window.unmatched_users,
-        # The day rollups without a unit hold members without a unit and unmatched people alike.
-        posts=unassigned.get("n_posts") or 0,
-        replies=unassigned.get("n_replies") or 0,
-        reads=unassigned.get("n_reads") or 0,
-        dialogue_posts=unassigned.get("d_posts") or 0,
-        dialogue_replies=unassigned.get("d_replies") or 0,
-    )
+        rows.append(_unit_figure(unit[0], unit[3], figures))
+    # The day rollups without a unit hold members without a unit and unmatched people alike.
+    other.update(_activity_counts(activity.get(None, {}), window.unmatched_users))
     rows.sort(key=lambda row: (-(row.participation or 0), row.name))
     if other["active"] or other["posts"] or other["reads"]:
-        rows.append(UnitFigure(OTHER, None, merged=True, **other))
+        rows.append(_unit_figure(OTHER, None, other, merged=True))
     if window.concealed_users:
         rows.append(UnitFigure(CONCEALED, None, window.concealed_users, merged=True))
     return rows
+
+
+def _activity_counts(sums: Mapping, active: int) -> Counter[str]:
+    """A unit's active people and its day rollups' sums, as UnitFigure's counts."""
+    return Counter(
+        active=active,
+        posts=sums.get("n_posts") or 0,
+        replies=sums.get("n_replies") or 0,
+        reads=sums.get("n_reads") or 0,
+        dialogue_posts=sums.get("d_posts") or 0,
+        dialogue_replies=sums.get("d_replies") or 0,
+    )
+
+
+def _unit_figure(name: str, size: int | None, counts: Counter[str], merged: bool = False) -> UnitFigure:
+    return UnitFigure(
+        name,
+        size,
+        counts["active"],
+        posts=counts["posts"],
+        replies=counts["replies"],
+        reads=counts["reads"],
+        dialogue_posts=counts["dialogue_posts"],
+        dialogue_replies=counts["dialogue_replies"],
+        merged=merged,
+    )
 
 
 def dialogue_ratio(rollout, on: date, window: ActivityWindow | None = None) -> DialogueRatio:
@@ -484,17 +497,7 @@ def dialogue_ratio(rollout, on: date, window: ActivityWindow | None = None) -> D
     window = window if window is not None else windows_on([rollout.pk], on).get(rollout.pk)
     if window is not None and window.dialogue_posts + window.dialogue_replies:
         return DialogueRatio(on, window.dialogue_posts, window.dialogue_replies, "exports that count replies")
-    messages = Message.objects.filter(
-        rollout=rollout,
-        deleted=False,
-        is_bot=False,
-        created_at__date__gte=window_start(on),
-        created_at__date__lte=on,
-    ).aggregate(
-        posts=Count("pk", filter=Q(parent_external_id="")),
-        replies=Count("pk", filter=~Q(parent_external_id="")),
-    )
-    posts, replies = messages["posts"] or 0, messages["replies"] or 0
+    posts, replies = conversations.posts_and_replies(rollout, window_start(on), on)
     if posts + replies:
         return DialogueRatio(on, posts, replies, "the imported conversations")
     latest = (
@@ -502,5 +505,5 @@ def dialogue_ratio(rollout, on: date, window: ActivityWindow | None = None) -> D
         .values_list("source", flat=True)
         .first()
     )
-    reason = NO_REPLIES.get(latest, "no activity that tells replies apart from posts was imported.")
+    reason = NO_REPLIES.get(latest or "", "no activity that tells replies apart from posts was imported.")
     return DialogueRatio(on, 0, 0, "", f"Not available from this source: {reason} {HOW_TO_GET_REPLIES}")

@@ -25,7 +25,7 @@ from .models import ActivityRecord, PersonMatch, Source
 def units_by_key(organization: Organization) -> dict[str, int | None]:
     """{every key an export may use for a member: their unit id (None without a unit)}: members'
     emails, the keys of one-person matches, and members' emails on a matched domain's twin."""
-    by_key = {
+    by_key: dict[str, int | None] = {
         email.lower(): unit
         for email, unit in Membership.objects.filter(organization=organization).values_list(
             "user__email", "unit_id"
@@ -33,8 +33,10 @@ def units_by_key(organization: Organization) -> dict[str, int | None]:
     }
     matches = list(PersonMatch.objects.filter(organization=organization).select_related("user"))
     for match in matches:
-        if match.kind == PersonMatch.Kind.PERSON and match.user.email.lower() in by_key:
-            by_key.setdefault(match.export_key, by_key[match.user.email.lower()])
+        if match.kind == PersonMatch.Kind.PERSON and match.user is not None:
+            email = match.user.email.lower()
+            if email in by_key:
+                by_key.setdefault(match.export_key, by_key[email])
     domains = {m.member_domain: m.export_key for m in matches if m.kind == PersonMatch.Kind.DOMAIN}
     if domains:
         for email, unit in list(by_key.items()):
@@ -103,7 +105,7 @@ def apply_matches(organization: Organization) -> int:
             newly = set(records.filter(member=False).values_list("person_key", flat=True).distinct()) & set(
                 by_key
             )
-            by_unit = {}
+            by_unit: dict[int | None, list[str]] = {}
             for key in newly:
                 by_unit.setdefault(by_key[key], []).append(key)
             for unit_id, keys in by_unit.items():
@@ -111,10 +113,9 @@ def apply_matches(organization: Organization) -> int:
                     part = records.filter(member=False, person_key__in=keys[start : start + 500])
                     changed += part.filter(unit__isnull=True).update(member=True, unit_id=unit_id)
                     changed += part.update(member=True)
-            gone = set(records.filter(member=True).values_list("person_key", flat=True).distinct()) - set(
-                by_key
+            gone = sorted(
+                set(records.filter(member=True).values_list("person_key", flat=True).distinct()) - set(by_key)
             )
-            gone = sorted(gone)
             for start in range(0, len(gone), 500):
                 part = records.filter(member=True, person_key__in=gone[start : start + 500])
                 # A unit the file named (Rollout's template) stays; one that came from the match goes.

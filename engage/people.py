@@ -53,7 +53,8 @@ def active_people(rollout, on: date) -> list[PersonRow]:
     )
     units = OrganizationUnits.of([rollout.organization_id])[rollout.organization_id]
     minimum = rollout.organization.privacy_min_group
-    people, days = {}, {}
+    people: dict[str, PersonRow] = {}
+    days: dict[str, set] = {}
     for key, name, day, unit_id, member in rows:
         place = str(unit_id) if unit_id is not None else (NO_UNIT if member else UNMATCHED)
         row = people.get(key)

@@ -1,5 +1,5 @@
-"""Read queries of the activity metrics (DESIGN.md section 4): active users, participation rate,
-dialogue ratio and the official accounts' posting cadence.
+"""Read queries of the activity metrics: active users, participation rate, dialogue ratio and the
+official accounts' posting cadence, as docs/metrics.md ("Engage: activity") defines them.
 
 Pages read the rollups (engage/rollups.py); the catalogue's metrics, the step's health and the
 page's figures read the 28-day windows (ActivityWindow, rebuilt with the rollups: a person active

@@ -9,9 +9,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from conversations import step_parts
 from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
-
-from .conversations import step_parts
 
 # How the score weighs its parts (docs/steps/engage.md explains them).
 WEIGHTS = {"participation": 0.7, "trend": 0.3}

@@ -71,7 +71,7 @@ class PointsRuleForm(forms.ModelForm):
 
 
 class CorrectionForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None)
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None)
     points = forms.IntegerField(
         min_value=-10000, max_value=10000, help_text="Negative to take points away, e.g. -20."
     )
@@ -221,8 +221,8 @@ class BadgeForm(forms.ModelForm):
 
 
 class AwardForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None)
-    level = forms.ModelChoiceField(queryset=None, empty_label=None)
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None)
+    level: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, empty_label=None)
     evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
     evidence = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text="What they did to earn it."
@@ -291,8 +291,12 @@ class SeasonForm(forms.Form):
 
 
 class LeaderboardFilterForm(forms.Form):
-    season = forms.ModelChoiceField(queryset=None, required=False, empty_label="Current season")
-    unit = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every unit")
+    season: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Current season"
+    )
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Every unit"
+    )
 
     def __init__(self, *args, scope, rollout, **kwargs):
         super().__init__(*args, **kwargs)
@@ -301,7 +305,9 @@ class LeaderboardFilterForm(forms.Form):
 
 
 class UnitFilterForm(forms.Form):
-    unit = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every unit")
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Every unit"
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)

@@ -39,7 +39,9 @@ class ScheduleForm(forms.Form):
     """The first review of a rollout (later ones are scheduled by completing a review)."""
 
     due_date = forms.DateField(widget=DATE_WIDGET, label="First review on")
-    owner = forms.ModelChoiceField(queryset=None, required=False, help_text="Gets the reminders.")
+    owner: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Gets the reminders."
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +52,7 @@ class CompleteForm(forms.Form):
     next_due_date = forms.DateField(
         widget=DATE_WIDGET, label="Next review on", help_text="Proposed from the strategy's review cadence."
     )
-    next_owner = forms.ModelChoiceField(
+    next_owner: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None, required=False, label="Next review's owner", help_text="Gets the reminders."
     )
 

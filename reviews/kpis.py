@@ -1,6 +1,6 @@
 """The KPI table of a review: the strategy's success metrics, their actuals and their status.
 
-Status rule (DESIGN.md section 4, documented in docs/steps/review.md):
+Status rule (docs/steps/review.md, "KPI status rule"):
 
 - The *expected* value on the review date lies on the straight line from the baseline, at the
   start of the rollout (its start date, else the strategy's first review date), to the target, at

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
+from rollout.paging import PAGE_SIZE
 from rollout.portfolio import step_health
 from rollout.steps import registry
 from trust.selectors import incident_summary
@@ -16,7 +17,6 @@ from . import cycles, selectors, services
 from .forms import ReviewSheet, ScheduleForm, review_actions
 from .models import Action, Review
 
-PAGE_SIZE = 25
 LANDSCAPE_COLUMNS = 6
 
 

@@ -8,17 +8,15 @@ The current organization is kept in the session. A user in several organizations
 `switch_organization`; with no choice made, the oldest membership applies.
 """
 
-import functools
 from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 
-from . import portfolio, rows
-from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit
+from . import portfolio
+from .models import Invitation, Membership, Platform, Role, Rollout, Unit
 
 SESSION_KEY = "rollout_organization_id"
 
@@ -92,40 +90,26 @@ class Scope:
 
 
 def memberships_of(user):
-    return Membership.objects.filter(user=user).select_related("organization").order_by("created_at", "pk")
-
-
-@functools.cache
-def _membership_sql():
-    """(SQL, membership fields, organization fields) of `membership_in`."""
-    quote = connection.ops.quote_name
-    membership_fields, membership_columns = rows.columns(Membership, "m")
-    organization_fields, organization_columns = rows.columns(Organization, "o")
-    sql = (
-        f"SELECT {membership_columns}, {organization_columns} FROM {quote(Membership._meta.db_table)} m "
-        f"JOIN {quote(Organization._meta.db_table)} o ON o.id = m.organization_id "
-        "WHERE m.user_id = %s AND m.organization_id = %s"
+    """The user's memberships, oldest first, each with its organization and unit."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization", "unit")
+        .order_by("created_at", "pk")
     )
-    return sql, membership_fields, organization_fields
 
 
 def membership_in(user_id, organization_id):
-    """The user's membership of the organization, with the organization, or None.
+    """The user's membership of the organization, with its organization and unit, or None.
 
-    Every signed-in request asks this, so it is one hand-written statement (rollout/rows.py):
-    building the same query through the ORM (a join by `select_related`) costs five times what
-    PostgreSQL takes to answer it. `tests/test_page_cache.py` checks it returns what the ORM does.
+    One query: every signed-in request asks it, and the scope and the pages read the
+    organization and the unit from the membership.
     """
-    sql, membership_fields, organization_fields = _membership_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, organization_id])
-        row = cursor.fetchone()
-    if row is None:
+    try:
+        return Membership.objects.select_related("organization", "unit").get(
+            user_id=user_id, organization_id=organization_id
+        )
+    except Membership.DoesNotExist:
         return None
-    split = len(membership_fields)
-    membership = rows.instance(Membership, membership_fields, row[:split])
-    membership.organization = rows.instance(Organization, organization_fields, row[split:])
-    return membership
 
 
 def resolve_membership(request):

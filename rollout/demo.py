@@ -10,11 +10,13 @@ organization (rollout/enterprise.py). Only seeders that declare the scale run th
 `enterprise.py`, which inserts in bulk.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils.module_loading import autodiscover_modules
 
-_seeders = []
+# (order, module, function, scales) of every @demo_seeder
+_seeders: list[tuple[int, str, Callable, tuple[str, ...]]] = []
 
 
 @dataclass

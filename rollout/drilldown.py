@@ -27,8 +27,8 @@ from . import audit
 from .access import role_required
 from .csv_safety import safe_row
 from .models import Unit
+from .paging import PAGE_SIZE
 
-PAGE_SIZE = 25
 OTHER = "Other"
 
 

@@ -16,7 +16,7 @@ class ScopedForm(forms.ModelForm):
     organization, which is not a form field, so the check happens here with a readable error.
     """
 
-    unique_together_in_organization = ("name",)
+    unique_together_in_organization: tuple[str, ...] = ("name",)
 
     def __init__(self, *args, scope, **kwargs):
         self.scope = scope
@@ -273,7 +273,9 @@ class MemberFilterForm(forms.Form):
 
 class PortfolioFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *Rollout.Status.choices], required=False)
-    platform = forms.ModelChoiceField(queryset=None, required=False, empty_label="All platforms")
+    platform: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All platforms"
+    )
     unit = forms.ChoiceField(required=False)
     sort = forms.ChoiceField(required=False, label="Sort")
 
@@ -282,7 +284,8 @@ class PortfolioFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["platform"].queryset = platforms
-        # Units smaller than the privacy threshold are not offered one by one (DESIGN.md section 4).
+        # Units smaller than the privacy threshold are not offered one by one: a filter on one of
+        # them would show figures about too few people (docs/metrics.md, "The privacy merge").
         self.fields["unit"].choices = [
             ("", "All units"),
             *[(str(unit.pk), unit.name) for unit in units],

@@ -10,7 +10,7 @@ Step apps register the metrics they can compute from Rollout's own data in their
         key="champion_coverage",
         label="Champion coverage",
         unit="people per champion",
-        help="Champions / headcount per unit, shown as 1 per N (DESIGN.md section 4).",
+        help="People per active champion, shown as 1 per N.",
         compute=coverage_for,          # (rollout, as_of: date) -> float | None
         higher_is_better=False,
     ))

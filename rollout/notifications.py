@@ -16,11 +16,12 @@ Apps plug in without the centre importing them:
 The guarantee is documented in docs/operations.md ("Notifications").
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-_producers = []
-_kinds = {}
+_producers: list[Callable] = []
+_kinds: dict[str, object] = {}
 
 
 class Cancel(Exception):

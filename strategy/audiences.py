@@ -51,7 +51,7 @@ def _spec(audience: Audience) -> AudienceSpec:
 
 def audiences_for(rollouts) -> dict[int, list[AudienceSpec]]:
     """{rollout id: [AudienceSpec]} in the worksheet's order, for many rollouts in one query."""
-    result = {rollout.pk: [] for rollout in rollouts}
+    result: dict[int, list[AudienceSpec]] = {rollout.pk: [] for rollout in rollouts}
     for audience in Audience.objects.filter(worksheet__rollout__in=list(result)).select_related("worksheet"):
         result[audience.worksheet.rollout_id].append(_spec(audience))
     return result

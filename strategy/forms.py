@@ -269,7 +269,7 @@ MetricFormSet = _formset(SuccessMetric, form=MetricForm)
 
 
 class CopyFromForm(forms.Form):
-    source = forms.ModelChoiceField(
+    source: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         label="Start from the worksheet of",
         empty_label="Choose a rollout",

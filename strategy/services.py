@@ -103,7 +103,8 @@ def reopen(worksheet, user):
 
 
 def can_approve(rollout, scope):
-    """The rollout's owner or an admin approves (DESIGN: managers submit, the owner signs off)."""
+    """The rollout's owner or an admin approves: managers submit the worksheet and the owner, who
+    answers for the rollout, signs off its targets."""
     return scope.has_role(ADMINS) or rollout.owner_id == scope.user.pk
 
 

@@ -82,7 +82,7 @@ def notification(p):
 def question(p):
     from django.utils import timezone
 
-    from engage.models import Message, Thread
+    from conversations.models import Message, Thread
 
     thread = Thread.objects.create(
         rollout=p.rollout, source="manual", external_id="t1", started_at=timezone.now()

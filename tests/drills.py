@@ -125,9 +125,9 @@ def redis_cache(url):
     """settings.CACHES for the production cache backend on `url` (no key prefix, as a worker has)."""
     return {
         "default": {
-            "BACKEND": "rollout.cache.DegradingRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": url,
-            "OPTIONS": dict(settings.REDIS_TIMEOUTS),
+            "OPTIONS": dict(settings.REDIS_CACHE_OPTIONS),
         }
     }
 

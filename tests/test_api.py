@@ -202,7 +202,7 @@ def test_the_schema_and_its_docs_are_served_from_static(client_as, personas):
 
 
 def test_a_champion_marks_a_question_answered_once(personas, token_of):
-    from engage.models import Message, Thread
+    from conversations.models import Message, Thread
 
     thread = Thread.objects.create(
         rollout=personas.rollout, source="manual", external_id="t", started_at=timezone.now()

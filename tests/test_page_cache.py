@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from engage.conversations import services as conversations
+from conversations import services as conversations
 from rollout import portfolio
 from rollout.access import SESSION_KEY
 from rollout.models import Membership, Role, Rollout
@@ -193,22 +193,6 @@ def test_a_write_the_cache_never_heard_of_shows_within_a_minute(personas, monkey
     Rollout.objects.filter(pk=personas.rollout.pk).update(name="Engage everyone")
     with time_machine.travel(timezone.now() + timedelta(seconds=61)):
         assert "Engage everyone" in client.get(url).content.decode()
-
-
-def test_the_membership_lookup_returns_what_the_orm_does(personas):
-    from rollout.access import membership_in, memberships_of
-
-    for user in personas.users.values():
-        ours = membership_in(user.pk, personas.org.pk)
-        orms = memberships_of(user).get(organization=personas.org)
-        fields = [f.attname for f in Membership._meta.concrete_fields]
-        assert [getattr(ours, name) for name in fields] == [getattr(orms, name) for name in fields]
-        organization_fields = [f.attname for f in ours.organization._meta.concrete_fields]
-        assert [getattr(ours.organization, n) for n in organization_fields] == [
-            getattr(orms.organization, n) for n in organization_fields
-        ]
-        assert ours.weekly_digest is True and ours.created_at.tzinfo is not None
-    assert membership_in(personas.outsider.pk, personas.org.pk) is None
 
 
 def test_a_new_name_shows_at_once(personas):

@@ -362,8 +362,6 @@ NOT_DATA_EXPORTS = {
     # The import templates offered for download: constant header and example rows from the code.
     ("engage/views/imports.py", 'generic.HEADER.split(",")'),
     ("engage/views/imports.py", "generic.EXAMPLE"),
-    ("engage/conversations/importers/generic_csv.py", "REQUIRED+OPTIONAL"),
-    ("engage/conversations/importers/generic_csv.py", "TEMPLATE_ROWS"),
 }
 
 

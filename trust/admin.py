@@ -15,7 +15,7 @@ class VersionInline(admin.TabularInline):
     model = GuidelineVersion
     extra = 0
     fields = ["number", "material", "changes", "published_at", "published_by"]
-    readonly_fields = fields
+    readonly_fields = ["number", "material", "changes", "published_at", "published_by"]
 
 
 @admin.register(Guideline)

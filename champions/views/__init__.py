@@ -5,8 +5,6 @@ from functools import wraps
 
 from django.utils import timezone
 
-PAGE_SIZE = 25
-
 
 def in_organization_time(view):
     """Show and parse dates and times in the organization's time zone."""

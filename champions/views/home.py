@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from rollout.access import role_required
 from rollout.pagecache import cached_page
+from rollout.paging import PAGE_SIZE
 from rollout.portfolio import one_data_version, remember, step_health
 from rollout.steps import registry
 
@@ -23,7 +24,7 @@ from ..coverage import (
 from ..models import Champion
 from ..roles import EDITORS, READERS, STAFF
 from ..selectors import follow_ups, quiet_champions
-from . import PAGE_SIZE, in_organization_time, own_champion
+from . import in_organization_time, own_champion
 
 
 @role_required(STAFF)

@@ -11,13 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import ChampionFilterForm, ChampionManageForm, ChampionProfileForm, NominationForm
 from ..models import QUIET_AFTER_DAYS
 from ..roles import EDITORS, LOGGERS, NOMINATORS, STAFF
 from ..selectors import quiet_champions
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 @role_required(STAFF)

@@ -6,11 +6,12 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
 from rollout.access import EVERYONE, role_required
+from rollout.paging import PAGE_SIZE
 
 from ..forms import SkillForm
 from ..models import Skill, SupportSession
 from ..roles import EDITORS
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 def _skills(request):
@@ -25,7 +26,7 @@ def skills(request):
         messages.success(request, f"“{skill}” added to the taxonomy.")
         return redirect("champions_org:skills")
     taxonomy = _skills(request).annotate(used=Count("sessions", distinct=True)).order_by("-active", "name")
-    page = Paginator(taxonomy, 50).get_page(request.GET.get("page"))
+    page = Paginator(taxonomy, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "champions/skills.html", {"page": page, "form": form})
 
 

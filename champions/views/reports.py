@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from rollout import audit
 from rollout.access import role_required
 from rollout.csv_safety import safe_row
+from rollout.paging import PAGE_SIZE
 
 from ..models import Champion
 from ..roles import READERS
@@ -26,7 +27,7 @@ from ..selectors import (
     start_of,
     topics_by_month,
 )
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 def _period(rollout):

@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import SessionFilterForm, SupportSessionForm
 from ..models import EDIT_WINDOW, open_follow_ups
 from ..roles import EDITORS, LOGGERS, READERS, STAFF
-from . import PAGE_SIZE, in_organization_time, own_champion
+from . import in_organization_time, own_champion
 
 
 def _logging_champion(request, rollout):

@@ -121,7 +121,7 @@ def count(row, column, *, required=True):
 
 # Dates already read, by their text as the file wrote it: an export repeats a few dates on every
 # row. Bounded, so a file of many distinct dates cannot grow it without end.
-_DATES = {}
+_DATES: dict[str, object] = {}
 _DATES_KEPT = 4096
 
 

@@ -1,7 +1,7 @@
 """Slack "member analytics" CSV (Workspace analytics, Members tab, Export).
 
-The columns vary by plan, so they are mapped by name. Active (DESIGN.md section 4): read or
-posted, i.e. at least one day active or one message posted. The export does not say which period
+The columns vary by plan, so they are mapped by name. Active (docs/metrics.md, "Active users"):
+read or posted, i.e. at least one day active or one message posted. The export does not say which period
 it covers: the upload form asks (by default the 30 days up to yesterday, Slack's default range).
 """
 

@@ -1,6 +1,6 @@
 """Microsoft 365 "Teams user activity detail" report, the older and the current header.
 
-Active (DESIGN.md section 4): a channel post, chat, call or meeting in the period, or
+Active (docs/metrics.md, "Active users"): a channel post, chat, call or meeting in the period, or
 `Has Other Action` = Yes. The current header counts channel posts and replies apart
 (`Post Messages`, `Reply Messages`), which gives a dialogue ratio; the older one does not.
 """

@@ -1,6 +1,6 @@
 """Microsoft 365 "Viva Engage user activity detail" report (admin centre or Graph).
 
-Active (DESIGN.md section 4): posted, read or liked in the report period. The report does not
+Active (docs/metrics.md, "Active users"): posted, read or liked in the report period. The report does not
 count replies apart from posts, so it gives no dialogue ratio.
 """
 

@@ -1,5 +1,4 @@
-"""Engage's models, in two parts with their own owners: activity imports and rollups
-(activity.py) and conversations, the question queue, momentum and pulses (conversations.py)."""
+"""Engage's models: activity imports and rollups (activity.py). The conversations, the question
+queue, momentum and pulses are the `conversations` app's (conversations/models.py)."""
 
 from .activity import *  # noqa: F401,F403
-from .conversations import *  # noqa: F401,F403

@@ -261,7 +261,7 @@ class ActivityRollup(models.Model):
 
 
 class ActivityWindow(models.Model):
-    """A rollout's figures over the 28 days up to `day`: active users (DESIGN.md section 4: distinct
+    """A rollout's figures over the 28 days up to `day`: active users (docs/metrics.md: distinct
     people, plus the totals of exports with concealed names), the dialogue's posts and replies, and
     how many records fall in the window. One row per day from the first day with data to 27 days
     after the last, rebuilt with the rollups (engage/rollups.py), so the step's health, the

@@ -3,8 +3,6 @@ activity.py (the step's page, accounts, cadence) and imports.py (upload, check, 
 
 from rollout.access import EDITORS, STAFF
 
-PAGE_SIZE = 25
-
 # Managers and admins import and set the band; leaders and champions read; members do not.
 IMPORTERS = EDITORS
 READERS = STAFF

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from rollout.access import LEADERS, role_required
 from rollout.csv_safety import safe_row
 from rollout.pagecache import cached_page
+from rollout.paging import PAGE_SIZE
 from rollout.portfolio import remember, step_health
 from rollout.steps import registry
 
@@ -21,7 +22,7 @@ from .. import selectors
 from ..figures_api import engage_figures
 from ..forms import CadenceBandForm, OfficialAccountForm
 from ..models import ImportBatch, OfficialAccount
-from . import IMPORTERS, PAGE_SIZE, READERS
+from . import IMPORTERS, READERS
 
 
 @role_required(READERS)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 from rollout.tasks import enqueue_on_commit
 
 from .. import services
@@ -17,7 +18,7 @@ from ..forms import UploadForm
 from ..importers import fit, generic
 from ..models import ImportBatch
 from ..tasks import check_activity_file
-from . import IMPORTERS, PAGE_SIZE, READERS
+from . import IMPORTERS, READERS
 
 
 def _batch(request, pk, batch):
@@ -60,7 +61,7 @@ def upload(request, pk):
 @role_required(READERS)
 def detail(request, pk, batch):
     rollout, batch = _batch(request, pk, batch)
-    problems = Paginator(batch.problems.all(), 50).get_page(request.GET.get("page"))
+    problems = Paginator(batch.problems.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     done, total = services.progress_of(batch)
     return render(
         request,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from rollout import audit
 from rollout.access import LEADERS, role_required
 from rollout.csv_safety import safe_row
+from rollout.paging import PAGE_SIZE
 from rollout.tasks import enqueue_on_commit
 from strategy.audiences import audiences
 
@@ -22,7 +23,7 @@ from .. import matching, people, selectors
 from ..forms import PersonMatchForm
 from ..models import PersonMatch
 from ..tasks import apply_person_matches
-from . import IMPORTERS, PAGE_SIZE
+from . import IMPORTERS
 
 GROUPS = {
     people.ALL: "Everyone active",

@@ -5,8 +5,6 @@ from functools import wraps
 
 from django.utils import timezone
 
-PAGE_SIZE = 25
-
 
 def in_organization_time(view):
     """Show dates and times in the organization's time zone."""

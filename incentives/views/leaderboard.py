@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import LeaderboardFilterForm, SeasonForm
@@ -13,8 +14,6 @@ from ..roles import EDITORS, EVERYONE
 from ..selectors import leaderboard as ranked
 from ..selectors import open_season
 from . import in_organization_time
-
-LEADERBOARD_PAGE = 50
 
 
 @role_required(EVERYONE)
@@ -26,7 +25,7 @@ def leaderboard(request, pk):
     if filters.is_valid():
         season, unit = filters.cleaned_data["season"], filters.cleaned_data["unit"]
     rows = ranked(rollout, season=season, unit=unit)
-    page = Paginator(rows, LEADERBOARD_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     opted_out = LeaderboardOptOut.objects.filter(
         organization=request.scope.organization, user=request.user
     ).exists()

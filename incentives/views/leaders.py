@@ -4,10 +4,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from ..roles import EDITORS
 from ..selectors import LEAD_BY_EXAMPLE_DAYS, lead_by_example
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 @role_required(EDITORS)

@@ -6,10 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from ..forms import AppraisalObjectiveForm
 from ..roles import EDITORS
-from . import PAGE_SIZE
 
 
 @role_required(EDITORS)

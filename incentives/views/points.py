@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import CorrectionForm, DecisionForm, PointsClaimForm, PointsRuleForm
 from ..models import PointsClaim
 from ..roles import EDITORS, EVERYONE
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 @role_required(EDITORS)

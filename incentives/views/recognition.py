@@ -5,11 +5,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import RecognitionForm, UnitFilterForm
 from ..roles import EVERYONE
-from . import PAGE_SIZE, in_organization_time
+from . import in_organization_time
 
 
 @role_required(EVERYONE)

@@ -68,7 +68,7 @@ class HealthViewSet(mixins.ListModelMixin, ScopedViewSet):
     """Every rollout's health, as on the portfolio (computed for all rollouts at once)."""
 
     serializer_class = RolloutHealthSerializer
-    filter_backends = []
+    filter_backends: list[type] = []
 
     def get_queryset(self):
         return self.scope.rollouts().order_by("name", "pk")

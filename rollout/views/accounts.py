@@ -59,7 +59,7 @@ def accept_invitation(request, token):
             messages.success(request, f"You have joined {invitation.organization}. Log in to continue.")
             return redirect("login")
         if not existing:
-            login(request, user, backend="rollout.auth.ModelBackend")
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         switch_organization(request, invitation.organization_id)
         messages.success(request, f"Welcome to {invitation.organization}.")
         return redirect("home")

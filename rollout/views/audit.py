@@ -6,8 +6,7 @@ from django.shortcuts import render
 from ..access import ADMINS, role_required
 from ..audit import events_for
 from ..models import AuditEvent
-
-PAGE_SIZE = 50
+from ..paging import PAGE_SIZE
 
 
 @role_required(ADMINS)

@@ -20,8 +20,7 @@ from ..forms import (
     RemoveMembershipForm,
     UnitForm,
 )
-
-PAGE_SIZE = 50
+from ..paging import PAGE_SIZE
 
 
 @role_required(ADMINS)

@@ -12,8 +12,7 @@ from .. import outbox
 from ..access import ADMINS, memberships_of, role_required
 from ..models import Membership, Notification
 from ..notifications import kinds
-
-PAGE_SIZE = 50
+from ..paging import PAGE_SIZE
 
 
 @role_required(ADMINS)

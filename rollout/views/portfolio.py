@@ -17,9 +17,8 @@ from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
 from ..pagecache import cached_page
+from ..paging import PAGE_SIZE
 from ..steps import registry
-
-PAGE_SIZE = 25
 
 
 def _filtered_rows(request):

@@ -10,9 +10,8 @@ from .. import portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
 from ..pagecache import cached_page
+from ..paging import PAGE_SIZE
 from ..steps import overall_score, registry
-
-PAGE_SIZE = 25
 
 
 def _health_rows(organization, rollouts):

@@ -1,4 +1,4 @@
-"""Realistic export files built in the tests: the real headers (DESIGN.md section 5), a BOM,
+"""Realistic export files built in the tests: the real headers (docs/steps/engage.md), a BOM,
 quoted commas, Windows line ends, blank trailing lines and concealed names."""
 
 import csv

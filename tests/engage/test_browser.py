@@ -15,7 +15,7 @@ from ..browser import SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# DESIGN.md section 5: Microsoft 365 admin centre → Reports → Usage → Viva Engage → User activity.
+# The export of Microsoft 365 admin centre → Reports → Usage → Viva Engage → User activity.
 HEADER = (
     "Report Refresh Date,User Principal Name,Display Name,User State,State Change Date,"
     "Last Activity Date,Posted Count,Read Count,Liked Count,Assigned Products,Report Period"

@@ -4,19 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Max, Q, Sum
 
-from engage.models import (
-    ActivityRecord,
-    ActivityRollup,
-    CadenceBand,
-    ConversationImport,
-    ImportBatch,
-    Message,
-    OfficialAccount,
-    Pulse,
-    PulseResponse,
-    Thread,
-    TrainingAttendance,
-)
+from conversations.models import ConversationImport, Message, Pulse, PulseResponse, Thread, TrainingAttendance
+from engage.models import ActivityRecord, ActivityRollup, CadenceBand, ImportBatch, OfficialAccount
 from rollout import enterprise
 from rollout.models import Organization, Rollout
 

@@ -140,7 +140,9 @@ def test_a_200000_row_file_imports_with_bounded_memory(personas, settings):
     assert (batch.created_count, ActivityRecord.objects.count()) == (ROWS, ROWS)
     month = ActivityRollup.objects.get(grain="month", period_start=date(2026, 5, 1), unit=None)
     assert month.people == PEOPLE
-    assert time.monotonic() - began < 120  # about 25 s on an idle machine
+    # A bound that catches an import gone quadratic, not a slow machine: the time an idle one
+    # takes is in docs/performance.md.
+    assert time.monotonic() - began < 120
 
 
 @pytest.mark.parametrize("where", ["header", "row"])

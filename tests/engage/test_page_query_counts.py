@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from engage.models import Message, OfficialAccount
+from conversations.models import Message
+from engage.models import OfficialAccount
 from rollout.models import Role
 from tests.engage_conversations.factories import QuestionFactory, ThreadFactory
 from tests.factories import MembershipFactory, UnitFactory

@@ -2,8 +2,8 @@
 
 import io
 
-from engage.conversations.pulses import create_pulse, token
-from engage.models import Pulse
+from conversations.models import Pulse
+from conversations.pulses import create_pulse, token
 from rollout.models import Role
 
 from ..access import EDITORS, STAFF, Row, page, public, rollout_kwargs

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from engage.models import Message, Pulse, PulseInvitation, Thread
+from conversations.models import Message, Pulse, PulseInvitation, Thread
 
 from ..factories import RolloutFactory
 

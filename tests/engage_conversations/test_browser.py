@@ -3,7 +3,7 @@
 
 import pytest
 
-from engage.models import Message
+from conversations.models import Message
 from rollout.models import Rollout
 
 from ..browser import SCREENSHOTS, log_in

@@ -4,9 +4,9 @@ import zoneinfo
 
 import pytest
 
-from engage.conversations import services
-from engage.conversations.importers import ImportFailed, attendance, generic_csv
-from engage.models import Message, TrainingAttendance
+from conversations import services
+from conversations.importers import ImportFailed, attendance, generic_csv
+from conversations.models import Message, TrainingAttendance
 
 TZ = zoneinfo.ZoneInfo("Europe/Paris")
 HEADER = "thread_id,message_id,parent_id,author,created_at,text,unit,is_question,bot\r\n"

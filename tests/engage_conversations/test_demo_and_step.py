@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from engage.conversations import step_parts
-from engage.models import Message, MomentumAlert, Pulse, PulseResponse, Thread
+from conversations import step_parts
+from conversations.models import Message, MomentumAlert, Pulse, PulseResponse, Thread
 from rollout.metrics import catalogue
 from rollout.models import Membership, Rollout
 from rollout.steps import registry
@@ -42,14 +42,14 @@ def test_the_demo_has_threads_questions_waiting_a_dip_and_two_pulses():
 
 @pytest.fixture
 def catalogue_restored():
-    """engage/conversations/metrics.py registers on import; other tests see the catalogue as it was."""
+    """conversations/metrics.py registers on import; other tests see the catalogue as it was."""
     saved = dict(catalogue._metrics)
     yield catalogue
     catalogue._metrics = saved
 
 
 def test_the_metrics_compute_from_the_questions_and_pulses(personas, catalogue_restored):
-    from engage.conversations import metrics
+    from conversations import metrics
 
     now = timezone.now()
     QuestionFactory(
@@ -178,7 +178,7 @@ def test_pages_cost_the_same_queries_with_more_data(personas, client_as, name, r
 
 
 def test_answering_a_question_refreshes_the_cached_health_at_once(personas):
-    from engage.conversations import services
+    from conversations import services
     from rollout import portfolio
 
     question = QuestionFactory(

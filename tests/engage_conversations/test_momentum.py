@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from engage.conversations import momentum
-from engage.models import ActivityRecord, MomentumAlert, TrainingAttendance
+from conversations import momentum
+from conversations.models import MomentumAlert, TrainingAttendance
+from engage.models import ActivityRecord
 from rollout.models import Notification, Rollout
 from rollout.outbox import insert_due
 

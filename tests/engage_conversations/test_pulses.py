@@ -8,8 +8,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from engage.conversations import pulses
-from engage.models import Pulse, PulseInvitation, PulseResponse
+from conversations import pulses
+from conversations.models import Pulse, PulseInvitation, PulseResponse
 from rollout.models import Notification, Role
 from rollout.outbox import insert_due, send
 

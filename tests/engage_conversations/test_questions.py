@@ -1,8 +1,8 @@
-"""The question rule (engage/conversations/questions.py)."""
+"""The question rule (conversations/questions.py)."""
 
 import pytest
 
-from engage.conversations.questions import is_question
+from conversations.questions import is_question
 
 
 @pytest.mark.parametrize(

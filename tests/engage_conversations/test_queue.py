@@ -8,8 +8,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from engage.conversations import selectors, services
-from engage.models import Message
+from conversations import selectors, services
+from conversations.models import Message
 from rollout.models import Role
 
 from ..factories import MembershipFactory, UnitFactory

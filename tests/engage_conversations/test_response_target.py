@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from engage.conversations import metrics, selectors, step_parts
+from conversations import metrics, selectors, step_parts
 from rollout import digest, notifications, outbox
 from rollout.api.tokens import create_token
 from rollout.models import Notification

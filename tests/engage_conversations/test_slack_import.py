@@ -2,9 +2,9 @@
 
 import pytest
 
-from engage.conversations import services
-from engage.conversations.importers import ImportFailed, slack
-from engage.models import ConversationImport, Message, Thread
+from conversations import services
+from conversations.importers import ImportFailed, slack
+from conversations.models import ConversationImport, Message, Thread
 
 USERS = [
     {"id": "U1", "name": "ana", "profile": {"real_name": "Ana Lima", "email": "ana@acme.example"}},

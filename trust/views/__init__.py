@@ -8,8 +8,6 @@ from django.utils import timezone
 
 from ..models import Guideline, Incident, TrainingModule
 
-PAGE_SIZE = 25
-
 
 def in_organization_time(view):
     """Show and parse dates and times in the organization's time zone."""

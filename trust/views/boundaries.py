@@ -6,11 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from ..forms import BoundaryForm
 from ..models import Boundary
 from ..roles import MANAGERS
-from . import PAGE_SIZE
 
 
 def _boundaries(request):

@@ -7,13 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import GuidelineForm, NewGuidelineForm, VersionForm
 from ..models import Guideline
 from ..roles import MANAGERS
 from ..selectors import guideline_figures, outstanding, unit_table
-from . import PAGE_SIZE, guideline_of, in_organization_time
+from . import guideline_of, in_organization_time
 
 
 @role_required(MANAGERS)

@@ -5,13 +5,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import IncidentFilterForm, IncidentForm
 from ..models import Incident
 from ..roles import MANAGERS
 from ..selectors import incident_summary
-from . import PAGE_SIZE, in_organization_time, incident_of
+from . import in_organization_time, incident_of
 
 
 @role_required(MANAGERS)

@@ -5,13 +5,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from rollout.access import role_required
+from rollout.paging import PAGE_SIZE
 
 from .. import services
 from ..forms import TrainingModuleForm
 from ..models import Completion
 from ..roles import MANAGERS
 from ..selectors import module_table, training_figures
-from . import PAGE_SIZE, in_organization_time, module_of
+from . import in_organization_time, module_of
 
 
 @role_required(MANAGERS)

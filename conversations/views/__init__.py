@@ -5,7 +5,9 @@ from functools import wraps
 
 from django.utils import timezone
 
-PAGE_SIZE = 25
+from rollout.paging import PAGE_SIZE
+
+__all__ = ["PAGE_SIZE", "in_organization_time"]
 
 
 def in_organization_time(view):

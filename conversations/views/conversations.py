@@ -44,7 +44,7 @@ def thread_detail(request, pk, thread):
     rollout = request.scope.rollout(pk)
     thread = get_object_or_404(rollout.threads, pk=thread)
     posts = thread.messages.select_related("unit").order_by("created_at", "pk")
-    page = Paginator(posts, 100).get_page(request.GET.get("page"))
+    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "engage/conversations/thread_detail.html",

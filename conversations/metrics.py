@@ -8,8 +8,8 @@ from django.db.models import Avg, Count, Q
 
 from rollout.metrics import Metric, catalogue
 
-from ..models import Message, Pulse, PulseAnswer
 from . import selectors
+from .models import Message, Pulse, PulseAnswer
 
 WINDOW = timedelta(days=30)
 

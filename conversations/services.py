@@ -13,8 +13,8 @@ from rollout.events import emit
 from rollout.models import Membership
 from rollout.portfolio import new_data_version
 
-from ..models import ConversationImport, Message, Thread, TrainingAttendance
 from .importers import ImportFailed, attendance, generic_csv, slack
+from .models import ConversationImport, Message, Thread, TrainingAttendance
 from .questions import is_question
 
 CHUNK = 500

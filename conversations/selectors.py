@@ -21,13 +21,29 @@ from django.utils import timezone
 from rollout.models import Membership, Unit
 from strategy.selectors import response_target, response_targets_for
 
-from ..models import Message
+from .models import Message
 
 OTHER = "Other (small groups)"
 
 
 def questions(rollout):
     return Message.objects.filter(rollout=rollout, is_question=True)
+
+
+def posts_and_replies(rollout, first_day, last_day):
+    """(posts, replies) among the people's messages (not a bot's, not deleted) from `first_day` to
+    `last_day`: Engage's dialogue ratio falls back on them when no export counts replies apart."""
+    counts = Message.objects.filter(
+        rollout=rollout,
+        deleted=False,
+        is_bot=False,
+        created_at__date__gte=first_day,
+        created_at__date__lte=last_day,
+    ).aggregate(
+        posts=Count("pk", filter=Q(parent_external_id="")),
+        replies=Count("pk", filter=~Q(parent_external_id="")),
+    )
+    return counts["posts"] or 0, counts["replies"] or 0
 
 
 def unanswered_questions(rollout, first_units=()):

@@ -8,10 +8,10 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
 
-from ...models import MomentumSettings
 from .. import momentum, services
 from ..forms import AttendanceImportForm, MomentumSettingsForm
 from ..importers import ImportFailed
+from ..models import MomentumSettings
 from ..roles import EDITORS, READERS
 from . import in_organization_time
 

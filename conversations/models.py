@@ -1,7 +1,11 @@
 """Conversations, the unanswered-question queue, momentum and pulse feedback (Engage, part 2).
 
+These models began in the engage app and keep its table names (`db_table = "engage_..."`): moving
+them to this app changed Django's state only, so no row was copied (migrations
+engage/0007_move_conversations_out and conversations/0001_initial).
+
 A `Thread` holds `Message`s imported from a Slack workspace export or the generic CSV, or logged
-by hand. A message is a question by the rule in engage/conversations/questions.py (or when marked
+by hand. A message is a question by the rule in conversations/questions.py (or when marked
 so by hand); a question carries its own response state (first reply, manual answer, claim), so the
 queue, time to first response and "answered within target" are single-table queries.
 """
@@ -53,6 +57,7 @@ class ConversationImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "engage_conversationimport"
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -78,6 +83,7 @@ class Thread(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "engage_thread"
         ordering = ["-started_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -129,6 +135,7 @@ class Message(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "engage_message"
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["thread", "external_id"], name="message_unique_per_thread")
@@ -165,6 +172,7 @@ class TrainingAttendance(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "engage_trainingattendance"
         ordering = ["-trained_on", "person_key"]
         constraints = [
             models.UniqueConstraint(
@@ -185,6 +193,9 @@ class MomentumSettings(models.Model):
         help_text="Alert when a unit's 4-week active users fall this much below its 8-week peak.",
     )
 
+    class Meta:
+        db_table = "engage_momentumsettings"
+
     def __str__(self):
         return f"Momentum settings of {self.rollout}"
 
@@ -197,6 +208,7 @@ class MomentumCheck(models.Model):
     day = models.DateField()
 
     class Meta:
+        db_table = "engage_momentumcheck"
         constraints = [models.UniqueConstraint(fields=["rollout", "day"], name="momentum_check_once_a_day")]
 
     def __str__(self):
@@ -216,6 +228,7 @@ class MomentumAlert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "engage_momentumalert"
         ordering = ["-week", "unit__name"]
         constraints = [
             models.UniqueConstraint(fields=["rollout", "unit", "week"], name="momentum_alert_once_a_week")
@@ -264,6 +277,7 @@ class Pulse(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "engage_pulse"
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["rollout", "title"], name="pulse_unique_title")]
 
@@ -278,6 +292,7 @@ class PulseQuestion(models.Model):
     element = models.CharField(max_length=20, choices=ADKAR.choices, blank=True)
 
     class Meta:
+        db_table = "engage_pulsequestion"
         ordering = ["order"]
         constraints = [models.UniqueConstraint(fields=["pulse", "order"], name="pulse_question_order")]
 
@@ -296,6 +311,7 @@ class PulseInvitation(models.Model):
     nonce = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
+        db_table = "engage_pulseinvitation"
         constraints = [models.UniqueConstraint(fields=["pulse", "user"], name="one_invitation_per_person")]
         # The outbox producer's query: invitations not yet handed to the outbox.
         indexes = [models.Index(fields=["queued", "pulse"])]
@@ -313,6 +329,7 @@ class PulseResponse(models.Model):
     comment = models.TextField(blank=True, max_length=2000)
 
     class Meta:
+        db_table = "engage_pulseresponse"
         ordering = ["-submitted_on", "-pk"]
 
     def __str__(self):
@@ -325,6 +342,7 @@ class PulseAnswer(models.Model):
     score = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(5)])
 
     class Meta:
+        db_table = "engage_pulseanswer"
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question"),
             models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="pulse_score_1_to_5"),

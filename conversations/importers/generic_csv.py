@@ -1,4 +1,4 @@
-"""The generic conversations CSV, documented in docs/steps/engage.md and offered as a template.
+"""The generic conversations CSV, documented in docs/steps/engage-conversations.md and offered as a template.
 
 Required columns: thread_id, message_id, parent_id, author, created_at, text. Optional:
 author_name, channel, unit, is_question (yes/no: overrides the question rule), bot (yes/no).
@@ -14,6 +14,8 @@ import re
 from datetime import datetime
 
 from django.utils import timezone
+
+from rollout.csv_safety import safe_row
 
 from . import ImportFailed, ParsedMessage, yes_no
 
@@ -71,8 +73,9 @@ def template():
     """The template offered for download: the header and three example rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(REQUIRED + OPTIONAL)
-    writer.writerows(TEMPLATE_ROWS)
+    # Constant rows from the code, escaped all the same, as every CSV the project writes.
+    writer.writerow(safe_row(REQUIRED + OPTIONAL))
+    writer.writerows(safe_row(row) for row in TEMPLATE_ROWS)
     return out.getvalue()
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from rollout.models import Membership
 from rollout.steps import registry
 
-from ..models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseQuestion, PulseResponse
+from .models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseQuestion, PulseResponse
 
 SALT = "engage.pulse"
 BARRIER_AT = 3

@@ -8,7 +8,7 @@ from django.utils import timezone
 from rollout.forms import DATE_WIDGET
 from rollout.models import Role
 
-from ..models import ConversationImport, MomentumSettings, Pulse
+from .models import ConversationImport, MomentumSettings, Pulse
 from .pulses import READINESS_QUESTIONS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -66,14 +66,16 @@ class LogQuestionForm(forms.Form):
         widget=DATETIME_WIDGET,
         initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
     )
-    asker = forms.ModelChoiceField(
+    asker: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label="Asked by",
         help_text="Someone in the organization, or a name below.",
     )
     asker_name = forms.CharField(label="…or their name", max_length=200, required=False)
-    unit = forms.ModelChoiceField(queryset=None, required=False, help_text="Defaults to the asker's unit.")
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Defaults to the asker's unit."
+    )
     where = forms.CharField(
         max_length=200, required=False, help_text="e.g. 'In person on ward 7' or 'Private chat'."
     )
@@ -108,7 +110,7 @@ class AnsweredForm(forms.Form):
 
 
 class HandOnForm(forms.Form):
-    person = forms.ModelChoiceField(queryset=None, label="Hand on to")
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label="Hand on to")
 
     def __init__(self, *args, scope, exclude=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,7 +147,7 @@ class PulseForm(forms.Form):
         help_text="Custom pulses: one statement per line (2 to 8), each scored 1 (disagree) to 5 (agree). "
         "A readiness pulse asks the five ADKAR statements: " + " / ".join(READINESS_QUESTIONS.values()),
     )
-    audience = forms.ModelMultipleChoiceField(
+    audience: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

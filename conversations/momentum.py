@@ -1,9 +1,10 @@
-"""Momentum after training, and the drop-off alert (DESIGN.md section 4).
+"""Momentum after training, and the drop-off alert (docs/metrics.md).
 
 "Active" in a window means at least one counted action in it, from either source:
-- the activity imports (Engage part 1): an `ActivityRecord` of the person with `active_people > 0`
-  whose reporting period overlaps the window and is no longer than it (a 30-day report cannot say
-  which week someone was active), not superseded and not an aggregate of concealed names;
+- the activity imports (Engage part 1, read through engage/active_records.py): an
+  `ActivityRecord` of the person with `active_people > 0` whose reporting period overlaps the
+  window and is no longer than it (a 30-day report cannot say which week someone was active), not
+  superseded and not an aggregate of concealed names;
 - the conversations: a message the person posted in the window (Slack: "read or posted").
 
 A person is matched across sources by lower-case email (ActivityRecord.person_key,
@@ -22,15 +23,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from ..models import (
-    ActivityRecord,
-    Message,
-    MomentumAlert,
-    MomentumCheck,
-    MomentumSettings,
-    Source,
-    TrainingAttendance,
-)
+from engage.active_records import active_records
+
+from .models import Message, MomentumAlert, MomentumCheck, MomentumSettings, TrainingAttendance
 
 WEEKS_AFTER = 8
 COHORTS = 8
@@ -41,25 +36,6 @@ DEFAULT_DROP = 30
 
 def monday(day):
     return day - timedelta(days=day.weekday())
-
-
-def _records(rollout, start, end, max_days):
-    """Activity records saying a person was active somewhere in [start, end).
-
-    `source IN (every source)` changes nothing in the result, but lets the natural key's index
-    (rollout, source, person_key, period_end, ...) find one person's records (the EXISTS below,
-    per person) with a few short index probes instead of reading the rollout's whole period.
-    """
-    return ActivityRecord.objects.filter(
-        rollout=rollout,
-        source__in=Source.values,
-        superseded=False,
-        aggregated=False,
-        active_people__gt=0,
-        period_days__lte=max_days,
-        period_start__lt=end,
-        period_end__gte=start,
-    )
 
 
 def _posts(rollout, start, end):
@@ -76,7 +52,7 @@ def _person(prefix=""):
 def active_in(rollout, start, end, max_days=7):
     """Q on a model with `person_key`: the person was active in [start, end)."""
     posted = _posts(rollout, start, end).annotate(person=_person()).filter(person=OuterRef("person_key"))
-    recorded = _records(rollout, start, end, max_days).filter(person_key=OuterRef("person_key"))
+    recorded = active_records(rollout, start, end, max_days).filter(person_key=OuterRef("person_key"))
     return Q(Exists(recorded)) | Q(Exists(posted))
 
 
@@ -122,7 +98,7 @@ def unit_activity(rollout, today=None):
     windows = [(end - timedelta(days=WINDOW_DAYS), end) for end in ends]
     first, last = windows[0][0], windows[-1][1]
     records = (
-        _records(rollout, first, last, WINDOW_DAYS)
+        active_records(rollout, first, last, WINDOW_DAYS)
         .filter(unit__isnull=False)
         .values("unit_id")
         .annotate(
@@ -148,7 +124,9 @@ def unit_activity(rollout, today=None):
                     filter=Q(created_at__date__gte=start, created_at__date__lt=end)
                     & ~Q(
                         Exists(
-                            _records(rollout, start, end, WINDOW_DAYS).filter(person_key=OuterRef("person"))
+                            active_records(rollout, start, end, WINDOW_DAYS).filter(
+                                person_key=OuterRef("person")
+                            )
                         )
                     ),
                 )

@@ -15,8 +15,8 @@ from rollout.portfolio import remember
 from rollout.steps import Fact, Status, Trend
 from strategy.selectors import response_target, response_targets_for
 
-from ..models import Pulse
 from . import momentum, selectors
+from .models import Pulse
 
 DIGEST_QUESTIONS = 5
 ALERT_PENALTY = 10

@@ -1,4 +1,5 @@
-"""Conversations, the queue, momentum and pulses (Engage, part 2), included by engage/urls.py.
+"""Conversations, the queue, momentum and pulses (Engage, part 2), included by engage/urls.py
+into the "engage" namespace.
 
 Every route here starts with a prefix of its own (conversations/, queue/, momentum/, pulses/) so it
 never collides with part 1's routes; every name starts with the same prefix.

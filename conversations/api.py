@@ -15,9 +15,9 @@ from rest_framework.response import Response
 from rollout.api.base import ScopedViewSet
 from strategy.selectors import ResponseTarget, response_targets_for
 
-from ..models import Message
 from . import services
 from .forms import AnsweredForm
+from .models import Message
 from .roles import READERS, WORKERS
 from .views.queue import _may_work_on
 

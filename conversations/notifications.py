@@ -1,6 +1,6 @@
 """Engage's emails through the notifications outbox (rollout/notifications.py).
 
-- `momentum-alert`: a unit's active users dropped (engage/conversations/momentum.py). Once a day
+- `momentum-alert`: a unit's active users dropped (conversations/momentum.py). Once a day
   per live or pilot rollout the producer checks momentum (a MomentumCheck row per day), then yields
   one email per new alert to each of the unit's champions and to the rollout's owner. An alert row
   is unique per unit and week, so a unit raises at most one alert a week.
@@ -14,8 +14,8 @@ from django.utils import timezone
 from rollout.models import Membership, Role, Rollout
 from rollout.notifications import Cancel, Due, producer, register_kind
 
-from ..models import MomentumAlert, MomentumCheck, PulseInvitation
 from . import momentum, pulses
+from .models import MomentumAlert, MomentumCheck, PulseInvitation
 
 ALERT = "momentum-alert"
 INVITATION = "pulse-invitation"

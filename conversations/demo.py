@@ -20,9 +20,9 @@ from django.utils import timezone
 from rollout.demo import demo_seeder
 from rollout.models import Membership, Role
 
-from ..models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseResponse, Thread, TrainingAttendance
 from . import momentum, pulses, services
 from .importers import ParsedMessage
+from .models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseResponse, Thread, TrainingAttendance
 
 CHANNELS = ["help", "nursing", "announcements", "it-support", "emergency"]
 QUESTIONS = [

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
 
-from ...models import ADKAR
 from .. import pulses
 from ..forms import PulseForm
+from ..models import ADKAR
 from ..roles import EDITORS, READERS
 from . import PAGE_SIZE, in_organization_time
 
