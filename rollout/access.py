@@ -8,11 +8,14 @@ The current organization is kept in the session. A user in several organizations
 `switch_organization`; with no choice made, the oldest membership applies.
 """
 
+import zoneinfo
+from contextlib import nullcontext
 from functools import cached_property, wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from . import portfolio
@@ -152,7 +155,9 @@ def switch_organization(request, organization_id):
 
 
 class OrganizationMiddleware:
-    """Attach `request.scope` (lazily, so pages that never use it cost no query)."""
+    """Attach `request.scope` and show a signed-in person's request in their organization's time
+    zone: every date and time a page, a form or a CSV shows or reads is in that zone, set here once.
+    Anonymous requests resolve no membership and stay in UTC."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -161,8 +166,15 @@ class OrganizationMiddleware:
         request.scope = SimpleLazyObject(lambda: Scope(request.user, resolve_membership(request)))
         # The data versions are read once per request (the membership, the page, the figures all
         # name them); a write during the request reads them afresh (portfolio.new_data_version).
-        with portfolio.one_data_version():
+        with portfolio.one_data_version(), organization_time(request):
             return self.get_response(request)
+
+
+def organization_time(request):
+    """timezone.override() of the signed-in person's current organization, else nothing."""
+    if not request.user.is_authenticated or request.scope.organization is None:
+        return nullcontext()
+    return timezone.override(zoneinfo.ZoneInfo(request.scope.organization.timezone))
 
 
 def role_required(roles):

@@ -11,7 +11,6 @@ Groups smaller than the organization's minimum group size are merged, as the fig
 """
 
 import csv
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -60,40 +59,38 @@ class Rows:
 def page(request, rollout, rows):
     """The rows as a page of `PAGE_SIZE`, with their count, the sentence adding them up and a link
     to the CSV of the same rows."""
-    with _organization_time(rollout):
-        listed = Paginator(rows.items, PAGE_SIZE).get_page(request.GET.get("page"))
-        table = [rows.row(item) for item in listed.object_list]
-        count = listed.paginator.count
-        return render(
-            request,
-            "rollout/rows.html",
-            {
-                "rollout": rollout,
-                "rows": rows,
-                "page": listed,
-                "table": table,
-                "count": count,
-                "noun": rows.noun[0] if count == 1 else rows.noun[1],
-                "csv_url": _with_query(rows.csv_url, request),
-            },
-        )
+    listed = Paginator(rows.items, PAGE_SIZE).get_page(request.GET.get("page"))
+    table = [rows.row(item) for item in listed.object_list]
+    count = listed.paginator.count
+    return render(
+        request,
+        "rollout/rows.html",
+        {
+            "rollout": rollout,
+            "rows": rows,
+            "page": listed,
+            "table": table,
+            "count": count,
+            "noun": rows.noun[0] if count == 1 else rows.noun[1],
+            "csv_url": _with_query(rows.csv_url, request),
+        },
+    )
 
 
 def csv_download(request, rollout, rows):
     """The same rows as a CSV (formula-safe), under a first line naming them; an audit event says
     who exported what."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    with _organization_time(rollout):
-        stamp = timezone.localdate().isoformat()
-        filename = f"{slugify(rows.title)[:80]}-{rollout.pk}-{stamp}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        writer = csv.writer(response)
-        writer.writerow(safe_row([f"{rows.title}. {rows.total}".strip() if rows.total else rows.title]))
-        writer.writerow(safe_row(rows.columns))
-        # A queryset is read in chunks (its prefetches per chunk), not held whole in memory.
-        items = rows.items.iterator(chunk_size=2000) if hasattr(rows.items, "iterator") else rows.items
-        for item in items:
-            writer.writerow(safe_row(rows.row(item)))
+    stamp = timezone.localdate().isoformat()
+    filename = f"{slugify(rows.title)[:80]}-{rollout.pk}-{stamp}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(safe_row([f"{rows.title}. {rows.total}".strip() if rows.total else rows.title]))
+    writer.writerow(safe_row(rows.columns))
+    # A queryset is read in chunks (its prefetches per chunk), not held whole in memory.
+    items = rows.items.iterator(chunk_size=2000) if hasattr(rows.items, "iterator") else rows.items
+    for item in items:
+        writer.writerow(safe_row(rows.row(item)))
     audit.record(request, audit.Action.EXPORTED, rollout, f"{rows.title} of “{rollout}” (CSV)")
     return response
 
@@ -123,10 +120,6 @@ def unit_label(unit_id, name, small):
     if unit_id is None or unit_id in small:
         return OTHER
     return name
-
-
-def _organization_time(rollout):
-    return timezone.override(zoneinfo.ZoneInfo(rollout.organization.timezone))
 
 
 def _with_query(url, request):

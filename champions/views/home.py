@@ -24,12 +24,11 @@ from ..coverage import (
 from ..models import Champion
 from ..roles import EDITORS, READERS, STAFF
 from ..selectors import follow_ups, quiet_champions
-from . import in_organization_time, own_champion
+from . import own_champion
 
 
 @role_required(STAFF)
 @cached_page
-@in_organization_time
 @one_data_version()  # several cached figures below: read the data version once
 def home(request, pk):
     rollout = request.scope.rollout(pk)
@@ -90,7 +89,6 @@ def _my_week(request, rollout, me):
 
 
 @role_required(STAFF)
-@in_organization_time
 def coverage(request, pk):
     rollout = request.scope.rollout(pk)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "worst"

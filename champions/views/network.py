@@ -18,11 +18,9 @@ from ..forms import ChampionFilterForm, ChampionManageForm, ChampionProfileForm,
 from ..models import QUIET_AFTER_DAYS
 from ..roles import EDITORS, LOGGERS, NOMINATORS, STAFF
 from ..selectors import quiet_champions
-from . import in_organization_time
 
 
 @role_required(STAFF)
-@in_organization_time
 def network(request, pk):
     rollout = request.scope.rollout(pk)
     filters = ChampionFilterForm(request.GET or None)
@@ -89,7 +87,6 @@ def decide(request, pk, champion):
 
 
 @role_required(LOGGERS)
-@in_organization_time
 def champion_edit(request, pk, champion):
     """Managers edit any champion (units, start, status); a champion edits their own profile."""
     rollout = request.scope.rollout(pk)

@@ -27,7 +27,6 @@ from ..selectors import (
     start_of,
     topics_by_month,
 )
-from . import in_organization_time
 
 
 def _period(rollout):
@@ -37,7 +36,6 @@ def _period(rollout):
 
 
 @role_required(READERS)
-@in_organization_time
 def report(request, pk):
     rollout = request.scope.rollout(pk)
     tz, months, since = _period(rollout)

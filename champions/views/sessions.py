@@ -15,7 +15,7 @@ from .. import services
 from ..forms import SessionFilterForm, SupportSessionForm
 from ..models import EDIT_WINDOW, open_follow_ups
 from ..roles import EDITORS, LOGGERS, READERS, STAFF
-from . import in_organization_time, own_champion
+from . import own_champion
 
 
 def _logging_champion(request, rollout):
@@ -26,7 +26,6 @@ def _logging_champion(request, rollout):
 
 
 @role_required(LOGGERS)
-@in_organization_time
 def log_session(request, pk):
     rollout = request.scope.rollout(pk)
     champion = _logging_champion(request, rollout)
@@ -50,7 +49,6 @@ def _visible_sessions(request, rollout):
 
 
 @role_required(STAFF)
-@in_organization_time
 def session_list(request, pk):
     rollout = request.scope.rollout(pk)
     sessions = _visible_sessions(request, rollout)
@@ -95,7 +93,6 @@ def _editable_session(request, rollout, session_pk):
 
 
 @role_required(LOGGERS)
-@in_organization_time
 def session_edit(request, pk, session):
     rollout = request.scope.rollout(pk)
     session = _editable_session(request, rollout, session)

@@ -12,11 +12,10 @@ from .. import pulses
 from ..forms import PulseForm
 from ..models import ADKAR
 from ..roles import EDITORS, READERS
-from . import PAGE_SIZE, in_organization_time
+from . import PAGE_SIZE
 
 
 @role_required(READERS)
-@in_organization_time
 def pulse_list(request, pk):
     rollout = request.scope.rollout(pk)
     rows = rollout.pulses.annotate(
@@ -41,7 +40,6 @@ def pulse_list(request, pk):
 
 
 @role_required(EDITORS)
-@in_organization_time
 def pulse_new(request, pk):
     rollout = request.scope.rollout(pk)
     form = PulseForm(request.POST or None, scope=request.scope, rollout=rollout)
@@ -62,7 +60,6 @@ def pulse_new(request, pk):
 
 
 @role_required(READERS)
-@in_organization_time
 def pulse_results(request, pk, pulse):
     rollout = request.scope.rollout(pk)
     pulse = get_object_or_404(rollout.pulses.prefetch_related("audience"), pk=pulse)

@@ -15,11 +15,9 @@ from ..forms import PlannedIncentiveForm
 from ..models import Incentive, PointsClaim
 from ..roles import EDITORS, STAFF
 from ..selectors import RECENT, balance
-from . import in_organization_time
 
 
 @role_required(STAFF)
-@in_organization_time
 def home(request, pk):
     rollout = request.scope.rollout(pk)
     step = registry.get("incentivize")

@@ -13,11 +13,9 @@ from ..models import LeaderboardOptOut
 from ..roles import EDITORS, EVERYONE
 from ..selectors import leaderboard as ranked
 from ..selectors import open_season
-from . import in_organization_time
 
 
 @role_required(EVERYONE)
-@in_organization_time
 def leaderboard(request, pk):
     rollout = request.scope.rollout(pk)
     filters = LeaderboardFilterForm(request.GET or None, scope=request.scope, rollout=rollout)
@@ -44,7 +42,6 @@ def leaderboard(request, pk):
 
 
 @role_required(EDITORS)
-@in_organization_time
 def seasons(request, pk):
     rollout = request.scope.rollout(pk)
     form = SeasonForm(request.POST or None)

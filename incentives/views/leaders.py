@@ -8,11 +8,9 @@ from rollout.paging import PAGE_SIZE
 
 from ..roles import EDITORS
 from ..selectors import LEAD_BY_EXAMPLE_DAYS, lead_by_example
-from . import in_organization_time
 
 
 @role_required(EDITORS)
-@in_organization_time
 def leaders(request, pk):
     rollout = request.scope.rollout(pk)
     rows = lead_by_example(rollout, request.scope.memberships())

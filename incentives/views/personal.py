@@ -13,11 +13,9 @@ from .. import services
 from ..models import AppraisalObjective, BadgeAward, LeaderboardOptOut, Recognition
 from ..roles import EVERYONE
 from ..selectors import balances_of
-from . import in_organization_time
 
 
 @role_required(EVERYONE)
-@in_organization_time
 def me(request):
     scope, user = request.scope, request.user
     organization = scope.organization

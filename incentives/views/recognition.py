@@ -10,11 +10,9 @@ from rollout.paging import PAGE_SIZE
 from .. import services
 from ..forms import RecognitionForm, UnitFilterForm
 from ..roles import EVERYONE
-from . import in_organization_time
 
 
 @role_required(EVERYONE)
-@in_organization_time
 def recognition(request, pk):
     rollout = request.scope.rollout(pk)
     form = RecognitionForm(request.POST or None, scope=request.scope)

@@ -1,23 +1,8 @@
 """Views of the trust step. Shared helpers live here; pages are grouped by concern."""
 
-import zoneinfo
-from functools import wraps
-
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from ..models import Guideline, Incident, TrainingModule
-
-
-def in_organization_time(view):
-    """Show and parse dates and times in the organization's time zone."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        with timezone.override(zoneinfo.ZoneInfo(request.scope.organization.timezone)):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def guideline_of(request, pk):

@@ -17,11 +17,9 @@ from ..selectors import (
     open_incidents,
     training_figures,
 )
-from . import in_organization_time
 
 
 @role_required(READERS)
-@in_organization_time
 def home(request, pk):
     rollout = request.scope.rollout(pk)
     step = registry.get("trust")

@@ -12,11 +12,10 @@ from ..forms import IncidentFilterForm, IncidentForm
 from ..models import Incident
 from ..roles import MANAGERS
 from ..selectors import incident_summary
-from . import in_organization_time, incident_of
+from . import incident_of
 
 
 @role_required(MANAGERS)
-@in_organization_time
 def incident_list(request):
     incidents = Incident.objects.filter(organization=request.scope.organization).select_related(
         "handler", "rollout"
@@ -38,7 +37,6 @@ def incident_list(request):
 
 
 @role_required(MANAGERS)
-@in_organization_time
 def incident_create(request):
     form = IncidentForm(request.POST or None, scope=request.scope, initial={"handler": request.user})
     if form.is_valid():
@@ -49,7 +47,6 @@ def incident_create(request):
 
 
 @role_required(MANAGERS)
-@in_organization_time
 def incident_edit(request, pk):
     incident = incident_of(request, pk)
     form = IncidentForm(request.POST or None, instance=incident, scope=request.scope)
