@@ -32,23 +32,23 @@ GROUPS = {
 }
 
 
-def _rows(request, rollout):
+def _rows(request, rollout, group=None):
     """(title, rows, window's last day, audience) of the group asked for; 404 for an unknown
     group or audience, and an audience under the privacy minimum is not listed."""
     on = selectors.last_data_day(rollout)
     if on is None:
         return "No activity imported yet", [], None, None
     everyone = people.active_people(rollout, on)
-    audience_id = request.GET.get("audience")
+    audience_id = None if group else request.GET.get("audience")
     if audience_id:
         spec = next((a for a in audiences(rollout) if str(a.id) == audience_id), None)
         if spec is None:
             raise Http404("No such audience in this rollout.")
         rows = people.in_group(everyone, "", spec)
-        if 0 < len(rows) < rollout.organization.privacy_min_group and spec.by != "list":
-            rows = []
+        if 0 < len(rows) < rollout.organization.privacy_min_group:
+            rows = []  # too few to name, as the figure itself is not shown for too few
         return f"Active in {spec.name}", rows, on, spec
-    group = request.GET.get("group", people.ALL)
+    group = group or request.GET.get("group", people.ALL)
     if group not in GROUPS:
         raise Http404("No such group.")
     return GROUPS[group], people.in_group(everyone, group), on, None
@@ -56,10 +56,15 @@ def _rows(request, rollout):
 
 @role_required(LEADERS)
 def people_page(request, pk):
-    rollout = request.scope.rollout(pk)
-    title, rows, on, audience = _rows(request, rollout)
+    return _people_page(request, request.scope.rollout(pk))
+
+
+def _people_page(request, rollout, match_form=None):
+    """The people page; with `match_form`, a refused match shown again with its errors (400)."""
+    # A refused match comes back to the unmatched people, where its form is.
+    group = people.NOT_MATCHED if match_form is not None else request.GET.get("group", people.ALL)
+    title, rows, on, audience = _rows(request, rollout, group if match_form is not None else None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    group = request.GET.get("group", people.ALL)
     context = {
         "rollout": rollout,
         "title": title,
@@ -72,14 +77,20 @@ def people_page(request, pk):
         "keep": f"audience={audience.id}&" if audience else f"group={group}&",
     }
     if group == people.NOT_MATCHED and audience is None and request.scope.has_role(IMPORTERS):
+        form = match_form or PersonMatchForm(organization=request.scope.organization)
         context.update(
             domains=matching.unmatched_domains(rollout),
-            match_form=PersonMatchForm(organization=request.scope.organization),
+            match_form=form,
+            match_fields=[
+                (form["export_key"], form["export_key"].help_text),
+                (form["member_domain"], "For a domain."),
+                (form["member_email"], "For one person."),
+            ],
             matches=PersonMatch.objects.filter(organization=request.scope.organization).select_related(
                 "user"
             ),
         )
-    return render(request, "engage/people.html", context)
+    return render(request, "engage/people.html", context, status=400 if match_form is not None else 200)
 
 
 @role_required(LEADERS)
@@ -90,9 +101,9 @@ def people_csv(request, pk):
     stamp = on.isoformat() if on else timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="people-{rollout.pk}-{stamp}.csv"'
     writer = csv.writer(response)
-    writer.writerow([f"{title}, 28 days to {on:%Y-%m-%d}" if on else title])
+    writer.writerow(safe_row([f"{title}, 28 days to {on:%Y-%m-%d}" if on else title]))
     writer.writerow(
-        ["person", "name", "unit", "active days", "last active", "audiences", "matched to a member"]
+        safe_row(["person", "name", "unit", "active days", "last active", "audiences", "matched to a member"])
     )
     for row in rows:
         writer.writerow(
@@ -121,9 +132,7 @@ def match_add(request, pk):
     organization = request.scope.organization
     form = PersonMatchForm(request.POST, organization=organization)
     if not form.is_valid():
-        for error in [*form.non_field_errors(), *(e for f in form.errors.values() for e in f)]:
-            messages.error(request, error)
-        return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
+        return _people_page(request, rollout, match_form=form)
     match = matching.add_match(
         organization,
         export_key=form.cleaned_data["export_key"],

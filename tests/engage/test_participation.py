@@ -260,9 +260,7 @@ def test_the_unmatched_list_suggests_the_domain_and_a_manager_matches_it(persona
 
     page = client.get(url, {"group": "unmatched"}).content.decode()
     wrong = client.post(
-        reverse("engage:match_add", args=[personas.rollout.pk]),
-        {"export_key": "acme.onmicrosoft.com"},
-        follow=True,
+        reverse("engage:match_add", args=[personas.rollout.pk]), {"export_key": "acme.onmicrosoft.com"}
     )
     right = client.post(
         reverse("engage:match_add", args=[personas.rollout.pk]),
@@ -271,7 +269,10 @@ def test_the_unmatched_list_suggests_the_domain_and_a_manager_matches_it(persona
     matching.apply_matches(personas.org)  # the worker's job
 
     assert "<strong>@acme.onmicrosoft.com</strong> (40)" in page
+    # Refused with the reason, and what was typed is still there to correct.
+    assert wrong.status_code == 400
     assert "Give either the members&#x27; domain" in wrong.content.decode()
+    assert 'value="acme.onmicrosoft.com"' in wrong.content.decode()
     assert right.status_code == 302
     assert figures.participation(personas.rollout, DAY).unmatched == 0
 
@@ -301,3 +302,56 @@ def test_the_engage_health_follows_the_participation_and_names_what_moved_it(
         assert health.drivers == ()
     else:
         assert health.drivers[0].fact.startswith(first_driver)
+
+
+@pytest.mark.parametrize(
+    "data, field, message",
+    [
+        (
+            {"name": "Leads", "people": "ana@acme.example\nnot-an-email"},
+            "people",
+            "'not-an-email' is not an email",
+        ),
+        ({"name": "Leads", "people": "ana@acme.example", "unit": "sales"}, "people", "Choose a unit or list"),
+    ],
+)
+def test_an_audience_list_with_a_wrong_entry_or_a_unit_too_is_refused(personas, data, field, message):
+    from strategy.forms import AudienceForm
+
+    worksheet = Worksheet.objects.create(rollout=personas.rollout)
+    if data.get("unit") == "sales":
+        data = {**data, "unit": personas.unit.pk}
+    form = AudienceForm(
+        {"kind": "employees", **data},
+        worksheet=worksheet,
+        rollout=personas.rollout,
+        scope=personas_scope(personas),
+    )
+
+    assert not form.is_valid()
+    assert message in " ".join(form.errors[field])
+
+
+def test_an_audience_list_is_kept_one_person_a_line_each_once(personas):
+    from strategy.forms import AudienceForm
+
+    worksheet = Worksheet.objects.create(rollout=personas.rollout)
+    form = AudienceForm(
+        {
+            "kind": "employees",
+            "name": "Leads",
+            "people": "Ana@Acme.example, bo@acme.example;ana@acme.example",
+        },
+        worksheet=worksheet,
+        rollout=personas.rollout,
+        scope=personas_scope(personas),
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["people"] == "ana@acme.example\nbo@acme.example"
+
+
+def personas_scope(personas):
+    from rollout.access import Scope
+
+    return Scope(personas.manager, personas.org.memberships.get(user=personas.manager))
