@@ -119,7 +119,7 @@ class SupportSessionViewSet(
         form = SupportSessionForm(data, scope=self.scope)
         if not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        session, _created = services.log_support_session(form, champion)
+        session, _created = services.log_support_session(champion, **form.session_values())
         serializer.instance = session
 
 

@@ -199,6 +199,24 @@ class SupportSessionForm(forms.ModelForm):
             self.add_error("follow_up_on", "The follow-up date cannot be before the session.")
         return cleaned
 
+    def session_values(self):
+        """The valid form as services.log_support_session's keyword arguments (the page and the
+        API both log through it)."""
+        data = self.cleaned_data
+        return {
+            "token": data["token"],
+            "happened_at": data["happened_at"],
+            "minutes": data["minutes"],
+            "people_helped": data["people_helped"],
+            "topics": data["topics"],
+            "other_topic": data["other_topic"],
+            "channel": data["channel"],
+            "outcome": data["outcome"],
+            "follow_up_on": data["follow_up_on"],
+            "helped_unit": data["helped_unit"],
+            "helped": getattr(self, "helped_person", None),  # the membership clean_helped_email found
+        }
+
     def save(self, commit=True):
         session = super().save(commit=False)
         membership = getattr(self, "helped_person", None)

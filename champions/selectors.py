@@ -4,14 +4,18 @@ Everything here aggregates in the database (grouped by rollout, champion, month 
 only arranges the aggregated rows into tables.
 """
 
-import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
+from __future__ import annotations
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+import zoneinfo
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from rollout.models import Unit
+from rollout.models import Rollout, Unit
 from rollout.steps import organizations_of
 
 from .models import QUIET_AFTER_DAYS, Champion, SupportSession, active_on, open_follow_ups
@@ -21,7 +25,7 @@ TREND_WEEKS = 8  # the weekly sessions drawn beside the portfolio's "Support ses
 OTHER_TOPIC = "Other (free text)"
 
 
-def months_back(today, count=REPORT_MONTHS):
+def months_back(today: date, count: int = REPORT_MONTHS) -> list[date]:
     """The first days of the last `count` calendar months up to `today`, oldest first."""
     year, month = today.year, today.month
     months = []
@@ -31,15 +35,15 @@ def months_back(today, count=REPORT_MONTHS):
     return months[::-1]
 
 
-def _as_date(value):
+def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def start_of(day, tz):
+def start_of(day: date, tz: tzinfo) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), tz)
 
 
-def quiet_champions(rollout, now=None):
+def quiet_champions(rollout: Rollout, now: datetime | None = None) -> QuerySet[Champion]:
     """Active champions, serving for 30 days or more, with no session in the last 30 days."""
     now = now or timezone.now()
     since = now - timedelta(days=QUIET_AFTER_DAYS)
@@ -53,12 +57,14 @@ def quiet_champions(rollout, now=None):
     )
 
 
-def follow_ups(sessions):
+def follow_ups(sessions: QuerySet[SupportSession]) -> QuerySet[SupportSession]:
     """Open follow-ups, the most overdue first."""
     return sessions.filter(open_follow_ups()).order_by("follow_up_on", "happened_at")
 
 
-def sessions_by_champion_month(rollout, champions, since, tz):
+def sessions_by_champion_month(
+    rollout: Rollout, champions: Iterable[Champion], since: datetime, tz: tzinfo
+) -> dict[int, dict[date, Mapping[str, Any]]]:
     """{champion_id: {month: {"sessions", "people", "minutes"}}} for the given champions."""
     rows = (
         SupportSession.objects.filter(rollout=rollout, champion__in=champions, happened_at__gte=since)
@@ -67,15 +73,15 @@ def sessions_by_champion_month(rollout, champions, since, tz):
         .annotate(sessions=Count("pk"), people=Sum("people_helped"), minutes=Sum("minutes"))
         .order_by()
     )
-    table = {}
+    table: dict[int, dict[date, Mapping[str, Any]]] = {}
     for row in rows:
         table.setdefault(row["champion_id"], {})[_as_date(row["month"])] = row
     return table
 
 
-def topics_by_month(rollout, since, tz):
-    """[(topic name, [count per month...], total)] most frequent first, free text as one topic."""
-    through = SupportSession.topics.through
+def topics_by_month(rollout: Rollout, since: datetime, tz: tzinfo) -> dict[str, dict[date, int]]:
+    """{topic name: {month: sessions}}, the free text as one topic (OTHER_TOPIC)."""
+    through: Any = SupportSession.topics.through  # django-stubs loses its annotations
     rows = (
         through.objects.filter(supportsession__rollout=rollout, supportsession__happened_at__gte=since)
         .annotate(month=TruncMonth("supportsession__happened_at", tzinfo=tz))
@@ -91,7 +97,7 @@ def topics_by_month(rollout, since, tz):
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = {}
+    counts: dict[str, dict[date, int]] = {}
     for row in rows:
         counts.setdefault(row["skill__name"], {})[_as_date(row["month"])] = row["n"]
     for row in other:
@@ -99,7 +105,7 @@ def topics_by_month(rollout, since, tz):
     return counts
 
 
-def frequent_free_text(rollout, since, limit=10):
+def frequent_free_text(rollout: Rollout, since: datetime, limit: int = 10) -> list[Mapping[str, Any]]:
     """The free-text topics that keep coming up (case-insensitive): candidates for the taxonomy."""
     return list(
         SupportSession.objects.filter(rollout=rollout, happened_at__gte=since)
@@ -111,7 +117,7 @@ def frequent_free_text(rollout, since, limit=10):
     )
 
 
-def report_totals(rollout, since):
+def report_totals(rollout: Rollout, since: datetime) -> dict[str, int]:
     return SupportSession.objects.filter(rollout=rollout, happened_at__gte=since).aggregate(
         sessions=Count("pk"),
         people=Coalesce(Sum("people_helped"), 0),
@@ -120,7 +126,7 @@ def report_totals(rollout, since):
     )
 
 
-def csv_rows(rollout, since, tz):
+def csv_rows(rollout: Rollout, since: datetime, tz: tzinfo) -> QuerySet[SupportSession, Mapping[str, Any]]:
     """Sessions, people helped and minutes per champion per month, for the CSV export."""
     return (
         SupportSession.objects.filter(rollout=rollout, happened_at__gte=since)
@@ -139,7 +145,15 @@ def csv_rows(rollout, since, tz):
 # Health --------------------------------------------------------------------------------------
 
 
-def health_figures(rollouts, now, weeks=TREND_WEEKS):
+def health_figures(
+    rollouts: Collection[Rollout], now: datetime, weeks: int = TREND_WEEKS
+) -> tuple[
+    dict[int, Mapping[str, Any]],
+    dict[int, dict[str, Any]],
+    dict[tuple[int, int], int],
+    dict[int, list[Mapping[str, Any]]],
+    dict[int, int],
+]:
     """The aggregates the step's health and facts need, for any number of rollouts in four queries:
 
     (champions {rollout id: counts}, sessions {rollout id: {"last_30", "previous_30", "weeks"}},
@@ -151,7 +165,7 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
     """
     ids = [rollout.pk for rollout in rollouts]
     recent, before = now - timedelta(days=30), now - timedelta(days=60)
-    champions = {
+    champions: dict[int, Mapping[str, Any]] = {
         row["rollout_id"]: row
         for row in Champion.objects.filter(rollout_id__in=ids)
         .values("rollout_id")
@@ -174,7 +188,8 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
         f"week_{i}": Count("pk", filter=Q(happened_at__gte=start, happened_at__lt=start + timedelta(days=7)))
         for i, start in enumerate(starts)
     }
-    sessions = {}
+    sessions: dict[int, dict[str, Any]] = {}
+    row: Any  # a values() row, completed here
     for row in (
         SupportSession.objects.filter(rollout_id__in=ids, happened_at__gte=min(before, starts[0]))
         .values("rollout_id")
@@ -187,7 +202,7 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
     ):
         row["weeks"] = [row.pop(f"week_{i}") for i in range(weeks)]
         sessions[row["rollout_id"]] = row
-    covered = {}
+    covered: dict[tuple[int, int], int] = {}
     for row in (
         Champion.units.through.objects.filter(
             champion__rollout_id__in=ids, champion__status=Champion.Status.ACTIVE
@@ -198,7 +213,7 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
     ):
         covered[(row["champion__rollout_id"], row["unit_id"])] = row["n"]
     targets = {pk: org.champion_target_ratio for pk, org in organizations_of(rollouts).items()}
-    units = {}
+    units: dict[int, list[Mapping[str, Any]]] = {}
     for unit in (
         Unit.objects.filter(organization_id__in=targets, headcount__gt=0)
         .values("pk", "organization_id", "name", "headcount")
@@ -213,7 +228,7 @@ def health_figures(rollouts, now, weeks=TREND_WEEKS):
 DIGEST_FOLLOW_UPS = Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)
 
 
-def digest_figures(organization_id, since):
+def digest_figures(organization_id: int, since: datetime) -> dict[str, dict[Any, Any]]:
     """The weekly digest's figures for every rollout of an organization, in three queries:
 
     {"rollouts": {rollout_id: {"n", "people", "champions", "open"}}: support sessions since `since`,
@@ -222,7 +237,7 @@ def digest_figures(organization_id, since):
      champion (the champion's own week)}.
     """
     sessions = SupportSession.objects.filter(rollout__organization_id=organization_id)
-    rollouts = {
+    rollouts: dict[int, dict[str, Any]] = {
         row["rollout_id"]: dict(row, open=0)
         for row in sessions.filter(happened_at__gte=since)
         .values("rollout_id")
@@ -232,7 +247,7 @@ def digest_figures(organization_id, since):
     for row in sessions.filter(DIGEST_FOLLOW_UPS).values("rollout_id").annotate(n=Count("pk")).order_by():
         rollouts.setdefault(row["rollout_id"], {"n": 0, "people": 0, "champions": 0})["open"] = row["n"]
     week = Q(sessions__happened_at__gte=since)
-    champions = {
+    champions: dict[tuple[int, int], Mapping[str, Any]] = {
         (row["rollout_id"], row["user_id"]): row
         for row in Champion.objects.filter(
             rollout__organization_id=organization_id, status=Champion.Status.ACTIVE
@@ -257,7 +272,7 @@ def digest_figures(organization_id, since):
 # Metrics -------------------------------------------------------------------------------------
 
 
-def sessions_in_30_days(rollout, as_of):
+def sessions_in_30_days(rollout: Rollout, as_of: date) -> int:
     """Support sessions in the 30 days up to and including `as_of` (organization time zone)."""
     tz = zoneinfo.ZoneInfo(rollout.organization.timezone)
     end = start_of(as_of + timedelta(days=1), tz)
@@ -266,7 +281,7 @@ def sessions_in_30_days(rollout, as_of):
     ).count()
 
 
-def people_per_champion(rollout, as_of):
+def people_per_champion(rollout: Rollout, as_of: date) -> float | None:
     """Champion coverage on `as_of` as one number: people per active champion ("1 per N").
 
     People are counted once: the headcount of the organization's top-level departments (every
@@ -284,7 +299,9 @@ def people_per_champion(rollout, as_of):
     return round(people / champions, 1)
 
 
-def weekly_sessions(rollouts, now, weeks=8, with_dates=False):
+def weekly_sessions(
+    rollouts: Collection[Rollout], now: datetime, weeks: int = 8, with_dates: bool = False
+) -> dict[int, list[Any]]:
     """{rollout.pk: [sessions per calendar week (Monday to Sunday, UTC), oldest first]} for the last
     `weeks` weeks including the current one, counted in the database in one query. with_dates gives
     [(the Monday of the week, count)]."""
@@ -298,14 +315,14 @@ def weekly_sessions(rollouts, now, weeks=8, with_dates=False):
         .order_by()
     )
     counts = {(row["rollout_id"], row["week"].date()): row["n"] for row in rows}
-    result = {}
+    result: dict[int, list[Any]] = {}
     for rollout in rollouts:
         series = [(monday, counts.get((rollout.pk, monday), 0)) for monday in mondays]
         result[rollout.pk] = series if with_dates else [n for _, n in series]
     return result
 
 
-def _mondays(now, weeks):
+def _mondays(now: datetime, weeks: int) -> list[date]:
     """The Mondays (UTC) of the last `weeks` calendar weeks including the current one, oldest first."""
     this_monday = (now - timedelta(days=now.weekday())).date()
     return [this_monday - timedelta(days=7 * i) for i in range(weeks - 1, -1, -1)]

@@ -3,7 +3,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, Trend, scored
+from rollout.access import EDITORS, Role
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, Trend, scored
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
 WEIGHTS = {"coverage": 50, "active": 30, "trend": 20}
@@ -56,6 +57,14 @@ class ChampionStep(Step):
     )
     first_action = "Nominate the first champions"
     url_name = "champions:home"
+    pages = (
+        StepPage("home", "Home", "champions:home"),
+        StepPage("coverage", "Coverage", "champions:coverage"),
+        StepPage("network", "Champions", "champions:network"),
+        StepPage("sessions", "Sessions", "champions:sessions"),
+        StepPage("report", "Activity report", "champions:report", roles=EDITORS | {Role.LEADER}),
+        StepPage("skills", "Skills taxonomy", "champions_org:skills", roles=EDITORS, per_rollout=False),
+    )
 
     def health(self, rollouts):
         from .selectors import health_figures
@@ -159,7 +168,7 @@ class ChampionStep(Step):
     def digest_section(self, rollout, membership, since):
         """Champions see their week and open follow-ups; managers the network's week."""
         from rollout.access import EDITORS
-        from rollout.portfolio import remember
+        from rollout.data_versions import remember
 
         from .selectors import digest_figures
 

@@ -181,7 +181,10 @@ CELERY_BEAT_SCHEDULE = {
     "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
     # Activity imports whose task never reached a worker, or whose worker died, are sent again.
     "resume-activity-imports": {"task": "engage.tasks.resume_activity_imports", "schedule": 300.0},
+    # Every rollout's figures computed afresh for the new day, and its health recorded.
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
+    # Figures a write left out of date whose recomputation never reached a worker (rollout/figures.py).
+    "recompute-out-of-date": {"task": "rollout.tasks.recompute_out_of_date", "schedule": 300.0},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
         "schedule": crontab(minute="*/5"),

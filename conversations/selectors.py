@@ -12,25 +12,29 @@ else the organization's default). Each function reads it itself unless given it:
 asks for several figures of the same rollouts reads it once and passes it on.
 """
 
-from datetime import timedelta
+from __future__ import annotations
 
-from django.db.models import Avg, Case, Count, F, IntegerField, Q, Value, When, Window
+from collections.abc import Collection, Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Aggregate, Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber, Substr, TruncWeek
 from django.utils import timezone
 
-from rollout.models import Membership, Unit
-from strategy.selectors import response_target, response_targets_for
+from rollout.models import Membership, Organization, Rollout, Unit, User
+from strategy.selectors import ResponseTarget, response_target, response_targets_for
 
 from .models import Message
 
 OTHER = "Other (small groups)"
 
 
-def questions(rollout):
+def questions(rollout: Rollout) -> QuerySet[Message]:
     return Message.objects.filter(rollout=rollout, is_question=True)
 
 
-def posts_and_replies(rollout, first_day, last_day):
+def posts_and_replies(rollout: Rollout, first_day: date, last_day: date) -> tuple[int, int]:
     """(posts, replies) among the people's messages (not a bot's, not deleted) from `first_day` to
     `last_day`: Engage's dialogue ratio falls back on them when no export counts replies apart."""
     counts = Message.objects.filter(
@@ -46,7 +50,7 @@ def posts_and_replies(rollout, first_day, last_day):
     return counts["posts"] or 0, counts["replies"] or 0
 
 
-def unanswered_questions(rollout, first_units=()):
+def unanswered_questions(rollout: Rollout, first_units: Collection[int | Unit] = ()) -> QuerySet[Message]:
     """Open questions, oldest first; those of `first_units` (a champion's units) before the rest."""
     queryset = questions(rollout).filter(first_response_at__isnull=True)
     order = ["created_at", "pk"]
@@ -62,7 +66,9 @@ def unanswered_questions(rollout, first_units=()):
     return queryset.select_related("unit", "claimed_by").prefetch_related("thread").order_by(*order)
 
 
-def oldest_open_by_unit(rollout, first):
+def oldest_open_by_unit(
+    rollout: Rollout, first: int
+) -> dict[int, tuple[int, list[tuple[str, str, datetime]]]]:
     """{unit id: (open questions, the oldest `first` as (text up to 120 characters, author, asked
     at))}: every unit's unanswered queue in one query (a window per unit), for the digest."""
     rows = (
@@ -77,13 +83,13 @@ def oldest_open_by_unit(rollout, first):
         .order_by("unit_id", "place")
         .values_list("unit_id", "waiting", "short", "author_name", "author_key", "created_at")
     )
-    found = {}
+    found: dict[int, tuple[int, list[tuple[str, str, datetime]]]] = {}
     for unit_id, waiting, text, name, key, asked in rows:
         found.setdefault(unit_id, (waiting, []))[1].append((text, name or key, asked))
     return found
 
 
-def units_of(user, organization):
+def units_of(user: User, organization: Organization) -> list[int]:
     """The units a person looks after in the queue: their membership's unit (the queue page reads
     it from the membership it already has).
 
@@ -96,7 +102,7 @@ def units_of(user, organization):
     return [unit] if unit else []
 
 
-def _summary(target, now):
+def _summary(target: ResponseTarget, now: datetime) -> dict[str, Aggregate]:
     late = Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=target.hours))
     return {
         "asked": Count("pk"),
@@ -109,13 +115,19 @@ def _summary(target, now):
     }
 
 
-def _finish(row):
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
     row["within_share"] = round(100 * row["within"] / row["decided"]) if row["decided"] else None
     row["ttfr_hours"] = None if row["avg_seconds"] is None else round(row["avg_seconds"] / 3600, 1)
     return row
 
 
-def response_summary(rollout, since=None, until=None, now=None, target=None):
+def response_summary(
+    rollout: Rollout,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+    target: ResponseTarget | None = None,
+) -> dict[str, Any]:
     """Questions asked in [since, until): asked, answered, open, overdue, TTFR, within target, and
     "target", the ResponseTarget they were counted against (read here unless given)."""
     now = now or timezone.now()
@@ -128,7 +140,13 @@ def response_summary(rollout, since=None, until=None, now=None, target=None):
     return dict(_finish(rows.aggregate(**_summary(target, now))), target=target)
 
 
-def response_by_unit(rollout, since=None, until=None, now=None, target=None):
+def response_by_unit(
+    rollout: Rollout,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    now: datetime | None = None,
+    target: ResponseTarget | None = None,
+) -> list[dict[str, Any]]:
     """[row] per unit (name), smaller groups than the privacy threshold merged into "other"."""
     now = now or timezone.now()
     target = target or response_target(rollout)
@@ -141,7 +159,9 @@ def response_by_unit(rollout, since=None, until=None, now=None, target=None):
     grouped = list(
         rows.values("unit_id", "unit__name").annotate(**_summary(target, now)).order_by("unit__name")
     )
-    shown, other = [], None
+    shown: list[dict[str, Any]] = []
+    other: dict[str, Any] | None = None
+    row: Any  # a values() row with the _summary() annotations
     for row in grouped:
         if row["unit_id"] is not None and row["asked"] >= organization.privacy_min_group:
             shown.append(_finish(dict(row, name=row["unit__name"])))
@@ -158,13 +178,20 @@ def response_by_unit(rollout, since=None, until=None, now=None, target=None):
     return shown
 
 
-def _target_hours(rollouts, targets=None):
+def _target_hours(
+    rollouts: Collection[Rollout], targets: Mapping[int, ResponseTarget] | None = None
+) -> dict[int, int]:
     """{rollout.pk: target hours}; `targets`: response_targets_for(rollouts), if already read."""
     targets = targets if targets is not None else response_targets_for(rollouts)
     return {r.pk: targets[r.pk].hours for r in rollouts}
 
 
-def response_by_week(rollouts, weeks=12, now=None, targets=None):
+def response_by_week(
+    rollouts: Collection[Rollout],
+    weeks: int = 12,
+    now: datetime | None = None,
+    targets: Mapping[int, ResponseTarget] | None = None,
+) -> dict[int, list[tuple[date, dict[str, Any]]]]:
     """{rollout.pk: [(week start date, row)]} for the last `weeks` calendar weeks, oldest first.
     `targets`: response_targets_for(rollouts), if already read."""
     now = now or timezone.now()
@@ -174,7 +201,7 @@ def response_by_week(rollouts, weeks=12, now=None, targets=None):
     if not rollouts:
         return {}
     hours = _target_hours(rollouts, targets)
-    result = {r.pk: [] for r in rollouts}
+    result: dict[int, list[tuple[date, dict[str, Any]]]] = {r.pk: [] for r in rollouts}
     # One query for every rollout: the target differs per rollout, so "within" is counted against
     # each rollout's own target with one conditional count per distinct target.
     annotations = {
@@ -193,6 +220,7 @@ def response_by_week(rollouts, weeks=12, now=None, targets=None):
         .annotate(**annotations)
         .order_by("rollout_id", "week")
     )
+    row: Any  # a values() row with the annotations above
     for row in rows:
         week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
         within = row[f"within_{hours[row['rollout_id']]}"]
@@ -201,7 +229,11 @@ def response_by_week(rollouts, weeks=12, now=None, targets=None):
     return result
 
 
-def health_figures(rollouts, now=None, targets=None):
+def health_figures(
+    rollouts: Collection[Rollout],
+    now: datetime | None = None,
+    targets: Mapping[int, ResponseTarget] | None = None,
+) -> dict[int, dict[str, Any]]:
     """{rollout.pk: summary} over the last 30 days, with "backlog": the open questions of any age
     (the queue is not limited to the last 30 days) and "target", the rollout's ResponseTarget, for
     many rollouts in one query (two without `targets`, response_targets_for(rollouts))."""
@@ -233,7 +265,8 @@ def health_figures(rollouts, now=None, targets=None):
         .annotate(**annotations, backlog=Count("pk", filter=unanswered))
         .order_by()
     )
-    figures = {}
+    figures: dict[int, dict[str, Any]] = {}
+    row: Any  # a values() row with the annotations above
     for row in rows:
         backlog = row.pop("backlog")
         if row["asked"]:
@@ -251,7 +284,7 @@ def health_figures(rollouts, now=None, targets=None):
     return figures
 
 
-def queue_unit_pairs(rollouts):
+def queue_unit_pairs(rollouts: Collection[Rollout]) -> QuerySet[Message, tuple[int, int]]:
     """The distinct (rollout id, unit id) pairs of the units whose people asked questions, as a
     queryset (the step unites it with the activity part's units in one query)."""
     # order_by(): the model's ordering would put created_at and id into the DISTINCT.
@@ -263,13 +296,13 @@ def queue_unit_pairs(rollouts):
     )
 
 
-def queue_units(rollouts):
+def queue_units(rollouts: Collection[Rollout]) -> dict[int, set[int]]:
     """{rollout.pk: set(unit ids)} of the units whose people asked questions."""
-    found = {}
+    found: dict[int, set[int]] = {}
     for rollout_id, unit_id in queue_unit_pairs(rollouts):
         found.setdefault(rollout_id, set()).add(unit_id)
     return found
 
 
-def unit_choices(organization):
+def unit_choices(organization: Organization) -> QuerySet[Unit]:
     return Unit.objects.filter(organization=organization).order_by("kind", "name")

@@ -2,25 +2,30 @@
 queue's claim / answer / hand-on, each a conditional update so two people at once cannot both win.
 """
 
+from __future__ import annotations
+
 import hashlib
 import zoneinfo
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 
+from django.core.files.base import File
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from rollout.data_versions import new_data_version
 from rollout.events import emit
-from rollout.models import Membership
-from rollout.portfolio import new_data_version
+from rollout.models import Membership, Organization, Rollout, Unit, User
 
-from .importers import ImportFailed, attendance, generic_csv, slack
+from .importers import ImportFailed, ParsedMessage, attendance, generic_csv, slack
 from .models import ConversationImport, Message, Thread, TrainingAttendance
 from .questions import is_question
 
 CHUNK = 500
 
 
-def file_hash(upload):
+def file_hash(upload: File) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -28,9 +33,9 @@ def file_hash(upload):
     return digest.hexdigest()
 
 
-def _people(organization, emails):
+def _people(organization: Organization, emails: Iterable[str]) -> dict[str, tuple[int, int | None]]:
     """{email: (user_id, unit_id)} for the organization's members among `emails`."""
-    found = {}
+    found: dict[str, tuple[int, int | None]] = {}
     emails = sorted({e for e in emails if e})
     for start in range(0, len(emails), 1000):
         rows = Membership.objects.filter(
@@ -40,11 +45,13 @@ def _people(organization, emails):
     return found
 
 
-def _already(rollout, source, digest):
+def _already(rollout: Rollout, source: str, digest: str) -> ConversationImport | None:
     return ConversationImport.objects.filter(rollout=rollout, source=source, file_hash=digest).first()
 
 
-def import_conversations(rollout, upload, source, user):
+def import_conversations(
+    rollout: Rollout, upload: File, source: str, user: User
+) -> tuple[ConversationImport, bool]:
     """Import a Slack export or generic CSV. Returns (ConversationImport, created).
 
     The same file twice is recognised by its hash and changes nothing; a later export that repeats
@@ -61,7 +68,11 @@ def import_conversations(rollout, upload, source, user):
         deleted_elsewhere = set()
     with transaction.atomic():
         record = ConversationImport.objects.create(
-            rollout=rollout, source=source, filename=upload.name[:255], file_hash=digest, imported_by=user
+            rollout=rollout,
+            source=source,
+            filename=(upload.name or "")[:255],
+            file_hash=digest,
+            imported_by=user,
         )
         thread_ids = store_messages(rollout, Thread.Source(source), parsed)
         if deleted_elsewhere:
@@ -87,7 +98,7 @@ def import_conversations(rollout, upload, source, user):
     return record, True
 
 
-def store_messages(rollout, source, parsed):
+def store_messages(rollout: Rollout, source: str, parsed: Sequence[ParsedMessage]) -> set[int]:
     """Upsert threads and messages; returns the pks of the threads touched."""
     organization = rollout.organization
     people = _people(organization, [m.email for m in parsed])
@@ -97,7 +108,7 @@ def store_messages(rollout, source, parsed):
         raise ImportFailed(
             [f"Unknown unit: {name!r}. Use a unit name from Settings → Units." for name in unknown]
         )
-    threads = {}
+    threads: dict[str, Thread] = {}
     for message in parsed:
         current = threads.get(message.thread_id)
         if current is None or message.created_at < current.started_at:
@@ -115,7 +126,7 @@ def store_messages(rollout, source, parsed):
         update_fields=["channel", "started_at"],
         batch_size=CHUNK,
     )
-    ids = {}
+    ids: dict[str, int] = {}
     keys = list(threads)
     for start in range(0, len(keys), CHUNK):
         ids.update(
@@ -170,7 +181,9 @@ def store_messages(rollout, source, parsed):
     return set(ids.values())
 
 
-def response_state(question, replies):
+def response_state(
+    question: Message, replies: Iterable[Message]
+) -> tuple[datetime | None, datetime | None, int | None]:
     """(first_reply_at, first_response_at, response_seconds) of a question given its thread's
     messages: the first reply after it by someone else who is not a bot, or the manual answer."""
     first_reply = min(
@@ -189,11 +202,11 @@ def response_state(question, replies):
     return first_reply, first, seconds
 
 
-def refresh_questions(thread_ids):
+def refresh_questions(thread_ids: Iterable[int]) -> None:
     """Apply the question rule and the response state to every message of these threads."""
     thread_ids = sorted(thread_ids)
     for start in range(0, len(thread_ids), CHUNK):
-        by_thread = {}
+        by_thread: dict[int, list[Message]] = {}
         for message in Message.objects.filter(thread_id__in=thread_ids[start : start + CHUNK]).only(
             "thread_id",
             "author_key",
@@ -241,7 +254,17 @@ def refresh_questions(thread_ids):
 
 
 @transaction.atomic
-def log_question(rollout, *, text, asked_at, asker, asker_name, unit, where, logged_by):
+def log_question(
+    rollout: Rollout,
+    *,
+    text: str,
+    asked_at: datetime,
+    asker: User | None,
+    asker_name: str,
+    unit: Unit | None,
+    where: str,
+    logged_by: User,
+) -> Message:
     """A question asked in person or in a channel Rollout cannot read: a thread of one message."""
     thread = Thread.objects.create(
         rollout=rollout,
@@ -265,7 +288,7 @@ def log_question(rollout, *, text, asked_at, asker, asker_name, unit, where, log
     )
 
 
-def _unit_of(organization, user):
+def _unit_of(organization: Organization, user: User | None) -> int | None:
     if user is None:
         return None
     return (
@@ -273,11 +296,11 @@ def _unit_of(organization, user):
     )
 
 
-def open_questions(rollout):
+def open_questions(rollout: Rollout) -> QuerySet[Message]:
     return Message.objects.filter(rollout=rollout, is_question=True, first_response_at__isnull=True)
 
 
-def claim(question, user):
+def claim(question: Message, user: User) -> bool:
     """Claim an open, unclaimed question. True for exactly one of any number of claimants."""
     rows = Message.objects.filter(
         pk=question.pk, is_question=True, first_response_at__isnull=True, claimed_by__isnull=True
@@ -285,7 +308,7 @@ def claim(question, user):
     return rows.update(claimed_by=user, claimed_at=timezone.now()) == 1
 
 
-def hand_on(question, from_user, to_user, *, manager=False):
+def hand_on(question: Message, from_user: User, to_user: User, *, manager: bool = False) -> bool:
     """Give a claimed (or unclaimed) open question to someone else. Champions hand on their own
     claims; managers any. False when the question changed meanwhile."""
     rows = Message.objects.filter(pk=question.pk, is_question=True, first_response_at__isnull=True)
@@ -295,7 +318,7 @@ def hand_on(question, from_user, to_user, *, manager=False):
 
 
 @transaction.atomic
-def mark_answered(question, user, url):
+def mark_answered(question: Message, user: User, url: str) -> bool:
     """Record that `user` answered (where `url` shows it). False if someone answered first."""
     now = timezone.now()
     seconds = max(0, int((now - question.created_at).total_seconds()))
@@ -308,7 +331,7 @@ def mark_answered(question, user, url):
     if done:
         # An update() sends no signal: the cached figures (open questions, answered within the
         # target) are made stale here.
-        new_data_version(question.rollout.organization_id)
+        new_data_version(question.rollout.organization_id, rollout=question.rollout_id)
         emit(
             "question_answered",
             user=user,
@@ -320,7 +343,7 @@ def mark_answered(question, user, url):
     return done
 
 
-def import_attendance(rollout, upload, user):
+def import_attendance(rollout: Rollout, upload: File, user: User) -> tuple[ConversationImport, bool]:
     """Import a training attendance list. Returns (ConversationImport, created)."""
     digest = file_hash(upload)
     source = ConversationImport.Source.ATTENDANCE
@@ -339,7 +362,7 @@ def import_attendance(rollout, upload, user):
         record = ConversationImport.objects.create(
             rollout=rollout,
             source=source,
-            filename=upload.name[:255],
+            filename=(upload.name or "")[:255],
             file_hash=digest,
             imported_by=user,
             messages=len(rows),

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rollout.access import EDITORS
+from rollout.data_versions import remember
 from rollout.models import Role
-from rollout.portfolio import remember
 from rollout.steps import Fact, Status, Trend
 from strategy.selectors import response_target, response_targets_for
 

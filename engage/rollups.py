@@ -22,7 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import Cast, Coalesce, Collate, Lead, TruncMonth, TruncWeek
 
-from rollout.portfolio import bump_data_version
+from rollout.data_versions import new_data_version
+from rollout.models import Rollout
 
 from .models import ActivityRecord, ActivityRollup, ActivityWindow
 
@@ -78,15 +79,12 @@ def rebuild(rollout_id, start, end):
         return 0
     started = time.perf_counter()
     for grain in GRAINS:
-        stale = ActivityRollup.objects.filter(
-            rollout_id=rollout_id,
-            grain=grain,
-            period_start__gte=bucket_start(grain, start),
-            period_start__lte=end,
+        _delete(
+            ActivityRollup,
+            {"rollout": rollout_id, "grain": grain},
+            ("period_start", ">=", bucket_start(grain, start)),
+            ("period_start", "<=", end),
         )
-        # No per-row delete signals for rows that only this function writes; the data version
-        # is bumped once below.
-        stale._raw_delete(stale.db)
     if connection.vendor == "postgresql":
         written = _insert_grains(rollout_id, start, end)
     else:
@@ -97,12 +95,35 @@ def rebuild(rollout_id, start, end):
     started = time.perf_counter()
     written += rebuild_windows(rollout_id, start)
     log.debug("Rollups of %s: windows in %.2f s", rollout_id, time.perf_counter() - started)
-    # Cached figures (the portfolio's, the Engage page's) are stale now.
-    bump_data_version(ActivityRollup)
+    # The rollout's figures (its health, the Engage page's) are out of date now.
+    organization_id = Rollout.objects.filter(pk=rollout_id).values_list("organization_id", flat=True).first()
+    new_data_version(organization_id, rollout=rollout_id, app="engage")
     return written
 
 
 GRAINS = (Grain.DAY, Grain.WEEK, Grain.MONTH)
+
+
+def _delete(model, equal, *bounds):
+    """DELETE the rows of `model` whose fields equal `equal` ({field: value}) and meet each of
+    `bounds` ((field, "<=" or ">=", value)), in one statement.
+
+    Not `QuerySet.delete()`: that loads every row to send its post_delete signal (the data-version
+    receiver listens to every model), which for a year of rollups or windows costs more than the
+    rebuild itself. These rows are this module's alone, and the rollout's figures are marked out of
+    date once, at the end of the rebuild."""
+    quote = connection.ops.quote_name
+    column = {
+        field: quote(model._meta.get_field(field).column) for field in [*equal, *(b[0] for b in bounds)]
+    }
+    conditions = [f"{column[field]} = %s" for field in equal] + [
+        f"{column[f]} {op} %s" for f, op, _ in bounds
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(model._meta.db_table)} WHERE {' AND '.join(conditions)}",  # noqa: S608
+            [*equal.values(), *(value for _, _, value in bounds)],
+        )
 
 
 def grain_rows(rollout_id, grain, start, end):
@@ -313,8 +334,7 @@ def rebuild_windows(rollout_id, start, record_model=ActivityRecord, window_model
         for k, amount in enumerate(amounts):
             changes[day][k] += amount
             changes[day + WINDOW][k] -= amount
-    stale = window_model.objects.filter(rollout_id=rollout_id, day__gte=start)
-    stale._raw_delete(stale.db)
+    _delete(window_model, {"rollout": rollout_id}, ("day", ">=", start))
     if not changes and not people:
         return 0
     windows, running, who_now, latest = [], [0, 0, 0, 0], defaultdict(int), None

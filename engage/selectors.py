@@ -7,15 +7,20 @@ on several days is one active user). Units smaller than the organization's priva
 merge into "Other".
 """
 
-from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
+from __future__ import annotations
 
-from django.db.models import Max, Q, Sum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
+from rollout.models import Rollout
 from rollout.steps import Trend
-from strategy.selectors import success_metrics, success_metrics_for
+from strategy.selectors import MetricTarget, success_metrics, success_metrics_for
 
 from . import figures
 from .models import (
@@ -32,16 +37,16 @@ from .rollups import week_start
 WINDOW_DAYS = 28
 
 
-def _current(rollout_ids):
+def _current(rollout_ids: Iterable[int]) -> QuerySet[ActivityRecord]:
     return ActivityRecord.objects.filter(rollout_id__in=rollout_ids, superseded=False)
 
 
-def participation_target(metrics):
+def participation_target(metrics: Iterable[MetricTarget]) -> MetricTarget | None:
     """The strategy's participation_rate success metric (a MetricTarget), if it has one."""
     return next((metric for metric in metrics if metric.metric_key == "participation_rate"), None)
 
 
-def expected_participation(rollout, target, on):
+def expected_participation(rollout: Rollout, target: MetricTarget | None, on: date) -> Decimal | None:
     """The linear path from the baseline at the rollout's start to the target on its date."""
     if target is None:
         return None
@@ -58,14 +63,16 @@ def expected_participation(rollout, target, on):
 # The catalogue's metrics -----------------------------------------------------------------------
 
 
-def window_figures(rollout_ids, on, found=None):
+def window_figures(
+    rollout_ids: Iterable[int], on: date, found: Mapping[int, Mapping[date, ActivityWindow]] | None = None
+) -> dict[int, dict[str, Any]]:
     """{rollout id: {"active", "previous", "known_posts", "known_replies", "in_window", "last"}}:
     the 28 days up to `on` (and "previous": active users in the 28 days before), for the rollouts
     with data in those 56 days. One indexed query on the windows (see ActivityWindow), two rows
     per rollout, however many records there are; none when given them (`windows_of`)."""
     before = on - timedelta(days=WINDOW_DAYS)
     found = windows_of(rollout_ids, on) if found is None else found
-    figures = {}
+    figures: dict[int, dict[str, Any]] = {}
     for rollout_id, days in found.items():
         now, then = days.get(on), days.get(before)
         if not ((now and now.records) or (then and then.records)):
@@ -82,9 +89,9 @@ def window_figures(rollout_ids, on, found=None):
     return figures
 
 
-def windows_of(rollout_ids, on):
+def windows_of(rollout_ids: Iterable[int], on: date) -> dict[int, dict[date, ActivityWindow]]:
     """{rollout id: {day: ActivityWindow}} of the windows ending on `on` and 28 days before."""
-    found = {}
+    found: dict[int, dict[date, ActivityWindow]] = {}
     for window in ActivityWindow.objects.filter(
         rollout_id__in=rollout_ids, day__in=[on, on - timedelta(days=WINDOW_DAYS)]
     ):
@@ -92,7 +99,7 @@ def windows_of(rollout_ids, on):
     return found
 
 
-def active_users(rollout, on):
+def active_users(rollout: Rollout, on: date) -> int | None:
     """People with at least one counted action in the 28 days up to `on`; None without data."""
     row = window_figures([rollout.pk], on).get(rollout.pk)
     if not row or not row["in_window"]:
@@ -100,14 +107,14 @@ def active_users(rollout, on):
     return row["active"]
 
 
-def participation_rate(rollout, on):
+def participation_rate(rollout: Rollout, on: date) -> float | None:
     """The headline audience's participation in the 28 days up to `on`, in % (engage/figures.py);
     None when it is not known."""
     found = figures.participation(rollout, on)
     return found.rate if found else None
 
 
-def dialogue_ratio(rollout, on):
+def dialogue_ratio(rollout: Rollout, on: date) -> float | None:
     """Replies among posts and replies in the 28 days up to `on`, in %; None when not available
     (engage/figures.py says why)."""
     return figures.dialogue_ratio(rollout, on).rate
@@ -116,7 +123,9 @@ def dialogue_ratio(rollout, on):
 # The Engage page ---------------------------------------------------------------------------
 
 
-def weekly_series(rollout, weeks=26, until=None):
+def weekly_series(
+    rollout: Rollout, weeks: int = 26, until: date | None = None
+) -> list[tuple[date, Mapping[str, Any]]]:
     """[(week start, {active_users, posts, replies, reads, reactions, dialogue_posts, dialogue_replies})]
     of the last `weeks` weeks that have data, oldest first (one query on the weekly rollups)."""
     rows = ActivityRollup.objects.filter(rollout=rollout, grain=ActivityRollup.Grain.WEEK)
@@ -138,7 +147,7 @@ def weekly_series(rollout, weeks=26, until=None):
     return [(row["period_start"], row) for row in reversed(list(totals))]
 
 
-def account_rows(rollout, since):
+def account_rows(rollout: Rollout, since: date) -> QuerySet[ActivityRecord, Mapping[str, Any]]:
     """Named accounts since `since`: posts, replies and dialogue ratio, most posts first (a
     queryset of aggregated rows, for a paginator)."""
     return (
@@ -161,16 +170,16 @@ def account_rows(rollout, since):
 @dataclass
 class CadenceRow:
     account: OfficialAccount
-    weeks: list  # posts per week, oldest first
+    weeks: list[int]  # posts per week, oldest first
     low: int
     high: int
 
     @property
-    def average(self):
+    def average(self) -> float:
         return round(sum(self.weeks) / len(self.weeks), 1) if self.weeks else 0
 
     @property
-    def verdict(self):
+    def verdict(self) -> str:
         if self.average < self.low:
             return "too_little"
         if self.average > self.high:
@@ -178,15 +187,15 @@ class CadenceRow:
         return "in_band"
 
     @property
-    def verdict_label(self):
+    def verdict_label(self) -> str:
         return {"too_little": "Too quiet", "too_much": "Too much", "in_band": "In the band"}[self.verdict]
 
 
-def cadence_band(rollout):
+def cadence_band(rollout: Rollout) -> CadenceBand:
     return CadenceBand.objects.filter(rollout=rollout).first() or CadenceBand(rollout=rollout)
 
 
-def cadence_rows(rollout, until, weeks=8):
+def cadence_rows(rollout: Rollout, until: date, weeks: int = 8) -> tuple[CadenceBand, list[CadenceRow]]:
     """The official accounts' posts per week over the last `weeks` weeks up to `until`, against
     the band. Two queries, however many accounts."""
     band = cadence_band(rollout)
@@ -195,7 +204,7 @@ def cadence_rows(rollout, until, weeks=8):
         return band, []
     first = week_start(until) - timedelta(weeks=weeks - 1)
     starts = [first + timedelta(weeks=index) for index in range(weeks)]
-    posts = {}
+    posts: dict[tuple[str, date], int] = {}
     for row in (
         _current([rollout.pk])
         # source IN (every source) changes nothing in the result but lets the natural key's index
@@ -227,7 +236,7 @@ def cadence_rows(rollout, until, weeks=8):
     return band, rows
 
 
-def last_data_day(rollout):
+def last_data_day(rollout: Rollout) -> date | None:
     return (
         ActivityRollup.objects.filter(rollout=rollout, grain=ActivityRollup.Grain.DAY)
         .aggregate(last=Max("period_start"))
@@ -235,7 +244,7 @@ def last_data_day(rollout):
     )
 
 
-def concealed_import(rollout, recent=()):
+def concealed_import(rollout: Rollout, recent: Iterable[ImportBatch] = ()) -> ImportBatch | None:
     """The latest imported file whose names were concealed, if the latest import was one.
 
     `recent`: the rollout's newest batches, already read (the page's "recent imports"); a query
@@ -247,7 +256,9 @@ def concealed_import(rollout, recent=()):
     return latest if latest is not None and latest.concealed else None
 
 
-def health_inputs(rollouts, on):
+def health_inputs(
+    rollouts: Collection[Rollout], on: date
+) -> tuple[dict[int, dict[str, Any]], dict[int, figures.Participation], dict[int, list[MetricTarget]]]:
     """Everything the step's health needs for many rollouts, in a fixed number of queries: the
     28-day windows (active users now and before), the participation figures, the metrics."""
     found = windows_of([rollout.pk for rollout in rollouts], on)
@@ -260,7 +271,7 @@ def health_inputs(rollouts, on):
     )
 
 
-def data_days(rollout):
+def data_days(rollout: Rollout) -> tuple[date | None, date | None]:
     """(last day with data, first day of the last month with data), both None without data."""
     found = ActivityRollup.objects.filter(rollout=rollout).aggregate(
         last=Max("period_start", filter=Q(grain=ActivityRollup.Grain.DAY)),
@@ -269,13 +280,13 @@ def data_days(rollout):
     return found["last"], found["month"]
 
 
-def home_figures(rollout):
+def home_figures(rollout: Rollout) -> dict[str, Any]:
     """Everything the Engage page shows about activity, each figure read once from
     engage/figures.py: participation per audience and who is outside them, the dialogue ratio,
     the units, the trends and the official accounts' cadence. A dozen queries however much
     activity there is."""
     last_day, _ = data_days(rollout)
-    found = {"last_day": last_day}
+    found: dict[str, Any] = {"last_day": last_day}
     if last_day is None:
         return found
     window = figures.windows_on([rollout.pk], last_day).get(rollout.pk)
@@ -300,7 +311,7 @@ def home_figures(rollout):
 # Charts ----------------------------------------------------------------------------------------
 
 
-def participation_trend(rollout, weeks=26):
+def participation_trend(rollout: Rollout, weeks: int = 26) -> Trend:
     """Weekly participation of the headline audience (each point: the 28 days to the week's
     last day with data), with the path to the strategy's target."""
     last = last_data_day(rollout)
@@ -318,15 +329,19 @@ def participation_trend(rollout, weeks=26):
         reason = series[-1].headline.unknown if series and series[-1].headline else ""
         return Trend("participation", title, unit, missing=f"Participation is not known. {reason}".strip())
     target = participation_target(success_metrics(rollout))
-    path = ()
+    path: tuple[tuple[date, float], ...] = ()
     if target is not None:
         path = tuple(
-            (day, round(float(expected_participation(rollout, target, day)), 1)) for day, _ in points
+            # With a target, the expected participation is a number.
+            (day, round(float(cast(Decimal, expected_participation(rollout, target, day))), 1))
+            for day, _ in points
         )
-    return Trend("participation", f"{title} ({series[-1].headline.name})", unit, points=points, target=path)
+    # Participation known on some day means the rollout has a headline audience.
+    headline = cast(figures.AudienceFigure, series[-1].headline)
+    return Trend("participation", f"{title} ({headline.name})", unit, points=points, target=path)
 
 
-def engagement_trends(rollout):
+def engagement_trends(rollout: Rollout) -> list[Trend]:
     """The Engage page's charts: participation, weekly active users and the dialogue ratio."""
     series = weekly_series(rollout)
     dialogue = tuple(

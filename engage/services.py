@@ -9,26 +9,33 @@ engage/records.py.) Memory stays flat whatever the file's size: rows are read on
 written in chunks; only the first rows and the first unmatched people are kept.
 """
 
+from __future__ import annotations
+
 import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import File
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
-from rollout.portfolio import new_data_version
+from rollout.data_versions import new_data_version
+from rollout.models import Organization, Rollout, User
 
 from . import importers, records, rollups
 from .importers import fit
-from .importers.base import Problem
+from .importers.base import ParsedRow, Problem
 from .matching import units_by_key
 from .models import ActivityRecord, ImportBatch, ImportProblem
 from .staging import FileChanged, Stage, drop_quietly, uses_stage
@@ -43,16 +50,16 @@ PROGRESS_EVERY = 2000
 MAX_PROBLEMS = 5000
 
 
-def max_upload_bytes():
+def max_upload_bytes() -> int:
     return int(getattr(settings, "ENGAGE_MAX_UPLOAD_MB", 50)) * 1024 * 1024
 
 
-def inline_check_bytes():
+def inline_check_bytes() -> int:
     """Files up to this size are checked in the request; larger ones by a worker."""
     return int(getattr(settings, "ENGAGE_INLINE_CHECK_KB", 512)) * 1024
 
 
-def imports_dir():
+def imports_dir() -> Path:
     folder = Path(settings.MEDIA_ROOT) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
@@ -67,7 +74,7 @@ class WrongPlatform(Exception):
     message names both and says what to do (engage/importers/fit.py)."""
 
 
-def store_upload(rollout, upload, user, options):
+def store_upload(rollout: Rollout, upload: File, user: User, options: Mapping[str, Any]) -> ImportBatch:
     """Stream the upload to MEDIA_ROOT/imports/, hashing it on the way; return the new batch.
 
     Refused before anything is written (no file, no batch): a file over the size limit
@@ -102,11 +109,11 @@ def store_upload(rollout, upload, user, options):
     )
 
 
-def _options_json(options):
+def _options_json(options: Mapping[str, Any]) -> dict[str, Any]:
     return {"period_end": options["period_end"].isoformat(), "period_days": options["period_days"]}
 
 
-def options_of(batch):
+def options_of(batch: ImportBatch) -> dict[str, Any]:
     saved = (batch.column_map or {}).get("options") if isinstance(batch.column_map, dict) else None
     saved = saved or {}
     end = saved.get("period_end")
@@ -116,7 +123,7 @@ def options_of(batch):
     }
 
 
-def earlier_import(batch):
+def earlier_import(batch: ImportBatch) -> ImportBatch | None:
     """The import of the same file into the same rollout, if one is done or under way."""
     return (
         ImportBatch.objects.filter(
@@ -132,15 +139,15 @@ def earlier_import(batch):
 # through the cache (Redis, or the shared file cache in embedded mode) as well as the row.
 
 
-def progress_key(batch_id):
+def progress_key(batch_id: int) -> str:
     return f"engage:import-progress:{batch_id}"
 
 
-def report_progress(batch_id, done, total):
+def report_progress(batch_id: int, done: int, total: int) -> None:
     cache.set(progress_key(batch_id), {"done": done, "total": total}, timeout=6 * 3600)
 
 
-def progress_of(batch):
+def progress_of(batch: ImportBatch) -> tuple[int, int]:
     if batch.status in (ImportBatch.Status.CHECKING, ImportBatch.Status.RUNNING):
         live = cache.get(progress_key(batch.pk))
         if live:
@@ -156,11 +163,11 @@ def progress_of(batch):
 class People:
     """Who in the organization is who: email to unit, and unit names to units."""
 
-    units_by_email: dict
-    units_by_name: dict
+    units_by_email: dict[str, int | None]
+    units_by_name: dict[str, int]
 
     @classmethod
-    def of(cls, organization):
+    def of(cls, organization: Organization) -> People:
         # Members by email, and by the keys their matches give them (engage/matching.py).
         by_email = units_by_key(organization)
         by_name = {}
@@ -175,28 +182,42 @@ class People:
 class Pass:
     """What one pass over a file found."""
 
-    format: object = None
+    format: importers.Format | None = None
     rows: int = 0
     problems: int = 0
-    preview: list = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
     matched: int = 0
     unmatched: int = 0
-    unmatched_sample: dict = field(default_factory=dict)
+    unmatched_sample: dict[str, int] = field(default_factory=dict)
     concealed: int = 0
     period_start: date | None = None
     period_end: date | None = None
 
 
-def read_file(batch, people, on_rows=None, on_problem=None, on_progress=None):
+def read_file(
+    batch: ImportBatch,
+    people: People,
+    on_rows: Callable[[list[ParsedRow]], object] | None = None,
+    on_problem: Callable[[Problem], object] | None = None,
+    on_progress: Callable[[int], object] | None = None,
+) -> Pass:
     """One streaming pass: parse every row, hand valid rows to `on_rows` in chunks, report
     problems to `on_problem`. Returns the `Pass`."""
     found = Pass()
     for chunk in parse_rows(found, batch, people, on_problem, on_progress, keep_rows=on_rows is not None):
-        on_rows(chunk)
+        if on_rows is not None:  # always: rows are yielded only to be kept
+            on_rows(chunk)
     return found
 
 
-def parse_rows(found, batch, people, on_problem=None, on_progress=None, keep_rows=True):
+def parse_rows(
+    found: Pass,
+    batch: ImportBatch,
+    people: People,
+    on_problem: Callable[[Problem], object] | None = None,
+    on_progress: Callable[[int], object] | None = None,
+    keep_rows: bool = True,
+) -> Iterator[list[ParsedRow]]:
     """`read_file` as a generator: yields the valid rows in chunks of CHUNK (none unless
     `keep_rows`) while it fills in `found`. Whoever drives it decides where the rows go: the
     check streams them into its stage (COPY) as they are read."""
@@ -204,7 +225,7 @@ def parse_rows(found, batch, people, on_problem=None, on_progress=None, keep_row
     options = options_of(batch)
     chunk = []
 
-    def problem(item):
+    def problem(item: Problem) -> None:
         found.problems += 1
         if on_problem is not None:
             on_problem(item)
@@ -258,7 +279,7 @@ def parse_rows(found, batch, people, on_problem=None, on_progress=None, keep_row
         yield chunk
 
 
-def _check_unit(parsed, line, people):
+def _check_unit(parsed: ParsedRow, line: int, people: People) -> Problem | None:
     if parsed.unit_name and parsed.unit_name.lower() not in people.units_by_name:
         return Problem(
             line,
@@ -269,7 +290,7 @@ def _check_unit(parsed, line, people):
     return None
 
 
-def unit_of(parsed, people):
+def unit_of(parsed: ParsedRow, people: People) -> int | None:
     if parsed.concealed:
         return None
     if parsed.unit_name:
@@ -277,7 +298,7 @@ def unit_of(parsed, people):
     return people.units_by_email.get(parsed.person_key)
 
 
-def _span(found, parsed):
+def _span(found: Pass, parsed: ParsedRow) -> None:
     start, end = parsed.period_start, parsed.period_end
     if found.period_start is None or start < found.period_start:
         found.period_start = start
@@ -285,7 +306,7 @@ def _span(found, parsed):
         found.period_end = end
 
 
-def _count(found, parsed, line, people):
+def _count(found: Pass, parsed: ParsedRow, line: int, people: People) -> None:
     if parsed.concealed:
         found.concealed += 1
     elif unit_of(parsed, people) is not None:
@@ -296,7 +317,7 @@ def _count(found, parsed, line, people):
             found.unmatched_sample.setdefault(parsed.person_key, line)
 
 
-def _preview(parsed, line):
+def _preview(parsed: ParsedRow, line: int) -> dict[str, Any]:
     return {
         "row": line,
         "person": "(concealed)" if parsed.concealed else parsed.person_key,
@@ -313,7 +334,7 @@ def _preview(parsed, line):
 # Checking -----------------------------------------------------------------------------------
 
 
-def check(batch):
+def check(batch: ImportBatch) -> ImportBatch:
     """Read the whole file and record what it holds and every problem.
 
     Ends READY (no problem) or INVALID (at least one: the import is refused as a whole). On
@@ -337,14 +358,14 @@ class CheckedElsewhere(Exception):
     """Another check of the same batch recorded its result first: this one keeps nothing."""
 
 
-def _check(batch):
+def _check(batch: ImportBatch) -> ImportBatch:
     people = People.of(batch.rollout.organization)
     ImportProblem.objects.filter(batch=batch).delete()
     problems = _Problems(batch)
     size_hint = max(1, batch.size // 80)  # rows, roughly, until the pass knows
     staging = uses_stage()
 
-    def progress(done):
+    def progress(done: int) -> None:
         # While the rows stream into the stage (one COPY on this connection, in a transaction
         # nobody else sees) the progress goes through the cache alone.
         _checking_progress(batch, done, size_hint, stored=not problems.held)
@@ -372,10 +393,12 @@ class _Problems:
     """The check's problems, written in chunks; held in memory while the connection is busy with
     the stage's COPY (a chunk at most: the COPY stops at the first problem)."""
 
-    def __init__(self, batch):
-        self.batch, self.pending, self.kept, self.held = batch, [], 0, False
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch: ImportBatch = batch
+        self.pending: list[ImportProblem] = []
+        self.kept, self.held = 0, False
 
-    def add(self, problem):
+    def add(self, problem: Problem) -> None:
         if len(self.pending) + self.kept < MAX_PROBLEMS:
             self.pending.append(
                 ImportProblem(
@@ -389,13 +412,13 @@ class _Problems:
         if len(self.pending) >= CHUNK and not self.held:
             self.flush()
 
-    def flush(self):
+    def flush(self) -> None:
         ImportProblem.objects.bulk_create(self.pending)
         self.kept += len(self.pending)
         self.pending = []
 
 
-def _record_check(batch, found):
+def _record_check(batch: ImportBatch, found: Pass) -> ImportBatch:
     fmt = found.format
     batch.source = fmt.source if fmt else ""
     batch.variant = fmt.variant[:80] if fmt else ""
@@ -433,12 +456,12 @@ def _record_check(batch, found):
     return batch
 
 
-def _storable(text):
+def _storable(text: str) -> str:
     """A file's text as a database column can hold it: PostgreSQL refuses NUL characters."""
     return text.replace("\x00", "\N{REPLACEMENT CHARACTER}")
 
 
-def _checking_progress(batch, done, size_hint, stored=True):
+def _checking_progress(batch: ImportBatch, done: int, size_hint: int, stored: bool = True) -> None:
     total = max(size_hint, done)
     report_progress(batch.pk, done, total)
     if stored:
@@ -449,12 +472,12 @@ def _checking_progress(batch, done, size_hint, stored=True):
 
 
 class AlreadyImported(Exception):
-    def __init__(self, batch):
+    def __init__(self, batch: ImportBatch | None) -> None:
         super().__init__("already imported")
         self.batch = batch
 
 
-def confirm(batch, user, enqueue=True, request=None):
+def confirm(batch: ImportBatch, user: User, enqueue: bool = True, request: HttpRequest | None = None) -> bool:
     """Queue a checked file for import (the worker does it). The same file twice is refused.
 
     `enqueue=False` only claims the file for import; the caller runs it (manage.py import_activity).
@@ -496,17 +519,17 @@ def confirm(batch, user, enqueue=True, request=None):
     return bool(updated)
 
 
-def _status_shown(batch_id):
+def _status_shown(batch_id: int) -> None:
     """A batch's status changed by `update()`, which sends no signal: make the organization's cached
     pages stale, as a save would, since the engage page lists the recent imports with their status."""
-    organization_id = (
-        ImportBatch.objects.filter(pk=batch_id).values_list("rollout__organization_id", flat=True).first()
+    found = (
+        ImportBatch.objects.filter(pk=batch_id).values_list("rollout__organization_id", "rollout_id").first()
     )
-    if organization_id is not None:
-        new_data_version(organization_id)
+    if found is not None:
+        new_data_version(found[0], rollout=found[1])
 
 
-def cancel(batch):
+def cancel(batch: ImportBatch) -> bool:
     cancelled = bool(
         ImportBatch.objects.filter(
             pk=batch.pk, status__in=[ImportBatch.Status.READY, ImportBatch.Status.INVALID]
@@ -521,7 +544,7 @@ def cancel(batch):
     return cancelled
 
 
-def run_import(batch_id):
+def run_import(batch_id: int) -> str | dict[str, int]:
     """Import a confirmed file, all or nothing. Safe to run twice, and by two workers at once.
 
     The worker claims the batch (QUEUED to RUNNING, stamping `started_at`), then imports in one
@@ -555,7 +578,9 @@ def run_import(batch_id):
             return "not queued, or still running"
         log.warning("Activity import %s: taking over from a worker that stopped mid-import", batch_id)
     batch = ImportBatch.objects.select_related("rollout__organization").get(pk=batch_id)
-    new_data_version(batch.rollout.organization_id)  # "running" on the engage page (_status_shown)
+    new_data_version(
+        batch.rollout.organization_id, rollout=batch.rollout_id
+    )  # "running" on the engage page (_status_shown)
     try:
         with transaction.atomic():
             if (
@@ -583,7 +608,7 @@ def run_import(batch_id):
     return counts
 
 
-def _write(batch):
+def _write(batch: ImportBatch) -> dict[str, int]:
     path = Path(settings.MEDIA_ROOT) / batch.stored_path
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -609,7 +634,7 @@ def _write(batch):
     ).exists()
     total = batch.rows_total
 
-    def progress(done):
+    def progress(done: int) -> None:
         report_progress(batch.pk, done, total)
 
     if uses_stage():
@@ -644,15 +669,17 @@ def _write(batch):
         finished_at=timezone.now(),
         message=summary,
     )
-    new_data_version(batch.rollout.organization_id)  # see _status_shown
+    new_data_version(batch.rollout.organization_id, rollout=batch.rollout_id)  # see _status_shown
     return counts
 
 
-def _write_rows(batch, people, counts, fresh, progress):
+def _write_rows(
+    batch: ImportBatch, people: People, counts: dict[str, int], fresh: bool, progress: Callable[[int], None]
+) -> tuple[int, int]:
     """SQLite: read the file again and write it in chunks (`records.upsert`). Returns (rows, concealed)."""
-    concealed = {}
+    concealed: dict[Any, Any] = {}
 
-    def write(chunk):
+    def write(chunk: list[ParsedRow]) -> None:
         named = []
         for parsed in chunk:
             if parsed.concealed:
@@ -672,7 +699,7 @@ def _write_rows(batch, people, counts, fresh, progress):
     return found.rows, found.concealed
 
 
-def _record(batch, parsed, people):
+def _record(batch: ImportBatch, parsed: ParsedRow, people: People) -> SimpleNamespace:
     return SimpleNamespace(
         rollout_id=batch.rollout_id,
         batch_id=batch.pk,
@@ -697,7 +724,7 @@ def _record(batch, parsed, people):
     )
 
 
-def supersede(rollout_id, start, end):
+def supersede(rollout_id: int, start: date | None, end: date | None) -> int:
     """Mark records that a later export of the same person and source overlaps: the later export
     wins, so overlapping periods are never counted twice.
 

@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations import step_parts
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
+from rollout.access import EDITORS
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, scored
 
 # How the score weighs its parts (docs/steps/engage.md explains them).
 WEIGHTS = {"participation": 0.7, "trend": 0.3}
@@ -32,6 +33,12 @@ class EngageStep(Step):
     )
     first_action = "Import the first activity report"
     url_name = "engage:home"
+    pages = (
+        StepPage("home", "Activity", "engage:home"),
+        StepPage("accounts", "Accounts", "engage:accounts"),
+        StepPage("imports", "Imports", "engage:imports"),
+        StepPage("cadence", "Official accounts", "engage:cadence", roles=EDITORS),
+    )
 
     def health(self, rollouts):
         from .selectors import health_inputs

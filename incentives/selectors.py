@@ -2,15 +2,31 @@
 figures and metrics. Everything aggregates in the database; Python only arranges the rows.
 """
 
+from __future__ import annotations
+
 import zoneinfo
-from datetime import datetime, time, timedelta
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, Window
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone
 
-from rollout.models import Membership, Role
+from rollout.models import Membership, Organization, Role, Rollout, Unit, User
 
 from .models import (
     BadgeAward,
@@ -29,12 +45,14 @@ LEAD_BY_EXAMPLE_DAYS = 90
 # Seasons and leaderboards -----------------------------------------------------------------------
 
 
-def open_season(rollout):
+def open_season(rollout: Rollout) -> Season | None:
     """The open Season row, or None while no season was ever closed (the first runs from the start)."""
     return Season.objects.filter(rollout=rollout, ended_at__isnull=True).first()
 
 
-def leaderboard(rollout, season=None, unit=None):
+def leaderboard(
+    rollout: Rollout, season: Season | None = None, unit: Unit | None = None
+) -> QuerySet[PointsEntry, Mapping[str, Any]]:
     """Ranked rows {person_id, name, email, total, rank} of a season (default: the open one).
 
     Opted-out people are left out; one grouped query, so a page of it costs the same for ten or
@@ -64,7 +82,7 @@ def leaderboard(rollout, season=None, unit=None):
     )
 
 
-def balances_of(organization, person):
+def balances_of(organization: Organization, person: User) -> QuerySet[PointsEntry, Mapping[str, Any]]:
     """[{rollout_id, rollout__name, balance, season_points}] of a person across the organization."""
     seasons = Season.objects.filter(rollout=OuterRef("rollout_id"), ended_at__isnull=True).values(
         "started_at"
@@ -77,7 +95,7 @@ def balances_of(organization, person):
     )
 
 
-def balance(rollout, person):
+def balance(rollout: Rollout, person: User) -> int:
     return (
         PointsEntry.objects.filter(rollout=rollout, person=person).aggregate(total=Sum("points"))["total"]
         or 0
@@ -87,14 +105,16 @@ def balance(rollout, person):
 # Lead by example --------------------------------------------------------------------------------
 
 
-def _count(queryset, field):
+def _count(queryset: QuerySet[Any], field: str) -> Coalesce:
     return Coalesce(
         Subquery(queryset.values(field).annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()),
         Value(0),
     )
 
 
-def lead_by_example(rollout, memberships, now=None):
+def lead_by_example(
+    rollout: Rollout, memberships: QuerySet[Membership], now: datetime | None = None
+) -> QuerySet[Membership]:
     """Named leaders with what they did in the rollout in the last 90 days, busiest first.
 
     Recognitions given come from this app; questions answered and every other recorded event
@@ -125,12 +145,14 @@ def lead_by_example(rollout, memberships, now=None):
 # Health ---------------------------------------------------------------------------------------
 
 
-def _distinct_pairs_per_rollout(*querysets):
+def _distinct_pairs_per_rollout(*querysets: QuerySet[Any, tuple[Any, ...]]) -> dict[int, int]:
     """{rollout_id: number of distinct (rollout, person) pairs} over the union, in one query."""
     return _distinct_pairs_by_kind({"pairs": querysets}).get("pairs", {})
 
 
-def _distinct_pairs_by_kind(kinds):
+def _distinct_pairs_by_kind(
+    kinds: Mapping[str, Iterable[QuerySet[Any, tuple[Any, ...]]]],
+) -> dict[str, dict[int, int]]:
     """{kind: {rollout_id: number of distinct (rollout, person) pairs}} over the union of each
     kind's querysets (of (rollout_id, person_id) rows), every kind in one query."""
     tagged = [
@@ -143,7 +165,7 @@ def _distinct_pairs_by_kind(kinds):
     union = tagged[0].union(*tagged[1:])
     sql, params = union.query.sql_with_params()
     names = list(kinds)
-    found = {}
+    found: dict[str, dict[int, int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT kind, rollout_id, COUNT(*) FROM ({sql}) pairs GROUP BY kind, rollout_id", params
@@ -153,7 +175,15 @@ def _distinct_pairs_by_kind(kinds):
     return found
 
 
-def _pairs(model, person, time, since, ids, until=None, people=None):
+def _pairs(
+    model: type[PointsEntry] | type[Recognition] | type[BadgeAward] | type[ReceivedEvent],
+    person: str,
+    time: str,
+    since: datetime,
+    ids: Collection[int],
+    until: datetime | None = None,
+    people: QuerySet[Any, Any] | None = None,
+) -> QuerySet[Any, tuple[Any, ...]]:
     """(rollout_id, person) rows of `model` with `time` in [since, until), of `people` if given."""
     rows = model.objects.filter(**{f"{time}__gte": since}, rollout_id__in=ids)
     if until is not None:
@@ -163,7 +193,9 @@ def _pairs(model, person, time, since, ids, until=None, people=None):
     return rows.values_list("rollout_id", person).order_by()
 
 
-def _reached(ids, since, until=None):
+def _reached(
+    ids: Collection[int], since: datetime, until: datetime | None = None
+) -> tuple[QuerySet[Any, tuple[Any, ...]], ...]:
     """The (rollout, person) rows of a recognition received, points or a badge in [since, until)."""
     return (
         _pairs(PointsEntry, "person_id", "created_at", since, ids, until),
@@ -172,7 +204,9 @@ def _reached(ids, since, until=None):
     )
 
 
-def _leading(ids, organizations, since):
+def _leading(
+    ids: Collection[int], organizations: Collection[int], since: datetime
+) -> tuple[QuerySet[Any, tuple[Any, ...]], ...]:
     """The (rollout, leader) rows of a recognition given, points earned or an event recorded."""
     leaders = Membership.objects.filter(organization_id__in=organizations, role=Role.LEADER).values("user_id")
     return (
@@ -182,17 +216,19 @@ def _leading(ids, organizations, since):
     )
 
 
-def reached_people(ids, since, until=None):
+def reached_people(ids: Collection[int], since: datetime, until: datetime | None = None) -> dict[int, int]:
     """{rollout_id: people with any recognition received, points or badge in [since, until)}."""
     return _distinct_pairs_per_rollout(*_reached(ids, since, until))
 
 
-def active_leaders(ids, organizations, since):
+def active_leaders(ids: Collection[int], organizations: Collection[int], since: datetime) -> dict[int, int]:
     """{rollout_id: leaders who gave a recognition, earned points or had an event recorded}."""
     return _distinct_pairs_per_rollout(*_leading(ids, organizations, since))
 
 
-def health_figures(rollouts, now):
+def health_figures(
+    rollouts: Collection[Rollout], now: datetime
+) -> tuple[dict[int, int], dict[int, int], dict[int, int], dict[int, Mapping[str, Any]]]:
     """The aggregates the step's health needs, for any number of rollouts in two queries:
     (plan lines, people reached and leaders active in the last 30 days, per rollout, counted
     together as distinct (rollout, line or person) pairs; the organizations' people and leaders)."""
@@ -208,7 +244,7 @@ def health_figures(rollouts, now):
             "leaders": _leading(ids, organizations, since),
         }
     )
-    people = {
+    people: dict[int, Mapping[str, Any]] = {
         row["organization_id"]: row
         for row in Membership.objects.filter(organization_id__in=organizations)
         .values("organization_id")
@@ -221,19 +257,19 @@ def health_figures(rollouts, now):
 # Metrics -------------------------------------------------------------------------------------
 
 
-def _window_end(rollout, as_of):
+def _window_end(rollout: Rollout, as_of: date) -> datetime:
     tz = zoneinfo.ZoneInfo(rollout.organization.timezone)
     return timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min), tz)
 
 
-def recognitions_in_30_days(rollout, as_of):
+def recognitions_in_30_days(rollout: Rollout, as_of: date) -> int:
     end = _window_end(rollout, as_of)
     return Recognition.objects.filter(
         rollout=rollout, created_at__gte=end - RECENT, created_at__lt=end
     ).count()
 
 
-def people_recognised_share(rollout, as_of):
+def people_recognised_share(rollout: Rollout, as_of: date) -> float | None:
     """Percent of the organization's people with a recognition, points or a badge in 30 days."""
     audience = Membership.objects.filter(organization_id=rollout.organization_id).count()
     if not audience:
@@ -243,6 +279,6 @@ def people_recognised_share(rollout, as_of):
     return round(100 * reached / audience, 1)
 
 
-def badges_in_30_days(rollout, as_of):
+def badges_in_30_days(rollout: Rollout, as_of: date) -> int:
     end = _window_end(rollout, as_of)
     return BadgeAward.objects.filter(rollout=rollout, issued_at__gte=end - RECENT, issued_at__lt=end).count()

@@ -9,16 +9,20 @@ redelivered message, a sweep, two workers) changes nothing the second time:
 - a badge level is awarded to a person once (`BadgeAward(level, person)`).
 """
 
+from __future__ import annotations
+
 import logging
 import zoneinfo
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from rollout.events import emit
-from rollout.models import Membership, Role, Rollout
+from rollout.events import Event, emit
+from rollout.models import Membership, Organization, Role, Rollout, User
 
 from .models import (
     EVENT_LABELS,
@@ -44,7 +48,7 @@ BURST_WINDOW = timedelta(hours=1)
 # Events ---------------------------------------------------------------------------------------
 
 
-def on_activity(sender, event, **kwargs):
+def on_activity(sender: object, event: Event, **kwargs: object) -> None:
     """The listener of `rollout.events.activity`: record the event and hand it to a task.
 
     Cheap on purpose: one insert (skipped if the key is known) and an enqueue on commit.
@@ -60,7 +64,7 @@ def on_activity(sender, event, **kwargs):
         enqueue_on_commit(process_event, received.pk)
 
 
-def record_event(event):
+def record_event(event: Event) -> ReceivedEvent | None:
     """The ReceivedEvent row of `event`, created once; None if it was processed already."""
     try:
         with transaction.atomic():
@@ -81,14 +85,14 @@ def record_event(event):
     return None if received.processed_at else received
 
 
-def process(received):
+def process(received: ReceivedEvent) -> None:
     """Pay the event's points rules and evaluate the person's badges; safe to run twice."""
     rules = PointsRule.objects.filter(
         event=received.name, active=True, rollout__organization_id=received.organization_id
     ).select_related("rollout__organization")
     if received.rollout_id is not None:
         rules = rules.filter(rollout_id=received.rollout_id)
-    rollouts = set()
+    rollouts: set[Rollout] = set()
     for rule in rules:
         pay(rule, received.person_id, received.key, received.occurred_at)
         rollouts.add(rule.rollout)
@@ -99,7 +103,7 @@ def process(received):
     )
 
 
-def pay(rule, person_id, event_key, occurred_at):
+def pay(rule: PointsRule, person_id: int, event_key: str, occurred_at: datetime) -> PointsEntry | None:
     """The entry paying `event_key` under `rule`, or None when the person's daily cap is reached."""
     existing = PointsEntry.objects.filter(rule=rule, event_key=event_key).first()
     if existing is not None:
@@ -133,7 +137,14 @@ def pay(rule, person_id, event_key, occurred_at):
 # Badges ---------------------------------------------------------------------------------------
 
 
-def _award(level, person_id, source, awarded_by=None, evidence_url="", evidence=""):
+def _award(
+    level: BadgeLevel,
+    person_id: int,
+    source: str,
+    awarded_by: User | None = None,
+    evidence_url: str = "",
+    evidence: str = "",
+) -> BadgeAward | None:
     """Award `level` once; the award, or None if the person holds it already."""
     try:
         with transaction.atomic():
@@ -151,17 +162,17 @@ def _award(level, person_id, source, awarded_by=None, evidence_url="", evidence=
         return None
 
 
-def evaluate_badges(rollout, person_id):
+def evaluate_badges(rollout: Rollout, person_id: int) -> list[BadgeAward]:
     """Award every level of `rollout`'s rule badges that the person has reached; new awards."""
     badges = list(
         BadgeClass.objects.filter(
             rollout=rollout, criterion__in=[BadgeClass.Criterion.EVENTS, BadgeClass.Criterion.POINTS]
         ).prefetch_related("levels")
     )
-    new = []
+    new: list[BadgeAward] = []
     if badges:
         entries = PointsEntry.objects.filter(rollout=rollout, person_id=person_id)
-        per_rule = dict(
+        per_rule: dict[int | None, int] = dict(
             entries.exclude(rule=None).values("rule_id").annotate(n=Count("pk")).values_list("rule_id", "n")
         )
         total = entries.aggregate(total=Sum("points"))["total"] or 0
@@ -180,7 +191,7 @@ def evaluate_badges(rollout, person_id):
     return new + evaluate_meta_badges(rollout, person_id)
 
 
-def evaluate_meta_badges(rollout, person_id):
+def evaluate_meta_badges(rollout: Rollout, person_id: int) -> list[BadgeAward]:
     """Award each meta-badge whose required badges the person all holds (any level)."""
     metas = list(
         BadgeClass.objects.filter(rollout=rollout, criterion=BadgeClass.Criterion.META).prefetch_related(
@@ -192,7 +203,7 @@ def evaluate_meta_badges(rollout, person_id):
     held = set(
         BadgeAward.objects.filter(rollout=rollout, person_id=person_id).values_list("badge_id", flat=True)
     )
-    new = []
+    new: list[BadgeAward] = []
     for meta in metas:
         required = {badge.pk for badge in meta.requires.all()}
         if meta.pk in held or not required or not required <= held:
@@ -206,7 +217,9 @@ def evaluate_meta_badges(rollout, person_id):
     return new
 
 
-def award_manually(level, person, awarded_by, evidence_url="", evidence=""):
+def award_manually(
+    level: BadgeLevel, person: User, awarded_by: User, evidence_url: str = "", evidence: str = ""
+) -> BadgeAward | None:
     """A manager's award with evidence; None if the person already holds this level."""
     award = _award(level, person.pk, BadgeAward.Source.MANUAL, awarded_by, evidence_url, evidence)
     if award is not None:
@@ -214,32 +227,65 @@ def award_manually(level, person, awarded_by, evidence_url="", evidence=""):
     return award
 
 
+# The fields of a badge that `save_badge` takes from its values (the image and `requires` apart).
+BADGE_FIELDS = ("name", "description", "criteria", "color", "criterion", "rule")
+
+
 @transaction.atomic
-def save_badge(form):
-    """Save a valid BadgeForm and its levels; levels already awarded are kept."""
-    badge = form.save()
-    wanted = form.cleaned_levels()
-    for rank, threshold in wanted.items():
+def save_badge(
+    rollout: Rollout,
+    values: Mapping[str, Any],
+    levels: Mapping[int, int | None],
+    badge: BadgeClass | None = None,
+) -> BadgeClass:
+    """Save `badge` (a new badge of `rollout` when None) and its levels; levels already awarded are kept.
+
+    `values`: the cleaned data of a valid BadgeForm: name, description, criteria, color, criterion,
+    rule, requires (the badges a meta-badge collects) and image (a new upload or the current file;
+    None keeps the current image, False removes it). `levels`: {rank: threshold} of the levels the
+    badge should have (BadgeForm.cleaned_levels()); the others go, unless someone holds them.
+    """
+    if badge is None:
+        badge = BadgeClass(rollout=rollout)
+    for name in BADGE_FIELDS:
+        if name in values:
+            setattr(badge, name, values[name])
+    image = values.get("image")
+    if image is not None:  # as a model form saves a file field: None is "no change"
+        badge.image = image or ""
+    badge.save()
+    if "requires" in values:
+        badge.requires.set(values["requires"])
+    for rank, threshold in levels.items():
         BadgeLevel.objects.update_or_create(badge=badge, rank=rank, defaults={"threshold": threshold})
-    badge.levels.exclude(rank__in=wanted).filter(awards__isnull=True).delete()
+    badge.levels.exclude(rank__in=list(levels)).filter(awards__isnull=True).delete()
     return badge
 
 
 # Points: claims and corrections ------------------------------------------------------------------
 
 
-def submit_claim(rollout, person, form):
-    """Save a valid claim form; flagged as a burst when the person claims often in a short time."""
+def submit_claim(
+    rollout: Rollout,
+    person: User,
+    *,
+    reason: str,
+    points: int,
+    evidence_url: str = "",
+    evidence: str = "",
+) -> PointsClaim:
+    """Save a claim of `person` (the values of a valid PointsClaimForm); flagged as a burst when the
+    person claims often in a short time."""
     recent = PointsClaim.objects.filter(
         rollout=rollout, person=person, created_at__gte=timezone.now() - BURST_WINDOW
     ).count()
-    claim = form.save(commit=False)
+    claim = PointsClaim(reason=reason, points=points, evidence_url=evidence_url, evidence=evidence)
     claim.rollout, claim.person, claim.burst = rollout, person, recent >= BURST_CLAIMS
     claim.save()
     return claim
 
 
-def decide_claim(claim, approve, decided_by):
+def decide_claim(claim: PointsClaim, approve: bool, decided_by: User) -> bool:
     """Approve (a ledger entry) or reject a pending claim; False if it was decided already."""
     status = PointsClaim.Status.APPROVED if approve else PointsClaim.Status.REJECTED
     with transaction.atomic():
@@ -265,7 +311,7 @@ def decide_claim(claim, approve, decided_by):
     return bool(decided)
 
 
-def correct(rollout, person, points, reason, by):
+def correct(rollout: Rollout, person: User, points: int, reason: str, by: User) -> PointsEntry:
     """A correction is a new entry (negative to take points away); the ledger is never edited."""
     return PointsEntry.objects.create(
         rollout=rollout, person=person, points=points, reason=f"Correction: {reason}"[:200], awarded_by=by
@@ -276,7 +322,7 @@ def correct(rollout, person, points, reason, by):
 
 
 @transaction.atomic
-def give_recognition(rollout, giver, recipient, message):
+def give_recognition(rollout: Rollout, giver: User, recipient: User, message: str) -> Recognition:
     memberships = dict(
         Membership.objects.filter(
             organization_id=rollout.organization_id, user__in=[giver, recipient]
@@ -309,7 +355,7 @@ def give_recognition(rollout, giver, recipient, message):
 
 
 @transaction.atomic
-def start_new_season(rollout, name):
+def start_new_season(rollout: Rollout, name: str) -> Season:
     """Close the open season (the first one opens at the rollout's creation) and open `name`."""
     now = timezone.now()
     locked = Rollout.objects.select_for_update().get(pk=rollout.pk)  # one season change at a time
@@ -327,7 +373,7 @@ def start_new_season(rollout, name):
     return Season.objects.create(rollout=locked, name=name, started_at=now)
 
 
-def set_opt_out(organization, user, opted_out):
+def set_opt_out(organization: Organization, user: User, opted_out: bool) -> None:
     if opted_out:
         LeaderboardOptOut.objects.get_or_create(organization=organization, user=user)
     else:

@@ -3,7 +3,8 @@
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
+from rollout.access import EDITORS, STAFF
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, scored
 
 # How the score weighs its three parts (docs/steps/incentivize.md explains them).
 WEIGHTS = {"plan": 30, "reach": 50, "leaders": 20}
@@ -29,6 +30,21 @@ class IncentivizeStep(Step):
     )
     first_action = "Choose the incentives for each audience"
     url_name = "incentives:home"
+    member_crumb = ("incentives_org:me", "My recognition and badges")
+    pages = (
+        StepPage("home", "Home", "incentives:home", roles=STAFF),
+        StepPage("recognition", "Recognition", "incentives:recognition"),
+        StepPage("leaderboard", "Leaderboard", "incentives:leaderboard"),
+        StepPage("badges", "Badges", "incentives:badges"),
+        StepPage("claim", "Claim points", "incentives:claim"),
+        StepPage("plan", "Plan", "incentives:plan", roles=EDITORS),
+        StepPage("rules", "Points rules", "incentives:rules", roles=EDITORS),
+        StepPage("ledger", "Ledger", "incentives:ledger", roles=EDITORS),
+        StepPage("claims", "Approvals", "incentives:claims", roles=EDITORS),
+        StepPage("seasons", "Seasons", "incentives:seasons", roles=EDITORS),
+        StepPage("objectives", "Appraisal objectives", "incentives:objectives", roles=EDITORS),
+        StepPage("leaders", "Lead by example", "incentives:leaders", roles=EDITORS),
+    )
 
     def health(self, rollouts):
         from .selectors import health_figures
@@ -144,7 +160,7 @@ class IncentivizeStep(Step):
     def digest_section(self, rollout, membership, since):
         """Everyone: their new badges of the week; managers: the week's most thanked people."""
         from rollout.access import EDITORS
-        from rollout.portfolio import remember
+        from rollout.data_versions import remember
 
         # The week's badges of everyone in the rollout, read once per digest run; each person's
         # digest picks their own.

@@ -3,34 +3,40 @@
 Counts and shares are aggregated in the database; Python only arranges the rows it gets back.
 """
 
-import zoneinfo
+from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, Subquery
+import zoneinfo
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from rollout.models import Organization, Platform, Rollout
 from rollout.steps import organizations_of
 from strategy.selectors import review_cadence, success_metrics
 
-from .kpis import kpi_rows, path_start, rows_from_results
-from .models import Action, KpiStatus, PlatformAssessment, Review
+from .kpis import KpiRow, kpi_rows, path_start, rows_from_results
+from .models import Action, Finding, KpiStatus, PlatformAssessment, Review
 
 
-def today_in(organization):
+def today_in(organization: Organization) -> date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(organization.timezone))
 
 
-def review_of(rollout, pk):
+def review_of(rollout: Rollout, pk: int) -> Review:
     """A review of `rollout` (a 404 for anything else, including another rollout's review)."""
     queryset = Review.objects.filter(rollout=rollout).select_related("owner", "completed_by")
     return get_object_or_404(queryset, pk=pk)
 
 
-def open_review(rollout):
+def open_review(rollout: Rollout) -> Review | None:
     return Review.objects.filter(rollout=rollout, status=Review.Status.OPEN).select_related("owner").first()
 
 
-def previous_completed(review):
+def previous_completed(review: Review) -> Review | None:
     return (
         Review.objects.filter(
             rollout_id=review.rollout_id, number__lt=review.number, status=Review.Status.COMPLETED
@@ -40,7 +46,7 @@ def previous_completed(review):
     )
 
 
-def kpi_table(review, rollout, today, previous):
+def kpi_table(review: Review, rollout: Rollout, today: date, previous: Review | None) -> list[KpiRow]:
     """The review's KPI rows: live from the strategy while open, the saved snapshot once completed."""
     before = {result.metric_id: result for result in previous.kpis.all()} if previous else {}
     if not review.is_open:
@@ -50,17 +56,17 @@ def kpi_table(review, rollout, today, previous):
     return kpi_rows(rollout, success_metrics(rollout), today, start, saved, before)
 
 
-def findings_before(previous):
+def findings_before(previous: Review | None) -> dict[str, Finding]:
     return {finding.step: finding for finding in previous.findings.all()} if previous else {}
 
 
-def assessments_before(previous):
+def assessments_before(previous: Review | None) -> dict[int, PlatformAssessment]:
     if previous is None:
         return {}
     return {a.platform_id: a for a in previous.assessments.all()}
 
 
-def completed_reviews(rollout):
+def completed_reviews(rollout: Rollout) -> QuerySet[Review]:
     """Completed reviews, newest first, with their KPI counts."""
     return (
         Review.objects.filter(rollout=rollout, status=Review.Status.COMPLETED)
@@ -70,7 +76,7 @@ def completed_reviews(rollout):
     )
 
 
-def kpi_counts(prefix="kpis"):
+def kpi_counts(prefix: str = "kpis") -> dict[str, Count]:
     return {
         "n_kpis": Count(prefix),
         "n_on_track": Count(prefix, filter=Q(**{f"{prefix}__status": KpiStatus.ON_TRACK})),
@@ -79,7 +85,7 @@ def kpi_counts(prefix="kpis"):
     }
 
 
-def actions_of(rollout, status=""):
+def actions_of(rollout: Rollout, status: str = "") -> QuerySet[Action]:
     actions = Action.objects.filter(rollout=rollout).select_related("owner", "raised_in", "closed_in")
     if status == "open":
         actions = actions.filter(status__in=Action.OPEN_STATUSES)
@@ -88,7 +94,7 @@ def actions_of(rollout, status=""):
     return actions.order_by("due_date", "pk")
 
 
-def actions_of_completed(review):
+def actions_of_completed(review: Review) -> QuerySet[Action]:
     """The actions a completed review dealt with: raised in it or before, and not closed before it.
 
     Their status is today's (an action's history is not kept; `closed_in` says when it closed).
@@ -101,17 +107,20 @@ def actions_of_completed(review):
     )
 
 
-def action_counts(rollout, today):
+def action_counts(rollout: Rollout, today: date) -> dict[str, int]:
     return Action.objects.filter(rollout=rollout, status__in=Action.OPEN_STATUSES).aggregate(
         open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today))
     )
 
 
-def landscape_history(reviews):
+def landscape_history(
+    reviews: Iterable[Review],
+) -> list[tuple[Platform, list[PlatformAssessment | None]]]:
     """For a page of reviews: [(platform, [assessment or None per review])], platforms by name."""
     reviews = list(reviews)
     assessments = PlatformAssessment.objects.filter(review__in=reviews).select_related("platform")
-    table, platforms = {}, {}
+    table: dict[tuple[int, int], PlatformAssessment] = {}
+    platforms: dict[int, Platform] = {}
     for assessment in assessments:
         platforms[assessment.platform_id] = assessment.platform
         table[(assessment.platform_id, assessment.review_id)] = assessment
@@ -119,7 +128,11 @@ def landscape_history(reviews):
     return [(platform, [table.get((platform.pk, r.pk)) for r in reviews]) for platform in ordered]
 
 
-def health_figures(rollouts):
+def health_figures(
+    rollouts: Collection[Rollout],
+) -> tuple[
+    dict[int, date], dict[int, dict[str, Any]], dict[int, dict[str, Any]], dict[int, Mapping[str, Any]]
+]:
     """Per rollout: its open review, its last completed review's KPI counts, its open actions.
 
     Two queries for any number of rollouts: the reviews (the open one and the last completed one
@@ -134,7 +147,8 @@ def health_figures(rollouts):
         .order_by("-number")
         .values("number")[:1]
     )
-    open_reviews, last_completed = {}, {}
+    open_reviews: dict[int, dict[str, Any]] = {}
+    last_completed: dict[int, dict[str, Any]] = {}
     for row in (
         Review.objects.filter(rollout__in=ids)
         .filter(Q(status=Review.Status.OPEN) | Q(status=Review.Status.COMPLETED, number=Subquery(latest)))
@@ -147,13 +161,14 @@ def health_figures(rollouts):
                 key: row[key] for key in ("rollout_id", "pk", "number", "due_date")
             }
         else:
+            counted: Mapping[str, Any] = row  # its KPI counts are named by kpi_counts()
             last_completed[row["rollout_id"]] = {
-                key: row[key] for key in ("rollout_id", "number", "completed_on", *kpi_counts())
+                key: counted[key] for key in ("rollout_id", "number", "completed_on", *kpi_counts())
             }
     overdue = Q()
     for org_id, day in today.items():
         overdue |= Q(rollout__organization_id=org_id, due_date__lt=day)
-    actions = {
+    actions: dict[int, Mapping[str, Any]] = {
         row["rollout_id"]: row
         for row in Action.objects.filter(rollout__in=ids, status__in=Action.OPEN_STATUSES)
         .values("rollout_id")

@@ -1,17 +1,56 @@
 """Writes of the review step: scheduling a review, saving the review form, completing a review."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
-from rollout.models import Platform
+from rollout.models import Platform, Rollout, User
 
-from .models import STEPS, Finding, KpiResult, PlatformAssessment, Review
+from .kpis import KpiRow
+from .models import STEPS, Action, Finding, KpiResult, PlatformAssessment, Review
+
+# The fields of the review itself, of an action, a finding and an assessment that a review form edits.
+REVIEW_FIELDS = ("due_date", "owner", "decisions")
+ACTION_FIELDS = ("title", "owner", "due_date", "status")
+FINDING_FIELDS = ("working", "not_working")
+ASSESSMENT_FIELDS = ("status", "relevance", "decision", "notes")
 
 
 class ReviewError(Exception):
     """The review is not in a state that allows this (said to the user as it is)."""
 
 
-def previous_review(review):
+@dataclass(frozen=True)
+class ReviewChanges:
+    """What a valid review form submits, as cleaned values (reviews.views.review_changes builds it
+    from a ReviewSheet). Rows of the review's tables are dicts of their cleaned data; an existing
+    row's holds the row itself under "id".
+
+    - `header`: the review's own fields (due_date, owner, decisions);
+    - `kpis`: each row of the KPI table with its values (actual, note); a computed row keeps its
+      actual;
+    - `findings`, `assessments`: the changed findings and platform assessments;
+    - `actions`: the new and changed actions ("id" None for a new one); `deleted_actions`: the
+      actions to remove (only those raised in this review are removed);
+    - `new_platforms`: platforms to add to the landscape (name, kind, url, status, relevance,
+      decision, notes), with "platform", the organization's platform of that name if it has one.
+    """
+
+    header: Mapping[str, Any]
+    kpis: Sequence[tuple[KpiRow, Mapping[str, Any]]] = ()
+    findings: Sequence[Mapping[str, Any]] = ()
+    actions: Sequence[Mapping[str, Any]] = ()
+    deleted_actions: Sequence[Action] = ()
+    assessments: Sequence[Mapping[str, Any]] = ()
+    new_platforms: Sequence[Mapping[str, Any]] = ()
+
+
+def previous_review(review: Review) -> Review | None:
     return (
         Review.objects.filter(rollout_id=review.rollout_id, number__lt=review.number)
         .order_by("-number")
@@ -19,7 +58,7 @@ def previous_review(review):
     )
 
 
-def create_review(rollout, due_date, owner, number=None):
+def create_review(rollout: Rollout, due_date: date, owner: User | None, number: int | None = None) -> Review:
     """A new open review with its six empty findings and the organization's platforms to assess,
     each starting from what the previous review decided (or the platform's current status)."""
     last = Review.objects.filter(rollout=rollout).order_by("-number").first()
@@ -51,14 +90,14 @@ def create_review(rollout, due_date, owner, number=None):
 
 
 @transaction.atomic
-def schedule(rollout, due_date, owner):
+def schedule(rollout: Rollout, due_date: date, owner: User | None) -> Review:
     """The first review (or the next one, if a rollout's cycle was ever broken off)."""
     if Review.objects.filter(rollout=rollout, status=Review.Status.OPEN).exists():
         raise ReviewError("This rollout already has an open review: complete it to schedule the next.")
     return create_review(rollout, due_date, owner)
 
 
-def record_kpis(review, rows):
+def record_kpis(review: Review, rows: Sequence[KpiRow]) -> None:
     """Store the KPI table (KpiRow objects with their actual and note) as the review's snapshot."""
     for row in rows:
         KpiResult.objects.update_or_create(
@@ -82,34 +121,54 @@ def record_kpis(review, rows):
     KpiResult.objects.filter(review=review).exclude(metric_id__in=[row.metric_id for row in rows]).delete()
 
 
-def _save_kpis(review, sheet):
-    for form in sheet.kpis.forms:
-        if not form.row.computed:
-            form.row.actual = form.cleaned_data.get("actual")
-        form.row.note = form.cleaned_data.get("note", "")
-    record_kpis(review, sheet.kpi_rows)
+def _assign(instance: Any, fields: Sequence[str], values: Mapping[str, Any]) -> None:
+    for name in fields:
+        if name in values:
+            setattr(instance, name, values[name])
 
 
-def _save_actions(review, formset):
-    for form in formset.forms:
-        if form in formset.deleted_forms or not form.has_changed():
-            continue
-        action = form.save(commit=False)
+def _save_kpis(review: Review, kpis: Sequence[tuple[KpiRow, Mapping[str, Any]]]) -> None:
+    for row, values in kpis:
+        if not row.computed:
+            row.actual = values.get("actual")
+        row.note = values.get("note", "")
+    record_kpis(review, [row for row, _ in kpis])
+
+
+def _save_rows(
+    review: Review,
+    model: type[Finding] | type[PlatformAssessment],
+    fields: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    """Save the changed findings or assessments of `review` (each a row of the review's own)."""
+    for values in rows:
+        row = values["id"]
+        if not isinstance(row, model) or row.review_id != review.pk:
+            raise ValueError(f"{row!r} is not a row of {review!r}.")
+        _assign(row, fields, values)
+        row.save()
+
+
+def _save_actions(review: Review, actions: Sequence[Mapping[str, Any]], deleted: Sequence[Action]) -> None:
+    for values in actions:
+        action = values.get("id") or Action()
+        if action.pk is not None and action.rollout_id != review.rollout_id:
+            raise ValueError(f"{action!r} is not an action of rollout {review.rollout_id}.")
+        _assign(action, ACTION_FIELDS, values)
         if action.pk is None:
             action.rollout_id, action.raised_in = review.rollout_id, review
         action.closed_in = None if action.is_open else (action.closed_in or review)
         action.save()
-    for form in formset.deleted_forms:
-        if form.instance.pk and not form.carried_over:
-            form.instance.delete()
+    for action in deleted:
+        # An action carried over from an earlier review is dropped (its status), never removed.
+        if action.pk and action.raised_in_id == review.pk:
+            action.delete()
 
 
-def _save_new_platforms(review, formset):
-    for form in formset.forms:
-        if not form.has_changed():
-            continue
-        data = form.cleaned_data
-        platform = form.existing
+def _save_new_platforms(review: Review, platforms: Sequence[Mapping[str, Any]]) -> None:
+    for data in platforms:
+        platform = data.get("platform")
         if platform is None:
             platform = Platform.objects.create(
                 organization_id=review.rollout.organization_id,
@@ -129,28 +188,37 @@ def _save_new_platforms(review, formset):
 
 
 @transaction.atomic
-def save_review(sheet):
+def save_review(review: Review, changes: ReviewChanges) -> Review:
     """Save every part of a valid review form: all of it, or (on an exception) nothing."""
-    review = sheet.form.save(commit=False)
+    _assign(review, REVIEW_FIELDS, changes.header)
     # Only the form's own fields: the status may have been changed by a completion meanwhile.
-    review.save(update_fields=[*sheet.form.Meta.fields, "updated_at"])
-    _save_kpis(review, sheet)
-    sheet.findings.save()
-    _save_actions(review, sheet.actions)
-    sheet.landscape.save()
-    _save_new_platforms(review, sheet.new_platforms)
+    review.save(update_fields=[*REVIEW_FIELDS, "updated_at"])
+    _save_kpis(review, changes.kpis)
+    _save_rows(review, Finding, FINDING_FIELDS, changes.findings)
+    _save_actions(review, changes.actions, changes.deleted_actions)
+    _save_rows(review, PlatformAssessment, ASSESSMENT_FIELDS, changes.assessments)
+    _save_new_platforms(review, changes.new_platforms)
     return review
 
 
 @transaction.atomic
-def complete_review(sheet, user, today):
-    """Save the form, close the review, bring the platforms' status up to date, schedule the next.
+def complete_review(
+    review: Review,
+    changes: ReviewChanges,
+    user: User,
+    today: date,
+    *,
+    next_due_date: date,
+    next_owner: User | None = None,
+) -> Review:
+    """Save the form, close the review, bring the platforms' status up to date, schedule the next
+    (due on `next_due_date`, held by `next_owner`).
 
     The review is claimed with a conditional UPDATE, so two managers completing it at the same
     moment cannot both schedule a next review: the second gets a ReviewError and nothing of
     their submission is saved.
     """
-    review = save_review(sheet)
+    review = save_review(review, changes)
     claimed = Review.objects.filter(pk=review.pk, status=Review.Status.OPEN).update(
         status=Review.Status.COMPLETED, completed_on=today, completed_by=user
     )
@@ -163,5 +231,4 @@ def complete_review(sheet, user, today):
             assessments__review=review,
             assessments__status=status,
         ).exclude(status=status).update(status=status)
-    data = sheet.complete.cleaned_data
-    return create_review(review.rollout, data["next_due_date"], data["next_owner"])
+    return create_review(review.rollout, next_due_date, next_owner)

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, Trend, scored
+from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, Trend, scored
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
@@ -55,6 +55,11 @@ class ReviewStep(Step):
     )
     first_action = "Schedule the first review"
     url_name = "reviews:home"
+    pages = (
+        StepPage("home", "Reviews", "reviews:home"),
+        StepPage("actions", "Actions", "reviews:actions"),
+        StepPage("landscape", "Platform landscape", "reviews:landscape"),
+    )
 
     def health(self, rollouts):
         """Next review due or overdue, share of KPIs on track at the last review, overdue actions.

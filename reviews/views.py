@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
 from rollout.paging import PAGE_SIZE
-from rollout.portfolio import step_health
+from rollout.portfolio import step_context
 from rollout.steps import registry
 from trust.selectors import incident_summary
 
@@ -30,7 +30,7 @@ def home(request, pk):
     context = {
         "rollout": rollout,
         "step": step,
-        "health": step_health(request.scope.organization, rollout, step.key),
+        **step_context(rollout, step.key, request.user),  # its health and when it was computed
         "upcoming": upcoming,
         "days_to_go": (upcoming.due_date - today).days if upcoming else None,
         "days_late": (today - upcoming.due_date).days if upcoming else None,
@@ -123,14 +123,56 @@ def edit(request, pk, review):
     return render(request, "reviews/edit.html", context, status=400 if data is not None else 200)
 
 
+def _changed_rows(formset):
+    """The cleaned data of the changed rows of a valid model formset without deletion or new rows
+    (the findings, the landscape), each with its row under "id": what the formset's save() writes."""
+    return [
+        {**form.cleaned_data, "id": form.instance}
+        for form in formset.initial_forms
+        # An initial form without a row is one the POST named outside the queryset: left alone.
+        if form.instance.pk is not None and form.has_changed()
+    ]
+
+
+def review_changes(sheet):
+    """The values of a valid ReviewSheet, as services.save_review() and complete_review() take them."""
+    actions = sheet.actions
+    deleted = actions.deleted_forms
+    return services.ReviewChanges(
+        header=sheet.form.cleaned_data,
+        kpis=[(form.row, form.cleaned_data) for form in sheet.kpis.forms],
+        findings=_changed_rows(sheet.findings),
+        actions=[
+            {**form.cleaned_data, "id": form.instance if form.instance.pk is not None else None}
+            for form in actions.forms
+            if form not in deleted and form.has_changed()
+        ],
+        deleted_actions=[form.instance for form in deleted if form.instance.pk is not None],
+        assessments=_changed_rows(sheet.landscape),
+        new_platforms=[
+            {**form.cleaned_data, "platform": form.existing}
+            for form in sheet.new_platforms.forms
+            if form.has_changed()
+        ],
+    )
+
+
 def _submit(request, sheet, completing, today):
     """Save the valid review form, or complete the review; say what happened and where next."""
     review, rollout = sheet.review, sheet.rollout
+    changes = review_changes(sheet)
     try:
         if completing:
-            following = services.complete_review(sheet, request.user, today)
+            following = services.complete_review(
+                review,
+                changes,
+                request.user,
+                today,
+                next_due_date=sheet.complete.cleaned_data["next_due_date"],
+                next_owner=sheet.complete.cleaned_data["next_owner"],
+            )
         else:
-            services.save_review(sheet)
+            services.save_review(review, changes)
     except services.ReviewError as error:
         messages.error(request, str(error))
         return redirect("reviews:home", pk=rollout.pk)

@@ -10,7 +10,7 @@ The current organization is kept in the session. A user in several organizations
 
 import zoneinfo
 from contextlib import nullcontext
-from functools import cached_property, wraps
+from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from . import portfolio
+from . import data_versions, figures
 from .models import Invitation, Membership, Platform, Role, Rollout, Unit
 
 SESSION_KEY = "rollout_organization_id"
@@ -34,11 +34,13 @@ LEADERS = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER})  # the portfolio an
 class Scope:
     """The user's view of one organization: its membership and the querysets it may read."""
 
-    def __init__(self, user, membership):
+    def __init__(self, user, membership, other_memberships=()):
         self.user = user
         self.membership = membership
         self.organization = membership.organization if membership else None
         self.role = membership.role if membership else None
+        # The user's memberships of other organizations (the navigation's switcher).
+        self.other_memberships = list(other_memberships)
 
     def has_role(self, roles):
         return self.role in roles
@@ -49,7 +51,13 @@ class Scope:
         return queryset.filter(organization=self.organization)
 
     def rollouts(self):
-        return self._filter(Rollout.objects.all()).select_related("platform", "owner")
+        # With their stored figures (rollout/figures.py) but not the figures' document, read only if
+        # a page asks for a step's health: a page of rollouts reads what it sorts by in its query.
+        return (
+            self._filter(Rollout.objects.all())
+            .select_related("platform", "owner", "figures")
+            .defer("figures__data")
+        )
 
     def units(self):
         return self._filter(Unit.objects.all()).select_related("parent")
@@ -81,16 +89,6 @@ class Scope:
     def rollout(self, pk):
         return get_object_or_404(self.rollouts(), pk=pk)
 
-    @cached_property
-    def other_memberships(self):
-        if not self.user.is_authenticated:
-            return []
-        return list(
-            Membership.objects.filter(user=self.user)
-            .exclude(pk=getattr(self.membership, "pk", None))
-            .select_related("organization")
-        )
-
 
 def memberships_of(user):
     """The user's memberships, oldest first, each with its organization and unit."""
@@ -101,22 +99,9 @@ def memberships_of(user):
     )
 
 
-def membership_in(user_id, organization_id):
-    """The user's membership of the organization, with its organization and unit, or None.
-
-    One query: every signed-in request asks it, and the scope and the pages read the
-    organization and the unit from the membership.
-    """
-    try:
-        return Membership.objects.select_related("organization", "unit").get(
-            user_id=user_id, organization_id=organization_id
-        )
-    except Membership.DoesNotExist:
-        return None
-
-
-def resolve_membership(request):
-    """The membership of the organization chosen in the session, else the user's oldest one.
+def resolve_scope(request):
+    """The request's Scope: the membership of the organization chosen in the session, else the
+    user's oldest one, and their other memberships, in one query.
 
     Read from the database on every request, never from a cache: what a person may do must not
     depend on a cache having seen the latest write (a role change during a Redis outage would
@@ -124,16 +109,14 @@ def resolve_membership(request):
     """
     user = request.user
     if not user.is_authenticated:
-        return None
+        return Scope(user, None)
+    memberships = list(memberships_of(user))
     chosen = request.session.get(SESSION_KEY)
-    if chosen is not None:
-        membership = membership_in(user.pk, chosen)
-        if membership is not None:
-            return membership
-    membership = memberships_of(user).first()
-    if membership is not None:  # remembered: the next request asks for it alone
-        request.session[SESSION_KEY] = membership.organization_id
-    return membership
+    membership = next((found for found in memberships if found.organization_id == chosen), None)
+    if membership is None and memberships:
+        membership = memberships[0]
+        request.session[SESSION_KEY] = membership.organization_id  # remembered for the next request
+    return Scope(user, membership, [found for found in memberships if found is not membership])
 
 
 def start_in_oldest_organization(sender, request=None, user=None, **kwargs):
@@ -163,10 +146,10 @@ class OrganizationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.scope = SimpleLazyObject(lambda: Scope(request.user, resolve_membership(request)))
-        # The data versions are read once per request (the membership, the page, the figures all
-        # name them); a write during the request reads them afresh (portfolio.new_data_version).
-        with portfolio.one_data_version(), organization_time(request):
+        request.scope = SimpleLazyObject(lambda: resolve_scope(request))
+        # The data versions are read once per request (the page's cached values all name them; a
+        # write during the request reads them afresh), and the request's writes are its user's.
+        with data_versions.one_data_version(), figures.changes_by(request.user), organization_time(request):
             return self.get_response(request)
 
 

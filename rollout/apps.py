@@ -16,13 +16,14 @@ class RolloutConfig(AppConfig):
             audit,
             digest,  # noqa: F401  registers the digest producer and kinds
         )
-        from .portfolio import bump_data_version, user_shown_changed
+        from .data_versions import data_changed, user_shown_changed
 
-        # Any write to rollout or step data makes the cached portfolio figures stale, and so does a
-        # new name of a person (shown on the pages of their organizations).
+        # Any write to rollout or step data makes its cached values stale and its rollout's stored
+        # figures out of date (rollout/data_versions.py), and a new name of a person the values of
+        # their organizations.
         for signal in (post_save, post_delete, m2m_changed):
-            signal.connect(bump_data_version, dispatch_uid=f"portfolio-{signal}")
-        post_save.connect(user_shown_changed, sender=get_user_model(), dispatch_uid="portfolio-user-shown")
+            signal.connect(data_changed, dispatch_uid=f"data-changed-{signal}")
+        post_save.connect(user_shown_changed, sender=get_user_model(), dispatch_uid="data-changed-user-shown")
 
         # The audit trail's sign-in events.
         auth_signals.user_logged_in.connect(audit.on_logged_in, dispatch_uid="audit-login")

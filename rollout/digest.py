@@ -22,10 +22,9 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from . import portfolio
+from . import data_versions, figures, portfolio
 from .models import DigestRun, Membership, Organization, Role, Rollout
 from .notifications import Cancel, Due, producer, register_kind
-from .portfolio import versioned_key
 from .steps import overall_score, registry
 
 ROLLOUT_ROLES = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
@@ -115,15 +114,15 @@ def _membership(notification):
 
 def _shared(notification, since):
     """(cache key, figures) that every recipient of this rollout's digest for the week since
-    `since` sees alike: the rollout, the six steps' health (the portfolio's cached figures) and the
+    `since` sees alike: the rollout, the six steps' health (the stored figures, computed now if a write left them out of date) and the
     sections a step builds per role (`Step.digest_key`). Cached under the data version, so a digest
     run reads the rollout and computes the figures once per rollout, not once per recipient, and a
     write (closing the rollout, too) makes them fresh again."""
     organization = notification.organization
     rollout_pk = notification.payload.get("rollout")
     # Not "digest": entries cached under that name before a deploy hold no rollout.
-    key = versioned_key("digest-run", rollout_pk, since, organization=organization.pk)
-    found = portfolio.cached(key)
+    key = data_versions.versioned_key("digest-run", rollout_pk, since, organization=organization.pk)
+    found = data_versions.cached(key)
     if found is not None:
         return key, {**found, "sections": dict(found["sections"])}  # the cached value stays as it is
     rollout = (
@@ -132,7 +131,7 @@ def _shared(notification, since):
     if rollout is None or rollout.status not in DIGEST_STATUSES:
         raise Cancel("The rollout is no longer in pilot or live.")
     rollout.organization = organization  # already loaded; the sections read it
-    healths = portfolio.healths_for(organization, [rollout])[rollout.pk]
+    healths = figures.of_rollout(rollout, fresh=True).healths()
     return key, {
         "rollout": rollout,
         "healths": {step.key: health for step, health in healths},
@@ -163,14 +162,14 @@ def digest_context(notification):
     membership = _membership(notification)
     since = notification.scheduled_for - timedelta(days=7)
     steps = registry.steps()
-    # The outbox reads the data versions once for its batch (portfolio.one_data_version).
+    # The outbox reads the data versions once for its batch (data_versions.one_data_version).
     key, shared = _shared(notification, since)
     rollout = shared["rollout"]
     healths = [(step, shared["healths"][step.key]) for step in steps]
     overall = overall_score(health for _, health in healths)
     sections = _sections(steps, shared, rollout, membership, since)
     if shared.pop("new", False):
-        portfolio.cache_figures(key, shared)
+        data_versions.cache_value(key, shared)
     return {
         "rollout": rollout,
         "membership": membership,
@@ -191,7 +190,7 @@ def portfolio_context(notification):
     )
     if not rollouts:
         raise Cancel("No rollout is in pilot or live.")
-    table = portfolio.healths_for(notification.organization, rollouts)
+    table = portfolio.healths_for(rollouts, fresh=True)
     lines = []
     for rollout in rollouts:
         healths = [health for _, health in table[rollout.pk]]

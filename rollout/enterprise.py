@@ -326,12 +326,13 @@ def _notifications(org, members, rollouts, n):
 
 def _health_history(org, rollouts):
     """Today's health and sixty days before it, so the portfolio can show what changed."""
+    from . import figures
     from .portfolio import snapshot
 
     today = timezone.localdate()
     if HealthSnapshot.objects.filter(rollout__organization=org, day=today - timedelta(days=60)).exists():
         return
-    snapshot(org, rollouts, today)
+    snapshot(rollouts, today, figures.recompute(rollouts))
     current = {row.rollout_id: row for row in HealthSnapshot.objects.filter(rollout__in=rollouts, day=today)}
     history = []
     for rollout in rollouts:

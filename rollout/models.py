@@ -531,3 +531,37 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor or 'someone unknown'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RolloutFigures(models.Model):
+    """A rollout's step figures (each step's health, the portfolio's key figures, the units it
+    involves), computed on write rather than on read (rollout/figures.py).
+
+    A write to the rollout's data adds one to `version`; a worker recomputes the figures and records
+    the version it computed from. The figures are current while the two are equal, and pages say
+    when they were computed (`computed_at`) either way.
+    """
+
+    rollout = models.OneToOneField(
+        Rollout, on_delete=models.CASCADE, primary_key=True, related_name="figures"
+    )
+    data = models.JSONField(default=dict, help_text="{health: {step: …}, facts: […]}")
+    # What a list of rollouts sorts and filters by, beside the document (a list reads only these).
+    overall = models.PositiveSmallIntegerField(null=True, blank=True)
+    units = models.JSONField(default=list, help_text="ids of the units the rollout involves")
+    version = models.PositiveBigIntegerField(default=1)
+    computed_version = models.PositiveBigIntegerField(default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+    # Who made the last write: their next page computes this rollout's figures afresh instead of
+    # showing the stored ones while the worker has not caught up.
+    changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name_plural = "rollout figures"
+
+    def __str__(self):
+        return f"Figures of {self.rollout_id} (version {self.computed_version} of {self.version})"
+
+    @property
+    def stale(self):
+        return self.computed_version < self.version

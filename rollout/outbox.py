@@ -39,7 +39,7 @@ from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
-from . import notifications, portfolio
+from . import data_versions, notifications
 from .emails import render_email
 from .models import Membership, Notification
 
@@ -225,7 +225,7 @@ def send_many(pks):
     deadline = time.monotonic() + BATCH_SECONDS
     # Each organization's data version is read once for the batch, not once per email: the
     # figures its emails show are one snapshot and cost no cache round trip each.
-    with portfolio.one_data_version(), _MailServer() as server:
+    with data_versions.one_data_version(), _MailServer() as server:
         for position, notification in enumerate(rows):
             if time.monotonic() > deadline:
                 statuses.update(_release(rows[position:]))

@@ -10,9 +10,17 @@ Each step app defines one `Step` subclass in its `step.py` and registers an inst
 the number of rollouts (aggregate in the database, grouped by rollout).
 """
 
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+
+if TYPE_CHECKING:
+    from .models import Membership, Organization, Rollout
 
 
 class Status:
@@ -29,7 +37,7 @@ class Status:
     }
 
     @staticmethod
-    def from_score(score):
+    def from_score(score: float | None) -> str:
         if score is None:
             return Status.NOT_STARTED
         if score >= 70:
@@ -52,7 +60,7 @@ class Driver:
     fact: str
     points_lost: int | None
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.points_lost is None:
             return self.fact
         return f"{self.fact} (−{self.points_lost} points)"
@@ -70,7 +78,7 @@ class Part:
     value: float
     fact: str
 
-    def points_lost(self, total_weight):
+    def points_lost(self, total_weight: float) -> int:
         return round(100 * self.weight * (1 - max(0.0, min(1.0, self.value))) / total_weight)
 
 
@@ -96,22 +104,29 @@ class StepHealth:
     reasons: list[str] = field(default_factory=list)
     next_action: str = ""
     next_url: str = ""
-    drivers: tuple = ()
+    drivers: tuple[Driver, ...] = ()
     # The most severe Ceiling whose evidence holds (its status and reason), whether or not it
     # lowered this status: a step that merges parts (Engage) keeps it for the merged health.
     ceiling: str = ""
     ceiling_reason: str = ""
 
     @property
-    def label(self):
+    def label(self) -> str:
         return Status.LABELS[self.status]
 
     @property
-    def started(self):
+    def started(self) -> bool:
         return self.status != Status.NOT_STARTED
 
 
-def scored(parts, *, reasons=(), next_action="", next_url="", ceilings=()):
+def scored(
+    parts: dict[str, Part] | Iterable[Part],
+    *,
+    reasons: Iterable[str] = (),
+    next_action: str = "",
+    next_url: str = "",
+    ceilings: Iterable[Ceiling] = (),
+) -> StepHealth:
     """The StepHealth of weighted `parts` ({key: Part}): the score is the weighted mean of the
     parts' values (0-100); its status follows the score (Status.from_score) unless a `Ceiling`
     whose evidence holds caps it, and the score then drops to the ceiling's top. The drivers are
@@ -146,6 +161,22 @@ def scored(parts, *, reasons=(), next_action="", next_url="", ceilings=()):
     )
 
 
+@dataclass(frozen=True)
+class StepPage:
+    """A page of a step's own navigation (the tabs under its breadcrumb): a URL name taking the
+    rollout, or an organization-wide one (`per_rollout` False), shown to `roles` (None: to everyone
+    who may open the step's pages)."""
+
+    key: str
+    label: str
+    url_name: str
+    roles: frozenset[str] | None = None
+    per_rollout: bool = True
+
+    def url(self, rollout: Rollout) -> str:
+        return reverse(self.url_name, args=[rollout.pk]) if self.per_rollout else reverse(self.url_name)
+
+
 class Step:
     """One step of the framework. Subclasses set the attributes and override `health()`."""
 
@@ -157,13 +188,18 @@ class Step:
     questions: tuple[str, ...] = ()  # what this step makes a rollout decide
     url_name: str = "rollout:step"
     first_action: str = "Start this step"
+    # The step's pages, in the order of its tabs (templates/rollout/_step_nav.html).
+    pages: tuple[StepPage, ...] = ()
+    # (URL name, label) of the crumb that people without a staff role come from instead of the
+    # rollout list (members reach Incentivize from their own recognition page).
+    member_crumb: tuple[str, str] | None = None
 
-    def url(self, rollout):
+    def url(self, rollout: Rollout) -> str:
         if self.url_name == "rollout:step":
             return reverse(self.url_name, kwargs={"pk": rollout.pk, "step": self.key})
         return reverse(self.url_name, kwargs={"pk": rollout.pk})
 
-    def not_started(self, rollout):
+    def not_started(self, rollout: Rollout) -> StepHealth:
         return StepHealth(
             score=None,
             status=Status.NOT_STARTED,
@@ -172,29 +208,33 @@ class Step:
             next_url=self.url(rollout),
         )
 
-    def portfolio_facts(self, rollouts):
+    def portfolio_facts(self, rollouts: Collection[Rollout]) -> dict[int, list[Fact]]:
         """{rollout.pk: [Fact]}: this step's key figures for the portfolio, in bounded queries."""
         return {}
 
-    def trends(self, rollout):
+    def trends(self, rollout: Rollout) -> list[Trend]:
         """[Trend] for the leaders' rollout page; a Trend without points says what is missing."""
         return []
 
-    def units_of(self, rollouts):
+    def units_of(self, rollouts: Collection[Rollout]) -> dict[int, set[int]]:
         """{rollout.pk: set(unit ids)} the rollout involves through this step (portfolio filter)."""
         return {}
 
-    def portfolio_figures(self, rollouts):
+    def portfolio_figures(
+        self, rollouts: Collection[Rollout]
+    ) -> tuple[dict[int, StepHealth], dict[int, list[Fact]], dict[int, set[int]]]:
         """(health, portfolio_facts, units_of) of `rollouts`, as the portfolio caches them. A step
         whose health and facts read the same aggregates overrides this to query them once."""
         return self.health(rollouts), self.portfolio_facts(rollouts), self.units_of(rollouts)
 
-    def digest_section(self, rollout, membership, since):
+    def digest_section(
+        self, rollout: Rollout, membership: Membership, since: datetime
+    ) -> DigestSection | None:
         """This step's section of the weekly digest for `membership` (a role in the rollout's
         organization), covering the week since `since`; None to add nothing."""
         return None
 
-    def digest_key(self, membership):
+    def digest_key(self, membership: Membership) -> Hashable | None:
         """What this step's digest section depends on besides the rollout and the week.
 
         None (the default): the section is personal and is built for every recipient. A step whose
@@ -204,7 +244,7 @@ class Step:
         """
         return None
 
-    def health(self, rollouts):
+    def health(self, rollouts: Collection[Rollout]) -> dict[int, StepHealth]:
         """{rollout.pk: StepHealth} for every rollout given, in a bounded number of queries.
 
         A step with no data model yet has nothing recorded for any rollout, which costs no query.
@@ -219,7 +259,7 @@ class Fact:
     label: str
     value: str
     status: str = ""  # a Status value when the figure is judged against a target, else ""
-    trend: tuple = ()  # optional small series of numbers, drawn as a sparkline
+    trend: tuple[float, ...] = ()  # optional small series of numbers, drawn as a sparkline
     definition: str = ""  # its heading's anchor in docs/metrics.md (the metrics page)
     rows_url: str = ""  # the page listing the rows behind the figure (with its CSV)
 
@@ -231,31 +271,31 @@ class Trend:
     key: str
     title: str
     unit: str
-    points: tuple = ()  # ((date, value), ...)
-    target: tuple = ()  # ((date, value), ...): the path to the target, if any
+    points: tuple[tuple[date, Any], ...] = ()  # ((date, value), ...)
+    target: tuple[tuple[date, Any], ...] = ()  # ((date, value), ...): the path to the target, if any
     missing: str = ""
     kind: str = "line"  # or "bar"
 
     @property
-    def has_data(self):
+    def has_data(self) -> bool:
         return bool(self.points)
 
     @property
-    def rows(self):
+    def rows(self) -> list[tuple[date, Any, Any]]:
         """[(date, value, target value)] over every date of the series and the target path."""
         values, targets = dict(self.points), dict(self.target)
         return [(day, values.get(day), targets.get(day)) for day in sorted(set(values) | set(targets))]
 
     @property
-    def last_rows(self):
+    def last_rows(self) -> list[tuple[date, Any, Any]]:
         return [row for row in self.rows if row[1] is not None][-6:]
 
     @property
-    def json_id(self):
+    def json_id(self) -> str:
         return f"trend-data-{self.key}"
 
     @property
-    def chart_data(self):
+    def chart_data(self) -> dict[str, Any]:
         rows = self.rows
         return {
             "label": self.unit[:1].upper() + self.unit[1:],
@@ -273,14 +313,14 @@ class DigestSection:
     """A step's part of the weekly digest: a title and a few lines of plain text."""
 
     title: str
-    lines: list
+    lines: list[str]
 
 
 class StepRegistry:
-    def __init__(self):
-        self._steps = {}
+    def __init__(self) -> None:
+        self._steps: dict[str, Step] = {}
 
-    def register(self, step):
+    def register(self, step: Step) -> Step:
         if step.key in self._steps:
             raise ValueError(f"A step with key {step.key!r} is already registered.")
         if any(other.number == step.number for other in self._steps.values()):
@@ -288,13 +328,13 @@ class StepRegistry:
         self._steps[step.key] = step
         return step
 
-    def steps(self):
+    def steps(self) -> list[Step]:
         return sorted(self._steps.values(), key=lambda step: step.number)
 
-    def get(self, key):
+    def get(self, key: str) -> Step | None:
         return self._steps.get(key)
 
-    def health_table(self, rollouts):
+    def health_table(self, rollouts: Iterable[Rollout]) -> list[tuple[Step, dict[int, StepHealth]]]:
         """[(step, {rollout_pk: StepHealth})] for every step, in step order."""
         rollouts = list(rollouts)
         return [(step, step.health(rollouts)) for step in self.steps()]
@@ -303,7 +343,7 @@ class StepRegistry:
 registry = StepRegistry()
 
 
-def overall_score(healths):
+def overall_score(healths: Iterable[StepHealth]) -> int | None:
     """The mean of the scored steps, or None while no step has a score."""
     scores = [health.score for health in healths if health.score is not None]
     if not scores:
@@ -311,7 +351,7 @@ def overall_score(healths):
     return round(sum(scores) / len(scores))
 
 
-def organizations_of(rollouts):
+def organizations_of(rollouts: Collection[Rollout]) -> dict[int, Organization]:
     """{organization id: Organization} of the rollouts: those they were loaded with (the portfolio
     selects them), else read in one query, whatever the number of rollouts. For a step's figures
     that read an organization's settings (a target ratio, a response target, a time zone)."""

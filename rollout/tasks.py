@@ -134,15 +134,59 @@ def send_notification(pk):
 
 
 @shared_task
+def recompute_figures(rollout_ids):
+    """Recompute the stored figures of these rollouts, after a write to their data (figures.py)."""
+    from . import figures
+    from .models import Rollout
+
+    rollouts = Rollout.objects.filter(pk__in=rollout_ids).select_related("organization", "platform", "owner")
+    return len(figures.recompute(rollouts))
+
+
+@shared_task
+def recompute_organization_figures(organization_id):
+    """Recompute the figures of every rollout of an organization, together, after a write that
+    concerns them all (a unit's headcount, the organization's settings)."""
+    from . import figures
+    from .models import Rollout
+
+    rollouts = Rollout.objects.filter(organization_id=organization_id).select_related(
+        "organization", "platform", "owner"
+    )
+    return len(figures.recompute(rollouts))
+
+
+@shared_task
+def recompute_out_of_date():
+    """Sweep: recompute figures still out of date (their task never reached a worker), each
+    organization's together."""
+    from . import figures
+    from .models import Rollout
+
+    rollouts = Rollout.objects.filter(figures__computed_version__lt=F("figures__version")).select_related(
+        "organization", "platform", "owner"
+    )
+    by_organization = {}
+    for rollout in rollouts:
+        by_organization.setdefault(rollout.organization_id, []).append(rollout)
+    return sum(len(figures.recompute(found)) for found in by_organization.values())
+
+
+@shared_task
 def snapshot_health():
-    """Once a day: record every rollout's health, for "changed since last month" on the portfolio."""
-    from . import portfolio
+    """Once a day: compute every rollout's figures afresh (their windows and due dates move with the
+    day) and record its health, for "changed since last month" on the portfolio."""
+    from . import figures, portfolio
     from .models import Organization, Rollout
 
     day = timezone.localdate()
     recorded = 0
     for organization in Organization.objects.all():
-        rollouts = list(Rollout.objects.filter(organization=organization))
+        rollouts = list(
+            Rollout.objects.filter(organization=organization).select_related(
+                "organization", "platform", "owner"
+            )
+        )
         if rollouts:
-            recorded += portfolio.snapshot(organization, rollouts, day)
+            recorded += portfolio.snapshot(rollouts, day, figures.recompute(rollouts))
     return recorded

@@ -10,9 +10,13 @@ Other step apps and the dashboard import these functions, never strategy's model
 - `response_targets_for(rollouts)` -> {rollout_id: ResponseTarget} in one query
 """
 
+from __future__ import annotations
+
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -28,11 +32,11 @@ class OperatingModel:
     response_target(rollout), which falls back to the organization's default and says so."""
 
     coverage: str  # "24_7", "business_hours", "custom" or "" when not chosen yet
-    time_zones: list
+    time_zones: list[str]
     response_target_hours: int | None
 
     @property
-    def is_24_7(self):
+    def is_24_7(self) -> bool:
         return self.coverage == Worksheet.Coverage.ALWAYS
 
 
@@ -74,26 +78,26 @@ class ResponseTarget:
     source: str  # STRATEGY or ORGANIZATION
 
     @property
-    def seconds(self):
+    def seconds(self) -> int:
         return self.hours * 3600
 
     @property
-    def from_strategy(self):
+    def from_strategy(self) -> bool:
         return self.source == self.STRATEGY
 
     @property
-    def source_label(self):
+    def source_label(self) -> str:
         return "from the strategy" if self.from_strategy else "the organization's default"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.hours} h, {self.source_label}"
 
 
-def split_time_zones(text):
+def split_time_zones(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def operating_model(rollout):
+def operating_model(rollout: Rollout) -> OperatingModel | None:
     worksheet = Worksheet.objects.filter(rollout=rollout).first()
     if worksheet is None:
         return None
@@ -104,7 +108,7 @@ def operating_model(rollout):
     )
 
 
-def _metric_target(metric):
+def _metric_target(metric: SuccessMetric) -> MetricTarget:
     return MetricTarget(
         id=metric.pk,
         metric_key=metric.metric_key,
@@ -119,8 +123,8 @@ def _metric_target(metric):
     )
 
 
-def success_metrics_for(rollouts):
-    result = {rollout.pk: [] for rollout in rollouts}
+def success_metrics_for(rollouts: Collection[Rollout]) -> dict[int, list[MetricTarget]]:
+    result: dict[int, list[MetricTarget]] = {rollout.pk: [] for rollout in rollouts}
     metrics = SuccessMetric.objects.filter(worksheet__rollout__in=list(result)).select_related(
         "audience", "worksheet"
     )
@@ -129,21 +133,22 @@ def success_metrics_for(rollouts):
     return result
 
 
-def success_metrics(rollout):
+def success_metrics(rollout: Rollout) -> list[MetricTarget]:
     return success_metrics_for([rollout])[rollout.pk]
 
 
-def review_cadence(rollout):
+def review_cadence(rollout: Rollout) -> ReviewCadence | None:
     worksheet = Worksheet.objects.filter(rollout=rollout).first()
     if worksheet is None or not worksheet.review_cadence:
         return None
     return ReviewCadence(worksheet.review_cadence, worksheet.review_every_weeks, worksheet.first_review_date)
 
 
-def response_targets_for(rollouts):
+def response_targets_for(rollouts: Collection[Rollout]) -> dict[int, ResponseTarget]:
     """{rollout id: ResponseTarget} for `rollouts` (instances or a queryset of them) in one query,
     whatever their number: the strategy's target where its worksheet sets one, else the
     organization's default. For health and portfolio figures that handle many rollouts at once."""
+    wanted: Any  # a subquery of the rollouts' ids, or a list of them
     if isinstance(rollouts, QuerySet):
         wanted = rollouts.values("pk")
     else:
@@ -161,6 +166,6 @@ def response_targets_for(rollouts):
     }
 
 
-def response_target(rollout):
+def response_target(rollout: Rollout) -> ResponseTarget:
     """The rollout's one response-time target (see ResponseTarget), in one query."""
     return response_targets_for([rollout])[rollout.pk]

@@ -7,8 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
-from rollout.pagecache import cached_page
-from rollout.portfolio import remember
+from rollout.data_versions import remember
 
 from . import services
 from .completeness import COUNTS, annotate_counts, completeness, section_checks
@@ -48,7 +47,6 @@ def _context(request, rollout, worksheet, **extra):
 
 
 @role_required(STAFF)
-@cached_page
 def worksheet_view(request, pk):
     rollout = request.scope.rollout(pk)
     # The worksheet and its rows change only with a write to the strategy (which makes a new data
@@ -57,6 +55,8 @@ def worksheet_view(request, pk):
         ("strategy-worksheet", rollout.pk),
         lambda: _worksheet_with_rows(rollout),
         organization=rollout.organization_id,
+        rollout=rollout.pk,
+        apps={"strategy"},
     )
     copy_form = CopyFromForm(scope=request.scope, rollout=rollout)
     context = _context(request, rollout, worksheet, copy_form=copy_form, send_back_form=SendBackForm())
@@ -101,6 +101,29 @@ def _bind(section, data, worksheet, rollout, scope):
     return form, formsets
 
 
+def row_changes(formset):
+    """What a valid row formset changes, as services.save_section() takes it: the cleaned data of
+    each changed row (an existing row under "id") and of each new one, and the rows marked for
+    deletion; what the formset's own save() would write, and nothing outside its queryset."""
+    deleted = formset.deleted_forms
+    saved = [
+        {**form.cleaned_data, "id": form.instance}
+        for form in formset.initial_forms
+        # An initial form without a row is one the POST named outside the queryset: left alone.
+        if form.instance.pk is not None and form not in deleted and form.has_changed()
+    ]
+    saved += [
+        {**form.cleaned_data, "id": None}
+        for form in formset.extra_forms
+        if form.has_changed() and form not in deleted
+    ]
+    return services.RowChanges(
+        model=formset.model,
+        saved=saved,
+        deleted=[form.instance for form in formset.initial_forms if form in deleted and form.instance.pk],
+    )
+
+
 @role_required(EDITORS)
 def section_edit(request, pk, section):
     rollout = request.scope.rollout(pk)
@@ -115,7 +138,11 @@ def section_edit(request, pk, section):
         form, formsets = _bind(section, request.POST, worksheet, rollout, request.scope)
         if (form is None or form.is_valid()) and all(formset.is_valid() for formset in formsets):
             try:
-                services.save_section(worksheet, form, formsets)
+                services.save_section(
+                    worksheet,
+                    form.cleaned_data if form is not None else None,
+                    [row_changes(formset) for formset in formsets],
+                )
             except services.SignOffError as error:
                 messages.error(request, str(error))
                 return redirect("strategy:worksheet", pk=rollout.pk)

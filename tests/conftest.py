@@ -82,7 +82,7 @@ def fresh_cache():
     """
     from django.core.cache import caches
 
-    from rollout.portfolio import VERSION_KEY
+    from rollout.data_versions import VERSION_KEY
 
     cache = caches["default"]
     if "LocMemCache" in type(cache).__name__:

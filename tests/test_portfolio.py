@@ -13,7 +13,7 @@ from rollout.models import HealthSnapshot, Rollout
 from rollout.steps import registry
 
 from .factories import PlatformFactory, RolloutFactory, UnitFactory
-from .pages import query_counts
+from .pages import query_counts, worker_catches_up
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def rows_of(response):
 
 
 def test_steps_without_data_count_as_not_started_and_overall_uses_the_scored_ones(personas):
-    [row] = portfolio.rows_for(personas.org, [personas.rollout])
+    [row] = portfolio.rows_for([personas.rollout])
     assert [step.key for step, _ in row.healths] == [s.key for s in registry.steps()]
     assert all(not health.started for _, health in row.healths)
     assert row.overall is None
@@ -112,12 +112,21 @@ def test_the_csv_export_is_formula_safe_and_keeps_numbers(client_as, personas):
 def test_the_cached_figures_follow_a_change_of_data(client_as, personas):
     from strategy.models import Worksheet
 
+    """Another person's write shows at once as "updating", and its figures once the worker has
+    recomputed them."""
     client = client_as(personas.leader)
-    before = client.get(reverse("rollout:portfolio")).context["page"][0]
-    assert before.overall is None
+    url = reverse("rollout:portfolio")
+    response = client.get(url)
+    assert response.context["page"][0].overall is None
+    assert "data-figures-updating" not in response.text
     Worksheet.objects.create(rollout=personas.rollout, main_purpose="knowledge_sharing")
-    after = client.get(reverse("rollout:portfolio")).context["page"][0]
-    assert after.overall is not None  # the write bumped the data version: no stale cache
+    response = client.get(url)
+    assert response.context["page"][0].overall is None  # as stored, before the write ...
+    assert "data-figures-updating" in response.text  # ... and said to be updating
+    worker_catches_up()
+    response = client.get(url)
+    assert response.context["page"][0].overall is not None
+    assert "data-figures-updating" not in response.text
 
 
 def test_portfolio_queries_do_not_grow_from_3_to_60_rollouts(client_as, personas):

@@ -1,6 +1,7 @@
-"""The pages that read the portfolio's cached figures (the portfolio, a rollout's overview): at most
-15 queries, the same with 3 or 40 rollouts, and always the figures after the latest write, also a
-write that sends no signal."""
+"""The pages that read the rollouts' stored figures (the portfolio, a rollout's overview): at most
+15 queries, the same with 3 or 40 rollouts; the figures after the latest write, also a write that
+sends no signal, at once for the person who made it and for everyone else once the worker has
+recomputed them (until then shown as stored, "updating"); and the pages work with the cache down."""
 
 import io
 from datetime import timedelta
@@ -13,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from rollout import portfolio
+from rollout import data_versions, figures
 from rollout.models import HealthSnapshot, Organization, Role, Rollout, User
 
 from .champions.factories import ChampionFactory
 from .factories import MembershipFactory, RolloutFactory
-from .pages import query_counts
+from .pages import query_counts, worker_catches_up
 
 pytestmark = pytest.mark.django_db
 
@@ -44,21 +45,28 @@ def test_at_most_15_queries_the_same_with_3_or_40_rollouts(client, demo, url_nam
 
 
 def test_a_write_that_sends_no_signal_still_shows(client_as, personas):
-    """Deciding a nomination is a conditional update(); the champion step's health follows it."""
+    """Deciding a nomination is a conditional update(); the champion step's health follows it: at once
+    for the manager who decided, and until then another person sees the stored health, updating."""
     from champions import services
     from champions.models import Champion
 
     nominee = ChampionFactory(
         rollout=personas.rollout, user=personas.member, status=Champion.Status.NOMINATED
     )
-    client = client_as(personas.manager)
     url = reverse("rollout:overview", args=[personas.rollout.pk])
-    before = dict(client.get(url).context["healths"])
+    before = dict(client_as(personas.manager).get(url).context["healths"])
     assert "1 nomination waiting for a decision." in before[_step("champion")].reasons
-    assert services.decide(nominee, approve=True, decided_by=personas.manager)
-    after = dict(client.get(url).context["healths"])
+    with figures.changes_by(personas.manager):  # the manager's own request
+        assert services.decide(nominee, approve=True, decided_by=personas.manager)
+    response = client_as(personas.leader).get(url)  # another person, before the worker
+    shown = dict(response.context["healths"])
+    assert "1 nomination waiting for a decision." in shown[_step("champion")].reasons
+    assert "data-figures-updating" in response.text
+    response = client_as(personas.manager).get(url)
+    after = dict(response.context["healths"])
     assert "1 nomination waiting for a decision." not in after[_step("champion")].reasons
     assert any("of 1 active champion" in reason for reason in after[_step("champion")].reasons)
+    assert "data-figures-updating" not in response.text
 
 
 def _step(key):
@@ -77,14 +85,31 @@ def test_the_cached_portfolio_of_one_organization_is_never_shown_to_another(clie
 
 
 def test_every_leader_of_the_organization_reads_the_same_cached_page(client, personas):
-    client.force_login(personas.leader)
-    first = client.get(reverse("rollout:portfolio"), {"sort": "name"})
-    client.force_login(personas.manager)
-    with CaptureQueriesContext(connection) as queries:
-        second = client.get(reverse("rollout:portfolio"), {"sort": "name"})
-    assert not any("rollout_rollout" in query["sql"] for query in queries.captured_queries)
-    main = [response.text.split('<main id="main"')[1] for response in (first, second)]
-    assert main[0] == main[1]
+    """Every leader reads the same stored figures: computed once, then read, not computed again,
+    also while a write by someone else waits for the worker."""
+    url = reverse("rollout:portfolio")
+
+    def read_by_a_leader_then_the_manager():
+        """[(the page's main content, whether it wrote figures)] for each of them."""
+        read = []
+        for user in (personas.leader, personas.manager):
+            client.force_login(user)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, {"sort": "name"})
+            computed = any(
+                "rollout_rolloutfigures" in query["sql"] and not query["sql"].startswith("SELECT")
+                for query in queries.captured_queries
+            )
+            read.append((response.text.split('<main id="main"')[1], computed))
+        return read
+
+    (first, computed_first), (second, computed_second) = read_by_a_leader_then_the_manager()
+    assert computed_first and not computed_second  # never computed: computed once, then read
+    assert first == second
+    ChampionFactory(rollout=personas.rollout)  # another person's write, the worker not yet done
+    (first, computed_first), (second, computed_second) = read_by_a_leader_then_the_manager()
+    assert not computed_first and not computed_second
+    assert first == second and "data-figures-updating" in first
 
 
 def test_a_new_snapshot_shows_on_the_cached_portfolio(client_as, personas):
@@ -103,23 +128,36 @@ def test_a_new_snapshot_shows_on_the_cached_portfolio(client_as, personas):
 
 
 def test_figures_cached_before_the_cache_was_cleared_are_never_read_again(personas):
-    """After a cache flush the data version starts from a number never used before."""
-    first = portfolio.data_version()
+    """After a cache flush the data version (of the values cached besides the stored figures) starts
+    from a number never used before."""
+    first = data_versions.data_version()
     cache.clear()
-    assert portfolio.data_version() != first
+    assert data_versions.data_version() != first
 
 
-def test_with_the_cache_down_every_page_computes_its_figures_afresh(client_as, personas, monkeypatch):
-    """No data version can be read, so nothing is kept, not even in this process's own copies."""
-    from django.core.cache.backends.dummy import DummyCache
-
+def test_with_the_cache_down_every_page_computes_its_figures_afresh(client_as, personas, settings):
+    """With the cache (Redis) down, whose misses are answered as misses: nothing is kept in it, yet
+    the pages answer and show the stored figures; a write marks them out of date and the worker's
+    recomputation shows it."""
     from strategy.models import Worksheet
 
-    monkeypatch.setattr(portfolio, "cache", DummyCache("down", {}))
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert data_versions.data_version() is None  # the cache cannot be read
     ws = Worksheet.objects.create(rollout=personas.rollout)
     client = client_as(personas.manager)
     url = reverse("rollout:overview", args=[personas.rollout.pk])
-    before = dict(client.get(url).context["healths"])[_step("strategize")].score
-    Worksheet.objects.filter(pk=ws.pk).update(main_purpose="knowledge_sharing")  # no signal
-    after = dict(client.get(url).context["healths"])[_step("strategize")].score
-    assert after > before
+
+    def shown():
+        response = client.get(url)
+        assert response.status_code == 200
+        return dict(response.context["healths"])[_step("strategize")].score, response.text
+
+    before, _ = shown()
+    assert client.get(reverse("rollout:portfolio")).status_code == 200
+    Worksheet.objects.filter(pk=ws.pk).update(main_purpose="knowledge_sharing")  # no signal ...
+    data_versions.new_data_version(personas.org.pk, rollout=personas.rollout.pk)  # ... so said so
+    score, text = shown()
+    assert score == before and "data-figures-updating" in text
+    worker_catches_up()
+    score, text = shown()
+    assert score > before and "data-figures-updating" not in text

@@ -8,6 +8,7 @@ from django.urls import reverse
 from rollout.models import Rollout
 
 from .factories import PlatformFactory, RolloutFactory
+from .pages import query_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -138,9 +139,9 @@ def test_query_count_does_not_grow_with_the_number_of_rollouts(client_as, person
     RolloutFactory.create_batch(
         2, organization=personas.org, platform=personas.platform, owner=personas.admin
     )
-    at_3 = _queries(client, url)
+    at_3 = query_counts(client, url)
     RolloutFactory.create_batch(27, organization=personas.org, owner=personas.leader)
-    at_30 = _queries(client, url)
+    at_30 = query_counts(client, url)
     assert at_3 == at_30
 
 

@@ -5,6 +5,7 @@ from rollout.access import EDITORS
 from rollout.forms import DATE_WIDGET, ScopedForm
 
 from .models import Boundary, Guideline, GuidelineVersion, Incident, TrainingModule
+from .services import INCIDENT_FIELDS
 
 BODY_HELP = (
     "Markdown: # heading, **bold**, - list item, [link text](https://…). "
@@ -204,18 +205,7 @@ class BoundaryForm(forms.ModelForm):
 class IncidentForm(forms.ModelForm):
     class Meta:
         model = Incident
-        fields = [
-            "title",
-            "kind",
-            "severity",
-            "occurred_on",
-            "rollout",
-            "what_happened",
-            "handler",
-            "status",
-            "resolution",
-            "lessons",
-        ]
+        fields = list(INCIDENT_FIELDS)  # what services.save_incident takes
         widgets = {
             "occurred_on": DATE_WIDGET,
             "what_happened": forms.Textarea(attrs={"rows": 4}),

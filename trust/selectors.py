@@ -6,13 +6,18 @@ only arranges the grouped rows. `incident_summary` is the documented way for oth
 review's Trust findings) to read the incident register.
 """
 
-import zoneinfo
-from datetime import datetime, time, timedelta
+from __future__ import annotations
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, Subquery
+import zoneinfo
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from rollout.models import Membership, Rollout
+from rollout.access import Scope
+from rollout.models import Membership, Organization, Rollout, User
 
 from .models import Acknowledgement, Completion, Guideline, Incident, TrainingModule
 
@@ -21,11 +26,11 @@ MEMBER_ROLLOUT_STATUSES = (Rollout.Status.PILOT, Rollout.Status.LIVE, Rollout.St
 SEVERITY_WEIGHT = {"critical": 0.5, "high": 0.25, "medium": 0.1, "low": 0.05}
 
 
-def today_in(organization):
+def today_in(organization: Organization) -> date:
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(organization.timezone))
 
 
-def end_of_day(day, organization):
+def end_of_day(day: date, organization: Organization) -> datetime:
     tz = zoneinfo.ZoneInfo(organization.timezone)
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
 
@@ -33,7 +38,7 @@ def end_of_day(day, organization):
 # Guidelines and acknowledgements -------------------------------------------------------------
 
 
-def audience(guideline):
+def audience(guideline: Guideline) -> QuerySet[Membership]:
     """The memberships that must acknowledge `guideline`: everyone, or one unit and its sub-units."""
     members = Membership.objects.filter(organization_id=guideline.organization_id)
     if guideline.audience_unit_id:
@@ -43,7 +48,7 @@ def audience(guideline):
     return members
 
 
-def valid_acknowledgements(guideline, until=None):
+def valid_acknowledgements(guideline: Guideline, until: datetime | None = None) -> QuerySet[Acknowledgement]:
     """Acknowledgements of the current version or of one since the last material change."""
     acks = Acknowledgement.objects.filter(
         version__guideline=guideline, version__number__gte=guideline.acknowledge_from
@@ -53,12 +58,12 @@ def valid_acknowledgements(guideline, until=None):
     return acks
 
 
-def acknowledged(guideline, until=None):
+def acknowledged(guideline: Guideline, until: datetime | None = None) -> Exists:
     """Exists() for a Membership queryset: its user holds a valid acknowledgement."""
     return Exists(valid_acknowledgements(guideline, until).filter(user_id=OuterRef("user_id")))
 
 
-def outstanding(guideline):
+def outstanding(guideline: Guideline) -> QuerySet[Membership]:
     """Memberships of the audience who have not acknowledged the current version."""
     return (
         audience(guideline)
@@ -68,11 +73,13 @@ def outstanding(guideline):
     )
 
 
-def has_acknowledged(guideline, user):
+def has_acknowledged(guideline: Guideline, user: User) -> bool:
     return valid_acknowledgements(guideline).filter(user=user).exists()
 
 
-def unit_table(guideline):
+def unit_table(
+    guideline: Guideline,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, Any]]:
     """Acknowledgement per unit, smallest groups merged into "Other" (the privacy threshold).
 
     Returns (rows, other, total): rows are dicts with name, total, acknowledged, rate; `other` is
@@ -86,8 +93,9 @@ def unit_table(guideline):
         .annotate(total=Count("pk"), acknowledged=Count("pk", filter=Q(done=True)))
         .order_by("unit__name")
     )
-    rows, other = [], {"name": "Other", "total": 0, "acknowledged": 0, "units": 0}
-    total = {"name": "Everyone", "total": 0, "acknowledged": 0}
+    rows: list[dict[str, Any]] = []
+    other: dict[str, Any] = {"name": "Other", "total": 0, "acknowledged": 0, "units": 0}
+    total: dict[str, Any] = {"name": "Everyone", "total": 0, "acknowledged": 0}
     for group in groups:
         total["total"] += group["total"]
         total["acknowledged"] += group["acknowledged"]
@@ -102,17 +110,16 @@ def unit_table(guideline):
     for row in [*rows, other, total]:
         row["rate"] = _rate(row["acknowledged"], row["total"])
     if not other["total"]:
-        other = None
-    else:
-        other["hidden"] = other["total"] < minimum
+        return rows, None, total
+    other["hidden"] = other["total"] < minimum
     return rows, other, total
 
 
-def _rate(part, whole):
+def _rate(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
-def member_groups(organization_ids):
+def member_groups(organization_ids: Iterable[int]) -> list[Mapping[str, Any]]:
     """[{"organization_id", "unit_id", "unit__parent_id", "n"}]: the members of the organizations
     counted per (organization, unit, parent unit) group, in one query."""
     return list(
@@ -123,7 +130,11 @@ def member_groups(organization_ids):
     )
 
 
-def guideline_figures(guidelines, until=None, members=None):
+def guideline_figures(
+    guidelines: Iterable[Guideline],
+    until: datetime | None = None,
+    members: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[int, dict[str, Any]]:
     """{guideline_id: {"audience": n, "acknowledged": n, "rate": % or None}} in two queries (one
     when `members`, the member_groups() of their organizations, are given).
 
@@ -143,7 +154,7 @@ def guideline_figures(guidelines, until=None, members=None):
     )
     if until is not None:
         acks = acks.filter(acknowledged_at__lt=until)
-    acks = (
+    counts = (
         acks.values(
             "version__guideline_id", "user__memberships__unit_id", "user__memberships__unit__parent_id"
         )
@@ -151,19 +162,19 @@ def guideline_figures(guidelines, until=None, members=None):
         .order_by()
     )
     member_rows = members
-    done = {}
-    for row in acks:
+    done: dict[tuple[int, int | None, int | None], int] = {}
+    for row in counts:
         key = (
             row["version__guideline_id"],
             row["user__memberships__unit_id"],
             row["user__memberships__unit__parent_id"],
         )
         done[key] = row["n"]
-    figures = {}
+    figures: dict[int, dict[str, Any]] = {}
     for guideline in guidelines:
         unit = guideline.audience_unit_id
 
-        def reaches(unit_id, parent_id, unit=unit):
+        def reaches(unit_id: int | None, parent_id: int | None, unit: int | None = unit) -> bool:
             return unit is None or unit in (unit_id, parent_id)
 
         size = sum(
@@ -177,7 +188,7 @@ def guideline_figures(guidelines, until=None, members=None):
     return figures
 
 
-def guidelines_for_rollout(rollouts):
+def guidelines_for_rollout(rollouts: Collection[Rollout]) -> list[Guideline]:
     """Published guidelines that apply to any of `rollouts` (organization-wide or their own)."""
     organizations = {rollout.organization_id for rollout in rollouts}
     return list(
@@ -188,17 +199,19 @@ def guidelines_for_rollout(rollouts):
     )
 
 
-def applies(guideline, rollout):
+def applies(guideline: Guideline, rollout: Rollout) -> bool:
     return guideline.organization_id == rollout.organization_id and guideline.rollout_id in (None, rollout.pk)
 
 
-def combined_rate(guidelines, figures):
+def combined_rate(
+    guidelines: Iterable[Guideline], figures: Mapping[int, Mapping[str, Any]]
+) -> tuple[int | None, int]:
     audience_size = sum(figures[g.pk]["audience"] for g in guidelines if g.pk in figures)
     done = sum(figures[g.pk]["acknowledged"] for g in guidelines if g.pk in figures)
     return _rate(done, audience_size), audience_size - done
 
 
-def my_guidelines(scope):
+def my_guidelines(scope: Scope) -> QuerySet[Guideline]:
     """The published guidelines that ask the signed-in member to acknowledge them, with their status."""
     membership = scope.membership
     reach = Q(audience_unit__isnull=True)
@@ -227,7 +240,7 @@ def my_guidelines(scope):
 # Training ------------------------------------------------------------------------------------
 
 
-def module_table(organization):
+def module_table(organization: Organization) -> QuerySet[TrainingModule]:
     """The organization's modules with their questions, people passed, attempted and average score."""
     members = Q(completions__user__memberships__organization=F("organization"))
     return (
@@ -245,7 +258,7 @@ def module_table(organization):
     )
 
 
-def my_modules(scope):
+def my_modules(scope: Scope) -> QuerySet[TrainingModule]:
     mine = Completion.objects.filter(module=OuterRef("pk"), user=scope.user)
     return (
         TrainingModule.objects.filter(organization=scope.organization, active=True)
@@ -258,16 +271,19 @@ def my_modules(scope):
     )
 
 
-def training_figures(organization_ids, until=None, members=None):
+def training_figures(
+    organization_ids: Collection[int],
+    until: datetime | None = None,
+    members: Iterable[Mapping[str, Any]] | None = None,
+) -> dict[int, dict[str, Any]]:
     """{organization_id: {"members", "modules", "passed", "rate"}}: passed (person, module) pairs
     over members x active modules, in two queries (one when `members`, the member_groups() of the
     organizations, are given)."""
     if members is None:
         members = member_groups(organization_ids)
-    people = {}
-    for row in members:
-        people[row["organization_id"]] = people.get(row["organization_id"], 0) + row["n"]
-    members = people
+    people: dict[int, int] = {}
+    for group in members:
+        people[group["organization_id"]] = people.get(group["organization_id"], 0) + group["n"]
     # A completion counts when it is passed and its person is still a member of the module's
     # organization; the modules are counted in the same query.
     counted = Q(
@@ -276,7 +292,8 @@ def training_figures(organization_ids, until=None, members=None):
     )
     if until is not None:
         counted &= Q(completions__passed_at__lt=until)
-    modules, passed = {}, {}
+    modules: dict[int, int] = {}
+    passed: dict[int, int] = {}
     for row in (
         TrainingModule.objects.filter(organization_id__in=organization_ids, active=True)
         .values("organization_id")
@@ -284,11 +301,11 @@ def training_figures(organization_ids, until=None, members=None):
         .order_by()
     ):
         modules[row["organization_id"]], passed[row["organization_id"]] = row["n"], row["passed"]
-    figures = {}
+    figures: dict[int, dict[str, Any]] = {}
     for pk in organization_ids:
-        possible = members.get(pk, 0) * modules.get(pk, 0)
+        possible = people.get(pk, 0) * modules.get(pk, 0)
         figures[pk] = {
-            "members": members.get(pk, 0),
+            "members": people.get(pk, 0),
             "modules": modules.get(pk, 0),
             "passed": passed.get(pk, 0),
             "rate": _rate(passed.get(pk, 0), possible),
@@ -296,7 +313,14 @@ def training_figures(organization_ids, until=None, members=None):
     return figures
 
 
-def health_figures(rollouts):
+def health_figures(
+    rollouts: Collection[Rollout],
+) -> tuple[
+    list[Guideline],
+    dict[int, dict[str, Any]],
+    dict[int, dict[str, Any]],
+    dict[tuple[int, int | None, str], int],
+]:
     """What the step's health reads, for any number of rollouts in five queries: (the published
     guidelines that apply to any of them, their acknowledgement figures, the training figures and
     the open incidents of the rollouts' organizations). The members are counted once for both the
@@ -315,7 +339,7 @@ def health_figures(rollouts):
 # Incidents -----------------------------------------------------------------------------------
 
 
-def incident_summary(organization, since, until):
+def incident_summary(organization: Organization, since: date | None, until: date | None) -> dict[str, Any]:
     """The incident register of `organization` between two dates, as counts (for the review's
     Trust findings). Incidents are counted by the day they occurred, `since <= occurred_on <
     until` (dates, or None for an open end). Returns:
@@ -356,7 +380,7 @@ def incident_summary(organization, since, until):
     }
 
 
-def open_incidents(organization_ids):
+def open_incidents(organization_ids: Iterable[int]) -> dict[tuple[int, int | None, str], int]:
     """{(organization_id, rollout_id or None, severity): n} of open or investigating incidents."""
     rows = (
         Incident.objects.filter(organization_id__in=organization_ids, status__in=Incident.OPEN_STATUSES)
@@ -367,9 +391,11 @@ def open_incidents(organization_ids):
     return {(row["organization_id"], row["rollout_id"], row["severity"]): row["n"] for row in rows}
 
 
-def open_for_rollout(incidents, rollout):
+def open_for_rollout(
+    incidents: Mapping[tuple[int, int | None, str], int], rollout: Rollout
+) -> dict[str, int]:
     """{severity: n} of open incidents of the rollout or of the whole organization."""
-    counts = {}
+    counts: dict[str, int] = {}
     for (organization_id, rollout_id, severity), n in incidents.items():
         if organization_id == rollout.organization_id and rollout_id in (None, rollout.pk):
             counts[severity] = counts.get(severity, 0) + n
@@ -379,7 +405,7 @@ def open_for_rollout(incidents, rollout):
 # The weekly digest ---------------------------------------------------------------------------
 
 
-def digest_figures(organization_id, since):
+def digest_figures(organization_id: int, since: datetime) -> dict[str, Any]:
     """What the digest's Trust section reads, for every rollout of an organization at once: the
     published guidelines with their acknowledgement figures, the training figures, the modules
     passed since `since`, and the incidents open now or reported since `since` by rollout id (None:
@@ -389,7 +415,7 @@ def digest_figures(organization_id, since):
         .select_related("current")
         .order_by("title")
     )
-    incidents = {
+    incidents: dict[int | None, Mapping[str, Any]] = {
         row["rollout_id"]: row
         for row in Incident.objects.filter(organization_id=organization_id)
         .values("rollout_id")
@@ -413,7 +439,7 @@ def digest_figures(organization_id, since):
 # Metrics -------------------------------------------------------------------------------------
 
 
-def acknowledgement_rate(rollout, as_of):
+def acknowledgement_rate(rollout: Rollout, as_of: date) -> int | None:
     """Metric `guideline_acknowledgement`: share (%) of the audiences of the guidelines that apply
     to the rollout holding a valid acknowledgement of the current version at the end of `as_of`."""
     guidelines = guidelines_for_rollout([rollout])
@@ -422,7 +448,7 @@ def acknowledgement_rate(rollout, as_of):
     return rate
 
 
-def training_completion(rollout, as_of):
+def training_completion(rollout: Rollout, as_of: date) -> int | None:
     """Metric `training_completion`: passed (person, active module) pairs over members x active
     modules of the organization, at the end of `as_of`."""
     until = end_of_day(as_of, rollout.organization)

@@ -2,21 +2,55 @@
 outstanding (through the notifications outbox), save a training module, score a quiz, record an
 incident's resolution."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from rollout.events import emit
-from rollout.models import Notification
+from rollout.models import Notification, Organization, Rollout, Unit, User
 
-from .models import Acknowledgement, Choice, Completion, Guideline, GuidelineVersion, Incident, Question
+from .models import (
+    Acknowledgement,
+    Choice,
+    Completion,
+    Guideline,
+    GuidelineVersion,
+    Incident,
+    Question,
+    TrainingModule,
+)
 from .selectors import outstanding, today_in
 
 REMINDER_KIND = "guideline-reminder"
 
+# A parsed quiz (trust.forms.parse_questions): [(question, [(answer, correct), ...]), ...].
+Quiz = Sequence[tuple[str, Sequence[tuple[str, bool]]]]
+# The fields of a module and of an incident that `save_module` and `save_incident` take from their values.
+MODULE_FIELDS = ("title", "topic", "lesson", "pass_mark", "guideline_version", "active")
+INCIDENT_FIELDS = (
+    "title",
+    "kind",
+    "severity",
+    "occurred_on",
+    "rollout",
+    "what_happened",
+    "handler",
+    "status",
+    "resolution",
+    "lessons",
+)
+
 
 @transaction.atomic
-def publish_version(guideline, body, by, changes="", material=False):
+def publish_version(
+    guideline: Guideline, body: str, by: User | None, changes: str = "", material: bool = False
+) -> GuidelineVersion:
     """Publish a new version of `guideline`. The first version and a material one set the point
     from which acknowledgements count, so everyone in the audience is asked again."""
     guideline = Guideline.objects.select_for_update().get(pk=guideline.pk)  # one number at a time
@@ -38,14 +72,28 @@ def publish_version(guideline, body, by, changes="", material=False):
 
 
 @transaction.atomic
-def create_guideline(form, body, by, changes=""):
-    guideline = form.save()
+def create_guideline(
+    organization: Organization,
+    *,
+    title: str,
+    body: str,
+    by: User | None,
+    rollout: Rollout | None = None,
+    audience_unit: Unit | None = None,
+    changes: str = "",
+) -> Guideline:
+    """A new guideline of `organization` (for one rollout and one unit's people, if given) with its
+    first version, `body`, published by `by`."""
+    guideline = Guideline(
+        organization=organization, title=title, rollout=rollout, audience_unit=audience_unit
+    )
+    guideline.save()
     publish_version(guideline, body, by, changes=changes or "First version.", material=True)
     guideline.refresh_from_db()
     return guideline
 
 
-def acknowledge(guideline, version, user):
+def acknowledge(guideline: Guideline, version: GuidelineVersion, user: User) -> tuple[Acknowledgement, bool]:
     """Record that `user` read `version` (the current one); (acknowledgement, created).
 
     Acknowledging twice changes nothing and emits nothing the second time.
@@ -68,7 +116,7 @@ def acknowledge(guideline, version, user):
     return ack, created
 
 
-def send_reminders(guideline, now=None):
+def send_reminders(guideline: Guideline, now: datetime | None = None) -> tuple[int, int]:
     """Queue a reminder for everyone outstanding on the current version; (queued, already).
 
     The key names the version, the person and the organization's local date, so pressing the
@@ -76,6 +124,8 @@ def send_reminders(guideline, now=None):
     """
     now = now or timezone.now()
     version = guideline.current
+    if version is None:
+        raise ValueError(f"{guideline!r} has no published version to remind anyone of.")
     day = today_in(guideline.organization).isoformat()
     prefix = f"{REMINDER_KIND}:{version.pk}:"
     today = Notification.objects.filter(key__startswith=prefix, key__endswith=f":{day}")
@@ -98,12 +148,28 @@ def send_reminders(guideline, now=None):
 
 
 @transaction.atomic
-def save_module(form):
-    """Save a TrainingModuleForm and replace its questions with the ones parsed from the form."""
-    module = form.save()
-    if form.questions_changed:
+def save_module(
+    organization: Organization,
+    values: Mapping[str, Any],
+    *,
+    questions: Quiz | None = None,
+    module: TrainingModule | None = None,
+) -> TrainingModule:
+    """Save `module` (a new module of `organization` when None) and replace its questions with
+    `questions`, the parsed quiz (None keeps the questions it has).
+
+    `values`: the cleaned data of a valid TrainingModuleForm (title, topic, lesson, pass_mark,
+    guideline_version, active).
+    """
+    if module is None:
+        module = TrainingModule(organization=organization)
+    for name in MODULE_FIELDS:
+        if name in values:
+            setattr(module, name, values[name])
+    module.save()
+    if questions is not None:
         module.questions.all().delete()
-        for position, (text, choices) in enumerate(form.cleaned_data["questions"], start=1):
+        for position, (text, choices) in enumerate(questions, start=1):
             question = Question.objects.create(module=module, position=position, text=text)
             Choice.objects.bulk_create(
                 Choice(question=question, position=index, text=choice, correct=correct)
@@ -112,7 +178,7 @@ def save_module(form):
     return module
 
 
-def score(module, answers):
+def score(module: TrainingModule, answers: Mapping[int, int]) -> int:
     """Percentage of the module's questions answered correctly; `answers` maps question id to
     the chosen choice id."""
     correct = set(
@@ -125,7 +191,7 @@ def score(module, answers):
     return round(100 * right / total)
 
 
-def record_attempt(module, user, result):
+def record_attempt(module: TrainingModule, user: User, result: int) -> tuple[Completion, bool]:
     """Keep the best score; the first attempt at or above the pass mark passes the module.
 
     Returns (completion, passed_now): passed_now is True only on the attempt that first passed,
@@ -160,9 +226,19 @@ def record_attempt(module, user, result):
     return completion, passed_now
 
 
-def save_incident(form, by):
-    """Save an IncidentForm; the first save records the reporter, resolving records when."""
-    incident = form.save(commit=False)
+def save_incident(
+    organization: Organization,
+    values: Mapping[str, Any],
+    by: User | None,
+    incident: Incident | None = None,
+) -> Incident:
+    """Save `incident` (a new incident of `organization` when None) with `values`, the cleaned data
+    of a valid IncidentForm; the first save records the reporter (`by`), resolving records when."""
+    if incident is None:
+        incident = Incident(organization=organization)
+    for name in INCIDENT_FIELDS:
+        if name in values:
+            setattr(incident, name, values[name])
     if incident.pk is None:
         incident.reported_by = by
     if incident.status == Incident.Status.RESOLVED:

@@ -186,7 +186,7 @@ class TrustStep(Step):
         The figures are the organization's, read once per digest run (see selectors.digest_figures);
         each rollout's section picks its guidelines and incidents from them."""
         from rollout.access import EDITORS
-        from rollout.portfolio import remember
+        from rollout.data_versions import remember
 
         from .selectors import applies, combined_rate, digest_figures
 

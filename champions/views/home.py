@@ -5,9 +5,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from rollout.access import role_required
-from rollout.pagecache import cached_page
+from rollout.data_versions import remember
 from rollout.paging import PAGE_SIZE
-from rollout.portfolio import one_data_version, remember, step_health
+from rollout.portfolio import step_context
 from rollout.steps import registry
 
 from ..coverage import (
@@ -26,10 +26,12 @@ from ..roles import EDITORS, READERS, STAFF
 from ..selectors import follow_ups, quiet_champions
 from . import own_champion
 
+# What the cached parts of these pages read, besides the organization's units and people: a write
+# to another step of the rollout leaves them cached (rollout/data_versions.py).
+CHAMPIONS_DATA = {"champions"}
+
 
 @role_required(STAFF)
-@cached_page
-@one_data_version()  # several cached figures below: read the data version once
 def home(request, pk):
     rollout = request.scope.rollout(pk)
     rollout.organization = request.scope.organization  # the same row, loaded with the membership
@@ -41,18 +43,22 @@ def home(request, pk):
         ("champion-of", rollout.pk, request.user.pk),
         lambda: own_champion(request, rollout),
         organization=organization_id,
+        rollout=rollout.pk,
+        apps=CHAMPIONS_DATA,
     )
     step = registry.get("champion")
     context = {
         "rollout": rollout,
         "step": step,
         "steps": registry.steps(),
-        "health": step_health(request.scope.organization, rollout, step.key),
+        **step_context(rollout, step.key, request.user),  # its health and when it was computed
         "me": me,
         "summary": remember(
             ("champion-coverage", rollout.pk),
             lambda: coverage_summary(rollout, request.scope.units()),
             organization=organization_id,
+            rollout=rollout.pk,
+            apps=CHAMPIONS_DATA,
         ),
         "can_edit": request.scope.has_role(EDITORS),
         "can_read_reports": request.scope.has_role(READERS),
@@ -64,6 +70,8 @@ def home(request, pk):
                 ("champion-home", rollout.pk, me.pk),
                 lambda: _my_week(request, rollout, me),
                 organization=organization_id,
+                rollout=rollout.pk,
+                apps=CHAMPIONS_DATA,
             )
         )
     if context["can_edit"]:
@@ -109,6 +117,8 @@ def coverage(request, pk):
                 ("champion-coverage", rollout.pk),
                 lambda: coverage_summary(rollout, request.scope.units()),
                 organization=rollout.organization_id,
+                rollout=rollout.pk,
+                apps=CHAMPIONS_DATA,
             ),
             "statuses": CoverageStatus.LABELS,
             "operating_model": model,

@@ -31,7 +31,7 @@ def log_session(request, pk):
     champion = _logging_champion(request, rollout)
     form = SupportSessionForm(request.POST or None, scope=request.scope)
     if form.is_valid():
-        _session, created = services.log_support_session(form, champion)
+        _session, created = services.log_support_session(champion, **form.session_values())
         if created:
             messages.success(request, "Session logged. Thank you!")
         else:

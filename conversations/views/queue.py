@@ -16,8 +16,8 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
+from rollout.data_versions import remember
 from rollout.models import Role
-from rollout.pagecache import cached_page
 from strategy.selectors import response_target
 
 from .. import selectors, services
@@ -25,9 +25,10 @@ from ..forms import AnsweredForm, HandOnForm, PeriodForm
 from ..roles import EDITORS, READERS, WORKERS
 from . import PAGE_SIZE
 
+SUMMARY_SECONDS = 60
+
 
 @role_required(READERS)
-@cached_page
 def queue(request, pk):
     rollout = request.scope.rollout(pk)
     rollout.organization = request.scope.organization  # the same row, loaded with the membership
@@ -51,8 +52,16 @@ def queue(request, pk):
             "page": page,
             "rows": rows,
             "target": target,
-            "summary": selectors.response_summary(
-                rollout, since=now - timedelta(days=30), now=now, target=target
+            # The last 30 days' answers: read again after an answer (a new data version) or a minute.
+            "summary": remember(
+                ("queue-summary", rollout.pk),
+                lambda: selectors.response_summary(
+                    rollout, since=now - timedelta(days=30), now=now, target=target
+                ),
+                timeout=SUMMARY_SECONDS,
+                organization=rollout.organization_id,
+                rollout=rollout.pk,
+                apps={"conversations", "strategy"},
             ),
             "can_work": request.scope.has_role(WORKERS),
             "my_units": mine,

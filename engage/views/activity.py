@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from rollout.access import LEADERS, role_required
 from rollout.csv_safety import safe_row
-from rollout.pagecache import cached_page
+from rollout.data_versions import remember
 from rollout.paging import PAGE_SIZE
-from rollout.portfolio import remember, step_health
+from rollout.portfolio import step_context
 from rollout.steps import registry
 
 from .. import selectors
@@ -26,7 +26,6 @@ from . import IMPORTERS, READERS
 
 
 @role_required(READERS)
-@cached_page
 def home(request, pk):
     rollout = request.scope.rollout(pk)
     rollout.organization = request.scope.organization  # the same row, loaded with the membership
@@ -39,8 +38,8 @@ def home(request, pk):
         {
             "rollout": rollout,
             "step": step,
-            # The same cached figures as the portfolio and the overview.
-            "health": step_health(request.scope.organization, rollout, step.key),
+            # The same stored figures as the portfolio and the overview.
+            **step_context(rollout, step.key, request.user),  # its health and when it was computed
             "can_import": can_import,
             "recent_imports": recent,
             "concealed": selectors.concealed_import(rollout, recent),
@@ -48,6 +47,9 @@ def home(request, pk):
                 ("engage-activity", rollout.pk, can_import, request.scope.has_role(LEADERS)),
                 lambda: _activity(request, rollout, can_import),
                 organization=rollout.organization_id,
+                # Imports and accounts, the strategy's audiences, conversations' replies.
+                rollout=rollout.pk,
+                apps={"engage", "strategy", "conversations"},
             ),
         },
     )
@@ -56,7 +58,7 @@ def home(request, pk):
 def _activity(request, rollout, can_import):
     """The page's activity figures, rendered. They change only with a write (an import's rollups,
     the accounts, the band, the strategy's target), which makes a new data version, so the page
-    renders them once per version, however many people look (see rollout.portfolio.remember)."""
+    renders them once per version, however many people look (see rollout.data_versions.remember)."""
     figures = selectors.home_figures(rollout)
     context = {
         "rollout": rollout,

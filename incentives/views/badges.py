@@ -29,7 +29,7 @@ def badges(request, pk):
 def _badge_form(request, rollout, badge=None):
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge, rollout=rollout)
     if form.is_valid():
-        badge = services.save_badge(form)
+        badge = services.save_badge(rollout, form.cleaned_data, form.cleaned_levels(), badge=badge)
         messages.success(request, f"Badge “{badge}” saved.")
         return redirect("incentives:badges", pk=rollout.pk)
     return render(request, "incentives/badge_form.html", {"rollout": rollout, "form": form, "badge": badge})

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
-from rollout.portfolio import step_health
+from rollout.portfolio import step_context
 from rollout.steps import registry
 from strategy.selectors import success_metrics
 
@@ -32,7 +32,7 @@ def home(request, pk):
         {
             "rollout": rollout,
             "step": step,
-            "health": step_health(request.scope.organization, rollout, step.key),
+            **step_context(rollout, step.key, request.user),  # its health and when it was computed
             "plan": rollout.planned_incentives.all()[:20],
             "counts": counts,
             "badges": rollout.badges.count(),

@@ -63,7 +63,15 @@ def claim(request, pk):
     rollout = request.scope.rollout(pk)
     form = PointsClaimForm(request.POST or None)
     if form.is_valid():
-        services.submit_claim(rollout, request.user, form)
+        data = form.cleaned_data
+        services.submit_claim(
+            rollout,
+            request.user,
+            reason=data["reason"],
+            points=data["points"],
+            evidence_url=data["evidence_url"],
+            evidence=data["evidence"],
+        )
         messages.success(request, "Claim sent. A manager will approve or reject it.")
         return redirect("incentives:claim", pk=rollout.pk)
     mine = rollout.points_claims.filter(person=request.user).select_related("decided_by")[:10]

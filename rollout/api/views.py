@@ -60,7 +60,7 @@ class RolloutViewSet(
     def health(self, request, pk=None):
         """The six steps' health of one rollout, with reasons and the next action."""
         rollout = self.get_object()
-        [row] = rows_for(self.scope.organization, [rollout])
+        [row] = rows_for([rollout], user=request.user)
         return Response(health_of(row))
 
 
@@ -75,7 +75,7 @@ class HealthViewSet(mixins.ListModelMixin, ScopedViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        rows = rows_for(self.scope.organization, page)
+        rows = rows_for(page, user=request.user)
         return self.get_paginated_response([health_of(row) for row in rows])
 
 

@@ -30,3 +30,39 @@ def definition(anchor, label=""):
     {% definition "participation-rate" "participation rate" %}. tests/test_definitions.py fails
     when the anchor is not a heading of docs/metrics.md."""
     return {"anchor": anchor, "label": label or anchor.replace("-", " ")}
+
+
+@register.inclusion_tag("rollout/_as_of.html")
+def figures_as_of(computed_at, out_of_date=False):
+    """When the step figures on the page were computed, and whether a newer change is being taken
+    in (rollout/figures.py). Shown in the active time zone, the organization's."""
+    from django.utils import timezone
+
+    shown = timezone.localtime(computed_at) if computed_at else None
+    return {
+        "computed_at": shown,
+        "today": shown is not None and shown.date() == timezone.localdate(),
+        "out_of_date": out_of_date,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def step_pages(context, step_key, active="home"):
+    """The navigation of a step's pages for the current role: {"step", "home_url", "tabs":
+    [(label, url, is_active)], "member_crumb": (url, label) or None} (templates/rollout/_step_nav.html)."""
+    from django.urls import reverse
+
+    from rollout.access import STAFF
+    from rollout.steps import registry
+
+    step = registry.get(step_key)
+    rollout, role = context["rollout"], context.get("current_role")
+    tabs = [
+        (page.label, page.url(rollout), page.key == active)
+        for page in step.pages
+        if page.roles is None or role in page.roles
+    ]
+    member_crumb = None
+    if step.member_crumb and role not in STAFF:
+        member_crumb = (reverse(step.member_crumb[0]), step.member_crumb[1])
+    return {"step": step, "home_url": step.url(rollout), "tabs": tabs, "member_crumb": member_crumb}

@@ -1,22 +1,19 @@
 """The leaders' portfolio, its CSV export, and a rollout's trends and printable report."""
 
 import csv
-import functools
-import hashlib
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from .. import audit, portfolio
+from .. import audit, data_versions, portfolio
 from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
-from ..pagecache import cached_page
 from ..paging import PAGE_SIZE
 from ..steps import registry
 
@@ -29,7 +26,7 @@ def _filtered_rows(request):
     )
     form = PortfolioFilterForm(request.GET or None, platforms=scope.platforms(), units=units)
     rollouts = scope.rollouts()
-    rows = portfolio.rows_for(organization, rollouts)
+    rows = portfolio.rows_for(rollouts, user=request.user)
     order = "worst"
     if form.is_valid():
         data = form.cleaned_data
@@ -46,27 +43,35 @@ def _filtered_rows(request):
 
 
 @role_required(LEADERS)
-@cached_page
 def portfolio_page(request):
-    # The page's content is the same for every leader of the organization: it is rendered once per
-    # data version, day and query string and cached. The form and rows are computed only to render
-    # it (lazily, so a cached page costs neither; they stay in the context for tests and debugging).
-    filtered = functools.cache(lambda: _filtered_rows(request))
+    form, rows = _filtered_rows(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    steps = registry.steps()
     context = {
-        "form": SimpleLazyObject(lambda: filtered()[0]),
-        "page": SimpleLazyObject(
-            lambda: Paginator(filtered()[1], PAGE_SIZE).get_page(request.GET.get("page"))
-        ),
-        "steps": registry.steps(),
+        "form": form,
+        "page": page,
+        "rendered_rows": _rendered_rows(page.object_list, steps),
+        # The filters list the organization's units and platforms: cached under their version.
+        "filters_version": data_versions.data_version(request.scope.organization.pk, wide=True),
+        "as_of": portfolio.as_of(rows),
+        "steps": steps,
     }
-    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
-    key = portfolio.versioned_key("portfolio-page", query, organization=request.scope.organization.pk)
-    content = portfolio.cached(key)
-    if content is None:
-        content = render_to_string("rollout/_portfolio_content.html", context, request=request)
-        portfolio.cache_figures(key, content)
-    context["content"] = mark_safe(content)  # noqa: S308 (our own template's output)
     return render(request, "rollout/portfolio.html", context)
+
+
+def _rendered_rows(rows, steps):
+    """Each row's HTML, cached under what it shows (portfolio.row_key), read in one round trip:
+    after a write, only the rollout written to is rendered again."""
+    keys = [portfolio.row_key(row) for row in rows]
+    found = cache.get_many(keys)
+    rendered, new = [], {}
+    for row, key in zip(rows, keys, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = new[key] = render_to_string("rollout/_portfolio_row.html", {"row": row, "steps": steps})
+        rendered.append(mark_safe(html))  # noqa: S308 (our own template's output)
+    cache.set_many(new, portfolio.ROW_SECONDS)
+    return rendered
 
 
 @role_required(LEADERS)
@@ -118,7 +123,7 @@ def portfolio_csv(request):
 
 def _rollout_context(request, pk):
     rollout = request.scope.rollout(pk)
-    [row] = portfolio.rows_for(request.scope.organization, [rollout])
+    [row] = portfolio.rows_for([rollout], user=request.user)
     trends = [trend for step in registry.steps() for trend in step.trends(rollout)]
     return {"rollout": rollout, "row": row, "trends": trends}
 

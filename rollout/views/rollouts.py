@@ -5,23 +5,13 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 
-from .. import portfolio
+from .. import figures, portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
 from ..forms import RolloutFilterForm, RolloutForm
-from ..pagecache import cached_page
 from ..paging import PAGE_SIZE
-from ..steps import overall_score, registry
-
-
-def _health_rows(organization, rollouts):
-    """[(rollout, [(step, StepHealth)] in step order, overall score)], from the portfolio's cached
-    figures for the whole organization (rollout/portfolio.py)."""
-    healths = portfolio.healths_for(organization, rollouts)
-    return [
-        (rollout, healths[rollout.pk], overall_score(health for _, health in healths[rollout.pk]))
-        for rollout in rollouts
-    ]
+from ..steps import registry
 
 
 @role_required(STAFF)
@@ -34,12 +24,14 @@ def rollout_list(request):
         if q := filters.cleaned_data["q"]:
             rollouts = rollouts.filter(Q(name__icontains=q) | Q(platform__name__icontains=q))
     page = Paginator(rollouts.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = portfolio.rows_for(page.object_list, user=request.user, changes=False)
     return render(
         request,
         "rollout/rollout_list.html",
         {
             "page": page,
-            "rows": _health_rows(request.scope.organization, list(page.object_list)),
+            "rows": [(row.rollout, row.healths, row.overall) for row in rows],
+            "as_of": portfolio.as_of(rows),
             "filters": filters,
             "steps": registry.steps(),
             "can_edit": request.scope.has_role(EDITORS),
@@ -69,17 +61,18 @@ def rollout_edit(request, pk):
 
 
 @role_required(STAFF)
-@cached_page
 def rollout_overview(request, pk):
     rollout = request.scope.rollout(pk)
-    [(_, healths, overall)] = _health_rows(request.scope.organization, [rollout])
+    [row] = portfolio.rows_for([rollout], user=request.user, changes=False)
     return render(
         request,
         "rollout/rollout_overview.html",
         {
             "rollout": rollout,
-            "healths": healths,
-            "overall": overall,
+            "row": row,
+            # Read only when the step cards are not in the cache (the template's {% cache %}).
+            "healths": SimpleLazyObject(lambda: row.healths),
+            "overall": row.overall,
             "can_edit": request.scope.has_role(EDITORS),
             "can_see_trends": request.scope.has_role(LEADERS),
         },
@@ -93,14 +86,15 @@ def step_page(request, pk, step):
     found = registry.get(step)
     if found is None:
         raise Http404("No such step.")
-    health = portfolio.step_health(request.scope.organization, rollout, found.key)
+    stored = figures.of_rollout(rollout, user=request.user)
     return render(
         request,
         "rollout/step.html",
         {
             "rollout": rollout,
             "step": found,
-            "health": health,
+            "health": stored.health[found.key],
+            "figures": stored,
             "steps": [(other, other.url(rollout)) for other in registry.steps()],
         },
     )

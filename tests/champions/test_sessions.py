@@ -201,3 +201,35 @@ def test_my_sessions_lists_my_sessions_across_rollouts_of_this_organization(clie
     SupportSessionFactory(champion=ChampionFactory(rollout=personas.other_rollout, user=personas.champion))
     response = client_as(personas.champion).get(reverse("champions_org:my_sessions"))
     assert response.context["page"].paginator.count == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_service_logs_from_plain_values_once_per_token(personas, champion, skills):
+    from champions import services
+
+    token = uuid.uuid4()
+    helped = personas.org.memberships.get(user=personas.member)
+    values = {
+        "token": token,
+        "happened_at": timezone.now() - timedelta(minutes=30),
+        "minutes": 20,
+        "people_helped": 2,
+        "topics": [skills[0], skills[2]],
+        "outcome": SupportSession.Outcome.FOLLOW_UP,
+        "follow_up_on": date(2026, 5, 8),
+        "helped": helped,
+    }
+    session, created = services.log_support_session(champion, **values)
+    again, created_again = services.log_support_session(champion, **values)
+    assert (created, created_again, again) == (True, False, session)
+    assert SupportSession.objects.count() == 1
+    session.refresh_from_db()
+    assert (session.rollout, session.token, session.minutes, session.people_helped) == (
+        personas.rollout,
+        token,
+        20,
+        2,
+    )
+    assert set(session.topics.all()) == {skills[0], skills[2]}
+    assert (session.helped_person, session.helped_unit) == (personas.member, helped.unit)
+    assert session.follow_up_open

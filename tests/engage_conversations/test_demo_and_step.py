@@ -178,14 +178,24 @@ def test_pages_cost_the_same_queries_with_more_data(personas, client_as, name, r
 
 
 def test_answering_a_question_refreshes_the_cached_health_at_once(personas):
+    """The champion who answered sees the health without the question at once (and from then on
+    everyone does); until then the others see the stored health, out of date."""
     from conversations import services
-    from rollout import portfolio
+    from rollout import figures, portfolio
+
+    def waiting(user):
+        health = portfolio.step_health(personas.rollout, "engage", user=user)
+        return any("question waiting" in reason for reason in health.reasons)
 
     question = QuestionFactory(
         thread__rollout=personas.rollout, created_at=timezone.now() - timedelta(hours=30)
     )
-    before = portfolio.step_health(personas.org, personas.rollout, "engage")  # computed and cached
+    before = portfolio.step_health(personas.rollout, "engage")  # computed and stored
     assert any("1 question waiting" in reason for reason in before.reasons)
-    assert services.mark_answered(question, personas.champion, "https://chat.example/answer")
-    after = portfolio.step_health(personas.org, personas.rollout, "engage")
-    assert not any("question waiting" in reason for reason in after.reasons)
+    with figures.changes_by(personas.champion):  # the champion's own request
+        assert services.mark_answered(question, personas.champion, "https://chat.example/answer")
+    assert waiting(personas.manager)  # another person, before the worker: as stored ...
+    assert figures.of_rollout(personas.rollout).out_of_date  # ... and marked as updating
+    assert not waiting(personas.champion)  # the one who answered: at once
+    assert not figures.of_rollout(personas.rollout).out_of_date
+    assert not waiting(personas.manager)

@@ -184,3 +184,47 @@ def test_a_burst_of_claims_is_flagged_for_the_approver(client_as, personas):
     )
     page = client_as(personas.manager).get(reverse("incentives:claims", args=[personas.rollout.pk]))
     assert "check for gaming" in page.content.decode()
+
+
+def test_save_badge_takes_plain_values_and_keeps_levels_people_hold(personas, helper_badge):
+    rule = helper_badge.rule
+    bronze = helper_badge.levels.get(rank=1)
+    services.award_manually(bronze, personas.member, personas.manager, evidence="Seen it")
+    values = {
+        "name": "Helper",
+        "description": "Helps people",
+        "criteria": "Log sessions",
+        "color": "#123456",
+        "criterion": BadgeClass.Criterion.EVENTS,
+        "rule": rule,
+        "requires": [],
+        "image": None,
+        "bronze": 2,  # the form's level fields: ignored, the levels come apart
+    }
+    badge = services.save_badge(personas.rollout, values, {1: 2, 2: 4}, badge=helper_badge)
+    assert badge.pk == helper_badge.pk and badge.color == "#123456" and badge.rule == rule
+    # Gold goes (nobody holds it); bronze stays, with its new threshold.
+    assert list(badge.levels.values_list("rank", "threshold")) == [(1, 2), (2, 4)]
+    new = services.save_badge(
+        personas.rollout,
+        {"name": "Newcomer", "description": "Welcome", "criteria": "Join", "criterion": "manual"},
+        {0: None},
+    )
+    assert (new.rollout, new.criterion, new.color) == (personas.rollout, "manual", "#0d6efd")
+    assert list(new.levels.values_list("rank", "threshold")) == [(0, None)]
+
+
+def test_submit_claim_takes_plain_values(personas):
+    claim = services.submit_claim(
+        personas.rollout, personas.member, reason="Ran a lunch-and-learn", points=20, evidence="Slides"
+    )
+    claim.refresh_from_db()
+    assert (claim.rollout, claim.person, claim.points, claim.reason, claim.evidence, claim.burst) == (
+        personas.rollout,
+        personas.member,
+        20,
+        "Ran a lunch-and-learn",
+        "Slides",
+        False,
+    )
+    assert claim.status == PointsClaim.Status.PENDING

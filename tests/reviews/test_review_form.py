@@ -9,6 +9,7 @@ from reviews.forms import ReviewSheet
 from reviews.models import Action, Finding, KpiResult, PlatformAssessment, Review
 from reviews.selectors import kpi_table
 from reviews.services import ReviewError, complete_review, create_review
+from reviews.views import review_changes
 from rollout.models import Platform
 
 from ..factories import RolloutFactory
@@ -234,8 +235,16 @@ def test_a_review_completed_meanwhile_is_not_completed_twice(client_as, personas
     bound = ReviewSheet(review, personas.rollout, scope, rows, date(2026, 2, 2), request.POST)
     assert bound.is_valid(completing=True)
     Review.objects.filter(pk=review.pk).update(status="completed")  # another manager was faster
+    following = bound.complete.cleaned_data
     with pytest.raises(ReviewError):
-        complete_review(bound, personas.manager, date(2026, 2, 2))
+        complete_review(
+            review,
+            review_changes(bound),
+            personas.manager,
+            date(2026, 2, 2),
+            next_due_date=following["next_due_date"],
+            next_owner=following["next_owner"],
+        )
     review.refresh_from_db()
     assert review.decisions == "" and Review.objects.count() == 1 and not Action.objects.exists()
 

@@ -223,7 +223,7 @@ def test_saving_a_section_does_not_touch_the_sign_off_fields(personas, worksheet
         scope=scope,
     )
     assert form.is_valid()
-    services.save_section(stale, form, [])
+    services.save_section(stale, form.cleaned_data, [])
     worksheet.refresh_from_db()
     assert (worksheet.main_purpose, worksheet.review_comment) == (
         "project_collaboration",

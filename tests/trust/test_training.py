@@ -148,3 +148,27 @@ def test_training_completion_counts_passes_of_current_members_in_active_modules(
     CompletionFactory(module=retired, user=personas.leader)
     figures = training_figures([personas.org.pk])[personas.org.pk]
     assert figures == {"members": 5, "modules": 2, "passed": 3, "rate": 30}  # 3 of 5 x 2
+
+
+def test_save_module_takes_plain_values_and_replaces_the_questions_only_when_given(personas):
+    from trust.services import save_module
+
+    values = {
+        "title": "Phishing",
+        "topic": "malware",
+        "lesson": "# Look twice",
+        "pass_mark": 50,
+        "guideline_version": None,
+        "active": True,
+    }
+    quiz = parse_questions("Report a strange link?\n* Yes\n- No\n\nOpen it?\n- Yes\n* No")
+    module = save_module(personas.org, values, questions=quiz)
+    assert (module.organization, module.title, module.pass_mark) == (personas.org, "Phishing", 50)
+    assert list(module.questions.values_list("position", "text")) == [
+        (1, "Report a strange link?"),
+        (2, "Open it?"),
+    ]
+    kept = set(module.questions.values_list("pk", flat=True))
+    save_module(personas.org, {**values, "pass_mark": 100}, module=module)  # questions=None: kept
+    module.refresh_from_db()
+    assert module.pass_mark == 100 and set(module.questions.values_list("pk", flat=True)) == kept

@@ -32,7 +32,15 @@ def guideline_list(request):
 def guideline_create(request):
     form = NewGuidelineForm(request.POST or None, scope=request.scope)
     if form.is_valid():
-        guideline = services.create_guideline(form, form.cleaned_data["body"], request.user)
+        data = form.cleaned_data
+        guideline = services.create_guideline(
+            request.scope.organization,
+            title=data["title"],
+            body=data["body"],
+            by=request.user,
+            rollout=data["rollout"],
+            audience_unit=data["audience_unit"],
+        )
         messages.success(
             request, f"“{guideline}” published. Everyone in its audience is asked to acknowledge it."
         )

@@ -4,7 +4,7 @@ training completion and (for managers) the open incidents."""
 from django.shortcuts import render
 
 from rollout.access import role_required
-from rollout.portfolio import step_health
+from rollout.portfolio import step_context
 from rollout.steps import registry
 
 from ..models import Incident
@@ -28,7 +28,7 @@ def home(request, pk):
     context = {
         "rollout": rollout,
         "step": step,
-        "health": step_health(request.scope.organization, rollout, step.key),
+        **step_context(rollout, step.key, request.user),  # its health and when it was computed
         "guidelines": [(guideline, figures.get(guideline.pk)) for guideline in guidelines],
         "training": training_figures([rollout.organization_id])[rollout.organization_id],
         "can_manage": request.scope.has_role(MANAGERS),

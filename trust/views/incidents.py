@@ -40,7 +40,7 @@ def incident_list(request):
 def incident_create(request):
     form = IncidentForm(request.POST or None, scope=request.scope, initial={"handler": request.user})
     if form.is_valid():
-        incident = services.save_incident(form, request.user)
+        incident = services.save_incident(request.scope.organization, form.cleaned_data, request.user)
         messages.success(request, f"Incident “{incident}” recorded.")
         return redirect("trust_org:incidents")
     return render(request, "trust/incident_form.html", {"form": form})
@@ -51,7 +51,7 @@ def incident_edit(request, pk):
     incident = incident_of(request, pk)
     form = IncidentForm(request.POST or None, instance=incident, scope=request.scope)
     if form.is_valid():
-        services.save_incident(form, request.user)
+        services.save_incident(request.scope.organization, form.cleaned_data, request.user, incident=incident)
         messages.success(request, f"Incident “{incident}” saved.")
         return redirect("trust_org:incidents")
     return render(request, "trust/incident_form.html", {"form": form, "incident": incident})

@@ -15,6 +15,12 @@ from ..selectors import module_table, training_figures
 from . import module_of
 
 
+def _quiz(form):
+    """The parsed quiz of a valid TrainingModuleForm when it is to replace the module's questions
+    (changed, or a module without questions yet), else None."""
+    return form.cleaned_data["questions"] if form.questions_changed else None
+
+
 @role_required(MANAGERS)
 def module_list(request):
     organization = request.scope.organization
@@ -27,7 +33,7 @@ def module_list(request):
 def module_create(request):
     form = TrainingModuleForm(request.POST or None, scope=request.scope)
     if form.is_valid():
-        module = services.save_module(form)
+        module = services.save_module(request.scope.organization, form.cleaned_data, questions=_quiz(form))
         messages.success(request, f"“{module}” added. People find it on their guidelines and training page.")
         return redirect("trust_org:modules")
     return render(request, "trust/module_form.html", {"form": form})
@@ -38,7 +44,9 @@ def module_edit(request, pk):
     module = module_of(request, pk)
     form = TrainingModuleForm(request.POST or None, instance=module, scope=request.scope)
     if form.is_valid():
-        services.save_module(form)
+        services.save_module(
+            request.scope.organization, form.cleaned_data, questions=_quiz(form), module=module
+        )
         messages.success(request, f"“{module}” saved.")
         return redirect("trust_org:modules")
     return render(request, "trust/module_form.html", {"form": form, "module": module})

@@ -236,12 +236,13 @@ class Command(BaseCommand):
 
         from django.utils import timezone
 
+        from rollout import figures
         from rollout.models import HealthSnapshot
         from rollout.portfolio import snapshot
 
         today = timezone.localdate()
-        rollouts = list(org.rollouts.all())
-        snapshot(org, rollouts, today)
+        rollouts = list(org.rollouts.select_related("organization", "platform", "owner"))
+        snapshot(rollouts, today, figures.recompute(rollouts))
         current = {
             row.rollout_id: row for row in HealthSnapshot.objects.filter(rollout__in=rollouts, day=today)
         }

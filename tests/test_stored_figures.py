@@ -1,0 +1,176 @@
+"""Step figures computed on write and read from one row (rollout/figures.py)."""
+
+from unittest import mock
+
+import pytest
+from django.db.models import F
+from django.urls import reverse
+
+from rollout import data_versions, figures, tasks
+from rollout.models import RolloutFigures
+from rollout.steps import registry
+
+from .champions.factories import ChampionFactory
+from .factories import RolloutFactory, UnitFactory
+from .pages import worker_catches_up
+
+pytestmark = pytest.mark.django_db
+
+
+def _champion_reasons(client, rollout):
+    page = client.get(reverse("rollout:overview", args=[rollout.pk]))
+    assert page.status_code == 200
+    health = dict(page.context["healths"])[registry.get("champion")]
+    return page, health.reasons
+
+
+def test_another_persons_write_shows_once_the_worker_has_recomputed(client_as, personas):
+    client = client_as(personas.leader)
+    _, before = _champion_reasons(client, personas.rollout)  # computed on first read
+    ChampionFactory(rollout=personas.rollout)  # a manager appoints a champion elsewhere
+    page, reasons = _champion_reasons(client, personas.rollout)
+    assert reasons == before  # the stored figures, as of their time...
+    assert "updating: a newer change is being counted in" in page.content.decode()
+    assert worker_catches_up() == 1
+    page, reasons = _champion_reasons(client, personas.rollout)
+    assert reasons != before and any("1 active champion" in reason for reason in reasons)
+    assert "updating" not in page.content.decode()
+    assert "Figures as of" in page.content.decode()
+
+
+def test_the_person_who_wrote_sees_their_change_at_once(client_as, personas):
+    client = client_as(personas.manager)
+    _champion_reasons(client, personas.rollout)
+    with figures.changes_by(personas.manager):
+        ChampionFactory(rollout=personas.rollout)
+    page, reasons = _champion_reasons(client, personas.rollout)
+    assert any("1 active champion" in reason for reason in reasons)
+    assert "updating" not in page.content.decode()
+    # ...and computing them stored them for everyone.
+    assert not RolloutFigures.objects.get(rollout=personas.rollout).stale
+
+
+def test_a_write_through_a_page_shows_on_the_next_page_without_a_worker(client_as, personas):
+    client = client_as(personas.manager)
+    overview = reverse("rollout:overview", args=[personas.rollout.pk])
+    client.get(overview)
+    response = client.post(
+        reverse("rollout:edit", args=[personas.rollout.pk]),
+        {"name": "Engage for everyone", "platform": personas.platform.pk, "status": "pilot"},
+    )
+    assert response.status_code == 302
+    stored = RolloutFigures.objects.get(rollout=personas.rollout)
+    assert stored.stale and stored.changed_by == personas.manager
+    assert "updating" not in client.get(overview).content.decode()
+
+
+def test_a_write_marks_its_own_rollout_and_no_other(personas, django_capture_on_commit_callbacks):
+    other = RolloutFactory(organization=personas.org, platform=personas.platform)
+    figures.for_rollouts([personas.rollout, other])
+    with (
+        mock.patch.object(tasks.recompute_figures, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ChampionFactory(rollout=personas.rollout)
+    stored = {row.rollout_id: row.stale for row in RolloutFigures.objects.all()}
+    assert stored == {personas.rollout.pk: True, other.pk: False}
+    delay.assert_called_once_with([personas.rollout.pk])  # that rollout alone
+
+
+def test_the_worker_is_asked_once_per_transaction_after_it_commits(
+    personas, django_capture_on_commit_callbacks
+):
+    figures.for_rollouts([personas.rollout])
+    with mock.patch.object(tasks.recompute_figures, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            ChampionFactory.create_batch(3, rollout=personas.rollout)
+            assert delay.call_count == 0  # not before the commit
+        assert len([c for c in callbacks if hasattr(c, "figures_pending")]) == 1
+    delay.assert_called_once_with([personas.rollout.pk])
+
+
+def test_a_write_to_the_organization_marks_all_its_rollouts_and_no_other_organizations(
+    personas, django_capture_on_commit_callbacks
+):
+    second = RolloutFactory(organization=personas.org, platform=personas.platform)
+    figures.for_rollouts([personas.rollout, second, personas.other_rollout])
+    with (
+        mock.patch.object(tasks.recompute_organization_figures, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        UnitFactory(organization=personas.org, headcount=120)
+    stale = {row.rollout_id for row in RolloutFigures.objects.all() if row.stale}
+    assert stale == {personas.rollout.pk, second.pk}
+    delay.assert_called_with(personas.org.pk)
+
+
+def test_a_row_without_a_rollout_of_its_own_is_traced_to_its_rollout(personas):
+    from strategy.models import Objective, Worksheet
+
+    worksheet = Worksheet.objects.create(rollout=personas.rollout, main_purpose="knowledge_sharing")
+    figures.for_rollouts([personas.rollout, personas.other_rollout])
+    Objective.objects.create(worksheet=worksheet, title="Find experts faster")
+    assert data_versions.owner_of(Objective.objects.get()) == (personas.org.pk, personas.rollout.pk)
+    assert RolloutFigures.objects.get(rollout=personas.rollout).stale
+    assert not RolloutFigures.objects.get(rollout=personas.other_rollout).stale
+
+
+def test_a_computation_from_an_older_version_never_overwrites_a_newer_one(personas):
+    figures.for_rollouts([personas.rollout])
+    RolloutFigures.objects.filter(rollout=personas.rollout).update(version=5, computed_version=7)
+    figures.recompute([personas.rollout])  # computed from version 5: older than what is stored
+    assert RolloutFigures.objects.get(rollout=personas.rollout).computed_version == 7
+
+
+def test_a_write_while_computing_leaves_the_figures_out_of_date(personas, monkeypatch):
+    original = figures._computed
+
+    def computed_while_someone_writes(rollouts):
+        data = original(rollouts)
+        ChampionFactory(rollout=personas.rollout)
+        return data
+
+    monkeypatch.setattr(figures, "_computed", computed_while_someone_writes)
+    figures.for_rollouts([personas.rollout])  # the row is created, then written while computing
+    monkeypatch.setattr(figures, "_computed", original)
+    figures.recompute([personas.rollout])
+    monkeypatch.setattr(figures, "_computed", computed_while_someone_writes)
+    figures.recompute([personas.rollout])
+    assert RolloutFigures.objects.get(rollout=personas.rollout).stale
+
+
+def test_stored_figures_are_the_steps_own_figures(personas):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    from rollout.models import Rollout
+
+    rollouts = list(Rollout.objects.select_related("organization", "platform", "owner"))
+    stored = figures.for_rollouts(rollouts, fresh=True)
+    for step in registry.steps():
+        health, facts, units = step.portfolio_figures(rollouts)
+        for rollout in rollouts:
+            assert stored[rollout.pk].health[step.key] == health[rollout.pk]
+            for fact in facts.get(rollout.pk, []):
+                assert fact in stored[rollout.pk].facts
+            assert set(units.get(rollout.pk, ())) <= stored[rollout.pk].units
+
+
+def test_the_sweep_recomputes_what_the_broker_never_delivered(personas, django_capture_on_commit_callbacks):
+    second = RolloutFactory(organization=personas.org, platform=personas.platform)
+    figures.for_rollouts([personas.rollout, second, personas.other_rollout])
+    with (
+        mock.patch.object(tasks.recompute_figures, "delay", side_effect=OSError("broker down")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        ChampionFactory(rollout=personas.rollout)  # logged, not raised: the write succeeds
+    assert RolloutFigures.objects.get(rollout=personas.rollout).stale
+    assert tasks.recompute_out_of_date() == 1
+    assert not RolloutFigures.objects.filter(computed_version__lt=F("version")).exists()
+
+
+def test_the_nightly_run_recomputes_every_figure_and_records_the_day(personas):
+    figures.for_rollouts([personas.rollout])
+    RolloutFigures.objects.update(computed_at=None)
+    assert tasks.snapshot_health() == 2
+    assert RolloutFigures.objects.filter(computed_at__isnull=False).count() == 2
