@@ -174,3 +174,16 @@ def test_the_nightly_run_recomputes_every_figure_and_records_the_day(personas):
     RolloutFigures.objects.update(computed_at=None)
     assert tasks.snapshot_health() == 2
     assert RolloutFigures.objects.filter(computed_at__isnull=False).count() == 2
+
+
+@pytest.mark.parametrize(
+    "url_name", ["champions:home", "engage:home", "incentives:home", "trust:home", "reviews:home"]
+)
+def test_every_step_home_says_when_its_health_was_computed(client_as, personas, url_name):
+    client = client_as(personas.manager)
+    url = reverse(url_name, args=[personas.rollout.pk])
+    assert "Figures as of" in client.get(url).content.decode()
+    ChampionFactory(rollout=personas.rollout)  # someone else's write
+    assert "updating: a newer change is being counted in" in client.get(url).content.decode()
+    worker_catches_up()
+    assert "updating" not in client.get(url).content.decode()
