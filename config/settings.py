@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "rollout",
+    "rollout.directory",
     "strategy",
     "incentives",
     "trust",

@@ -81,7 +81,7 @@ class Scope:
 
         if self.organization is None:
             return User.objects.none()
-        conditions = {"memberships__organization": self.organization}
+        conditions = {"memberships__organization": self.organization, "memberships__is_active": True}
         if roles is not None:
             conditions["memberships__role__in"] = roles
         return User.objects.filter(**conditions)

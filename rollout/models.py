@@ -135,9 +135,24 @@ class Unit(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+
+    class HeadcountSource(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        DIRECTORY = "directory", "Counted from the directory"
+
     headcount = models.PositiveIntegerField(
         default=0, help_text="People in this unit, for coverage and participation rates."
     )
+    # Where `headcount` comes from. A unit kept by the directory (SCIM, an HR import) has its
+    # headcount counted from its active members on each sync; an admin who types a headcount for it
+    # overrides that, and the unit is marked as entered by hand until they give it back.
+    headcount_source = models.CharField(
+        max_length=20, choices=HeadcountSource.choices, default=HeadcountSource.MANUAL
+    )
+    # The directory's id of the unit (a SCIM group's externalId, an HR file's department): blank for
+    # units made in Rollout.
+    external_id = models.CharField(max_length=200, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last changed by the directory.")
 
     class Meta:
         ordering = ["kind", "name"]
@@ -169,7 +184,30 @@ class Role(models.TextChoices):
     MEMBER = "member", "Member"
 
 
+class Shift(models.TextChoices):
+    DAY = "day", "Day (07-15)"
+    EVENING = "evening", "Evening (15-23)"
+    NIGHT = "night", "Night (23-07)"
+    FLEXIBLE = "flexible", "Flexible / on call"
+
+
+class ActiveMembershipManager(models.Manager):
+    """Memberships that give access: a deactivated one (the directory said the person left) is kept
+    for its history but is, for every page, query and count through this manager, not there.
+    `Membership.all_objects` sees both, for the directory's own code."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(is_active=True)
+
+
 class Membership(models.Model):
+    class Source(models.TextChoices):
+        INVITATION = "invitation", "Invited in Rollout"
+        SCIM = "scim", "Directory (SCIM)"
+        HR_IMPORT = "hr_import", "HR file import"
+        SSO = "sso", "First single sign-on"
+        SEED = "seed", "Demo data"
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
@@ -180,11 +218,46 @@ class Membership(models.Model):
         default=True, help_text="Receive the weekly engagement digest of this organization's rollouts."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the organization's directory says of the person (SCIM, an HR import), beside `unit`.
+    location = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="located_memberships",
+        limit_choices_to={"kind": Unit.Kind.LOCATION},
+    )
+    shift = models.CharField(max_length=20, choices=Shift.choices, blank=True)
+    manager = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    external_id = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The directory's id of the person (SCIM externalId, HR employee id).",
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.INVITATION)
+    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last changed by the directory.")
+    # A deactivated membership gives no access and is left out of every count (see the managers);
+    # the person's records (sessions logged, points, acknowledgements) stay.
+    is_active = models.BooleanField(default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActiveMembershipManager()
+    all_objects = models.Manager()
 
     class Meta:
         ordering = ["organization__name", "user__full_name"]
+        # The active manager is the default, so related managers (user.memberships) see active
+        # memberships only; the base manager (a foreign key's target) sees all of them.
+        base_manager_name = "all_objects"
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="membership_unique_external_id",
+            ),
         ]
 
     def __str__(self):
