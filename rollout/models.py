@@ -244,7 +244,7 @@ class Membership(models.Model):
     deactivated_at = models.DateTimeField(null=True, blank=True)
 
     objects = ActiveMembershipManager()
-    all_objects = models.Manager()
+    all_objects = models.Manager()  # noqa: DJ012  (a manager, not a field)
 
     class Meta:
         ordering = ["organization__name", "user__full_name"]

@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count, Q
@@ -166,11 +169,6 @@ def end_access(user: User) -> int:
 def end_sessions(user: User) -> int:
     """Delete the user's unexpired sessions. Sessions are not indexed by user, so this reads the
     unexpired ones; a deprovisioning call is rare, and the cost is one pass over live sessions."""
-    from django.contrib.auth import SESSION_KEY
-    from importlib import import_module
-
-    from django.conf import settings
-
     engine = import_module(settings.SESSION_ENGINE)
     ended = 0
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
