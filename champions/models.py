@@ -118,6 +118,10 @@ def active_on(as_of, prefix=""):
 class SupportSession(models.Model):
     """One occasion on which a champion helped people, logged by the champion."""
 
+    # Cached values that read sessions name this topic (rollout/data_versions.py): logging one
+    # leaves the champions' coverage, which does not read them, cached.
+    DATA_TOPIC = "champions.sessions"
+
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", "In person"
         CHAT = "chat", "Chat"

@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from rollout.data_versions import new_data_version, owner_of
+from rollout.data_versions import new_data_version, owner_of, topic_of
 from rollout.events import emit
 from rollout.models import Membership, Role, Rollout, Unit, User
 
@@ -144,7 +144,7 @@ def close_follow_up(session: SupportSession) -> bool:
     if closed:
         organization_id, rollout_id = owner_of(session)
         # update() sends no signal; the digest counts them
-        new_data_version(organization_id, rollout=rollout_id)
+        new_data_version(organization_id, rollout=rollout_id, app=topic_of(session))
     return bool(closed)
 
 

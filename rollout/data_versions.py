@@ -14,7 +14,8 @@ are never read again (they expire). The counters:
   (`strategy`, `champions`, ...): a value of one rollout names the apps it reads
   (`remember(..., organization=id, rollout=pk, apps={"engage", "strategy"})`) and stays cached
   while another step of the same rollout is written to (a champion's session leaves the engage
-  page's activity alone).
+  page's activity alone). A model may name a narrower topic than its app (`DATA_TOPIC`, e.g.
+  "champions.sessions"): a value that reads it names that topic among its apps.
 
 The same writes mark the stored step figures of the rollout they touch as out of date
 (rollout/figures.py): one receiver, `data_changed`, does both.
@@ -161,8 +162,16 @@ def data_changed(sender, instance=None, **kwargs):
         return
     organization_id, rollout_id = owner_of(instance)
     new_data_version(
-        organization_id, rollout=rollout_id, app=None if meta.app_label == "rollout" else meta.app_label
+        organization_id, rollout=rollout_id, app=None if meta.app_label == "rollout" else topic_of(instance)
     )
+
+
+def topic_of(instance):
+    """What a write to `instance` concerns among its rollout's data: its app's label, or the
+    narrower topic its model names as DATA_TOPIC (a champion's support session is "champions.sessions",
+    so the champions' coverage, which does not read sessions, stays cached when one is logged).
+    An m2m change is its instance's (a session's topics are the session's)."""
+    return getattr(type(instance), "DATA_TOPIC", None) or instance._meta.app_label
 
 
 SHOWN_USER_FIELDS = {"full_name", "email", "is_staff"}

@@ -12,8 +12,10 @@ rollouts. So they are computed when the data changes, not when a page is opened:
   together.
 - A page reads the stored figures and says when they were computed. While a newer write waits for
   the worker, the page says "updating" beside the time. The person who made that write gets the
-  one rollout's figures computed afresh instead, so what they just did shows at once even when no
-  worker has run yet.
+  one rollout's figures computed afresh instead, so what they just did shows at once, as long as
+  no worker has started on it (`claimed_version`: the worker's computation is not done twice).
+- The worker computes only figures still out of date when it takes the task: ten writes queued
+  for one rollout are counted in by the first of their tasks, and the nine others find nothing to do.
 - Figures never computed are computed when first read.
 - Every night (`tasks.snapshot_health`) all figures are computed afresh: 30-day windows and due
   dates move with the day, with no write. Every five minutes figures left out of date (the broker
@@ -112,7 +114,10 @@ def for_rollouts(rollouts, *, user=None, fresh=False) -> dict[int, Figures]:
         row = rows.get(rollout.pk)
         if row is None or row.computed_at is None:
             return True
-        return row.stale and (fresh or (user_id is not None and row.changed_by_id == user_id))
+        if not row.stale:
+            return False
+        writer = user_id is not None and row.changed_by_id == user_id
+        return fresh or (writer and row.claimed_version < row.version)
 
     found = recompute([rollout for rollout in rollouts if needed(rollout)])
     batch = _Batch()
@@ -157,6 +162,17 @@ def of_rollout(rollout, *, user=None, fresh=False) -> Figures:
 
 
 # Computing -----------------------------------------------------------------------------------
+
+
+def recompute_out_of_date_ones(rollouts) -> dict[int, Figures]:
+    """The worker's recompute: of `rollouts`, those still out of date (an earlier task may have
+    counted in this write already), claimed first so that the writer's own page does not compute
+    them a second time."""
+    rollouts = list(rollouts)
+    claimed = RolloutFigures.objects.filter(rollout__in=rollouts, computed_version__lt=F("version"))
+    out_of_date = set(claimed.values_list("rollout_id", flat=True))
+    claimed.update(claimed_version=F("version"))
+    return recompute([rollout for rollout in rollouts if rollout.pk in out_of_date])
 
 
 def recompute(rollouts) -> dict[int, Figures]:

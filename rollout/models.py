@@ -626,8 +626,11 @@ class RolloutFigures(models.Model):
     computed_version = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
     # Who made the last write: their next page computes this rollout's figures afresh instead of
-    # showing the stored ones while the worker has not caught up.
+    # showing the stored ones, unless a worker has already started on that version.
     changed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The version a worker started computing from: the writer's page does not compute it a second
+    # time alongside the worker.
+    claimed_version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "rollout figures"

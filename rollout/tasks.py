@@ -140,7 +140,7 @@ def recompute_figures(rollout_ids):
     from .models import Rollout
 
     rollouts = Rollout.objects.filter(pk__in=rollout_ids).select_related("organization", "platform", "owner")
-    return len(figures.recompute(rollouts))
+    return len(figures.recompute_out_of_date_ones(rollouts))
 
 
 @shared_task
@@ -153,7 +153,7 @@ def recompute_organization_figures(organization_id):
     rollouts = Rollout.objects.filter(organization_id=organization_id).select_related(
         "organization", "platform", "owner"
     )
-    return len(figures.recompute(rollouts))
+    return len(figures.recompute_out_of_date_ones(rollouts))
 
 
 @shared_task

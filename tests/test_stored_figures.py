@@ -104,6 +104,37 @@ def test_a_write_to_the_organization_marks_all_its_rollouts_and_no_other_organiz
     delay.assert_called_with(personas.org.pk)
 
 
+def test_the_writer_does_not_compute_what_a_worker_has_started(client_as, personas, monkeypatch):
+    client = client_as(personas.manager)
+    _champion_reasons(client, personas.rollout)
+    with figures.changes_by(personas.manager):
+        ChampionFactory(rollout=personas.rollout)
+    # A worker takes the task: it claims the version, and is still computing when the page is read.
+    original, seen = figures._computed, {}
+
+    def page_while_the_worker_computes(rollouts):
+        seen["page"] = _champion_reasons(client, personas.rollout)
+        return original(rollouts)
+
+    monkeypatch.setattr(figures, "_computed", page_while_the_worker_computes)
+    assert tasks.recompute_figures([personas.rollout.pk]) == 1
+    page, reasons = seen["page"]
+    assert "updating: a newer change is being counted in" in page.content.decode()
+    assert not any("1 active champion" in reason for reason in reasons)
+    monkeypatch.setattr(figures, "_computed", original)
+    _, reasons = _champion_reasons(client, personas.rollout)  # the worker has stored them
+    assert any("1 active champion" in reason for reason in reasons)
+
+
+def test_writes_queued_for_one_rollout_are_computed_once(personas):
+    figures.for_rollouts([personas.rollout])
+    ChampionFactory(rollout=personas.rollout)  # two writes, each sending a task
+    ChampionFactory(rollout=personas.rollout)
+    assert tasks.recompute_figures([personas.rollout.pk]) == 1  # the first counts in both
+    assert tasks.recompute_figures([personas.rollout.pk]) == 0  # and the second has nothing to do
+    assert not RolloutFigures.objects.get(rollout=personas.rollout).stale
+
+
 def test_a_row_without_a_rollout_of_its_own_is_traced_to_its_rollout(personas):
     from strategy.models import Objective, Worksheet
 

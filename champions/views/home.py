@@ -29,6 +29,8 @@ from . import own_champion
 # What the cached parts of these pages read, besides the organization's units and people: a write
 # to another step of the rollout leaves them cached (rollout/data_versions.py).
 CHAMPIONS_DATA = {"champions"}
+# ...and a champion's week reads their sessions too (SupportSession.DATA_TOPIC).
+WEEK_DATA = {"champions", "champions.sessions"}
 
 
 @role_required(STAFF)
@@ -71,7 +73,7 @@ def home(request, pk):
                 lambda: _my_week(request, rollout, me),
                 organization=organization_id,
                 rollout=rollout.pk,
-                apps=CHAMPIONS_DATA,
+                apps=WEEK_DATA,
             )
         )
     if context["can_edit"]:

@@ -74,3 +74,26 @@ def test_my_units_coverage_follows_a_change_of_my_units(client_as, personas, cha
     assert [row.unit.name for row in client.get(url).context["my_coverage"]] == ["Sales"]
     champion.units.add(UnitFactory(organization=personas.org, name="Support", headcount=20))
     assert sorted(row.unit.name for row in client.get(url).context["my_coverage"]) == ["Sales", "Support"]
+
+
+def test_a_session_logged_by_another_champion_shows_in_my_week_and_leaves_the_coverage_cached(
+    client_as, personas, champion, skills, monkeypatch
+):
+    from champions.views import home
+
+    client = client_as(personas.champion)
+    url = reverse("champions:home", args=[personas.rollout.pk])
+    client.get(url)
+    summaries = []
+    original = home.coverage_summary
+    monkeypatch.setattr(home, "coverage_summary", lambda *args: summaries.append(1) or original(*args))
+    other = ChampionFactory(
+        rollout=personas.rollout, units=[personas.unit]
+    )  # a new champion: coverage changes
+    client.get(url)
+    assert len(summaries) == 1
+    SupportSessionFactory(champion=other, topics=skills[:1])  # their session: coverage does not change
+    log_sessions(champion, skills, 1)  # ...and mine shows in my week at once
+    page = client.get(url)
+    assert len(summaries) == 1
+    assert len(page.context["recent_sessions"]) == 1
