@@ -58,9 +58,17 @@ def accept(invitation, user):
     ).update(accepted_at=timezone.now())
     if claimed != 1:
         return False
-    Membership.objects.get_or_create(
+    membership, created = Membership.all_objects.get_or_create(
         user=user,
         organization=invitation.organization,
         defaults={"role": invitation.role, "unit": invitation.unit},
     )
+    if not created and not membership.is_active:
+        # Deactivated (the directory said they left): an admin's invitation brings them back, in
+        # the invitation's role.
+        membership.is_active, membership.deactivated_at, membership.role = True, None, invitation.role
+        membership.save(update_fields=["is_active", "deactivated_at", "role"])
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
     return True

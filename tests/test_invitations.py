@@ -66,6 +66,20 @@ def test_an_existing_account_joins_without_a_new_password(client, personas):
     ).exists()
 
 
+def test_an_invitation_brings_back_a_person_the_directory_deactivated(client, personas):
+    from rollout.directory import sync
+
+    membership = Membership.objects.get(user=personas.member, organization=personas.org)
+    sync.deactivate(membership)
+    assert not Membership.objects.filter(pk=membership.pk).exists()  # no access, history kept
+    invitation = InvitationFactory(organization=personas.org, email=personas.member.email, role=Role.CHAMPION)
+    assert client.post(accept_url(invitation)).status_code == 302
+    membership = Membership.objects.get(pk=membership.pk)
+    assert membership.role == Role.CHAMPION and membership.deactivated_at is None
+    personas.member.refresh_from_db()
+    assert personas.member.is_active
+
+
 def test_a_link_works_only_once(client, personas):
     invitation = InvitationFactory(organization=personas.org, email="once@acme.example")
     client.post(accept_url(invitation), {"full_name": "Once", "password1": STRONG, "password2": STRONG})
