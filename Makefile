@@ -40,7 +40,15 @@ run: install
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT)
 
-test: install-dev
+# The OpenID Connect provider the single sign-on tests start (tests/oidc, the npm package oidc-provider,
+# pinned by its package-lock.json). Without npm those tests skip on a laptop and fail in CI.
+OIDC_MODULES := tests/oidc/node_modules/.package-lock.json
+$(OIDC_MODULES): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the single sign-on tests that need tests/oidc will skip (CI fails them)"; fi
+
+test: install-dev $(OIDC_MODULES)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

@@ -46,6 +46,16 @@ INSTALLED_APPS = [
     "axes",
     "rollout",
     "rollout.directory",
+    # Single sign-on (see the block at the end of this file).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "rollout.identity",
+    # Two-step sign-in for password accounts: django-otp's TOTP and recovery-code devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "strategy",
     "incentives",
     "trust",
@@ -66,10 +76,16 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.otp_device: the device that verified this session's second step, if any.
+    "django_otp.middleware.OTPMiddleware",
     "rollout.access.OrganizationMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Two-step sign-in: a session that skipped the code, or must set up a second factor first.
+    "rollout.identity.mfa_middleware.TwoStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-allauth (single sign-on): its flows need the request it keeps here.
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -182,6 +198,8 @@ CELERY_BEAT_SCHEDULE = {
     "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
     # Activity imports whose task never reached a worker, or whose worker died, are sent again.
     "resume-activity-imports": {"task": "engage.tasks.resume_activity_imports", "schedule": 300.0},
+    # HR file imports (people) likewise.
+    "resume-people-imports": {"task": "rollout.directory.tasks.resume_people_imports", "schedule": 300.0},
     # Every rollout's figures computed afresh for the new day, and its health recorded.
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     # Figures a write left out of date whose recomputation never reached a worker (rollout/figures.py).
@@ -201,6 +219,8 @@ AUTH_USER_MODEL = "rollout.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: the backend allauth logs people in with after their provider vouched for them.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -364,3 +384,72 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Single sign-on (rollout/identity) ---------------------------------------------------------
+# django-allauth runs OpenID Connect for each organization's provider (docs/identity.md). Providers
+# live in rollout.identity's own table, handed to allauth by the adapter's list_apps(); allauth's
+# SocialApp table stays empty. Only its two OpenID Connect URLs are mounted (rollout/identity/
+# urls.py): login, signup and password reset stay Rollout's own.
+# https://docs.allauth.org/en/latest/socialaccount/configuration.html
+ACCOUNT_ADAPTER = "rollout.identity.adapter.AccountAdapter"  # plain signup closed
+SOCIALACCOUNT_ADAPTER = "rollout.identity.adapter.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# The provider's verified email is the proof (rollout/identity/signin.py); allauth sends no mail.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Linking an existing account by email is the adapter's decision (verified email only), not allauth's.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Fernet keys for secrets stored at rest (rollout/secrets.py), newest first; docs/operations.md.
+ROLLOUT_ENCRYPTION_KEYS = env.list("ROLLOUT_ENCRYPTION_KEYS", default=[])
+# Without keys, `make run` (DEBUG) and the test suite (config/test_settings.py) use a key derived
+# from SECRET_KEY; anywhere else storing or reading a secret raises ImproperlyConfigured.
+ROLLOUT_ENCRYPTION_DERIVED_KEY = DEBUG
+
+# SCIM (rollout/directory) -------------------------------------------------------------------
+# SCIM 2.0 provisioning at /scim/v2/ (django-scim2; docs/identity.md, "Provisioning with SCIM 2.0").
+# Each setting names Rollout's part: a SCIM user is a person's membership of the bearer token's
+# organization, a group one of its units. https://django-scim2.readthedocs.io/
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": SITE_URL.split("://", 1)[-1],
+    "BASE_LOCATION_GETTER": "rollout.directory.scim_filters.base_location",
+    "AUTH_CHECK_MIDDLEWARE": "rollout.directory.scim_auth.BearerTokenCheck",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "Bearer token",
+            "description": "A SCIM token made by an admin in Settings → Directory (SCIM).",
+            "primary": True,
+        }
+    ],
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="Rollout SCIM"',
+    "USER_MODEL_GETTER": "rollout.directory.scim_filters.person_model",
+    "USER_ADAPTER": "rollout.directory.scim_adapters.PersonAdapter",
+    "USER_FILTER_PARSER": "rollout.directory.scim_filters.PersonFilterQuery",
+    "GROUP_MODEL": "rollout.directory.models.ScimGroup",
+    "GROUP_ADAPTER": "rollout.directory.scim_adapters.GroupAdapter",
+    "GROUP_FILTER_PARSER": "rollout.directory.scim_filters.GroupFilterQuery",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "rollout.directory.scim_adapters.ServiceProviderConfig",
+    "SCHEMAS_GETTER": "rollout.directory.scim_schemas.schemas",
+    "GET_EXTRA_MODEL_FILTER_KWARGS_GETTER": "rollout.directory.scim_filters.extra_filter_kwargs_getter",
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": "rollout.directory.scim_filters.queryset_post_processor_getter",
+}
+
+# --- Two-step sign-in (rollout/identity/mfa*.py) -----------------------------------------------
+# Password accounts may add a TOTP authenticator app and ten recovery codes (django-otp; see
+# docs/identity.md, "Two-step sign-in"). https://django-otp-official.readthedocs.io/
+OTP_TOTP_ISSUER = "Rollout"  # the account's name in the authenticator app: "Rollout: <email>"
+# The Django admin lists devices without their keys or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Between a correct password and the code, the person is not signed in: the login page keeps who
+# they are in the session for this many seconds.
+TWO_STEP_PENDING_SECONDS = 300
+# Wrong codes count towards django-axes' lockout like wrong passwords; axes keeps the POST data of
+# failed attempts, so the code is blanked there like the password.
+AXES_SENSITIVE_PARAMETERS = ["code"]

@@ -14,6 +14,9 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Secrets stored at rest (rollout/secrets.py) use a key derived from SECRET_KEY when no
+# ROLLOUT_ENCRYPTION_KEYS are set.
+ROLLOUT_ENCRYPTION_DERIVED_KEY = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

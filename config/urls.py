@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from rollout.forms import QueuedPasswordResetForm
+from rollout.identity import views as identity_views
 from rollout.views import accounts
 from rollout.views.health import healthz
 from rollout.views.outbox import unsubscribe
@@ -12,7 +13,8 @@ admin.site.site_header = "Rollout administration"
 admin.site.site_title = "Rollout admin"
 
 auth_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Email first: single sign-on where the email's organization has a provider (rollout/identity).
+    path("login/", identity_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -59,5 +61,9 @@ urlpatterns = [
     path("r/<int:pk>/review/", include("reviews.urls")),
     path("r/<int:pk>/engage/", include("engage.urls")),
     path("pulse/", include("conversations.public_urls")),
+    path("", include("rollout.identity.urls")),  # single sign-on: /accounts/sso/…, /settings/sso/
+    path("settings/people/", include(("rollout.directory.hr_urls", "people_import"))),
+    path("scim/v2/", include("rollout.directory.scim_urls")),  # SCIM provisioning (bearer tokens)
+    path("settings/directory/", include("rollout.directory.urls")),  # SCIM tokens
     path("", include("rollout.urls")),
 ]

@@ -113,6 +113,13 @@ class UnitForm(ScopedForm):
         model = Unit
         fields = ["name", "kind", "parent", "headcount"]
 
+    count_from_directory = forms.BooleanField(
+        label="Count from the directory",
+        required=False,
+        help_text="Ticked, the headcount is counted from the people the directory (SCIM, an HR import) "
+        "puts in this unit. Typing a headcount unticks it: your figure is kept until you tick it again.",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = self.scope.organization
@@ -120,6 +127,21 @@ class UnitForm(ScopedForm):
         if self.instance.pk:
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
+        directory = Unit.HeadcountSource.DIRECTORY
+        if self.instance.synced_at is None and self.instance.headcount_source != directory:
+            del self.fields["count_from_directory"]  # a unit the directory does not know
+        else:
+            self.fields["count_from_directory"].initial = self.instance.headcount_source == directory
+
+    def clean(self):
+        cleaned = super().clean()
+        if "count_from_directory" in self.fields:
+            counted = self.instance.headcount_source == Unit.HeadcountSource.DIRECTORY
+            if cleaned.get("count_from_directory") and not counted:
+                self.instance.headcount_source = Unit.HeadcountSource.DIRECTORY  # handed back
+            elif "headcount" in self.changed_data or not cleaned.get("count_from_directory"):
+                self.instance.headcount_source = Unit.HeadcountSource.MANUAL  # an override
+        return cleaned
 
     def scoped_queryset(self):
         return self.scope.units()

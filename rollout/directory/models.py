@@ -1,10 +1,10 @@
-"""The directory's records: SCIM bearer tokens and HR file imports."""
+"""The directory's records: SCIM bearer tokens, what SCIM says of people and groups, HR file imports."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rollout.models import Organization
+from rollout.models import Membership, Organization, Unit
 
 
 class ScimToken(models.Model):
@@ -34,6 +34,46 @@ class ScimToken(models.Model):
     @property
     def active(self):
         return self.revoked_at is None
+
+
+class ScimPerson(models.Model):
+    """A person as an identity provider provisioned them over SCIM: their membership (whose pk is
+    the SCIM id, stable for as long as the membership lives) and what the provider said of them
+    that Rollout has no field for, returned as it was sent.
+
+    Rollout's own fields stay the truth for everything else: the email and name on `User`, the
+    unit, manager, external id and active flag on `Membership`, all written through sync.py.
+    A DELETE deactivates the membership and sets `deleted_at`: the row and the person's history
+    stay, but SCIM answers 404 for them (RFC 7644 §3.6) until the provider creates them again."""
+
+    membership = models.OneToOneField(
+        Membership, primary_key=True, on_delete=models.CASCADE, related_name="scim_person"
+    )
+    user_name = models.CharField(max_length=254, help_text="SCIM userName, unique in the organization.")
+    display_name = models.CharField(max_length=150, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    # [{"value": "...", "type": "work", "primary": true}], as the provider sent them.
+    emails = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.user_name
+
+
+class ScimGroup(models.Model):
+    """A unit an identity provider manages as a SCIM group (its pk is the unit's, the group's id).
+    A DELETE moves the group's people out of the unit and sets `deleted_at`; the unit stays, with
+    its history, for the admins to keep or remove (Settings → Units)."""
+
+    unit = models.OneToOneField(Unit, primary_key=True, on_delete=models.CASCADE, related_name="scim_group")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return str(self.unit)
 
 
 class PeopleImport(models.Model):

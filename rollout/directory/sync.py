@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from rollout.models import Membership, Organization, Role, Unit, User
@@ -83,6 +83,7 @@ def apply_person(organization: Organization, values: PersonValues, *, source: st
     DEACTIVATED, REACTIVATED or UNCHANGED). MOVED is a change of unit (whatever else changed)."""
     email = User.objects.normalize_email(values.email.strip()).lower()
     user = User.objects.filter(email__iexact=email).first()
+    renamed = False
     if user is None:
         user = User.objects.create_user(email=email, full_name=(values.full_name or "").strip())
     elif (
@@ -92,6 +93,7 @@ def apply_person(organization: Organization, values: PersonValues, *, source: st
     ):
         user.full_name = values.full_name.strip()
         user.save(update_fields=["full_name"])
+        renamed = True  # a new name is a change of the person, though not of the membership
     membership = Membership.all_objects.filter(organization=organization, user=user).first()
     now = timezone.now()
     if membership is None:
@@ -106,7 +108,7 @@ def apply_person(organization: Organization, values: PersonValues, *, source: st
             user.save(update_fields=["is_active"])
         return membership, ADDED if values.active else DEACTIVATED
     old_unit = membership.unit_id
-    changed = _set_fields(membership, values)
+    changed = _set_fields(membership, values) or renamed
     outcome = MOVED if membership.unit_id != old_unit else (CHANGED if changed else UNCHANGED)
     if membership.is_active and not values.active:
         membership.is_active, membership.deactivated_at, outcome = False, now, DEACTIVATED
@@ -180,22 +182,17 @@ def end_sessions(user: User) -> int:
 
 def recount_headcounts(organization: Organization, units: Iterable[Unit] | None = None) -> int:
     """Set the headcount of the organization's directory units (or of `units` among them) to their
-    active members (a location counts the people located there); how many changed. One query to
-    count, one to store."""
+    active members (a location counts the people located there); how many changed. Three queries
+    to count, one to store."""
     rows = Unit.objects.filter(organization=organization, headcount_source=Unit.HeadcountSource.DIRECTORY)
     if units is not None:
         rows = rows.filter(pk__in=[unit.pk for unit in units])
-    rows = list(
-        rows.annotate(
-            members=Count("memberships", filter=Q(memberships__is_active=True), distinct=True),
-            located=Count(
-                "located_memberships", filter=Q(located_memberships__is_active=True), distinct=True
-            ),
-        )
-    )
+    active = Membership.objects.filter(organization=organization)
+    members = dict(active.values_list("unit").annotate(n=Count("pk")).order_by())
+    located = dict(active.values_list("location").annotate(n=Count("pk")).order_by())
     changed = []
     for unit in rows:
-        count = unit.located if unit.kind == Unit.Kind.LOCATION else unit.members
+        count = (located if unit.kind == Unit.Kind.LOCATION else members).get(unit.pk, 0)
         if unit.headcount != count:
             unit.headcount = count
             changed.append(unit)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import audit, invitations
 from ..access import ADMINS, role_required
+from ..directory.sync import recount_headcounts
 from ..forms import (
     InvitationForm,
     MemberFilterForm,
@@ -20,6 +21,8 @@ from ..forms import (
     RemoveMembershipForm,
     UnitForm,
 )
+from ..identity.mfa import with_two_step
+from ..models import Unit
 from ..paging import PAGE_SIZE
 
 
@@ -41,7 +44,7 @@ def organization_settings(request):
 
 
 def _members_page(request, invite_form):
-    memberships = request.scope.memberships().order_by("user__full_name", "user__email")
+    memberships = with_two_step(request.scope.memberships()).order_by("user__full_name", "user__email")
     filters = MemberFilterForm(request.GET or None)
     if filters.is_valid():
         if role := filters.cleaned_data["role"]:
@@ -119,7 +122,7 @@ def invitation_revoke(request, pk):
 
 @role_required(ADMINS)
 def member_edit(request, pk):
-    membership = get_object_or_404(request.scope.memberships(), pk=pk)
+    membership = get_object_or_404(with_two_step(request.scope.memberships()), pk=pk)
     before = (membership.get_role_display(), membership.unit)
     form = MembershipForm(request.POST or None, instance=membership, scope=request.scope)
     if form.is_valid():
@@ -146,7 +149,7 @@ def member_edit(request, pk):
 @role_required(ADMINS)
 @require_POST
 def member_remove(request, pk):
-    membership = get_object_or_404(request.scope.memberships(), pk=pk)
+    membership = get_object_or_404(with_two_step(request.scope.memberships()), pk=pk)
     form = RemoveMembershipForm(request.POST, membership=membership)
     if form.is_valid():
         audit.record(
@@ -169,7 +172,11 @@ def member_remove(request, pk):
 
 @role_required(ADMINS)
 def unit_list(request):
-    units = request.scope.units().annotate(members=Count("memberships")).order_by("kind", "name")
+    units = (
+        request.scope.units()
+        .annotate(members=Count("memberships", filter=Q(memberships__is_active=True)))
+        .order_by("kind", "name")
+    )
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "rollout/settings/units.html", {"page": page})
 
@@ -180,6 +187,8 @@ def unit_edit(request, pk=None):
     form = UnitForm(request.POST or None, instance=unit, scope=request.scope)
     if form.is_valid():
         form.save()
+        if form.instance.headcount_source == Unit.HeadcountSource.DIRECTORY:
+            recount_headcounts(request.scope.organization, [form.instance])  # handed back: count it now
         messages.success(request, f"Unit “{form.instance}” saved.")
         return redirect("rollout:units")
     return render(
