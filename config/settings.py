@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "rollout",
     "rollout.directory",
+    "rollout.connections",
     # Single sign-on (see the block at the end of this file).
     "allauth",
     "allauth.account",
@@ -204,6 +205,8 @@ CELERY_BEAT_SCHEDULE = {
     "snapshot-health": {"task": "rollout.tasks.snapshot_health", "schedule": crontab(hour=1, minute=30)},
     # Figures a write left out of date whose recomputation never reached a worker (rollout/figures.py).
     "recompute-out-of-date": {"task": "rollout.tasks.recompute_out_of_date", "schedule": 300.0},
+    # Connections whose daily hour has come (rollout/connections): each is claimed, then pulled.
+    "run-due-connections": {"task": "rollout.connections.tasks.run_due_connections", "schedule": 300.0},
     "resend-unsent-invitations": {
         "task": "rollout.tasks.send_pending_invitations",
         "schedule": crontab(minute="*/5"),
@@ -246,6 +249,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rollout <rollout@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# --- Connectors (docs/connectors.md) ---------------------------------------------------------
+# Microsoft's sign-in and Graph hosts. Only a national cloud (or the suite's local fake Graph)
+# changes them; the connector code is the same everywhere.
+GRAPH_LOGIN_URL = env.str("GRAPH_LOGIN_URL", default="https://login.microsoftonline.com").rstrip("/")
+GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com").rstrip("/")
+# Seconds a single request to a connected service may take before the run fails and is retried.
+CONNECTOR_TIMEOUT = env.int("CONNECTOR_TIMEOUT", default=60)
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -273,6 +284,10 @@ ENGAGE_INLINE_CHECK_KB = env.int("ENGAGE_INLINE_CHECK_KB", default=512)
 # rolled back, nothing was written): the resume sweep sends it again and a worker takes it over,
 # unless it is in fact still running. Fractions are allowed (the failure drill uses seconds).
 ENGAGE_IMPORT_STALE_MINUTES = env.float("ENGAGE_IMPORT_STALE_MINUTES", default=30)
+
+# --- Slack connector (docs/connectors.md) --------------------------------------------------------
+# Slack's Web API. Only the tests change it, to a local fake of the API.
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api/")
 
 # --- API (docs/api.md) --------------------------------------------------------------------------
 REST_FRAMEWORK = {

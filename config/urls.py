@@ -65,5 +65,6 @@ urlpatterns = [
     path("settings/people/", include(("rollout.directory.hr_urls", "people_import"))),
     path("scim/v2/", include("rollout.directory.scim_urls")),  # SCIM provisioning (bearer tokens)
     path("settings/directory/", include("rollout.directory.urls")),  # SCIM tokens
+    path("settings/connections/", include("rollout.connections.urls")),  # scheduled pulls
     path("", include("rollout.urls")),
 ]

@@ -5,7 +5,8 @@
   at all (several of them past the 24-hour target, some from Casey Champion's Nursing unit);
 - three training cohorts, and Emergency Medicine's people posting much less in the last four weeks
   than before, so the momentum check raises an alert there;
-- two readiness pulses (at launch and two months in) where knowledge starts as a barrier.
+- two readiness pulses (at launch and two months in) where knowledge starts as a barrier;
+- the Slack channel #help named for the live rollout (no Slack connection, no call to Slack).
 
 The threads go through the import pipeline (`store_messages`), keyed by fixed ids, so a second run
 updates the same rows. Order 5, before the review step (whose KPIs read these metrics); it
@@ -22,7 +23,16 @@ from rollout.models import Membership, Role
 
 from . import momentum, pulses, services
 from .importers import ParsedMessage
-from .models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseResponse, Thread, TrainingAttendance
+from .models import (
+    ADKAR,
+    ConnectedChannel,
+    Pulse,
+    PulseAnswer,
+    PulseInvitation,
+    PulseResponse,
+    Thread,
+    TrainingAttendance,
+)
 
 CHANNELS = ["help", "nursing", "announcements", "it-support", "emergency"]
 QUESTIONS = [
@@ -245,6 +255,18 @@ def seed_pulses(ctx, rng, today):
             )
 
 
+def seed_slack_channel(ctx, now):
+    """The live rollout names its #help channel in Slack, as last pulled two hours ago. Nothing
+    calls Slack: the demo has no Slack connection, and its threads come from the seeder above."""
+    pulled = now - timedelta(hours=2)
+    ConnectedChannel.objects.update_or_create(
+        rollout=ctx.rollouts["live"],
+        provider=ConnectedChannel.Provider.SLACK,
+        channel_id="C0DEMOHELP",
+        defaults={"channel_name": "help", "cursor_ts": f"{pulled.timestamp():.6f}", "last_pulled_at": pulled},
+    )
+
+
 @demo_seeder(5)
 def seed(ctx):
     rng = random.Random(5)
@@ -253,4 +275,5 @@ def seed(ctx):
     seed_threads(ctx, rng, now)
     seed_training(ctx, rng, today)
     seed_pulses(ctx, rng, today)
+    seed_slack_channel(ctx, now)
     momentum.check(ctx.rollouts["live"], today)

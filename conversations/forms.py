@@ -1,5 +1,6 @@
 """Forms of Engage part 2. Choice fields are limited to the scope's organization."""
 
+import re
 from datetime import timedelta
 
 from django import forms
@@ -14,6 +15,7 @@ from .pulses import READINESS_QUESTIONS
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 MAX_UPLOAD = 200 * 1024 * 1024
 QUEUE_PEOPLE = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
+CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 
 
 class UploadField(forms.FileField):
@@ -209,3 +211,32 @@ class PulseAnswerForm(forms.Form):
 
     def scores(self):
         return {q.pk: self.cleaned_data[f"q{q.pk}"] for q in self.questions}
+
+
+class SlackChannelForm(forms.Form):
+    channel_id = forms.CharField(
+        label="Channel ID",
+        max_length=40,
+        required=False,
+        help_text="In Slack: the channel's name → About → Channel ID, e.g. C0123ABCD.",
+    )
+    channel_name = forms.CharField(
+        label="Channel name",
+        max_length=80,
+        required=False,
+        help_text="Without the #. Give one of the two when Slack is connected: Rollout looks up the other.",
+    )
+
+    def clean_channel_id(self):
+        channel_id = self.cleaned_data["channel_id"].strip().upper()
+        if channel_id and not CHANNEL_ID.fullmatch(channel_id):
+            raise forms.ValidationError(
+                "A Slack channel ID starts with C (or G for an old private channel), e.g. C0123ABCD."
+            )
+        return channel_id
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("channel_id") or cleaned.get("channel_name", "").strip()):
+            raise forms.ValidationError("Give the channel's ID, its name, or both.")
+        return cleaned

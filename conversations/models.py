@@ -21,6 +21,7 @@ from rollout.models import Rollout, Unit
 
 __all__ = [
     "ADKAR",
+    "ConnectedChannel",
     "ConversationImport",
     "Message",
     "MomentumAlert",
@@ -67,6 +68,39 @@ class ConversationImport(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()}: {self.filename}"
+
+
+class ConnectedChannel(models.Model):
+    """A Slack channel whose conversations a rollout pulls through the organization's Slack
+    connection (conversations/connectors/slack.py).
+
+    `cursor_ts` is the Slack `ts` of the newest top-level message stored: the next pull asks
+    conversations.history for what is newer. It moves only in the transaction that stores the
+    messages, so a pull that fails half-way leaves it where it was."""
+
+    class Provider(models.TextChoices):
+        SLACK = "slack", "Slack"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="connected_channels")
+    provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.SLACK)
+    channel_id = models.CharField("channel ID", max_length=40)
+    channel_name = models.CharField(max_length=80)
+    # Slack's ts ("1741000000.000100") kept as Slack writes it: a float would lose the suffix.
+    cursor_ts = models.CharField(max_length=32, blank=True)
+    last_pulled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["channel_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rollout", "provider", "channel_id"], name="connected_channel_once_per_rollout"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.channel_name} ({self.channel_id})"
 
 
 class Thread(models.Model):

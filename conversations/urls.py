@@ -7,7 +7,7 @@ never collides with part 1's routes; every name starts with the same prefix.
 
 from django.urls import path
 
-from .views import conversations, drilldown, momentum, pulses, queue
+from .views import channels, conversations, drilldown, momentum, pulses, queue
 
 urlpatterns = [
     path("conversations/", conversations.thread_list, name="conversations"),
@@ -15,6 +15,13 @@ urlpatterns = [
     path("conversations/template.csv", conversations.csv_template, name="conversations_template"),
     path("conversations/log/", conversations.log_question, name="conversations_log"),
     path("conversations/<int:thread>/", conversations.thread_detail, name="conversations_thread"),
+    # The Slack channels the rollout names, pulled by the organization's Slack connection.
+    path("conversations/channels/", channels.channel_list, name="conversations_channels"),
+    path(
+        "conversations/channels/<int:channel>/remove/",
+        channels.channel_remove,
+        name="conversations_channels_remove",
+    ),
     path("queue/", queue.queue, name="queue"),
     path("queue/response-times/", queue.response_times, name="queue_response_times"),
     # The questions behind "answered within the target" (?status=open: those waiting), and their CSV.

@@ -6,13 +6,17 @@ class EngageConfig(AppConfig):
     verbose_name = "Step 5: Engage"
 
     def ready(self):
+        from rollout.connections import registry as connectors
         from rollout.metrics import Metric, catalogue
         from rollout.steps import registry
 
         from . import selectors
+        from .connectors.graph import UsageReports
         from .step import EngageStep
 
         registry.register(EngageStep())
+        # Settings → Connections: activity that arrives by itself (engage/connectors/).
+        connectors.register(UsageReports())
         # Computed from the imported activity (engage/selectors.py, docs/metrics.md).
         catalogue.register(
             Metric(

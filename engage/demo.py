@@ -109,3 +109,65 @@ def seed_engage_enterprise(ctx):
     from .enterprise import seed_enterprise
 
     return seed_enterprise(ctx)
+
+
+DEMO_CONNECTION = "Microsoft 365 (demo tenant)"
+
+
+@demo_seeder(6)
+def seed_graph_connection(ctx):
+    """Settings → Connections shows a Microsoft 365 connection with a week of runs. Its tenant is
+    made up, so it is disabled: the demo never calls Microsoft (enable it with a real tenant)."""
+    from rollout.connections.models import Connection, ConnectionRun
+
+    from .connectors.graph import UsageReports
+
+    connection, created = Connection.objects.update_or_create(
+        organization=ctx.organization,
+        kind=UsageReports.key,
+        name=DEMO_CONNECTION,
+        defaults={
+            "settings": {
+                "tenant_id": "00000000-0000-0000-0000-0000000d3e40",
+                "client_id": "00000000-0000-0000-0000-00000000a11c",
+                "period": "D7",
+            },
+            "enabled": False,
+            "schedule_hour": 5,
+            "created_by": ctx.people[Role.ADMIN],
+        },
+    )
+    if created:
+        connection.secrets = {"client_secret": "demo-secret-not-a-real-one"}
+    if connection.runs.exists():
+        connection.save()
+        return
+    now = timezone.now().replace(minute=2, second=0, microsecond=0)
+    history = [
+        (6, "succeeded", 1184, "Viva Engage user activity: 1184 rows for 1 rollout."),
+        (5, "succeeded", 1190, "Viva Engage user activity: 1190 rows for 1 rollout."),
+        (
+            4,
+            "throttled",
+            0,
+            "Microsoft Graph is throttling this tenant's requests (429 TooManyRequests); "
+            "it asked to wait 30 seconds, and the run is retried then.",
+        ),
+        (4, "succeeded", 1193, "Viva Engage user activity: 1193 rows for 1 rollout."),
+        (3, "succeeded", 1201, "Viva Engage user activity: 1201 rows for 1 rollout."),
+        (2, "succeeded", 1198, "Viva Engage user activity: 1198 rows for 1 rollout."),
+        (1, "succeeded", 1207, "Viva Engage user activity: 1207 rows for 1 rollout."),
+    ]
+    for index, (days_ago, status, rows, detail) in enumerate(history):
+        started = now - timedelta(days=days_ago, seconds=-index)
+        ConnectionRun.objects.create(
+            connection=connection,
+            started_at=started,
+            finished_at=started + timedelta(seconds=40),
+            status=status,
+            trigger="retry" if index == 3 else "schedule",
+            rows_pulled=rows,
+            detail=detail,
+        )
+    connection.last_run_at = connection.last_success_at = now - timedelta(days=1, seconds=-40)
+    connection.save()

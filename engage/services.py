@@ -74,8 +74,11 @@ class WrongPlatform(Exception):
     message names both and says what to do (engage/importers/fit.py)."""
 
 
-def store_upload(rollout: Rollout, upload: File, user: User, options: Mapping[str, Any]) -> ImportBatch:
+def store_upload(
+    rollout: Rollout, upload: File, user: User | None, options: Mapping[str, Any]
+) -> ImportBatch:
     """Stream the upload to MEDIA_ROOT/imports/, hashing it on the way; return the new batch.
+    `user` is None for a file a connection fetched (engage/connectors/).
 
     Refused before anything is written (no file, no batch): a file over the size limit
     (`TooLarge`), and an export of another platform than the rollout's (`WrongPlatform`).
@@ -477,7 +480,9 @@ class AlreadyImported(Exception):
         self.batch = batch
 
 
-def confirm(batch: ImportBatch, user: User, enqueue: bool = True, request: HttpRequest | None = None) -> bool:
+def confirm(
+    batch: ImportBatch, user: User | None, enqueue: bool = True, request: HttpRequest | None = None
+) -> bool:
     """Queue a checked file for import (the worker does it). The same file twice is refused.
 
     `enqueue=False` only claims the file for import; the caller runs it (manage.py import_activity).

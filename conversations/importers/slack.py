@@ -62,16 +62,18 @@ def _users(archive, names):
     data = _load(archive, archive.getinfo(path))
     if not isinstance(data, list):
         raise ImportFailed(["users.json should hold a list of users."])
-    users = {}
-    for user in data:
-        if isinstance(user, dict) and user.get("id"):
-            profile = user.get("profile") or {}
-            users[user["id"]] = {
-                "name": profile.get("real_name") or user.get("real_name") or user.get("name") or "",
-                "email": (profile.get("email") or "").lower(),
-                "is_bot": bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
-            }
-    return users
+    return {user["id"]: person(user) for user in data if isinstance(user, dict) and user.get("id")}
+
+
+def person(user):
+    """{name, email, is_bot} of a Slack user object, as users.json and the Web API's users.info
+    give it."""
+    profile = user.get("profile") or {}
+    return {
+        "name": profile.get("real_name") or user.get("real_name") or user.get("name") or "",
+        "email": (profile.get("email") or "").lower(),
+        "is_bot": bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+    }
 
 
 def parse(upload):
@@ -103,7 +105,7 @@ def parse(upload):
                 continue
             for index, raw in enumerate(data, start=1):
                 try:
-                    _parse_one(channel, raw, users, messages, deleted)
+                    read_message(channel, raw, users, messages, deleted)
                 except (KeyError, TypeError, ValueError, OverflowError) as error:
                     errors.append(f"{info.filename}, message {index}: {_describe(error)}")
     if errors:
@@ -124,7 +126,10 @@ def _mark_deleted(message):
     message.deleted, message.text, message.has_files = True, "", False
 
 
-def _parse_one(channel, raw, users, messages, deleted):
+def read_message(channel, raw, users, messages, deleted):
+    """Add one raw Slack message to `messages` ({(channel, ts): ParsedMessage}) or its deletion to
+    `deleted`. Shared with the Web API pull (conversations/connectors/slack.py), whose messages
+    have the export's shape."""
     if not isinstance(raw, dict):
         raise TypeError("not a message object")
     subtype = raw.get("subtype")

@@ -6,6 +6,7 @@ from engage import services
 from engage.models import ImportBatch
 from rollout.models import Unit
 from tests.factories import MembershipFactory, PlatformFactory, UnitFactory
+from tests.fake_graph import fake_graph, graph_certificate  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(autouse=True)

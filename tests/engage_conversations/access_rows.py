@@ -2,7 +2,7 @@
 
 import io
 
-from conversations.models import Pulse
+from conversations.models import ConnectedChannel, Pulse
 from conversations.pulses import create_pulse, token
 from rollout.models import Role
 
@@ -23,6 +23,11 @@ def with_a_question(p):
 
 def thread_kwargs(p):
     return {"pk": p.rollout.pk, "thread": ThreadFactory(rollout=p.rollout).pk}
+
+
+def channel_kwargs(p):
+    channel = ConnectedChannel.objects.create(rollout=p.rollout, channel_id="C0HELP01", channel_name="help")
+    return {"pk": p.rollout.pk, "channel": channel.pk}
 
 
 def _pulse(p, status=Pulse.Status.DRAFT):
@@ -64,6 +69,9 @@ ROWS = {
     "engage:conversations_template": page(STAFF, rollout_kwargs),
     "engage:conversations_log": page(WORKERS, rollout_kwargs),
     "engage:conversations_thread": page(STAFF, thread_kwargs),
+    # The Slack channels the rollout names: its managers name and remove them.
+    "engage:conversations_channels": page(EDITORS, rollout_kwargs),
+    "engage:conversations_channels_remove": page(EDITORS, channel_kwargs, ok=302, method="post"),
     "engage:queue": page(STAFF, rollout_kwargs),
     "engage:queue_response_times": page(STAFF, rollout_kwargs),
     # The questions behind "answered within the target", and their CSV.

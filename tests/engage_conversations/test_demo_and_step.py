@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conversations import step_parts
-from conversations.models import Message, MomentumAlert, Pulse, PulseResponse, Thread
+from conversations.models import ConnectedChannel, Message, MomentumAlert, Pulse, PulseResponse, Thread
 from rollout.metrics import catalogue
 from rollout.models import Membership, Rollout
 from rollout.steps import registry
@@ -35,9 +35,11 @@ def test_the_demo_has_threads_questions_waiting_a_dip_and_two_pulses():
     assert late.count() >= 3 and late.filter(unit__name="Nursing").exists()
     assert MomentumAlert.objects.filter(rollout=live, unit__name="Emergency Medicine").exists()
     assert Pulse.objects.filter(rollout=live).count() == 2 and PulseResponse.objects.count() > 20
+    assert ConnectedChannel.objects.get(rollout=live).channel_name == "help"
     counts = (Thread.objects.count(), Message.objects.count(), PulseResponse.objects.count())
     call_command("seed_demo", stdout=io.StringIO())
     assert (Thread.objects.count(), Message.objects.count(), PulseResponse.objects.count()) == counts
+    assert ConnectedChannel.objects.count() == 1
 
 
 @pytest.fixture

@@ -1,0 +1,50 @@
+"""The Slack channels a rollout names: their conversations arrive through the organization's
+Slack connection (conversations/connectors/slack.py)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from rollout.models import Rollout
+
+from .connectors import slack
+from .connectors.slack_kind import client_for
+from .models import ConnectedChannel
+
+
+class ChannelRefused(Exception):
+    """The channel cannot be named; the message says why and what to do."""
+
+
+def name_slack_channel(rollout: Rollout, *, channel_id: str = "", channel_name: str = "") -> ConnectedChannel:
+    """Name a Slack channel for the rollout. Given its ID and its name, no call to Slack is made;
+    given one of them, the other is looked up through the organization's Slack connection."""
+    channel_name = channel_name.strip().lstrip("#")
+    if not (channel_id and channel_name):
+        api = client_for(rollout.organization)
+        if api is None:
+            raise ChannelRefused(
+                "Give both the channel's ID and its name, or connect Slack under Settings → "
+                "Connections to look one up from the other."
+            )
+        try:
+            channel_id, channel_name = slack.find_channel(api, name=channel_name, channel_id=channel_id)
+        except slack.SlackProblem as problem:
+            raise ChannelRefused(problem.message) from None
+    try:
+        with transaction.atomic():
+            return ConnectedChannel.objects.create(
+                rollout=rollout,
+                provider=ConnectedChannel.Provider.SLACK,
+                channel_id=channel_id,
+                channel_name=channel_name,
+            )
+    except IntegrityError:
+        raise ChannelRefused(
+            f"#{channel_name} ({channel_id}) is already one of this rollout's channels."
+        ) from None
+
+
+def remove_channel(channel: ConnectedChannel) -> None:
+    """Stop pulling the channel. What it brought stays in the conversations."""
+    channel.delete()

@@ -1,0 +1,51 @@
+"""The Slack channels of a rollout: named and removed by its managers, pulled by the Slack
+connection."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from rollout.access import role_required
+
+from .. import channels
+from ..connectors.slack_kind import slack_connection
+from ..forms import SlackChannelForm
+from ..roles import EDITORS
+
+
+@role_required(EDITORS)
+def channel_list(request, pk):
+    rollout = request.scope.rollout(pk)
+    form = SlackChannelForm(request.POST or None)
+    if form.is_valid():
+        try:
+            channel = channels.name_slack_channel(
+                rollout,
+                channel_id=form.cleaned_data["channel_id"],
+                channel_name=form.cleaned_data["channel_name"],
+            )
+        except channels.ChannelRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"#{channel.channel_name} is pulled with the next Slack run.")
+            return redirect("engage:conversations_channels", pk=rollout.pk)
+    return render(
+        request,
+        "engage/conversations/channels.html",
+        {
+            "rollout": rollout,
+            "form": form,
+            "channels": rollout.connected_channels.all(),
+            "connection": slack_connection(rollout.organization),
+        },
+    )
+
+
+@role_required(EDITORS)
+@require_POST
+def channel_remove(request, pk, channel):
+    rollout = request.scope.rollout(pk)
+    connected = get_object_or_404(rollout.connected_channels, pk=channel)
+    channels.remove_channel(connected)
+    messages.success(request, f"#{connected.channel_name} is no longer pulled; its conversations stay.")
+    return redirect("engage:conversations_channels", pk=rollout.pk)

@@ -1,0 +1,2 @@
+"""Engage's connections (rollout/connections registers nothing itself): the Microsoft Graph usage
+reports, registered by EngageConfig.ready()."""

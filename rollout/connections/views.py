@@ -1,0 +1,133 @@
+"""Settings → Connections: list, add, edit, test, run now, disable, delete, and each one's runs."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from rollout import audit
+from rollout.access import ADMINS, role_required
+from rollout.paging import PAGE_SIZE
+from rollout.tasks import enqueue_on_commit
+
+from . import registry, services
+from .forms import ConnectionForm
+from .models import Connection, ConnectionRun
+from .tasks import run_connection
+
+
+def _connection(request, pk):
+    return get_object_or_404(Connection, pk=pk, organization=request.scope.organization)
+
+
+@role_required(ADMINS)
+def connection_list(request):
+    last = ConnectionRun.objects.filter(connection=OuterRef("pk")).order_by("-started_at", "-pk")
+    connections = Connection.objects.filter(organization=request.scope.organization).annotate(
+        last_rows=Subquery(last.values("rows_pulled")[:1]),
+        last_status=Subquery(last.values("status")[:1]),
+    )
+    page = Paginator(connections, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "connections/list.html", {"page": page, "kinds": registry.kinds()})
+
+
+@role_required(ADMINS)
+def connection_kinds(request):
+    return render(request, "connections/kinds.html", {"kinds": registry.kinds()})
+
+
+@role_required(ADMINS)
+def connection_create(request, kind):
+    connector = registry.get(kind)
+    if connector is None:
+        raise Http404
+    connection = Connection(organization=request.scope.organization, kind=kind)
+    form = ConnectionForm(request.POST or None, instance=connection, kind=connector)
+    if form.is_valid():
+        connection = services.save_connection(
+            form.save(commit=False),
+            settings=form.settings_values(),
+            secrets=form.secret_values(),
+            user=request.user,
+        )
+        audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” added")
+        messages.success(request, f"Connection “{connection}” saved. Press “Test connection” to check it.")
+        return redirect("connections:edit", connection.pk)
+    return render(request, "connections/form.html", {"form": form, "kind": connector, "connection": None})
+
+
+@role_required(ADMINS)
+def connection_edit(request, pk):
+    connection = _connection(request, pk)
+    connector = connection.connector
+    if connector is None:
+        raise Http404
+    form = ConnectionForm(request.POST or None, instance=connection, kind=connector)
+    if form.is_valid():
+        services.save_connection(
+            form.save(commit=False), settings=form.settings_values(), secrets=form.secret_values()
+        )
+        audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” changed")
+        messages.success(request, f"Connection “{connection}” saved.")
+        return redirect("connections:edit", connection.pk)
+    context = {
+        "form": form,
+        "kind": connector,
+        "connection": connection,
+        "runs": connection.runs.all()[:5],
+    }
+    return render(request, "connections/form.html", context)
+
+
+@role_required(ADMINS)
+@require_POST
+def connection_test(request, pk):
+    connection = _connection(request, pk)
+    worked, message = services.test_connection(connection)
+    (messages.success if worked else messages.error)(request, message)
+    return redirect("connections:edit", connection.pk)
+
+
+@role_required(ADMINS)
+@require_POST
+def connection_run(request, pk):
+    connection = _connection(request, pk)
+    if not connection.enabled:
+        messages.error(request, f"“{connection}” is disabled: enable it before running it.")
+    else:
+        enqueue_on_commit(run_connection, connection.pk, "manual")
+        messages.success(request, f"“{connection}” will run in a moment; its runs are listed below.")
+    return redirect("connections:runs", connection.pk)
+
+
+@role_required(ADMINS)
+@require_POST
+def connection_enabled(request, pk):
+    connection = _connection(request, pk)
+    connection.enabled = not connection.enabled
+    if connection.enabled:
+        services.schedule(connection)
+    connection.save(update_fields=["enabled", "next_run_at"])
+    state = "enabled" if connection.enabled else "disabled"
+    audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” {state}")
+    messages.success(request, f"“{connection}” {state}.")
+    return redirect("connections:edit", connection.pk)
+
+
+@role_required(ADMINS)
+@require_POST
+def connection_delete(request, pk):
+    connection = _connection(request, pk)
+    audit.record(request, audit.Action.DELETED, connection, f"Connection “{connection}” deleted")
+    connection.delete()
+    messages.success(request, f"Connection “{connection}” deleted. What it imported stays.")
+    return redirect("connections:list")
+
+
+@role_required(ADMINS)
+def connection_runs(request, pk):
+    connection = _connection(request, pk)
+    page = Paginator(connection.runs.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "connections/runs.html", {"connection": connection, "page": page})
