@@ -3,11 +3,11 @@
 import uuid
 
 from django.http import QueryDict
-from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from rollout.api.base import ScopedRelatedField, ScopedViewSet
+from rollout.api.filters import DateTimeFilter, FilterSet
 from rollout.models import Rollout
 
 from . import services
@@ -73,8 +73,8 @@ class SupportSessionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"topics": {"required": False}}
 
 
-class SessionFilter(filters.FilterSet):
-    since = filters.IsoDateTimeFilter(field_name="happened_at", lookup_expr="gte")
+class SessionFilter(FilterSet):
+    since = DateTimeFilter(field_name="happened_at", lookup_expr="gte")
 
     class Meta:
         model = SupportSession

@@ -3,7 +3,7 @@ so the centre still imports no step app."""
 
 from csp.constants import SELF
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import SimpleRouter
@@ -53,4 +53,6 @@ urlpatterns = [
         ),
         name="redoc",
     ),
+    # Last: whatever else is asked under /api/v1/ gets a 404 in the error shape.
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found, name="not-found"),
 ]

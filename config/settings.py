@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "rollout.tasks.heartbeat", "schedule": 60.0},
     # The notifications outbox: one entry, in UTC; digests and reminders are scheduled inside it.
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
+    # Outgoing webhooks: what is due (retries, what an emit's own task missed), and the questions
+    # that went past their response target.
+    "deliver-webhooks": {"task": "rollout.tasks.deliver_webhooks", "schedule": 60.0},
+    "late-question-webhooks": {"task": "conversations.tasks.emit_late_question_webhooks", "schedule": 300.0},
     # Events whose processing task never reached the broker are picked up again.
     "incentives-events": {"task": "incentives.tasks.process_pending_events", "schedule": 120.0},
     # Activity imports whose task never reached a worker, or whose worker died, are sent again.
@@ -256,6 +260,8 @@ GRAPH_LOGIN_URL = env.str("GRAPH_LOGIN_URL", default="https://login.microsoftonl
 GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com").rstrip("/")
 # Seconds a single request to a connected service may take before the run fails and is retried.
 CONNECTOR_TIMEOUT = env.int("CONNECTOR_TIMEOUT", default=60)
+# Seconds an outgoing webhook waits for its receiver's answer (rollout/webhooks.py).
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -296,6 +302,9 @@ REST_FRAMEWORK = {
         "rollout.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rollout.api.permissions.RolePermission"],
+    # JSON bodies only (activity imports read multipart files): what the schema documents is
+    # what is parsed, so a form-encoded null never reaches a serializer as the text "null".
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -323,6 +332,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error answer, in its one shape, on every operation that can give it (docs/api.md).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "rollout.api.schema.add_error_responses",
+    ],
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

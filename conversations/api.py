@@ -5,14 +5,16 @@ default) with where it comes from, and whether it was answered within it.
 """
 
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from rollout.api.base import ScopedViewSet
+from rollout.api.errors import Conflict
+from rollout.api.filters import BooleanFilter, FilterSet
+from rollout.api.schema import error_response
 from strategy.selectors import ResponseTarget, response_targets_for
 
 from . import services
@@ -87,10 +89,8 @@ class AnsweredSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500, help_text="Where the answer can be read.")
 
 
-class QuestionFilter(filters.FilterSet):
-    open = filters.BooleanFilter(
-        field_name="first_response_at", lookup_expr="isnull", label="Still without a reply"
-    )
+class QuestionFilter(FilterSet):
+    open = BooleanFilter(field_name="first_response_at", lookup_expr="isnull", label="Still without a reply")
 
     class Meta:
         model = Message
@@ -122,7 +122,10 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             .order_by("created_at", "pk")
         )
 
-    @extend_schema(request=AnsweredSerializer, responses=QuestionSerializer)
+    @extend_schema(
+        request=AnsweredSerializer,
+        responses={200: QuestionSerializer, 409: error_response("The question has been answered already.")},
+    )
     @action(detail=True, methods=["post"])
     def answered(self, request, pk=None):
         """Mark the question answered, with the link to the answer (the same rules as the queue)."""
@@ -132,17 +135,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         if not form.is_valid():
             raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
         if not services.mark_answered(question, request.user, form.cleaned_data["url"]):
-            return Response(
-                {
-                    "error": {
-                        "status": 409,
-                        "code": "conflict",
-                        "message": "This question has been answered already.",
-                        "fields": {},
-                    }
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict("This question has been answered already.")
         question.refresh_from_db()
         return Response(self.get_serializer(question).data)
 

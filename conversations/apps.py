@@ -14,11 +14,13 @@ class ConversationsConfig(AppConfig):
     def ready(self):
         # Listed after engage in INSTALLED_APPS: metrics.py gives a `compute` to the metrics that
         # engage's ready() puts in the catalogue. notifications.py registers its outbox producers
-        # and kinds, demo.py its demo seeder. Slack is registered as a kind of connection
-        # (Settings → Connections) that pulls the channels the rollouts name.
+        # and kinds, demo.py its demo seeder. Slack and Microsoft Teams are registered as kinds of
+        # connection (Settings → Connections) that pull the channels the rollouts name.
         from rollout.connections.registry import register
 
         from . import demo, metrics, notifications  # noqa: F401
         from .connectors.slack_kind import SlackConnector
+        from .connectors.teams_kind import TeamsConversations
 
         register(SlackConnector())
+        register(TeamsConversations())

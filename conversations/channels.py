@@ -1,5 +1,5 @@
-"""The Slack channels a rollout names: their conversations arrive through the organization's
-Slack connection (conversations/connectors/slack.py)."""
+"""The Slack and Teams channels a rollout names: their conversations arrive through the
+organization's Slack or Microsoft Teams connection (conversations/connectors/slack.py, teams.py)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,24 @@ def name_slack_channel(rollout: Rollout, *, channel_id: str = "", channel_name: 
         raise ChannelRefused(
             f"#{channel_name} ({channel_id}) is already one of this rollout's channels."
         ) from None
+
+
+def name_teams_channel(
+    rollout: Rollout, *, team_id: str, channel_id: str, channel_name: str
+) -> ConnectedChannel:
+    """Name a Teams channel for the rollout, by its team and channel IDs (no call to Graph: the
+    pull says if the app cannot read it)."""
+    try:
+        with transaction.atomic():
+            return ConnectedChannel.objects.create(
+                rollout=rollout,
+                provider=ConnectedChannel.Provider.TEAMS,
+                team_id=team_id,
+                channel_id=channel_id,
+                channel_name=channel_name.strip()[:80],
+            )
+    except IntegrityError:
+        raise ChannelRefused(f"{channel_name} is already one of this rollout's channels.") from None
 
 
 def remove_channel(channel: ConnectedChannel) -> None:

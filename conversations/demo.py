@@ -19,7 +19,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from rollout.demo import demo_seeder
-from rollout.models import Membership, Role
+from rollout.models import Membership, Platform, Role
 
 from . import momentum, pulses, services
 from .importers import ParsedMessage
@@ -267,6 +267,23 @@ def seed_slack_channel(ctx, now):
     )
 
 
+def seed_teams_channel(ctx, now):
+    """A rollout on Microsoft Teams names its ward handover channel, not pulled yet. Nothing calls
+    Microsoft: the demo has no Teams connection. Skipped when no demo rollout runs on Teams."""
+    rollout = next(
+        (r for r in ctx.rollouts.values() if r.platform and r.platform.product == Platform.Product.TEAMS),
+        None,
+    )
+    if rollout is None:
+        return
+    ConnectedChannel.objects.update_or_create(
+        rollout=rollout,
+        provider=ConnectedChannel.Provider.TEAMS,
+        channel_id="19:0d3e40c1a2b34d5e8f9a0b1c2d3e4f50@thread.tacv2",
+        defaults={"team_id": "00000000-0000-0000-0000-00000007ea35", "channel_name": "Ward handovers"},
+    )
+
+
 @demo_seeder(5)
 def seed(ctx):
     rng = random.Random(5)
@@ -276,4 +293,5 @@ def seed(ctx):
     seed_training(ctx, rng, today)
     seed_pulses(ctx, rng, today)
     seed_slack_channel(ctx, now)
+    seed_teams_channel(ctx, now)
     momentum.check(ctx.rollouts["live"], today)

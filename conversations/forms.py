@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, unquote, urlparse
 
 from django import forms
 from django.utils import timezone
@@ -16,6 +17,8 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 MAX_UPLOAD = 200 * 1024 * 1024
 QUEUE_PEOPLE = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
 CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+TEAMS_CHANNEL_ID = re.compile(r"19:[^/\s]+@thread\.[a-z0-9]+")
+TEAM_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class UploadField(forms.FileField):
@@ -239,4 +242,52 @@ class SlackChannelForm(forms.Form):
         cleaned = super().clean()
         if not self.errors and not (cleaned.get("channel_id") or cleaned.get("channel_name", "").strip()):
             raise forms.ValidationError("Give the channel's ID, its name, or both.")
+        return cleaned
+
+
+def parse_teams_link(link: str) -> dict[str, str]:
+    """{team_id, channel_id, channel_name} of a link Teams gives for a channel (its ⋯ → Get link
+    to channel): https://teams.microsoft.com/l/channel/<channel id>/<name>?groupId=<team id>&…"""
+    parsed = urlparse(link.strip())
+    parts = [unquote(part) for part in parsed.path.split("/")]
+    if parsed.scheme != "https" or len(parts) < 5 or parts[1:3] != ["l", "channel"]:
+        return {}
+    team = parse_qs(parsed.query).get("groupId", [""])[0]
+    return {"team_id": team, "channel_id": parts[3], "channel_name": parts[4]}
+
+
+class TeamsChannelForm(forms.Form):
+    link = forms.CharField(
+        label="Link to the channel",
+        max_length=1000,
+        required=False,
+        help_text="In Teams: the channel's ⋯ → Get link to channel → Copy. It holds the team, the "
+        "channel and its name.",
+    )
+    team_id = forms.CharField(label="Team ID", max_length=64, required=False)
+    channel_id = forms.CharField(label="Channel ID", max_length=120, required=False)
+    channel_name = forms.CharField(
+        label="Channel name", max_length=80, required=False, help_text="Taken from the link if left empty."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        link = cleaned.get("link", "").strip()
+        found = parse_teams_link(link) if link else {}
+        if link and not found:
+            raise forms.ValidationError(
+                "That is not a Teams channel link: in Teams, open the channel's ⋯ menu → Get link to "
+                "channel, and copy it (it starts with https://teams.microsoft.com/l/channel/)."
+            )
+        for field in ("team_id", "channel_id", "channel_name"):
+            cleaned[field] = (cleaned.get(field) or "").strip() or found.get(field, "")
+        if not TEAM_ID.fullmatch(cleaned["team_id"]) or not TEAMS_CHANNEL_ID.fullmatch(cleaned["channel_id"]):
+            raise forms.ValidationError(
+                "Give the channel's link, or its team ID (a GUID, the link's groupId) and channel ID "
+                "(19:…@thread.tacv2)."
+            )
+        if not cleaned["channel_name"]:
+            raise forms.ValidationError("Give the channel's name.")
         return cleaned

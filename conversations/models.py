@@ -71,22 +71,28 @@ class ConversationImport(models.Model):
 
 
 class ConnectedChannel(models.Model):
-    """A Slack channel whose conversations a rollout pulls through the organization's Slack
-    connection (conversations/connectors/slack.py).
+    """A Slack or Teams channel whose conversations a rollout pulls through the organization's
+    connection (conversations/connectors/slack.py, teams.py).
 
-    `cursor_ts` is the Slack `ts` of the newest top-level message stored: the next pull asks
-    conversations.history for what is newer. It moves only in the transaction that stores the
-    messages, so a pull that fails half-way leaves it where it was."""
+    The cursor says where the next pull starts: for Slack, `cursor_ts` is the `ts` of the newest
+    top-level message stored (conversations.history is asked for what is newer); for Teams,
+    `delta_link` is the `@odata.deltaLink` of the channel's last delta round. Either moves only in
+    the transaction that stores the messages, so a pull that fails half-way leaves it where it was."""
 
     class Provider(models.TextChoices):
         SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="connected_channels")
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.SLACK)
-    channel_id = models.CharField("channel ID", max_length=40)
+    # Slack's "C0123ABCD"; Teams' "19:…@thread.tacv2", unique in the tenant.
+    channel_id = models.CharField("channel ID", max_length=120)
+    # The team (its Microsoft 365 group id) a Teams channel belongs to; empty for Slack.
+    team_id = models.CharField("team ID", max_length=64, blank=True)
     channel_name = models.CharField(max_length=80)
     # Slack's ts ("1741000000.000100") kept as Slack writes it: a float would lose the suffix.
     cursor_ts = models.CharField(max_length=32, blank=True)
+    delta_link = models.TextField(blank=True)
     last_pulled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -100,12 +106,15 @@ class ConnectedChannel(models.Model):
         ]
 
     def __str__(self):
+        if self.provider == self.Provider.TEAMS:
+            return f"{self.channel_name} (Teams)"
         return f"#{self.channel_name} ({self.channel_id})"
 
 
 class Thread(models.Model):
     class Source(models.TextChoices):
         SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
         CSV = "csv", "Imported CSV"
         MANUAL = "manual", "Logged by hand"
 

@@ -181,6 +181,22 @@ def store_messages(rollout: Rollout, source: str, parsed: Sequence[ParsedMessage
     return set(ids.values())
 
 
+def count_new(rollout_id: int, source: str, parsed: Sequence[ParsedMessage]) -> int:
+    """How many of `parsed` the rollout does not hold yet (asked of the threads they belong to):
+    what a pull reports as new."""
+    keys = sorted({m.thread_id for m in parsed})
+    known: set[tuple[str, str]] = set()
+    for start in range(0, len(keys), CHUNK):
+        known.update(
+            Message.objects.filter(
+                rollout_id=rollout_id,
+                thread__source=source,
+                thread__external_id__in=keys[start : start + CHUNK],
+            ).values_list("thread__external_id", "external_id")
+        )
+    return sum(1 for m in parsed if (m.thread_id, m.message_id) not in known)
+
+
 def response_state(
     question: Message, replies: Iterable[Message]
 ) -> tuple[datetime | None, datetime | None, int | None]:

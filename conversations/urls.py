@@ -15,8 +15,9 @@ urlpatterns = [
     path("conversations/template.csv", conversations.csv_template, name="conversations_template"),
     path("conversations/log/", conversations.log_question, name="conversations_log"),
     path("conversations/<int:thread>/", conversations.thread_detail, name="conversations_thread"),
-    # The Slack channels the rollout names, pulled by the organization's Slack connection.
+    # The Slack and Teams channels the rollout names, pulled by the organization's connections.
     path("conversations/channels/", channels.channel_list, name="conversations_channels"),
+    path("conversations/channels/teams/", channels.teams_channel_add, name="conversations_channels_teams"),
     path(
         "conversations/channels/<int:channel>/remove/",
         channels.channel_remove,

@@ -28,8 +28,10 @@ from django.core.files.base import File
 from django.db import IntegrityError, connections, transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from rollout import webhooks
 from rollout.data_versions import new_data_version
 from rollout.models import Organization, Rollout, User
 
@@ -605,6 +607,7 @@ def run_import(batch_id: int) -> str | dict[str, int]:
         )
         if failed:
             _status_shown(batch_id)
+            _emit_finished(batch, ImportBatch.Status.FAILED)
         if failed and uses_stage():
             drop_quietly(Stage(batch_id))
         cache.delete(progress_key(batch_id))
@@ -675,7 +678,31 @@ def _write(batch: ImportBatch) -> dict[str, int]:
         message=summary,
     )
     new_data_version(batch.rollout.organization_id, rollout=batch.rollout_id)  # see _status_shown
+    _emit_finished(batch, ImportBatch.Status.DONE, rows=rows, counts=counts)
     return counts
+
+
+def _emit_finished(
+    batch: ImportBatch, status: str, rows: int = 0, counts: dict[str, int] | None = None
+) -> None:
+    """The `import.finished` webhook (rollout/webhooks.py): sent with the import's own outcome."""
+    rollout = batch.rollout
+    webhooks.emit(
+        rollout.organization_id,
+        "import.finished",
+        {
+            "import": {
+                "id": batch.pk,
+                "status": str(status),
+                "file_name": batch.file_name,
+                "rows": rows,
+                **(counts or {}),
+                "url": webhooks.absolute(reverse("engage:import_detail", args=[rollout.pk, batch.pk])),
+            },
+            "rollout": webhooks.rollout_ref(rollout),
+        },
+        key=f"import.finished:{batch.pk}",
+    )
 
 
 def _write_rows(

@@ -8,7 +8,9 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
+from rollout import webhooks
 from rollout.models import Platform, Rollout, User
 
 from .kpis import KpiRow
@@ -225,6 +227,7 @@ def complete_review(
     if not claimed:
         raise ReviewError("This review was completed in the meantime; nothing was changed.")
     review.refresh_from_db()
+    _emit_completed(review)
     for status in Platform.Status.values:
         Platform.objects.filter(
             organization_id=review.rollout.organization_id,
@@ -232,3 +235,22 @@ def complete_review(
             assessments__status=status,
         ).exclude(status=status).update(status=status)
     return create_review(review.rollout, next_due_date, next_owner)
+
+
+def _emit_completed(review: Review) -> None:
+    """The `review.completed` webhook (rollout/webhooks.py), in the completing transaction."""
+    rollout = review.rollout
+    webhooks.emit(
+        rollout.organization_id,
+        "review.completed",
+        {
+            "review": {
+                "id": review.pk,
+                "number": review.number,
+                "completed_on": review.completed_on.isoformat() if review.completed_on else None,
+                "url": webhooks.absolute(reverse("reviews:detail", args=[rollout.pk, review.pk])),
+            },
+            "rollout": webhooks.rollout_ref(rollout),
+        },
+        key=f"review.completed:{review.pk}",
+    )

@@ -4,7 +4,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
 
 from .access import ADMINS, EDITORS
-from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit
+from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, WebhookEndpoint
+from .webhooks import EVENTS
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -316,3 +317,29 @@ class PortfolioFilterForm(forms.Form):
         self.fields["sort"].choices = list(SORTS.items())
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """Where an organization's webhooks go and which events they carry (the secret is made by
+    Rollout, never typed)."""
+
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="Payload URL",
+        help_text="Rollout POSTs each event here as signed JSON (https:// recommended).",
+    )
+    events = forms.MultipleChoiceField(
+        choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple, label="Events to send"
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "description", "events", "active"]
+        labels = {"active": "Send events to this endpoint"}
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError("Use an http:// or https:// address.")
+        return url

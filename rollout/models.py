@@ -1,5 +1,6 @@
 """The centre of Rollout: people, organizations and their units, platforms and rollouts."""
 
+import uuid
 import zoneinfo
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from .secrets import EncryptedTextField
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -205,6 +208,7 @@ class Membership(models.Model):
         INVITATION = "invitation", "Invited in Rollout"
         SCIM = "scim", "Directory (SCIM)"
         HR_IMPORT = "hr_import", "HR file import"
+        GRAPH = "graph", "Directory (Microsoft Graph)"
         SSO = "sso", "First single sign-on"
         SEED = "seed", "Demo data"
 
@@ -641,3 +645,59 @@ class RolloutFigures(models.Model):
     @property
     def stale(self):
         return self.computed_version < self.version
+
+
+class WebhookEndpoint(models.Model):
+    """An organization's receiver of outgoing webhooks (rollout/webhooks.py, docs/api.md)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField("URL", max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list, help_text="The event names this endpoint receives.")
+    # The key its deliveries are signed with: shown once, stored encrypted (rollout/secrets.py).
+    secret = EncryptedTextField()
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url", "pk"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint. (endpoint, key) is unique, so an event is delivered to an
+    endpoint at most once however often it is emitted; a sender claims the row before sending."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50)
+    key = models.CharField(max_length=200, help_text="The event's own key, e.g. review.completed:12.")
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["endpoint", "key"], name="webhook_delivery_once")]
+        indexes = [
+            # The sender's query: pending rows whose next attempt is due.
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.event} → {self.endpoint_id}"

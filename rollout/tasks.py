@@ -190,3 +190,11 @@ def snapshot_health():
         if rollouts:
             recorded += portfolio.snapshot(rollouts, day, figures.recompute(rollouts))
     return recorded
+
+
+@shared_task
+def deliver_webhooks():
+    """Send the outgoing webhooks that are due (rollout/webhooks.py)."""
+    from . import webhooks
+
+    return webhooks.deliver_due()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accounts, audit, definitions, organization, outbox, portfolio, rollouts, tokens
+from .views import accounts, audit, definitions, organization, outbox, portfolio, rollouts, tokens, webhooks
 
 app_name = "rollout"
 
@@ -35,6 +35,14 @@ urlpatterns = [
     path("settings/outbox/<int:pk>/", outbox.outbox_detail, name="outbox_detail"),
     path("settings/outbox/<int:pk>/retry/", outbox.outbox_retry, name="outbox_retry"),
     path("settings/audit/", audit.audit_list, name="audit"),
+    path("settings/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("settings/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path(
+        "settings/webhooks/deliveries/<int:pk>/send-again/",
+        webhooks.webhook_send_again,
+        name="webhook_send_again",
+    ),
     path("account/email/", outbox.notification_settings, name="notification_settings"),
     path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),

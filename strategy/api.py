@@ -1,9 +1,9 @@
 """Strategy in the API: the success metrics each rollout is measured against (read)."""
 
-from django_filters import rest_framework as filters
 from rest_framework import mixins, serializers
 
 from rollout.api.base import ScopedViewSet
+from rollout.api.filters import FilterSet, IdFilter
 
 from .models import SuccessMetric
 
@@ -30,8 +30,8 @@ class SuccessMetricSerializer(serializers.ModelSerializer):
         ]
 
 
-class SuccessMetricFilter(filters.FilterSet):
-    rollout = filters.NumberFilter(field_name="worksheet__rollout_id")
+class SuccessMetricFilter(FilterSet):
+    rollout = IdFilter(field_name="worksheet__rollout_id")
 
     class Meta:
         model = SuccessMetric

@@ -144,6 +144,8 @@ ROWS = {
     "api:schema": SIGNED_IN,
     "api:docs": SIGNED_IN,
     "api:redoc": SIGNED_IN,
+    # Any other path under /api/v1/: a 404 in the error shape, whoever asks.
+    "api:not-found": Row(dict.fromkeys(PERSONAS, 404), lambda p: {"path": "rollouts/not-a-number/"}),
 }
 
 assert set(PERSONAS) == set(SIGNED_IN.expect)

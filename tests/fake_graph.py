@@ -10,6 +10,14 @@ behaving as Microsoft documents them.
   `302` to a pre-authenticated download URL serving the CSV, UTF-8 BOM first, with the documented
   header; `401 InvalidAuthenticationToken` for an expired token, `403 Authorization_RequestDenied`
   without Reports.Read.All, and whatever fault a test scripts (`429` with Retry-After, `503`).
+- `GET /v1.0/users/delta` (User.Read.All): the tenant's users, a page at a time with
+  `@odata.nextLink`, the last page ending with `@odata.deltaLink`; from a deltaLink, the users
+  changed since (whole, as Graph returns them without `Prefer: return=minimal`) and the removed
+  ones as `{"id", "@removed": {"reason"}}`; the manager as `manager@delta`. `GET /v1.0/users/{id}`.
+- `GET /v1.0/teams/{team}/channels/{channel}/messages/delta` (ChannelMessage.Read.All): a
+  channel's top-level messages, paged, ending with a deltaLink from which only new or changed ones
+  come; `.../messages` (newest first, for a channel where delta is not offered) and
+  `.../messages/{id}/replies`, paged. Without the permission, Graph's own 403 body.
 
 The HTTPS certificate is made per test session for 127.0.0.1; requests (and MSAL through it) trust
 it through REQUESTS_CA_BUNDLE, so the connector runs exactly as in production.
@@ -91,6 +99,42 @@ class User:
     chats: int = 0
 
 
+def graph_time(moment: datetime.datetime) -> str:
+    """Graph's ISO 8601 with milliseconds and Z."""
+    return (
+        moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
+
+
+@dataclass
+class DirectoryUser:
+    """A user of the tenant as Graph's user resource has them (the properties Rollout selects)."""
+
+    id: str
+    mail: str | None
+    display_name: str = ""
+    upn: str = ""
+    department: str | None = None
+    office: str | None = None
+    enabled: bool = True
+    manager: str | None = None  # the manager's id
+
+    def resource(self) -> dict:
+        body = {
+            "@odata.type": "#microsoft.graph.user",
+            "id": self.id,
+            "displayName": self.display_name,
+            "mail": self.mail,
+            "userPrincipalName": self.upn or self.mail or f"{self.id}@acme.onmicrosoft.com",
+            "department": self.department,
+            "officeLocation": self.office,
+            "accountEnabled": self.enabled,
+        }
+        if self.manager:
+            body["manager@delta"] = [{"@odata.type": "#microsoft.graph.user", "id": self.manager}]
+        return body
+
+
 @dataclass
 class FakeGraph:
     """The two servers and what the tenant holds. Tests change the attributes to script faults."""
@@ -98,7 +142,9 @@ class FakeGraph:
     login: HTTPServer
     graph: HTTPServer
     tenants: dict = field(default_factory=lambda: {TENANT: {CLIENT_ID: SECRET}})
-    permissions: set = field(default_factory=lambda: {"Reports.Read.All"})
+    permissions: set = field(
+        default_factory=lambda: {"Reports.Read.All", "User.Read.All", "ChannelMessage.Read.All"}
+    )
     users: list = field(default_factory=list)
     refresh_date: str = "2026-05-31"
     concealed: bool = False
@@ -112,6 +158,20 @@ class FakeGraph:
     downloads: dict = field(default_factory=dict)
     download_headers: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The directory: users by id, each with the change number that last touched it; removed ids.
+    directory: dict = field(default_factory=dict)
+    changed_at: dict = field(default_factory=dict)
+    removed_at: dict = field(default_factory=dict)  # id -> (change number, reason)
+    change: int = 0
+    page_size: int = 2  # small, so that every test pages
+    rounds: dict = field(default_factory=dict)  # skiptoken -> (items, delta token)
+    # Teams: {(team, channel): [chatMessage]}; a change number per message, like the directory's.
+    channels: dict = field(default_factory=dict)
+    no_delta: set = field(default_factory=set)  # channels where Graph offers no delta
+    # Faults of the directory and Teams endpoints: {endpoint: {request number: (status, headers, body)}}
+    # with the endpoints "users", "user", "messages" (a channel's, delta or not), "message", "replies".
+    api_faults: dict = field(default_factory=dict)
+    api_requests: list = field(default_factory=list)  # (endpoint, path, args)
 
     @property
     def login_url(self) -> str:
@@ -197,6 +257,8 @@ class FakeGraph:
     def serve_graph(self, request: Request) -> Response:
         if request.path.startswith("/download/"):
             return self._download(request)
+        if request.path.startswith(("/v1.0/users", "/v1.0/teams/")):
+            return self._api(request)
         match = REPORT.match(request.path)
         if match is None:
             return _graph_error(400, "BadRequest", f"Resource not found for the segment '{request.path}'.")
@@ -232,6 +294,238 @@ class FakeGraph:
         self.downloads[key] = self.csv(function, days, refresh)
         location = f"{self.api_url}/download/{key}?sv=2026-01-01&sig=pre-authenticated"
         return Response("", status=302, headers={"Location": location})
+
+    # The directory and Teams -------------------------------------------------------------------
+
+    def _api(self, request: Request) -> Response:
+        path = request.path
+        teams = re.match(
+            r"^/v1\.0/teams/(?P<team>[^/]+)/channels/(?P<channel>[^/]+)/messages"
+            r"(?:/(?P<delta>delta)|/(?P<message>[^/]+)(?P<replies>/replies)?)?$",
+            path,
+        )
+        if path == "/v1.0/users/delta":
+            endpoint, permission = "users", "User.Read.All"
+        elif path.startswith("/v1.0/users/"):
+            endpoint, permission = "user", "User.Read.All"
+        elif teams is not None:
+            endpoint = "replies" if teams["replies"] else "message" if teams["message"] else "messages"
+            permission = "ChannelMessage.Read.All"
+        else:
+            return _graph_error(400, "BadRequest", f"Resource not found for the segment '{path}'.")
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        with self.lock:
+            self.api_requests.append((endpoint, path, dict(request.args)))
+            used = self.tokens.get(token)
+            if used is None:
+                return _graph_error(401, "InvalidAuthenticationToken", "Access token validation failure.")
+            if self.expire_tokens_after is not None and used >= self.expire_tokens_after:
+                return _graph_error(
+                    401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired."
+                )
+            self.tokens[token] = used + 1
+            faults = self.api_faults.get(endpoint, {})
+            number = sum(1 for seen, _, _ in self.api_requests if seen == endpoint)
+            fault = faults.pop(number, None) or faults.pop(0, None)
+        if fault is not None:
+            status, headers, body = fault
+            return Response(json.dumps(body), status=status, headers=headers, content_type="application/json")
+        if permission not in self.permissions:
+            if endpoint in ("users", "user"):
+                return _graph_error(
+                    403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+                )
+            return _graph_error(
+                403,
+                "Forbidden",
+                "Missing role permissions on the request. API requires one of 'ChannelMessage.Read.All, "
+                "ChannelMessage.Read.Group'. Roles on the request 'Reports.Read.All'.",
+            )
+        if endpoint == "users":
+            return self._users_delta(request)
+        if endpoint == "user":
+            return self._user(path.removeprefix("/v1.0/users/"))
+        assert teams is not None
+        key = (teams["team"], teams["channel"])
+        if key not in self.channels:
+            return _graph_error(404, "NotFound", "Resource not found for the segment 'channels'.")
+        if teams["replies"]:
+            return self._replies(request, key, teams["message"])
+        if teams["message"]:
+            found = [m for m in self.channels[key] if m["id"] == teams["message"]]
+            if not found:
+                return _graph_error(404, "NotFound", f"Message {teams['message']} was not found.")
+            return _json(200, _public(found[0]))
+        if teams["delta"]:
+            if key[1] in self.no_delta:
+                return _graph_error(400, "BadRequest", "Delta is not supported for this channel.")
+            return self._messages_delta(request, key)
+        return self._messages(request, key)
+
+    def _paged(self, request: Request, items_then_delta) -> Response:
+        """A page of a round: the first request makes the round (its items and, for a delta query,
+        the token of its deltaLink), the nextLink's $skiptoken names it and the offset."""
+        skip = request.args.get("$skiptoken")
+        if skip:
+            key, offset = skip.rsplit(".", 1)
+            items, delta = self.rounds[key]
+            start = int(offset)
+        else:
+            items, delta = items_then_delta()
+            key, start = uuid.uuid4().hex, 0
+            self.rounds[key] = (items, delta)
+        size = int(request.args.get("$top") or self.page_size)
+        size = min(size, self.page_size)
+        page: dict = {"value": items[start : start + size]}
+        base = f"{self.api_url}{request.path}"
+        if start + size < len(items):
+            page["@odata.nextLink"] = f"{base}?$skiptoken={key}.{start + size}"
+        elif delta is not None:
+            page["@odata.deltaLink"] = f"{base}?$deltatoken={delta}"
+        return _json(200, page)
+
+    def _users_delta(self, request: Request) -> Response:
+        if not request.args.get("$skiptoken") and not request.args.get("$deltatoken"):
+            expected = {"$select", "$expand"}
+            if not expected <= set(request.args):
+                return _graph_error(
+                    400, "BadRequest", "The first request of a round names $select and $expand."
+                )
+        since = int(request.args.get("$deltatoken") or 0)
+
+        def round_items():
+            items = [
+                user.resource()
+                for user_id, user in self.directory.items()
+                if self.changed_at.get(user_id, 0) > since or not since
+            ]
+            items += [
+                {"@odata.type": "#microsoft.graph.user", "id": user_id, "@removed": {"reason": reason}}
+                for user_id, (number, reason) in self.removed_at.items()
+                if since and number > since
+            ]
+            return items, self.change
+
+        return self._paged(request, round_items)
+
+    def _user(self, user_id: str) -> Response:
+        user = self.directory.get(user_id)
+        if user is None:
+            return _graph_error(404, "Request_ResourceNotFound", f"Resource '{user_id}' does not exist.")
+        return _json(
+            200, {"id": user.id, "mail": user.mail, "userPrincipalName": user.resource()["userPrincipalName"]}
+        )
+
+    def _messages_delta(self, request: Request, key) -> Response:
+        since = int(request.args.get("$deltatoken") or 0)
+
+        def round_items():
+            roots = [m for m in self.channels[key] if not m["replyToId"] and m["_change"] > since]
+            return [_public(m) for m in roots], self.change
+
+        return self._paged(request, round_items)
+
+    def _messages(self, request: Request, key) -> Response:
+        def round_items():
+            roots = [m for m in self.channels[key] if not m["replyToId"]]
+            roots.sort(key=lambda m: m["createdDateTime"], reverse=True)
+            return [_public(m) for m in roots], None
+
+        return self._paged(request, round_items)
+
+    def _replies(self, request: Request, key, message_id: str) -> Response:
+        if not any(m["id"] == message_id for m in self.channels[key]):
+            return _graph_error(404, "NotFound", f"Message {message_id} was not found.")
+
+        def round_items():
+            replies = [m for m in self.channels[key] if m["replyToId"] == message_id]
+            return [_public(m) for m in replies], None
+
+        return self._paged(request, round_items)
+
+    # Scripting the directory and Teams -----------------------------------------------------------
+
+    def _changed(self) -> int:
+        self.change += 1
+        return self.change
+
+    def put_user(self, user: DirectoryUser) -> DirectoryUser:
+        """Add or change a user of the tenant."""
+        self.directory[user.id] = user
+        self.changed_at[user.id] = self._changed()
+        self.removed_at.pop(user.id, None)
+        return user
+
+    def remove_user(self, user_id: str, reason: str = "changed") -> None:
+        """Delete a user ("changed": to the recycle bin, restorable; "deleted": for good)."""
+        self.directory.pop(user_id, None)
+        self.removed_at[user_id] = (self._changed(), reason)
+
+    def channel(self, team: str, channel: str) -> None:
+        self.channels.setdefault((team, channel), [])
+
+    def post(
+        self,
+        team: str,
+        channel: str,
+        when: datetime.datetime,
+        user: str | None,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        bot: str | None = None,
+        html: bool = True,
+    ) -> str:
+        """A message (a reply when `reply_to` names its thread's first message) by a user's id,
+        or by an app when `bot` names it. Its id is Teams': the epoch milliseconds."""
+        messages = self.channels[(team, channel)]
+        message_id = str(int(when.timestamp() * 1000))
+        while any(m["id"] == message_id for m in messages):
+            message_id = str(int(message_id) + 1)
+        author = self.directory.get(user) if user else None
+        messages.append(
+            {
+                "id": message_id,
+                "replyToId": reply_to,
+                "etag": message_id,
+                "messageType": "message",
+                "createdDateTime": graph_time(when),
+                "lastModifiedDateTime": graph_time(when),
+                "lastEditedDateTime": None,
+                "deletedDateTime": None,
+                "subject": None,
+                "importance": "normal",
+                "from": {
+                    "application": {"id": bot, "displayName": bot, "applicationIdentityType": "bot"}
+                    if bot
+                    else None,
+                    "device": None,
+                    "user": None
+                    if bot
+                    else {
+                        "id": user,
+                        "displayName": author.display_name if author else "",
+                        "userIdentityType": "aadUser",
+                    },
+                },
+                "body": {"contentType": "html", "content": f"<p>{text}</p>"}
+                if html
+                else {"contentType": "text", "content": text},
+                "attachments": [],
+                "mentions": [],
+                "reactions": [],
+                "channelIdentity": {"teamId": team, "channelId": channel},
+                "_change": self._changed(),
+            }
+        )
+        return message_id
+
+    def fault(self, endpoint: str, at: int, status: int, body: dict, headers: dict | None = None) -> None:
+        """The `at`-th request to the endpoint (0: the next one) answers this."""
+        self.api_faults.setdefault(endpoint, {})[at] = (status, headers or {}, body)
+
+    def requested(self, endpoint: str) -> list[tuple[str, dict]]:
+        return [(path, args) for seen, path, args in self.api_requests if seen == endpoint]
 
     def _download(self, request: Request) -> Response:
         self.download_headers.append(dict(request.headers))
@@ -306,6 +600,10 @@ class FakeGraph:
             {},
             {"error": {"code": "serviceNotAvailable", "message": "Service is temporarily unavailable."}},
         )
+
+
+def _public(message: dict) -> dict:
+    return {name: value for name, value in message.items() if not name.startswith("_")}
 
 
 def _json(status: int, body: dict) -> Response:

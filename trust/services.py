@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
+from rollout import webhooks
 from rollout.events import emit
 from rollout.models import Notification, Organization, Rollout, Unit, User
 
@@ -239,11 +241,35 @@ def save_incident(
     for name in INCIDENT_FIELDS:
         if name in values:
             setattr(incident, name, values[name])
-    if incident.pk is None:
+    opened = incident.pk is None
+    if opened:
         incident.reported_by = by
     if incident.status == Incident.Status.RESOLVED:
         incident.resolved_at = incident.resolved_at or timezone.now()
     else:
         incident.resolved_at = None
-    incident.save()
+    with transaction.atomic():
+        incident.save()
+        if opened:
+            _emit_opened(incident)
     return incident
+
+
+def _emit_opened(incident: Incident) -> None:
+    """The `incident.opened` webhook (rollout/webhooks.py). Its title and description stay in
+    Rollout: they may name the people involved."""
+    webhooks.emit(
+        incident.organization_id,
+        "incident.opened",
+        {
+            "incident": {
+                "id": incident.pk,
+                "kind": incident.kind,
+                "severity": incident.severity,
+                "status": incident.status,
+                "url": webhooks.absolute(reverse("trust_org:incident_edit", args=[incident.pk])),
+            },
+            "rollout": webhooks.rollout_ref(incident.rollout) if incident.rollout_id else None,
+        },
+        key=f"incident.opened:{incident.pk}",
+    )

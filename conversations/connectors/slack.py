@@ -39,7 +39,7 @@ from slack_sdk.web import SlackResponse
 from .. import services
 from ..importers import ParsedMessage
 from ..importers import slack as export
-from ..models import ConnectedChannel, Message, Thread
+from ..models import ConnectedChannel, Thread
 
 logger = logging.getLogger(__name__)
 
@@ -294,7 +294,7 @@ def pull_channel(api: WebClient, channel: ConnectedChannel, *, users: dict[str, 
         # Two pulls of the same channel at once (a scheduled one and a "pull now") queue here: the
         # second stores the same messages again, which changes nothing, and never moves the cursor back.
         locked = ConnectedChannel.objects.select_for_update().get(pk=channel.pk)
-        new = _count_new(locked, pulled.messages)
+        new = services.count_new(locked.rollout_id, Thread.Source.SLACK, pulled.messages)
         thread_ids = services.store_messages(locked.rollout, Thread.Source.SLACK, pulled.messages)
         services.refresh_questions(thread_ids)
         if pulled.newest_ts and (not locked.cursor_ts or _ts(pulled.newest_ts) > _ts(locked.cursor_ts)):
@@ -309,21 +309,6 @@ def pull_channel(api: WebClient, channel: ConnectedChannel, *, users: dict[str, 
         "",
     )
     return new
-
-
-def _count_new(channel: ConnectedChannel, messages: list[ParsedMessage]) -> int:
-    """How many of `messages` the rollout does not hold yet (asked of the threads they belong to)."""
-    keys = sorted({m.thread_id for m in messages})
-    known: set[tuple[str, str]] = set()
-    for start in range(0, len(keys), services.CHUNK):
-        known.update(
-            Message.objects.filter(
-                rollout_id=channel.rollout_id,
-                thread__source=Thread.Source.SLACK,
-                thread__external_id__in=keys[start : start + services.CHUNK],
-            ).values_list("thread__external_id", "external_id")
-        )
-    return sum(1 for m in messages if (m.thread_id, m.message_id) not in known)
 
 
 def find_channel(api: WebClient, *, name: str = "", channel_id: str = "") -> tuple[str, str]:

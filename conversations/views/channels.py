@@ -1,5 +1,5 @@
-"""The Slack channels of a rollout: named and removed by its managers, pulled by the Slack
-connection."""
+"""The Slack and Teams channels of a rollout: named and removed by its managers, pulled by the
+organization's Slack or Microsoft Teams connection."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,8 +9,24 @@ from rollout.access import role_required
 
 from .. import channels
 from ..connectors.slack_kind import slack_connection
-from ..forms import SlackChannelForm
+from ..connectors.teams_kind import teams_connection
+from ..forms import SlackChannelForm, TeamsChannelForm
 from ..roles import EDITORS
+
+
+def _page(request, rollout, slack_form, teams_form):
+    return render(
+        request,
+        "engage/conversations/channels.html",
+        {
+            "rollout": rollout,
+            "form": slack_form,
+            "teams_form": teams_form,
+            "channels": rollout.connected_channels.all(),
+            "connection": slack_connection(rollout.organization),
+            "teams_connection": teams_connection(rollout.organization),
+        },
+    )
 
 
 @role_required(EDITORS)
@@ -29,16 +45,31 @@ def channel_list(request, pk):
         else:
             messages.success(request, f"#{channel.channel_name} is pulled with the next Slack run.")
             return redirect("engage:conversations_channels", pk=rollout.pk)
-    return render(
-        request,
-        "engage/conversations/channels.html",
-        {
-            "rollout": rollout,
-            "form": form,
-            "channels": rollout.connected_channels.all(),
-            "connection": slack_connection(rollout.organization),
-        },
-    )
+    return _page(request, rollout, form, TeamsChannelForm())
+
+
+@role_required(EDITORS)
+def teams_channel_add(request, pk):
+    """Name a Teams channel: offered once the organization has a Microsoft Teams connection."""
+    rollout = request.scope.rollout(pk)
+    if request.method != "POST" or teams_connection(rollout.organization) is None:
+        return redirect("engage:conversations_channels", pk=rollout.pk)
+    form = TeamsChannelForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        try:
+            channel = channels.name_teams_channel(
+                rollout,
+                team_id=values["team_id"],
+                channel_id=values["channel_id"],
+                channel_name=values["channel_name"],
+            )
+        except channels.ChannelRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{channel.channel_name} is pulled with the next Teams run.")
+            return redirect("engage:conversations_channels", pk=rollout.pk)
+    return _page(request, rollout, SlackChannelForm(), form)
 
 
 @role_required(EDITORS)
@@ -47,5 +78,5 @@ def channel_remove(request, pk, channel):
     rollout = request.scope.rollout(pk)
     connected = get_object_or_404(rollout.connected_channels, pk=channel)
     channels.remove_channel(connected)
-    messages.success(request, f"#{connected.channel_name} is no longer pulled; its conversations stay.")
+    messages.success(request, f"{connected} is no longer pulled; its conversations stay.")
     return redirect("engage:conversations_channels", pk=rollout.pk)

@@ -1,9 +1,22 @@
 """Every API error in one JSON shape:
 
 {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+
+The OpenAPI schema documents it once, as the `Error` component, on every operation that can
+answer with it (rollout/api/schema.py).
 """
 
+from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(APIException):
+    """The request is valid but the object's state forbids it (a question answered already)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This conflicts with the object's current state."
+    default_code = "conflict"
 
 
 def exception_handler(exc, context):

@@ -1,13 +1,20 @@
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from ..access import ADMINS
 from ..models import Notification, Rollout
 from ..portfolio import rows_for
 from .base import ScopedViewSet
+from .filters import FilterSet
 from .serializers import NotificationSerializer, RolloutHealthSerializer, RolloutSerializer
 
 
@@ -32,7 +39,7 @@ def health_of(row):
     }
 
 
-class RolloutFilter(filters.FilterSet):
+class RolloutFilter(FilterSet):
     class Meta:
         model = Rollout
         fields = ["status", "platform", "owner"]
@@ -79,7 +86,7 @@ class HealthViewSet(mixins.ListModelMixin, ScopedViewSet):
         return self.get_paginated_response([health_of(row) for row in rows])
 
 
-class NotificationFilter(filters.FilterSet):
+class NotificationFilter(FilterSet):
     class Meta:
         model = Notification
         fields = ["status", "kind"]
@@ -101,3 +108,14 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             .select_related("recipient")
             .order_by("-scheduled_for", "-pk")
         )
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def not_found(request, path):
+    """Any other path under /api/v1/ (an id that is not a number, say): a 404 in the API's
+    error shape, not the site's HTML page."""
+    raise NotFound("There is no such API endpoint or object; the schema lists them (/api/v1/schema/).")

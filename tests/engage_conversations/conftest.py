@@ -30,3 +30,6 @@ def csv_file():
         return SimpleUploadedFile(name, text.encode("utf-8-sig"), content_type="text/csv")
 
     return build
+
+
+from tests.fake_graph import fake_graph, graph_certificate  # noqa: E402, F401  (fixtures)

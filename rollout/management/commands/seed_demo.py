@@ -117,6 +117,7 @@ class Command(BaseCommand):
         # Each step app adds its own demo data (its demo.py), in step order.
         run_seeders(DemoContext(org, people, units, rollouts, members, self.stdout))
         self.seed_health_history(org)
+        self.seed_webhooks(org, people[Role.ADMIN], rollouts["live"])
         self.print_logins()
 
     def seed_units(self, org):
@@ -262,6 +263,53 @@ class Command(BaseCommand):
             unique_fields=["rollout", "day"],
             update_fields=["overall", "scores"],
         )
+
+    def seed_webhooks(self, org, admin, rollout):
+        """One paused endpoint on a reserved example host (RFC 2606), so `make run` sends nothing
+        out, with a delivery log showing each outcome."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from rollout import webhooks
+        from rollout.models import WebhookDelivery, WebhookEndpoint
+
+        endpoint, created = WebhookEndpoint.objects.get_or_create(
+            organization=org,
+            url="https://hooks.northwind.example/rollout",
+            defaults={
+                "description": "Demo: the intranet's news bot (paused; example host)",
+                "events": list(webhooks.EVENTS),
+                "active": False,
+                "created_by": admin,
+                "secret": webhooks.new_secret(),
+            },
+        )
+        now = timezone.now()
+        rows = [
+            ("review.completed", "delivered", 1, 200, "", 3),
+            ("incident.opened", "delivered", 2, 200, "", 2),
+            ("question.late", "failed", 1, 410, "HTTP 410: endpoint retired", 1),
+        ]
+        for n, (event, status, attempts, code, error, days) in enumerate(rows, start=1):
+            WebhookDelivery.objects.update_or_create(
+                endpoint=endpoint,
+                key=f"demo:{event}:{n}",
+                defaults={
+                    "event": event,
+                    "payload": {
+                        "event": event,
+                        "organization": org.pk,
+                        "data": {"rollout": webhooks.rollout_ref(rollout)},
+                    },
+                    "status": status,
+                    "attempts": attempts,
+                    "last_response_code": code,
+                    "last_error": error,
+                    "created_at": now - timedelta(days=days),
+                    "delivered_at": now - timedelta(days=days) if status == "delivered" else None,
+                },
+            )
 
     def seed_second_organization(self, admin):
         """A small second organization, so the organization switcher has something to show."""

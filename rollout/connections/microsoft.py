@@ -1,0 +1,323 @@
+"""One Microsoft Graph client for every kind of connection that reads a Microsoft 365 tenant: the
+usage reports (engage), the tenant's users as a directory (rollout/directory) and Teams channel
+conversations (conversations).
+
+Rollout signs in as the organization's own app registration (client credentials, through MSAL);
+each kind names the application permission it needs, so that a refusal says which one to grant.
+The client maps every answer Microsoft documents to a message an admin can act on:
+
+- the token endpoint's AADSTS codes: a refused or expired secret, an unknown tenant, a client ID
+  that is not an app of the tenant;
+- Graph's error body (`{"error": {"code", "message"}}`): 403 names the missing permission;
+  401 `InvalidAuthenticationToken` (a token that expired mid-run) signs in again, once;
+  429 raises `Throttled` with the `Retry-After` Graph sent; 502/503/504 is retried with backoff;
+- no answer at all: the host could not be reached.
+
+Paging follows `@odata.nextLink` to the last page, whose `@odata.deltaLink` (for a delta query)
+is where the next round starts. The token is sent to GRAPH_API_URL only: a link that points
+elsewhere is refused. The hosts come from settings (GRAPH_LOGIN_URL, GRAPH_API_URL); nothing else
+here knows where it talks to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msal
+import requests
+from django.conf import settings
+
+from .registry import ConnectionProblem, SettingField, Throttled
+
+if TYPE_CHECKING:
+    from .models import Connection
+
+log = logging.getLogger(__name__)
+
+GRANT = (
+    "In the Microsoft Entra admin center open App registrations → your app → API permissions → "
+    "Add a permission → Microsoft Graph → Application permissions, add {permission}, then press "
+    "“Grant admin consent”."
+)
+# The fields every Microsoft Graph kind asks for: the app registration's.
+CREDENTIAL_FIELDS = [("client_secret", "Client secret (its Value)", True)]
+SETTING_FIELDS = [
+    SettingField("tenant_id", "Directory (tenant) ID", "From the app registration's Overview page."),
+    SettingField("client_id", "Application (client) ID", "From the app registration's Overview page."),
+]
+
+
+class GraphProblem(ConnectionProblem):
+    """Graph's refusal of one request: its HTTP status and Graph's error code beside the message,
+    so that a caller can tell a channel that is gone (404) from a tenant-wide refusal."""
+
+    def __init__(self, message: str, *, status: int, code: str = "", **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.status, self.code = status, code
+
+
+def unreachable(where: str, error: Exception) -> ConnectionProblem:
+    return ConnectionProblem(
+        f"Rollout could not reach {where} ({type(error).__name__}). Check that the server running "
+        "Rollout may make HTTPS requests to it (a firewall or proxy may block it); the run is retried."
+    )
+
+
+def graph_error(response: requests.Response) -> tuple[str, str]:
+    """Graph's error body: (code, message), or the status's own words."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    return str(error.get("code") or response.reason or ""), str(error.get("message") or "").strip()
+
+
+def retry_after(response: requests.Response, default: int) -> int:
+    try:
+        return max(1, int(response.headers.get("Retry-After", default)))
+    except ValueError:
+        return default
+
+
+def _sign_in_problem(tenant: str, result: dict[str, Any]) -> ConnectionProblem:
+    """What Microsoft Entra ID's refusal of a token request means, in the admin's words."""
+    error = str(result.get("error") or "")
+    description = str(result.get("error_description") or "")
+    codes = {int(code) for code in result.get("error_codes") or [] if str(code).isdigit()}
+    first_line = description.splitlines()[0] if description else error
+    if 90002 in codes or "AADSTS90002" in description:
+        return _unknown_tenant(tenant)
+    if 7000215 in codes or 7000222 in codes or error == "invalid_client":
+        expired = 7000222 in codes
+        return ConnectionProblem(
+            f"Microsoft Entra ID refused the client secret ({first_line}). "
+            + ("The secret has expired. " if expired else "")
+            + "Create a new client secret under App registrations → your app → Certificates & secrets, "
+            "and paste its Value (not its Secret ID) here."
+        )
+    if 700016 in codes or error == "unauthorized_client":
+        return ConnectionProblem(
+            f"The application (client) ID is not an app of tenant {tenant} ({first_line}). Copy the "
+            "Application (client) ID from the app registration's Overview page."
+        )
+    return ConnectionProblem(f"Microsoft Entra ID refused to sign Rollout in: {first_line}")
+
+
+def _unknown_tenant(tenant: str) -> ConnectionProblem:
+    return ConnectionProblem(
+        f"Microsoft Entra ID does not know the tenant “{tenant}” (AADSTS90002). Copy the Directory "
+        "(tenant) ID from the app registration's Overview page, or use the tenant's "
+        "primary domain (e.g. contoso.onmicrosoft.com)."
+    )
+
+
+@dataclass
+class Round:
+    """Every item of a paged collection, and the `@odata.deltaLink` its last page carried (empty
+    when the collection is not a delta query)."""
+
+    items: list[dict] = field(default_factory=list)
+    delta_link: str = ""
+
+
+class GraphClient:
+    """App-only calls to Microsoft Graph for one tenant. Tokens come from MSAL (cached in the
+    client for its lifetime); a token that Graph calls expired mid-run is replaced once.
+
+    `permission` is the application permission the caller's requests need and `purpose` what it
+    reads ("read the usage reports"): a 403 names them."""
+
+    def __init__(self, tenant: str, client_id: str, secret: str, *, permission: str, purpose: str) -> None:
+        self.tenant, self.client_id, self.secret = tenant, client_id, secret
+        self.permission, self.purpose = permission, purpose
+        self.login_url = settings.GRAPH_LOGIN_URL
+        self.api_url = settings.GRAPH_API_URL
+        self.timeout = settings.CONNECTOR_TIMEOUT
+        self.session = requests.Session()
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    @classmethod
+    def for_connection(cls, connection: Connection, *, permission: str, purpose: str) -> GraphClient:
+        values = connection.settings or {}
+        tenant, client_id = values.get("tenant_id", "").strip(), values.get("client_id", "").strip()
+        secret = connection.secrets.get("client_secret", "")
+        if not (tenant and client_id and secret):
+            raise ConnectionProblem(
+                "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
+            )
+        return cls(tenant, client_id, secret, permission=permission, purpose=purpose)
+
+    # Signing in ---------------------------------------------------------------------------------
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._app is None:
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self.client_id,
+                    client_credential=self.secret,
+                    authority=f"{self.login_url}/{self.tenant}",
+                    # Microsoft's own hosts need neither check; another host (a national
+                    # cloud's, the suite's) would fail the instance discovery.
+                    validate_authority=False,
+                    instance_discovery=False,
+                    http_client=self.session,
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as error:
+                raise unreachable(self.login_url, error) from error
+            except ValueError as error:
+                # MSAL's tenant discovery failed: Entra ID answers 400 AADSTS90002 for an unknown tenant.
+                raise _unknown_tenant(self.tenant) from error
+        return self._app
+
+    def token(self, fresh: bool = False) -> str:
+        app = self._application()
+        if fresh:
+            app.remove_tokens_for_client()
+        try:
+            result = app.acquire_token_for_client(scopes=[f"{self.api_url}/.default"])
+        except requests.RequestException as error:
+            raise unreachable(self.login_url, error) from error
+        if "access_token" not in result:
+            raise _sign_in_problem(self.tenant, result)
+        return str(result["access_token"])
+
+    # Requests -----------------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """The absolute URL of a Graph path ("/v1.0/users/delta")."""
+        return f"{self.api_url}{path}"
+
+    def get(
+        self,
+        url: str,
+        params: dict[str, str] | None = None,
+        *,
+        redirects: bool = False,
+        permission: str = "",
+        purpose: str = "",
+    ) -> requests.Response:
+        """Graph's answer to a GET: a success or a redirect; every error raised as its message.
+        `permission` and `purpose` override the client's for this request's 403."""
+        if not url.startswith(f"{self.api_url}/"):
+            raise ConnectionProblem(
+                f"Microsoft Graph sent a link outside {self.api_url}; it was not followed."
+            )
+        for attempt in (1, 2):
+            headers = {"Authorization": f"Bearer {self.token(fresh=attempt == 2)}"}
+            try:
+                response = self.session.get(
+                    url, params=params, headers=headers, allow_redirects=redirects, timeout=self.timeout
+                )
+            except requests.RequestException as error:
+                raise unreachable(self.api_url, error) from error
+            code, message = graph_error(response) if response.status_code >= 400 else ("", "")
+            if response.status_code == 401 and code == "InvalidAuthenticationToken" and attempt == 1:
+                log.info("Graph refused the access token (%s); signing in again", message)
+                continue
+            return self.checked(response, code, message, permission=permission, purpose=purpose)
+        raise AssertionError("unreachable")
+
+    def checked(
+        self, response: requests.Response, code: str, message: str, *, permission: str = "", purpose: str = ""
+    ) -> requests.Response:
+        status = response.status_code
+        said = f"{status} {code}" + (f": {message}" if message else "")
+        permission, purpose = permission or self.permission, purpose or self.purpose
+        if status in (200, 301, 302, 303, 307, 308):
+            return response
+        if status == 429:
+            wait = retry_after(response, 60)
+            raise Throttled(
+                wait,
+                f"Microsoft Graph is throttling this tenant's requests ({said}); it asked to wait "
+                f"{wait} seconds, and the run is retried then.",
+            )
+        if status in (502, 503, 504):
+            raise GraphProblem(
+                f"Microsoft Graph is unavailable ({said}); the run is retried.",
+                status=status,
+                code=code,
+                retry_after=retry_after(response, 120) if "Retry-After" in response.headers else None,
+            )
+        if status == 403:
+            raise GraphProblem(
+                f"Microsoft Graph refused to {purpose} ({said}). The app needs the application "
+                f"permission {permission}, with admin consent. " + GRANT.format(permission=permission),
+                status=status,
+                code=code,
+                permission=permission,
+            )
+        if status == 401:
+            raise GraphProblem(
+                f"Microsoft Graph refused Rollout's access token ({said}). Check that the app registration "
+                f"has the application permission {permission} with admin consent.",
+                status=status,
+                code=code,
+            )
+        raise GraphProblem(f"Microsoft Graph answered {said}.", status=status, code=code)
+
+    def get_json(
+        self, url: str, params: dict[str, str] | None = None, *, permission: str = "", purpose: str = ""
+    ) -> dict:
+        response = self.get(url, params, redirects=True, permission=permission, purpose=purpose)
+        try:
+            body = response.json()
+        except ValueError:
+            raise GraphProblem(
+                f"Microsoft Graph answered {url.split('?')[0]} with something that is not JSON.",
+                status=response.status_code,
+            ) from None
+        return body if isinstance(body, dict) else {}
+
+    def pages(self, url: str, params: dict[str, str] | None = None) -> Iterator[dict]:
+        """Each page of a collection, following `@odata.nextLink` (which carries the query)."""
+        page = self.get_json(url, params)
+        yield page
+        while next_link := page.get("@odata.nextLink"):
+            page = self.get_json(str(next_link))
+            yield page
+
+    def collect(self, url: str, params: dict[str, str] | None = None) -> Round:
+        """Every item of every page, and the last page's `@odata.deltaLink`. Writes nothing, so a
+        failure on page three leaves the caller where it was."""
+        fetched = Round()
+        for page in self.pages(url, params):
+            fetched.items.extend(item for item in page.get("value") or [] if isinstance(item, dict))
+            fetched.delta_link = str(page.get("@odata.deltaLink") or "")
+        return fetched
+
+    def download(self, url: str, to: Path) -> tuple[str, int]:
+        """Fetch a file that Graph answers with a 302 to a pre-authenticated download URL (or a
+        200 with the file itself) into `to` as it arrives; (sha256, size). The access token is
+        not sent to the download URL."""
+        response = self.get(url)
+        digest, size = hashlib.sha256(), 0
+        try:
+            if response.status_code != 200:
+                location = response.headers.get("Location")
+                if not location:
+                    raise ConnectionProblem("Microsoft Graph redirected the request without a location.")
+                response = self.session.get(location, stream=True, timeout=self.timeout)
+                if response.status_code != 200:
+                    code, message = graph_error(response)
+                    self.checked(response, code, message)
+            with open(to, "wb") as out:
+                for chunk in response.iter_content(1 << 16):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+        except requests.RequestException as error:
+            to.unlink(missing_ok=True)
+            raise unreachable(self.api_url, error) from error
+        except ConnectionProblem:
+            to.unlink(missing_ok=True)
+            raise
+        return digest.hexdigest(), size
