@@ -258,6 +258,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # changes them; the connector code is the same everywhere.
 GRAPH_LOGIN_URL = env.str("GRAPH_LOGIN_URL", default="https://login.microsoftonline.com").rstrip("/")
 GRAPH_API_URL = env.str("GRAPH_API_URL", default="https://graph.microsoft.com").rstrip("/")
+# The Viva Engage REST API (conversations of the communities a rollout names, docs/connectors.md).
+VIVA_ENGAGE_API_URL = env.str("VIVA_ENGAGE_API_URL", default="https://api.yammer.com/api/v1/")
 # Seconds a single request to a connected service may take before the run fails and is retried.
 CONNECTOR_TIMEOUT = env.int("CONNECTOR_TIMEOUT", default=60)
 # Seconds an outgoing webhook waits for its receiver's answer (rollout/webhooks.py).

@@ -15,12 +15,15 @@ class ConversationsConfig(AppConfig):
         # Listed after engage in INSTALLED_APPS: metrics.py gives a `compute` to the metrics that
         # engage's ready() puts in the catalogue. notifications.py registers its outbox producers
         # and kinds, demo.py its demo seeder. Slack and Microsoft Teams are registered as kinds of
-        # connection (Settings → Connections) that pull the channels the rollouts name.
+        # connection (Settings → Connections) that pull the channels the rollouts name, and Viva
+        # Engage as one that pulls the communities they name.
         from rollout.connections.registry import register
 
         from . import demo, metrics, notifications  # noqa: F401
         from .connectors.slack_kind import SlackConnector
         from .connectors.teams_kind import TeamsConversations
+        from .connectors.viva_engage_kind import VivaEngageConversations
 
         register(SlackConnector())
         register(TeamsConversations())
+        register(VivaEngageConversations())

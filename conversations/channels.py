@@ -1,5 +1,6 @@
-"""The Slack and Teams channels a rollout names: their conversations arrive through the
-organization's Slack or Microsoft Teams connection (conversations/connectors/slack.py, teams.py)."""
+"""The Slack and Teams channels and the Viva Engage communities a rollout names: their conversations
+arrive through the organization's Slack, Microsoft Teams or Viva Engage connection
+(conversations/connectors/slack.py, teams.py, viva_engage.py)."""
 
 from __future__ import annotations
 
@@ -61,6 +62,21 @@ def name_teams_channel(
             )
     except IntegrityError:
         raise ChannelRefused(f"{channel_name} is already one of this rollout's channels.") from None
+
+
+def name_viva_engage_community(rollout: Rollout, *, community_id: str, name: str) -> ConnectedChannel:
+    """Name a Viva Engage community for the rollout, by its numeric group id (no call to the
+    API: the pull says if the person who connected cannot read it)."""
+    try:
+        with transaction.atomic():
+            return ConnectedChannel.objects.create(
+                rollout=rollout,
+                provider=ConnectedChannel.Provider.VIVA_ENGAGE,
+                channel_id=community_id,
+                channel_name=name.strip()[:80],
+            )
+    except IntegrityError:
+        raise ChannelRefused(f"{name} is already one of this rollout's communities.") from None
 
 
 def remove_channel(channel: ConnectedChannel) -> None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rollout.forms import DATE_WIDGET
 from rollout.models import Role
 
+from .connectors.viva_engage import community_id
 from .models import ConversationImport, MomentumSettings, Pulse
 from .pulses import READINESS_QUESTIONS
 
@@ -291,3 +292,23 @@ class TeamsChannelForm(forms.Form):
         if not cleaned["channel_name"]:
             raise forms.ValidationError("Give the channel's name.")
         return cleaned
+
+
+class VivaEngageCommunityForm(forms.Form):
+    community = forms.CharField(
+        label="Link to the community, or its ID",
+        max_length=1000,
+        help_text="In Viva Engage, open the community and copy the address from the browser "
+        "(…/groups/…), or give its numeric group ID.",
+    )
+    community_name = forms.CharField(label="Community name", max_length=80)
+
+    def clean_community(self):
+        found = community_id(self.cleaned_data["community"])
+        if not found:
+            raise forms.ValidationError(
+                "That is neither a community's link nor its ID: open the community in Viva Engage and copy "
+                "the address (https://engage.cloud.microsoft/…/groups/… or https://www.yammer.com/…/groups/…), "
+                "or give its numeric group ID."
+            )
+        return found

@@ -72,25 +72,30 @@ class ConversationImport(models.Model):
 
 class ConnectedChannel(models.Model):
     """A Slack or Teams channel whose conversations a rollout pulls through the organization's
-    connection (conversations/connectors/slack.py, teams.py).
+    connection (conversations/connectors/slack.py, teams.py), or a Viva Engage community
+    (viva_engage.py).
 
     The cursor says where the next pull starts: for Slack, `cursor_ts` is the `ts` of the newest
-    top-level message stored (conversations.history is asked for what is newer); for Teams,
+    top-level message stored (conversations.history is asked for what is newer), for Viva Engage
+    the id of the newest message stored; for Teams,
     `delta_link` is the `@odata.deltaLink` of the channel's last delta round. Either moves only in
     the transaction that stores the messages, so a pull that fails half-way leaves it where it was."""
 
     class Provider(models.TextChoices):
         SLACK = "slack", "Slack"
         TEAMS = "teams", "Microsoft Teams"
+        VIVA_ENGAGE = "viva_engage", "Viva Engage"
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="connected_channels")
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.SLACK)
-    # Slack's "C0123ABCD"; Teams' "19:…@thread.tacv2", unique in the tenant.
+    # Slack's "C0123ABCD"; Teams' "19:…@thread.tacv2", unique in the tenant; a Viva Engage
+    # community's group id ("123456789").
     channel_id = models.CharField("channel ID", max_length=120)
     # The team (its Microsoft 365 group id) a Teams channel belongs to; empty for Slack.
     team_id = models.CharField("team ID", max_length=64, blank=True)
     channel_name = models.CharField(max_length=80)
-    # Slack's ts ("1741000000.000100") kept as Slack writes it: a float would lose the suffix.
+    # Slack's ts ("1741000000.000100") kept as Slack writes it: a float would lose the suffix. For
+    # a Viva Engage community, the id of the newest message stored (the API's `newer_than`).
     cursor_ts = models.CharField(max_length=32, blank=True)
     delta_link = models.TextField(blank=True)
     last_pulled_at = models.DateTimeField(null=True, blank=True)
@@ -108,6 +113,8 @@ class ConnectedChannel(models.Model):
     def __str__(self):
         if self.provider == self.Provider.TEAMS:
             return f"{self.channel_name} (Teams)"
+        if self.provider == self.Provider.VIVA_ENGAGE:
+            return f"{self.channel_name} (Viva Engage)"
         return f"#{self.channel_name} ({self.channel_id})"
 
 
@@ -115,6 +122,7 @@ class Thread(models.Model):
     class Source(models.TextChoices):
         SLACK = "slack", "Slack"
         TEAMS = "teams", "Microsoft Teams"
+        VIVA_ENGAGE = "viva_engage", "Viva Engage"
         CSV = "csv", "Imported CSV"
         MANUAL = "manual", "Logged by hand"
 

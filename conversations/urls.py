@@ -15,9 +15,14 @@ urlpatterns = [
     path("conversations/template.csv", conversations.csv_template, name="conversations_template"),
     path("conversations/log/", conversations.log_question, name="conversations_log"),
     path("conversations/<int:thread>/", conversations.thread_detail, name="conversations_thread"),
-    # The Slack and Teams channels the rollout names, pulled by the organization's connections.
+    # The Slack and Teams channels and Viva Engage communities the rollout names, pulled by the organization's connections.
     path("conversations/channels/", channels.channel_list, name="conversations_channels"),
     path("conversations/channels/teams/", channels.teams_channel_add, name="conversations_channels_teams"),
+    path(
+        "conversations/channels/viva-engage/",
+        channels.viva_engage_community_add,
+        name="conversations_channels_viva_engage",
+    ),
     path(
         "conversations/channels/<int:channel>/remove/",
         channels.channel_remove,

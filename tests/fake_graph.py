@@ -6,6 +6,12 @@ behaving as Microsoft documents them.
   `POST /{tenant}/oauth2/v2.0/token` (client credentials, form-encoded): an access token as JSON;
   `400 invalid_request` AADSTS90002 for an unknown tenant, `401 invalid_client` AADSTS7000215 for
   a wrong secret, `400 unauthorized_client` AADSTS700016 for an unknown client id.
+- A person's sign-in (delegated, for the Viva Engage API): `GET /{tenant}/oauth2/v2.0/authorize`
+  signs `signed_in` in at once and redirects to the `redirect_uri` with a code and the state (or
+  `error=access_denied` when `consent_denied`); the token endpoint redeems the code
+  (`authorization_code`, PKCE checked) and a refresh token (`refresh_token`, rotated) for an access
+  token, a refresh token, an id token carrying the request's nonce and `client_info`, as Entra ID
+  answers; a revoked refresh token is `400 invalid_grant` AADSTS50173.
 - `GET /v1.0/reports/getYammerActivityUserDetail(period='D7')` (and Teams', and `(date=…)`):
   `302` to a pre-authenticated download URL serving the CSV, UTF-8 BOM first, with the documented
   header; `401 InvalidAuthenticationToken` for an expired token, `403 Authorization_RequestDenied`
@@ -25,6 +31,7 @@ it through REQUESTS_CA_BUNDLE, so the connector runs exactly as in production.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime
 import hashlib
@@ -34,9 +41,11 @@ import json
 import re
 import ssl
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from cryptography import x509
@@ -172,6 +181,22 @@ class FakeGraph:
     # with the endpoints "users", "user", "messages" (a channel's, delta or not), "message", "replies".
     api_faults: dict = field(default_factory=dict)
     api_requests: list = field(default_factory=list)  # (endpoint, path, args)
+    # A person's sign-in: who signs in at the authorize endpoint, the codes it handed out, the
+    # delegated tokens (access token -> {"user", "scope", "expired"}) and refresh tokens
+    # (-> {"user", "scope"}); `revoked` refresh tokens answer invalid_grant.
+    signed_in: dict = field(
+        default_factory=lambda: {
+            "oid": "aad-admin",
+            "name": "Ada Admin",
+            "preferred_username": "ada@acme.example",
+        }
+    )
+    consent_denied: bool = False
+    codes: dict = field(default_factory=dict)
+    delegated: dict = field(default_factory=dict)
+    refresh_tokens: dict = field(default_factory=dict)
+    revoked: set = field(default_factory=set)
+    grants: list = field(default_factory=list)  # the grant_type of each token request
 
     @property
     def login_url(self) -> str:
@@ -210,14 +235,121 @@ class FakeGraph:
             )
         if request.method == "POST" and parts[1:] == ["oauth2", "v2.0", "token"]:
             return self._token(tenant, request.form)
+        if request.method == "GET" and parts[1:] == ["oauth2", "v2.0", "authorize"]:
+            return self._authorize(tenant, request.args)
         return _json(404, {"error": "not_found"})
+
+    def _authorize(self, tenant: str, args) -> Response:
+        """The sign-in page: `signed_in` signs in and consents at once (or declines)."""
+        redirect_uri, state = args.get("redirect_uri", ""), args.get("state", "")
+        if args.get("client_id") not in self.tenants[tenant] or args.get("response_type") != "code":
+            return _json(400, {"error": "invalid_request", "error_codes": [900144]})
+        if self.consent_denied:
+            answer = {
+                "error": "access_denied",
+                "error_description": "AADSTS65004: User declined to consent to access the app.",
+                "state": state,
+            }
+        else:
+            code = uuid.uuid4().hex
+            self.codes[code] = {
+                "client_id": args["client_id"],
+                "redirect_uri": redirect_uri,
+                "scope": args.get("scope", ""),
+                "nonce": args.get("nonce", ""),
+                "challenge": args.get("code_challenge", ""),
+            }
+            answer = {"code": code, "state": state, "session_state": uuid.uuid4().hex}
+        separator = "&" if "?" in redirect_uri else "?"
+        query = "&".join(f"{name}={_quote(value)}" for name, value in answer.items())
+        return Response("", status=302, headers={"Location": f"{redirect_uri}{separator}{query}"})
+
+    def _delegated_tokens(
+        self, tenant: str, client_id: str, user: dict, scope: str, nonce: str = ""
+    ) -> Response:
+        access, refresh = uuid.uuid4().hex, uuid.uuid4().hex
+        resource_scopes = " ".join(
+            part for part in scope.split() if part not in ("openid", "profile", "offline_access")
+        )
+        with self.lock:
+            self.delegated[access] = {"user": user, "scope": resource_scopes, "expired": False}
+            self.refresh_tokens[refresh] = {"user": user, "scope": scope}
+        now = int(time.time())
+        claims = {
+            "iss": f"{self.login_url}/{tenant}/v2.0",
+            "aud": client_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 3600,
+            "sub": f"sub-{user['oid']}",
+            "oid": user["oid"],
+            "tid": tenant,
+            "name": user["name"],
+            "preferred_username": user["preferred_username"],
+            **({"nonce": nonce} if nonce else {}),
+        }
+        id_token = ".".join([_b64({"typ": "JWT", "alg": "RS256"}), _b64(claims), "c2lnbmF0dXJl"])
+        return _json(
+            200,
+            {
+                "token_type": "Bearer",
+                "scope": resource_scopes,
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": access,
+                "refresh_token": refresh,
+                "id_token": id_token,
+                "client_info": _b64({"uid": user["oid"], "utid": tenant}),
+            },
+        )
+
+    def _redeem(self, tenant: str, client_id: str, form) -> Response:
+        grant = self.codes.pop(form.get("code", ""), None)
+        if (
+            grant is None
+            or grant["client_id"] != client_id
+            or grant["redirect_uri"] != form.get("redirect_uri")
+        ):
+            return _invalid_grant(70000, "The provided authorization code or refresh token has expired.")
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if grant["challenge"] and challenge != grant["challenge"]:
+            return _invalid_grant(501481, "The Code_Verifier does not match the code_challenge.")
+        return self._delegated_tokens(tenant, client_id, self.signed_in, grant["scope"], grant["nonce"])
+
+    def _refresh(self, tenant: str, client_id: str, form) -> Response:
+        token = form.get("refresh_token", "")
+        with self.lock:
+            held = None if token in self.revoked else self.refresh_tokens.pop(token, None)
+        if held is None:
+            return _invalid_grant(
+                50173,
+                "The provided grant has expired due to it being revoked, a fresh auth token is needed. The "
+                "user might have changed or reset their password.",
+            )
+        return self._delegated_tokens(tenant, client_id, held["user"], held["scope"])
+
+    def revoke_consent(self) -> None:
+        """The person (or an admin) revoked the app's consent: every refresh token and every
+        delegated access token stops working."""
+        with self.lock:
+            self.revoked.update(self.refresh_tokens)
+            for token in self.delegated.values():
+                token["expired"] = True
+
+    def expire_delegated_tokens(self) -> None:
+        with self.lock:
+            for token in self.delegated.values():
+                token["expired"] = True
 
     def _token(self, tenant: str, form) -> Response:
         with self.lock:
             self.token_requests += 1
-        if form.get("grant_type") != "client_credentials":
+            self.grants.append(form.get("grant_type"))
+        grant_type = form.get("grant_type")
+        if grant_type not in ("client_credentials", "authorization_code", "refresh_token"):
             return _json(400, {"error": "unsupported_grant_type", "error_codes": [70003]})
-        if form.get("scope") != f"{self.api_url}/.default":
+        if grant_type == "client_credentials" and form.get("scope") != f"{self.api_url}/.default":
             return _json(
                 400,
                 {"error": "invalid_scope", "error_description": "AADSTS1002012", "error_codes": [1002012]},
@@ -245,6 +377,10 @@ class FakeGraph:
                     "error_codes": [7000215],
                 },
             )
+        if grant_type == "authorization_code":
+            return self._redeem(tenant, client_id, form)
+        if grant_type == "refresh_token":
+            return self._refresh(tenant, client_id, form)
         token = uuid.uuid4().hex
         with self.lock:
             self.tokens[token] = 0
@@ -608,6 +744,26 @@ def _public(message: dict) -> dict:
 
 def _json(status: int, body: dict) -> Response:
     return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _b64(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def _invalid_grant(code: int, message: str) -> Response:
+    return _json(
+        400,
+        {
+            "error": "invalid_grant",
+            "error_description": f"AADSTS{code}: {message}\r\nTrace ID: 0\r\nCorrelation ID: 0",
+            "error_codes": [code],
+            "suberror": "bad_token",
+        },
+    )
 
 
 def _graph_error(status: int, code: str, message: str) -> Response:

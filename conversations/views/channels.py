@@ -1,5 +1,5 @@
-"""The Slack and Teams channels of a rollout: named and removed by its managers, pulled by the
-organization's Slack or Microsoft Teams connection."""
+"""The Slack and Teams channels and Viva Engage communities of a rollout: named and removed by its
+managers, pulled by the organization's Slack, Microsoft Teams or Viva Engage connection."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,11 +10,12 @@ from rollout.access import role_required
 from .. import channels
 from ..connectors.slack_kind import slack_connection
 from ..connectors.teams_kind import teams_connection
-from ..forms import SlackChannelForm, TeamsChannelForm
+from ..connectors.viva_engage_kind import viva_engage_connection
+from ..forms import SlackChannelForm, TeamsChannelForm, VivaEngageCommunityForm
 from ..roles import EDITORS
 
 
-def _page(request, rollout, slack_form, teams_form):
+def _page(request, rollout, slack_form, teams_form, engage_form=None):
     return render(
         request,
         "engage/conversations/channels.html",
@@ -25,6 +26,8 @@ def _page(request, rollout, slack_form, teams_form):
             "channels": rollout.connected_channels.all(),
             "connection": slack_connection(rollout.organization),
             "teams_connection": teams_connection(rollout.organization),
+            "engage_form": engage_form or VivaEngageCommunityForm(),
+            "engage_connection": viva_engage_connection(rollout.organization),
         },
     )
 
@@ -70,6 +73,26 @@ def teams_channel_add(request, pk):
             messages.success(request, f"{channel.channel_name} is pulled with the next Teams run.")
             return redirect("engage:conversations_channels", pk=rollout.pk)
     return _page(request, rollout, SlackChannelForm(), form)
+
+
+@role_required(EDITORS)
+def viva_engage_community_add(request, pk):
+    """Name a Viva Engage community: offered once the organization has a Viva Engage connection."""
+    rollout = request.scope.rollout(pk)
+    if request.method != "POST" or viva_engage_connection(rollout.organization) is None:
+        return redirect("engage:conversations_channels", pk=rollout.pk)
+    form = VivaEngageCommunityForm(request.POST)
+    if form.is_valid():
+        try:
+            community = channels.name_viva_engage_community(
+                rollout, community_id=form.cleaned_data["community"], name=form.cleaned_data["community_name"]
+            )
+        except channels.ChannelRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{community.channel_name} is pulled with the next Viva Engage run.")
+            return redirect("engage:conversations_channels", pk=rollout.pk)
+    return _page(request, rollout, SlackChannelForm(), TeamsChannelForm(), form)
 
 
 @role_required(EDITORS)

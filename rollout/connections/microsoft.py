@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,3 +322,125 @@ class GraphClient:
             to.unlink(missing_ok=True)
             raise
         return digest.hexdigest(), size
+
+
+# A person's sign-in (delegated) -----------------------------------------------------------------
+
+NOT_CONNECTED = (
+    "Nobody has connected this connection to Microsoft yet: open it under Settings → Connections and "
+    "press “Connect with Microsoft”, signed in as a person who can read what it pulls."
+)
+CONSENT_LOST = (
+    "Microsoft Entra ID no longer accepts the sign-in this connection was given ({said}): the consent "
+    "was revoked, the password changed or the account was disabled. Open the connection under "
+    "Settings → Connections and press “Connect with Microsoft” again."
+)
+
+
+class DelegatedSignIn:
+    """Tokens for an API that takes a person's delegated token only (the Viva Engage API): a
+    person consents once through MSAL's authorization-code flow, and MSAL's serialized token cache
+    (the refresh token in it) is kept in the connection's encrypted secrets under `token_cache`.
+    Each run asks MSAL for a token silently, which refreshes it; the caller stores `serialized()`
+    back when `changed`. The sign-in host is GRAPH_LOGIN_URL, like the app-only client's."""
+
+    def __init__(self, tenant: str, client_id: str, secret: str, *, scope: str, cache: str = "") -> None:
+        self.tenant, self.client_id, self.secret, self.scope = tenant, client_id, secret, scope
+        self.login_url = settings.GRAPH_LOGIN_URL
+        self.cache = msal.SerializableTokenCache()
+        if cache:
+            self.cache.deserialize(cache)
+        self.session = requests.Session()
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    @classmethod
+    def for_connection(cls, connection: Connection, *, scope: str, cached: bool = True) -> DelegatedSignIn:
+        """The connection's sign-in; without its stored tokens when not `cached` (a new consent)."""
+        values, secrets = connection.settings or {}, connection.secrets
+        tenant, client_id = values.get("tenant_id", "").strip(), values.get("client_id", "").strip()
+        secret = secrets.get("client_secret", "")
+        if not (tenant and client_id and secret):
+            raise ConnectionProblem(
+                "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
+            )
+        cache = secrets.get("token_cache", "") if cached else ""
+        return cls(tenant, client_id, secret, scope=scope, cache=cache)
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._app is None:
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self.client_id,
+                    client_credential=self.secret,
+                    authority=f"{self.login_url}/{self.tenant}",
+                    validate_authority=False,
+                    instance_discovery=False,
+                    token_cache=self.cache,
+                    http_client=self.session,
+                    timeout=settings.CONNECTOR_TIMEOUT,
+                )
+            except requests.RequestException as error:
+                raise unreachable(self.login_url, error) from error
+            except ValueError as error:
+                raise _unknown_tenant(self.tenant) from error
+        return self._app
+
+    def start(self, redirect_uri: str) -> dict:
+        """MSAL's flow (kept in the session until the answer comes back); its `auth_uri` is where
+        the person signs in and consents."""
+        app = self._application()
+        # The answer comes back in the query string, not as a form post: a cross-site POST would
+        # arrive without the session cookie (SameSite=Lax) that holds the flow, so MSAL's advice
+        # to prefer form_post does not fit; the state and PKCE still protect the code.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended")
+            return dict(app.initiate_auth_code_flow([self.scope], redirect_uri=redirect_uri))
+
+    def finish(self, flow: dict, answer: dict[str, str]) -> str:
+        """Redeem the answer the sign-in page sent back (code and state, or an error) for tokens;
+        the signed-in person's name. MSAL checks the state and the id token's nonce."""
+        if answer.get("error"):
+            description = str(answer.get("error_description") or answer["error"]).splitlines()[0]
+            raise ConnectionProblem(
+                f"The sign-in did not give Rollout access ({description}). Press “Connect with Microsoft” "
+                "again; if an admin must approve the app first, ask them to grant admin consent."
+            )
+        try:
+            result = self._application().acquire_token_by_auth_code_flow(flow, answer, scopes=[self.scope])
+        except requests.RequestException as error:
+            raise unreachable(self.login_url, error) from error
+        except (ValueError, RuntimeError):  # the state or nonce does not match: a stale or forged answer
+            raise ConnectionProblem(
+                "The sign-in answer did not match the one Rollout started; press “Connect with Microsoft” again."
+            ) from None
+        if "access_token" not in result:
+            raise _sign_in_problem(self.tenant, result)
+        claims = result.get("id_token_claims") or {}
+        return str(claims.get("preferred_username") or claims.get("name") or "the person who signed in")
+
+    def token(self, fresh: bool = False) -> str:
+        """An access token from the cache, refreshed with the refresh token when it has expired
+        (or when `fresh`: the API called the last one expired)."""
+        app = self._application()
+        accounts = app.get_accounts()
+        if not accounts:
+            raise ConnectionProblem(NOT_CONNECTED)
+        try:
+            result = app.acquire_token_silent_with_error([self.scope], accounts[0], force_refresh=fresh)
+        except requests.RequestException as error:
+            raise unreachable(self.login_url, error) from error
+        if not result:
+            raise ConnectionProblem(NOT_CONNECTED)
+        if "access_token" not in result:
+            if result.get("error") in ("invalid_grant", "interaction_required"):
+                said = str(result.get("error_description") or result["error"]).splitlines()[0]
+                raise ConnectionProblem(CONSENT_LOST.format(said=said))
+            raise _sign_in_problem(self.tenant, result)
+        return str(result["access_token"])
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.cache.has_state_changed)
+
+    def serialized(self) -> str:
+        return str(self.cache.serialize())

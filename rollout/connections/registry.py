@@ -82,6 +82,24 @@ class ConnectorKind:
     def pull(self, connection: Connection, run: ConnectionRun) -> int:
         raise NotImplementedError
 
+    # A kind whose service takes a person's delegated token (Viva Engage) sets `consent_label`
+    # ("Connect with Microsoft"): the edit page offers it, the person signs in at the URL that
+    # `start_consent` returns (its flow is kept in their session), and the answer, sent back to
+    # connections:consented, goes to `finish_consent`, which stores what the kind keeps (in the
+    # encrypted secrets) and returns a sentence saying who connected, or raises ConnectionProblem.
+    consent_label: str = ""
+
+    def start_consent(self, connection: Connection, redirect_uri: str) -> tuple[str, dict]:
+        """(the sign-in page's URL, the flow to keep until the answer comes back)."""
+        raise NotImplementedError
+
+    def finish_consent(self, connection: Connection, flow: dict, answer: dict[str, str]) -> str:
+        raise NotImplementedError
+
+    def consented_as(self, connection: Connection) -> str:
+        """Who gave the consent the connection uses, or "" when nobody has."""
+        return ""
+
 
 _kinds: dict[str, ConnectorKind] = {}
 

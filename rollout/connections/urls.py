@@ -16,4 +16,7 @@ urlpatterns = [
     path("<int:pk>/enabled/", views.connection_enabled, name="enabled"),
     path("<int:pk>/delete/", views.connection_delete, name="delete"),
     path("<int:pk>/runs/", views.connection_runs, name="runs"),
+    path("<int:pk>/consent/", views.connection_consent, name="consent"),
+    # The redirect URI an app registration lists for a person's consent (docs/connectors.md).
+    path("consented/", views.connection_consented, name="consented"),
 ]

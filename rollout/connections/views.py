@@ -5,7 +5,8 @@ from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from rollout import audit
 from rollout.access import ADMINS, role_required
@@ -15,6 +16,7 @@ from rollout.tasks import enqueue_on_commit
 from . import registry, services
 from .forms import ConnectionForm
 from .models import Connection, ConnectionRun
+from .registry import ConnectionProblem
 from .tasks import run_connection
 
 
@@ -77,6 +79,7 @@ def connection_edit(request, pk):
         "kind": connector,
         "connection": connection,
         "runs": connection.runs.all()[:5],
+        "consented_as": connector.consented_as(connection) if connector.consent_label else "",
     }
     return render(request, "connections/form.html", context)
 
@@ -131,3 +134,52 @@ def connection_runs(request, pk):
     connection = _connection(request, pk)
     page = Paginator(connection.runs.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "connections/runs.html", {"connection": connection, "page": page})
+
+
+# A person's consent (kinds with `consent_label`, registry.py) ----------------------------------
+
+CONSENT_SESSION_KEY = "connection_consent"
+
+
+@role_required(ADMINS)
+@require_POST
+def connection_consent(request, pk):
+    """Send the admin to the service's sign-in page; its answer comes back to `connection_consented`."""
+    connection = _connection(request, pk)
+    connector = connection.connector
+    if connector is None or not connector.consent_label:
+        raise Http404
+    redirect_uri = request.build_absolute_uri(reverse("connections:consented"))
+    try:
+        sign_in_url, flow = connector.start_consent(connection, redirect_uri)
+    except ConnectionProblem as problem:
+        messages.error(request, problem.message)
+        return redirect("connections:edit", connection.pk)
+    request.session[CONSENT_SESSION_KEY] = {"connection": connection.pk, "flow": flow}
+    return redirect(sign_in_url)
+
+
+@role_required(ADMINS)
+@require_GET
+def connection_consented(request):
+    """The sign-in page's answer (a code and the state, or an error), for the flow this session
+    started. One address for every connection, since the app registration lists it as its
+    redirect URI."""
+    started = request.session.pop(CONSENT_SESSION_KEY, None)
+    if not started:
+        messages.error(request, "No sign-in was under way: press “Connect with Microsoft” again.")
+        return redirect("connections:list")
+    connection = _connection(request, started["connection"])
+    connector = connection.connector
+    if connector is None or not connector.consent_label:
+        raise Http404
+    try:
+        said = connector.finish_consent(connection, started["flow"], request.GET.dict())
+    except ConnectionProblem as problem:
+        messages.error(request, problem.message)
+    else:
+        audit.record(
+            request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” connected"
+        )
+        messages.success(request, said)
+    return redirect("connections:edit", connection.pk)

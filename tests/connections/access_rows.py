@@ -19,6 +19,15 @@ def connection_kwargs(p):
     return {"pk": _connection(p).pk}
 
 
+def unfinished_consent_kwargs(p):
+    """A Viva Engage connection without its app registration: "Connect with Microsoft" says so
+    before reaching Microsoft."""
+    connection = Connection.objects.create(
+        organization=p.org, kind="viva_engage_conversations", name="Viva Engage"
+    )
+    return {"pk": connection.pk}
+
+
 def uninstalled_kwargs(p):
     return {"pk": _connection(p, kind="uninstalled").pk}
 
@@ -36,4 +45,7 @@ ROWS = {
     "connections:run": page(ADMINS, connection_kwargs, ok=302, method="post"),
     "connections:enabled": page(ADMINS, connection_kwargs, ok=302, method="post"),
     "connections:delete": page(ADMINS, connection_kwargs, ok=302, method="post"),
+    "connections:consent": page(ADMINS, unfinished_consent_kwargs, ok=302, method="post"),
+    # The sign-in page's answer: without a sign-in under way in the session, back to the list.
+    "connections:consented": page(ADMINS, ok=302),
 }

@@ -74,6 +74,7 @@ ROWS = {
     "engage:conversations_channels_remove": page(EDITORS, channel_kwargs, ok=302, method="post"),
     # A Teams channel is named there too (without a Teams connection, back to the channels page).
     "engage:conversations_channels_teams": page(EDITORS, rollout_kwargs, ok=302, method="post"),
+    "engage:conversations_channels_viva_engage": page(EDITORS, rollout_kwargs, ok=302, method="post"),
     "engage:queue": page(STAFF, rollout_kwargs),
     "engage:queue_response_times": page(STAFF, rollout_kwargs),
     # The questions behind "answered within the target", and their CSV.

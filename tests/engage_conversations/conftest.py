@@ -32,4 +32,5 @@ def csv_file():
     return build
 
 
+from tests.engage_conversations.fake_viva_engage import fake_viva_engage  # noqa: E402, F401  (fixture)
 from tests.fake_graph import fake_graph, graph_certificate  # noqa: E402, F401  (fixtures)
