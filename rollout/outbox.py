@@ -124,21 +124,28 @@ def claim(pk, now=None):
 
 
 def claim_many(pks, now=None):
-    """Take these rows for sending in one statement; returns the ids this caller took. Each id goes
-    to exactly one caller, however many race for it: rows no longer pending or not yet due are
-    left out and, on PostgreSQL, so are rows another sender is claiming right now (skipped, not
-    waited for). Raw SQL because the ORM has no UPDATE ... RETURNING (PostgreSQL, SQLite 3.35+)."""
+    """Take these notifications for sending in one statement; returns the ids this caller took."""
+    return claim_rows(Notification, pks, now)
+
+
+def claim_rows(model, pks, now=None):
+    """Take these rows of an outbox table (`Notification`, `WebhookDelivery`: a `status` with
+    PENDING and SENDING, `next_attempt_at`, `claimed_at`, `attempts`) for sending in one
+    statement; returns the ids this caller took. Each id goes to exactly one caller, however many
+    race for it: rows no longer pending or not yet due are left out and, on PostgreSQL, so are rows
+    another sender is claiming right now (skipped, not waited for). Raw SQL because the ORM has no
+    UPDATE ... RETURNING (PostgreSQL, SQLite 3.35+): update() returns a count, not the ids."""
     pks = list(pks)
     if not pks:
         return []
     now = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    table = connection.ops.quote_name(Notification._meta.db_table)
+    table = connection.ops.quote_name(model._meta.db_table)
     due = f"id IN ({', '.join(['%s'] * len(pks))}) AND status = %s AND next_attempt_at <= %s"
     if connection.features.has_select_for_update_skip_locked:
         due = f"id IN (SELECT id FROM {table} WHERE {due} FOR UPDATE SKIP LOCKED)"
     sql = f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 WHERE {due} RETURNING id"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Notification.Status.SENDING, now, *pks, Notification.Status.PENDING, now])
+        cursor.execute(sql, [model.Status.SENDING, now, *pks, model.Status.PENDING, now])
         return sorted(pk for (pk,) in cursor.fetchall())
 
 

@@ -8,8 +8,8 @@ periodic check that sees the same late question again) is delivered once.
 
 The sender (`deliver_due`, the `deliver_webhooks` task every minute and right after an emit)
 works like the notifications outbox (rollout/outbox.py): it claims due rows with one
-`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id`, so each row goes to
-exactly one of many senders, then POSTs each body signed with HMAC-SHA256. A network error, a
+`UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING id` (outbox.claim_rows, shared),
+so each row goes to exactly one of many senders, then POSTs each body signed with HMAC-SHA256. A network error, a
 5xx or a 429 leaves the row pending with a backoff (a 429's or 503's Retry-After is honoured);
 any other answer is final. After MAX_ATTEMPTS the row fails for good. The claim is hand-written
 SQL for the outbox's reason: the ORM's update() returns a count, not the ids it changed.
@@ -25,11 +25,11 @@ from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import WebhookDelivery, WebhookEndpoint
+from .outbox import claim_rows
 
 log = logging.getLogger(__name__)
 
@@ -116,21 +116,9 @@ def due_ids(now, limit=BATCH):
 
 
 def claim_many(pks, now=None):
-    """Take these rows for sending in one statement; returns the ids this caller took. Each id
-    goes to exactly one caller however many race for it; on PostgreSQL a row another sender is
-    claiming is skipped, not waited for."""
-    pks = list(pks)
-    if not pks:
-        return []
-    now = connection.ops.adapt_datetimefield_value(now or timezone.now())
-    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
-    due = f"id IN ({', '.join(['%s'] * len(pks))}) AND status = %s AND next_attempt_at <= %s"
-    if connection.features.has_select_for_update_skip_locked:
-        due = f"id IN (SELECT id FROM {table} WHERE {due} FOR UPDATE SKIP LOCKED)"
-    sql = f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 WHERE {due} RETURNING id"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [WebhookDelivery.Status.SENDING, now, *pks, WebhookDelivery.Status.PENDING, now])
-        return sorted(pk for (pk,) in cursor.fetchall())
+    """Take these deliveries for sending in one statement (the outbox's claim); returns the ids
+    this caller took."""
+    return claim_rows(WebhookDelivery, pks, now)
 
 
 def deliver_due(now=None):
