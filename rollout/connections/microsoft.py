@@ -119,6 +119,48 @@ def _unknown_tenant(tenant: str) -> ConnectionProblem:
     )
 
 
+def app_credentials(connection: Connection) -> tuple[str, str, str]:
+    """(tenant, client id, client secret) of a Microsoft connection, or a problem naming what is missing."""
+    values = connection.settings or {}
+    tenant, client_id = values.get("tenant_id", "").strip(), values.get("client_id", "").strip()
+    secret = connection.secrets.get("client_secret", "")
+    if not (tenant and client_id and secret):
+        raise ConnectionProblem(
+            "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
+        )
+    return tenant, client_id, secret
+
+
+def confidential_application(
+    tenant: str,
+    client_id: str,
+    secret: str,
+    *,
+    session: requests.Session,
+    cache: msal.SerializableTokenCache | None = None,
+) -> msal.ConfidentialClientApplication:
+    """MSAL's application for one app registration in one tenant, signing in at GRAPH_LOGIN_URL."""
+    login_url = settings.GRAPH_LOGIN_URL
+    try:
+        return msal.ConfidentialClientApplication(
+            client_id,
+            client_credential=secret,
+            authority=f"{login_url}/{tenant}",
+            # Microsoft's own hosts need neither check; another host (a national cloud's, the
+            # suite's) would fail the instance discovery.
+            validate_authority=False,
+            instance_discovery=False,
+            token_cache=cache,
+            http_client=session,
+            timeout=settings.CONNECTOR_TIMEOUT,
+        )
+    except requests.RequestException as error:
+        raise unreachable(login_url, error) from error
+    except ValueError as error:
+        # MSAL's tenant discovery failed: Entra ID answers 400 AADSTS90002 for an unknown tenant.
+        raise _unknown_tenant(tenant) from error
+
+
 @dataclass
 class Round:
     """Every item of a paged collection, and the `@odata.deltaLink` its last page carried (empty
@@ -146,36 +188,16 @@ class GraphClient:
 
     @classmethod
     def for_connection(cls, connection: Connection, *, permission: str, purpose: str) -> GraphClient:
-        values = connection.settings or {}
-        tenant, client_id = values.get("tenant_id", "").strip(), values.get("client_id", "").strip()
-        secret = connection.secrets.get("client_secret", "")
-        if not (tenant and client_id and secret):
-            raise ConnectionProblem(
-                "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
-            )
+        tenant, client_id, secret = app_credentials(connection)
         return cls(tenant, client_id, secret, permission=permission, purpose=purpose)
 
     # Signing in ---------------------------------------------------------------------------------
 
     def _application(self) -> msal.ConfidentialClientApplication:
         if self._app is None:
-            try:
-                self._app = msal.ConfidentialClientApplication(
-                    self.client_id,
-                    client_credential=self.secret,
-                    authority=f"{self.login_url}/{self.tenant}",
-                    # Microsoft's own hosts need neither check; another host (a national
-                    # cloud's, the suite's) would fail the instance discovery.
-                    validate_authority=False,
-                    instance_discovery=False,
-                    http_client=self.session,
-                    timeout=self.timeout,
-                )
-            except requests.RequestException as error:
-                raise unreachable(self.login_url, error) from error
-            except ValueError as error:
-                # MSAL's tenant discovery failed: Entra ID answers 400 AADSTS90002 for an unknown tenant.
-                raise _unknown_tenant(self.tenant) from error
+            self._app = confidential_application(
+                self.tenant, self.client_id, self.secret, session=self.session
+            )
         return self._app
 
     def token(self, fresh: bool = False) -> str:
@@ -356,33 +378,16 @@ class DelegatedSignIn:
     @classmethod
     def for_connection(cls, connection: Connection, *, scope: str, cached: bool = True) -> DelegatedSignIn:
         """The connection's sign-in; without its stored tokens when not `cached` (a new consent)."""
-        values, secrets = connection.settings or {}, connection.secrets
-        tenant, client_id = values.get("tenant_id", "").strip(), values.get("client_id", "").strip()
-        secret = secrets.get("client_secret", "")
-        if not (tenant and client_id and secret):
-            raise ConnectionProblem(
-                "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
-            )
+        tenant, client_id, secret = app_credentials(connection)
+        secrets = connection.secrets
         cache = secrets.get("token_cache", "") if cached else ""
         return cls(tenant, client_id, secret, scope=scope, cache=cache)
 
     def _application(self) -> msal.ConfidentialClientApplication:
         if self._app is None:
-            try:
-                self._app = msal.ConfidentialClientApplication(
-                    self.client_id,
-                    client_credential=self.secret,
-                    authority=f"{self.login_url}/{self.tenant}",
-                    validate_authority=False,
-                    instance_discovery=False,
-                    token_cache=self.cache,
-                    http_client=self.session,
-                    timeout=settings.CONNECTOR_TIMEOUT,
-                )
-            except requests.RequestException as error:
-                raise unreachable(self.login_url, error) from error
-            except ValueError as error:
-                raise _unknown_tenant(self.tenant) from error
+            self._app = confidential_application(
+                self.tenant, self.client_id, self.secret, session=self.session, cache=self.cache
+            )
         return self._app
 
     def start(self, redirect_uri: str) -> dict:
