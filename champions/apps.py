@@ -9,7 +9,7 @@ class ChampionsConfig(AppConfig):
         from rollout.metrics import Metric, catalogue
         from rollout.steps import registry
 
-        from . import selectors
+        from . import notifications, selectors  # noqa: F401 - registers the emails' kinds
         from .step import ChampionStep
 
         registry.register(ChampionStep())

@@ -1,6 +1,8 @@
 """Demo champions for Northwind Health: 15 people in the live rollout and six months of sessions.
 
-Two units are left uncovered on purpose (Finance and the Emergency night shift), so the coverage
+Champions have a chat link and most have office hours; five drop-ins and training sessions are
+planned in the coming days, and one champion was appointed a week ago, before being ready (the
+manager's override). Two units are left uncovered on purpose (Finance and the Emergency night shift), so the coverage
 page and the step's next action have a real gap to show. Idempotent: profiles are updated in
 place, and each demo session has a fixed token, so a second run creates nothing.
 """
@@ -15,7 +17,7 @@ from django.utils import timezone
 from rollout.demo import demo_seeder
 from rollout.models import Role
 
-from .models import Champion, Skill, SupportSession
+from .models import Champion, ChampionEvent, Skill, SupportSession
 
 SKILLS = [
     ("Guidelines and safe practice", "What may be posted, patient privacy, the usage guidelines."),
@@ -62,6 +64,52 @@ PROFILES = [
     ("Cardiology", "Tacoma Clinic", "day", "America/Los_Angeles", "English", [1, 2]),  # stepped down
 ]
 STEPPED_DOWN = 12
+# Appointed a week ago, before finishing the training: the "New champions" panel of the people of
+# Nursing and Seattle General shows them, and the network page the manager's override.
+RECENT = 11
+RECENT_OVERRIDE = (
+    "Covers the new Nursing wing from its opening week; finishes the copyright module by Friday."
+)
+OFFICE_HOURS = {
+    "Seattle General": "Tuesdays 12:00–13:00, staff room by the Level 2 lifts",
+    "Tacoma Clinic": "Thursdays 08:00–09:00, Tacoma Clinic break room",
+    "Spokane Hospital": "Wednesdays 15:00–16:00, Spokane library corner",
+}
+# (title, kind, days from today, start hour, hours, where, units: none for everyone, runner index)
+EVENTS = [
+    ("Viva Engage drop-in", "drop_in", 1, 12, 1, "Seattle General, staff room by the Level 2 lifts", [], 0),
+    (
+        "Getting started on your phone",
+        "training",
+        3,
+        15,
+        1,
+        "https://teams.microsoft.com/l/meetup-join/northwind-mobile",
+        ["Nursing"],
+        1,
+    ),
+    (
+        "Night shift drop-in",
+        "drop_in",
+        5,
+        2,
+        1,
+        "Emergency department office, Seattle General",
+        ["Emergency Medicine"],
+        3,
+    ),
+    (
+        "Running a community that lasts",
+        "training",
+        8,
+        10,
+        2,
+        "https://teams.microsoft.com/l/meetup-join/northwind-communities",
+        [],
+        5,
+    ),
+    ("Pharmacy questions hour", "drop_in", 2, 8, 1, "Tacoma Clinic break room", ["Pharmacy"], 6),
+]
 QUIET = {7, 10}  # no session in the last 30 days: the report's "gone quiet"
 SESSIONS = 600
 DAYS = 182
@@ -86,6 +134,7 @@ def seed_champions(ctx, rollout, skills):
     for index, (person, profile) in enumerate(zip(people, PROFILES, strict=False)):
         department, location, shift, zone, languages, skill_ids = profile
         stepped_down = index == STEPPED_DOWN
+        recent = index == RECENT
         champion, _ = Champion.objects.update_or_create(
             rollout=rollout,
             user=person,
@@ -95,10 +144,17 @@ def seed_champions(ctx, rollout, skills):
                 "shift": shift,
                 "time_zone": zone,
                 "languages": languages,
-                "start_date": date(2026, 3, 2) + timedelta(days=7 * (index % 6)),
+                "start_date": timezone.localdate() - timedelta(days=6)
+                if recent
+                else date(2026, 3, 2) + timedelta(days=7 * (index % 6)),
                 "stepped_down_on": date(2026, 9, 30) if stepped_down else None,
                 "nominated_by": ctx.people[Role.MANAGER],
                 "decided_by": ctx.people[Role.MANAGER],
+                "chat_link": f"https://teams.microsoft.com/l/chat/0/0?users={person.email}",
+                "office_hours": OFFICE_HOURS[location] if index % 3 != 2 else "",
+                "readiness_override": RECENT_OVERRIDE if recent else "",
+                "readiness_override_by": ctx.people[Role.MANAGER] if recent else None,
+                "readiness_override_at": timezone.now() - timedelta(days=6) if recent else None,
             },
         )
         champion.units.set([ctx.units[department], ctx.units[location]])
@@ -119,6 +175,28 @@ def seed_champions(ctx, rollout, skills):
         )
         nominee.units.set([ctx.units[department]])
     return champions
+
+
+def seed_events(ctx, rollout, champions):
+    """The coming drop-ins and training sessions, dated from today: matched by title, so a second
+    run moves them to the coming days again instead of adding more."""
+    tz = zoneinfo.ZoneInfo(ctx.organization.timezone)
+    today = timezone.localdate(timezone=tz)
+    for title, kind, days, hour, hours, where, units, runner in EVENTS:
+        starts = timezone.make_aware(datetime.combine(today + timedelta(days=days), time(hour)), tz)
+        event, _ = ChampionEvent.objects.update_or_create(
+            rollout=rollout,
+            title=title,
+            defaults={
+                "kind": kind,
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=hours),
+                "where": where,
+                "champion": champions[runner],
+                "created_by": champions[runner].user,
+            },
+        )
+        event.units.set([ctx.units[name] for name in units])
 
 
 def seed_sessions(ctx, champions, skills):
@@ -208,6 +286,7 @@ def seed_champions_step(ctx):
     skills = seed_skills(ctx.organization)
     champions = seed_champions(ctx, rollout, skills)
     seed_sessions(ctx, champions, skills)
+    seed_events(ctx, rollout, champions)
     if ctx.stdout:
         active = sum(1 for champion in champions if champion.is_active)
         ctx.stdout.write(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from rollout.forms import DATE_WIDGET
 from rollout.models import Unit
 
-from .models import Champion, Skill, SupportSession
+from .models import Champion, ChampionEvent, Skill, SupportSession
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 # A session is logged soon after it happened; older ones are a mistake more often than not.
@@ -62,9 +62,17 @@ class NominationForm(forms.Form):
 class ChampionProfileForm(forms.ModelForm):
     """What a champion keeps up to date about themselves."""
 
+    chat_link = forms.URLField(
+        label="Chat link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=Champion._meta.get_field("chat_link").help_text,
+    )
+
     class Meta:
         model = Champion
-        fields = ["location", "skills", "languages", "shift", "time_zone"]
+        fields = ["location", "skills", "languages", "shift", "time_zone", "chat_link", "office_hours"]
         widgets: dict[str, object] = {"skills": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, scope, **kwargs):
@@ -74,6 +82,9 @@ class ChampionProfileForm(forms.ModelForm):
         self.fields["skills"].queryset = Skill.objects.filter(organization=scope.organization, active=True)
         self.fields["skills"].help_text = "From the organization's skills taxonomy."
         self.fields["time_zone"].help_text = "With the shift, this shows who covers a 24/7 operation."
+        self.fields["chat_link"].widget.attrs["placeholder"] = (
+            "https://teams.microsoft.com/l/chat/0/0?users=…"
+        )
 
 
 class ChampionManageForm(ChampionProfileForm):
@@ -82,7 +93,18 @@ class ChampionManageForm(ChampionProfileForm):
     status = forms.ChoiceField(choices=[(s.value, s.label) for s in Champion.Status if s != "nominated"])
 
     class Meta(ChampionProfileForm.Meta):
-        fields = ["units", "location", "skills", "languages", "shift", "time_zone", "start_date", "status"]
+        fields = [
+            "units",
+            "location",
+            "skills",
+            "languages",
+            "shift",
+            "time_zone",
+            "chat_link",
+            "office_hours",
+            "start_date",
+            "status",
+        ]
         widgets: dict[str, object] = {
             "units": forms.CheckboxSelectMultiple,
             "skills": forms.CheckboxSelectMultiple,
@@ -269,3 +291,102 @@ class SkillForm(forms.ModelForm):
         if clash.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(f"The taxonomy already has “{name}”.")
         return name
+
+
+# Events, the help page and the directory ------------------------------------------------------
+
+# An event lasts at most this long: a longer one is most likely a wrong date.
+LONGEST_EVENT = timedelta(hours=12)
+
+
+class ChampionEventForm(forms.ModelForm):
+    """A drop-in or training session. Managers pick who runs it; a champion runs their own."""
+
+    class Meta:
+        model = ChampionEvent
+        fields = ["kind", "title", "starts_at", "ends_at", "where", "units", "champion"]
+        labels = {"kind": "What", "units": "For whom"}
+        widgets: dict[str, object] = {
+            "kind": forms.RadioSelect,
+            "starts_at": DATETIME_WIDGET,
+            "ends_at": DATETIME_WIDGET,
+            "units": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, scope, rollout, manager, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = scope.units().order_by("kind", "name")
+        self.fields[
+            "units"
+        ].help_text = "Leave all unticked for everyone. A unit includes the units inside it."
+        self.fields["title"].widget.attrs["placeholder"] = "E.g. Viva Engage drop-in"
+        if manager:
+            self.fields["champion"].queryset = rollout.champions.filter(
+                status=Champion.Status.ACTIVE
+            ).select_related("user")
+            self.fields["champion"].label = "Run by"
+            self.fields["champion"].empty_label = "No one in particular"
+        else:
+            del self.fields["champion"]  # a champion's events are their own
+
+    def clean_starts_at(self):
+        starts = self.cleaned_data["starts_at"]
+        # The form shows minutes only: a start kept as it was may differ by its seconds.
+        kept = self.instance.pk and abs(starts - self.instance.starts_at) < timedelta(minutes=1)
+        if not kept and starts < timezone.now() - CLOCK_SKEW:
+            raise forms.ValidationError("This is in the past; plan drop-ins and training ahead.")
+        return starts
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends:
+            if ends <= starts:
+                self.add_error("ends_at", "The end must be after the start.")
+            elif ends - starts > LONGEST_EVENT:
+                self.add_error(
+                    "ends_at",
+                    f"A session lasts at most {LONGEST_EVENT.seconds // 3600} hours; check the dates.",
+                )
+        return cleaned
+
+    def event_values(self):
+        return {name: self.cleaned_data[name] for name in ("kind", "title", "starts_at", "ends_at", "where")}
+
+
+class WriteForm(forms.Form):
+    """A message to a champion, sent as an email with the writer copied."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=4000,
+        label="Your message",
+        help_text="What you need help with. The champion answers by email; you are copied.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["token"].initial = uuid.uuid4()
+
+    def clean_message(self):
+        message = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError("Write what you need help with.")
+        return message
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Name", max_length=100)
+    unit: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any unit"
+    )
+    skill: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any skill"
+    )
+    language = forms.CharField(required=False, max_length=50)
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scope.units().order_by("kind", "name")
+        self.fields["skill"].queryset = Skill.objects.filter(organization=scope.organization, active=True)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from rollout.models import TIMEZONE_CHOICES, Organization, Rollout, Unit
@@ -75,6 +75,17 @@ class Champion(models.Model):
     time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     start_date = models.DateField(null=True, blank=True)
     stepped_down_on = models.DateField(null=True, blank=True)
+    chat_link = models.URLField(
+        "chat link",
+        max_length=500,
+        blank=True,
+        help_text="A link that opens a chat with you, e.g. a Teams or Slack deep link.",
+    )
+    office_hours = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="When and where people can drop by, e.g. “Tuesdays 12:00–13:00, Ward B staff room”.",
+    )
     motivation = models.TextField(blank=True, help_text="Why this person would make a good champion.")
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -83,6 +94,18 @@ class Champion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A manager approved the nominee although they had not acknowledged the guidelines or passed
+    # the required training (trust/readiness.py): why, by whom and when. Also in the audit trail.
+    readiness_override = models.CharField(
+        "readiness override reason",
+        max_length=500,
+        blank=True,
+        help_text="Why the nominee was approved before being ready.",
+    )
+    readiness_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    readiness_override_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -178,3 +201,55 @@ class SupportSession(models.Model):
 
 def open_follow_ups():
     return Q(outcome=SupportSession.Outcome.FOLLOW_UP, follow_up_done_at__isnull=True)
+
+
+class ChampionEvent(models.Model):
+    """A drop-in or a training session champions run, for everyone or for some units' people."""
+
+    class Kind(models.TextChoices):
+        DROP_IN = "drop_in", "Drop-in"
+        TRAINING = "training", "Training session"
+
+    rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="champion_events")
+    champion = models.ForeignKey(
+        Champion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="Who runs it, if one champion does.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DROP_IN)
+    title = models.CharField(max_length=150)
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends")
+    where = models.CharField(
+        max_length=300, help_text="A place (“Ward B staff room”) or a link to join online."
+    )
+    units = models.ManyToManyField(
+        Unit,
+        related_name="champion_events",
+        blank=True,
+        help_text="Whose people it is for (a unit includes the units inside it). None: everyone.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="champion_event_ends_after_start"
+            )
+        ]
+        # "The next drop-in": a rollout's events from now on, soonest first.
+        indexes = [models.Index(fields=["rollout", "starts_at"])]
+
+    def __str__(self):
+        return f"{self.title} ({self.starts_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def where_is_link(self):
+        return self.where.startswith(("https://", "http://"))

@@ -4,7 +4,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rollout.access import EDITORS, Role
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, Trend, scored
+from rollout.steps import (
+    Ceiling,
+    DigestSection,
+    Fact,
+    MemberPanel,
+    Part,
+    Status,
+    Step,
+    StepPage,
+    Trend,
+    scored,
+)
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
 WEIGHTS = {"coverage": 50, "active": 30, "trend": 20}
@@ -62,9 +73,46 @@ class ChampionStep(Step):
         StepPage("coverage", "Coverage", "champions:coverage"),
         StepPage("network", "Champions", "champions:network"),
         StepPage("sessions", "Sessions", "champions:sessions"),
+        StepPage("events", "Drop-ins and training", "champions:events"),
         StepPage("report", "Activity report", "champions:report", roles=EDITORS | {Role.LEADER}),
         StepPage("skills", "Skills taxonomy", "champions_org:skills", roles=EDITORS, per_rollout=False),
     )
+
+    # The employee's side ------------------------------------------------------------------
+
+    def member_panels(self, membership):
+        """ "Who can help me" (the top three, with how to reach them and the next drop-in) and,
+        when there are any, the champions appointed in the last 30 days who cover the person."""
+        from rollout.units import unit_tree
+
+        from .member import new_champions, who_can_help
+
+        tree = unit_tree(membership.organization_id)  # read once for both panels
+        panels = [
+            MemberPanel(
+                "champions-help",
+                "Who can help me",
+                "champions/member/_help.html",
+                {"help": who_can_help(membership, limit=3, tree=tree)},
+                order=10,
+            )
+        ]
+        if appointed := new_champions(membership, tree=tree):
+            panels.append(
+                MemberPanel(
+                    "champions-new",
+                    "New champions",
+                    "champions/member/_new.html",
+                    {"champions": appointed},
+                    order=15,
+                )
+            )
+        return panels
+
+    def personal_records(self, membership):
+        from .member import personal_records
+
+        return personal_records(membership)
 
     def health(self, rollouts):
         from .selectors import health_figures

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import drilldown, home, network, reports, sessions
+from .views import drilldown, events, home, network, reports, sessions
 
 app_name = "champions"
 
@@ -22,6 +22,10 @@ urlpatterns = [
     path("sessions/<int:session>/", sessions.session_edit, name="session_edit"),
     path("sessions/<int:session>/delete/", sessions.session_delete, name="session_delete"),
     path("sessions/<int:session>/follow-up-done/", sessions.follow_up_done, name="follow_up_done"),
+    path("events/", events.event_list, name="events"),
+    path("events/new/", events.event_create, name="event_create"),
+    path("events/<int:event>/", events.event_edit, name="event_edit"),
+    path("events/<int:event>/delete/", events.event_delete, name="event_delete"),
     path("report/", reports.report, name="report"),
     path("report.csv", reports.report_csv, name="report_csv"),
 ]

@@ -44,9 +44,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_ratelimit",
     "rollout",
     "rollout.directory",
     "rollout.connections",
+    "rollout.people",
     # Single sign-on (see the block at the end of this file).
     "allauth",
     "allauth.account",
@@ -154,6 +156,41 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- Rate limits (rollout/ratelimits.py, django-ratelimit) -------------------------------------
+# Counters in their own cache: Redis when there is one (shared by every web process), else this
+# process's memory. django-ratelimit refuses an unshared cache (check E003); the embedded mode runs
+# one web process, so its memory is the shared place there.
+# https://django-ratelimit.readthedocs.io/en/stable/installation.html#create-or-use-a-compatible-cache
+if REDIS_URL:
+    CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+    }
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_USE_CACHE = "ratelimit"
+# When Redis cannot be reached the limits let requests through rather than lock everyone out of
+# signing in; the login lockout (axes, in the database) still holds.
+RATELIMIT_FAIL_OPEN = True
+# "N/period" (s, m, h, d; "30/10m" is 30 per ten minutes), per client address unless said otherwise.
+# Each can be changed with an environment variable RATE_LIMIT_<NAME>, e.g. RATE_LIMIT_LOGIN_CLIENT=60/10m.
+RATE_LIMIT_DEFAULTS = {
+    "password_reset_address": "3/h",  # reset emails asked for one address, from anywhere
+    "password_reset_client": "20/h",  # reset requests from one client, whatever the addresses
+    # Sign-in steps from one client across addresses (two per sign-in: email, then password). A
+    # whole office behind one address shares it: raise it there; axes locks out per account anyway.
+    "login_client": "100/10m",
+    "invitation": "30/10m",  # invitation links opened or accepted
+    "pulse": "60/10m",  # pulse answer links opened or answered
+    "unsubscribe": "30/10m",  # unsubscribe links
+    "token_failures": "20/10m",  # API and SCIM requests with a wrong token
+    "employee_messages": "10/h",  # per person: messages to a champion, questions, reports
+}
+RATE_LIMITS = {
+    name: env.str(f"RATE_LIMIT_{name.upper()}", default=rate) for name, rate in RATE_LIMIT_DEFAULTS.items()
+}
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_DIR = VAR_DIR / "broker"

@@ -32,5 +32,7 @@ WHITENOISE_USE_FINDERS = True
 # runs sharing a Redis server never read each other's entries (tests/conftest.py clears it).
 if REDIS_URL:  # noqa: F405
     CACHES = {"default": {**production.CACHES["default"], "KEY_PREFIX": f"test-{os.getpid()}"}}
+    CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": f"test-ratelimit-{os.getpid()}"}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["ratelimit"] = {**CACHES["default"], "LOCATION": "ratelimit"}  # tests/conftest.py clears it

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from rollout.forms import QueuedPasswordResetForm
 from rollout.identity import views as identity_views
+from rollout.ratelimits import limit, reset_address
 from rollout.views import accounts
 from rollout.views.health import healthz
 from rollout.views.outbox import unsubscribe
@@ -12,21 +13,34 @@ from rollout.views.outbox import unsubscribe
 admin.site.site_header = "Rollout administration"
 admin.site.site_title = "Rollout admin"
 
+RESET_FLOOD = "Several password reset emails were sent to this address recently: use the latest one."
+
 auth_patterns = [
     # Email first: single sign-on where the email's organization has a provider (rollout/identity).
-    path("login/", identity_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        limit("login_client", what="Too many sign-in attempts came from your network.")(
+            identity_views.LoginView.as_view()
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            email_template_name="emails/password-reset-body.txt",
-            html_email_template_name="emails/password-reset-body.html",
-            subject_template_name="emails/password-reset-subject.txt",
-            # Links are built from SITE_URL, never from the request's Host header.
-            extra_email_context={"site_url": settings.SITE_URL},
+        # Per client, then per address asked for: a flood sends at most the limit's emails.
+        limit("password_reset_client", what="Too many password resets were asked for from your network.")(
+            limit("password_reset_address", key=reset_address, what=RESET_FLOOD)(
+                auth_views.PasswordResetView.as_view(
+                    form_class=QueuedPasswordResetForm,
+                    email_template_name="emails/password-reset-body.txt",
+                    html_email_template_name="emails/password-reset-body.html",
+                    subject_template_name="emails/password-reset-subject.txt",
+                    # Links are built from SITE_URL, never from the request's Host header.
+                    extra_email_context={"site_url": settings.SITE_URL},
+                )
+            )
         ),
         name="password_reset",
     ),
@@ -61,6 +75,8 @@ urlpatterns = [
     path("r/<int:pk>/review/", include("reviews.urls")),
     path("r/<int:pk>/engage/", include("engage.urls")),
     path("pulse/", include("conversations.public_urls")),
+    path("questions/", include("conversations.org_urls")),
+    path("me/", include("rollout.people.urls")),  # the employee's side
     path("", include("rollout.identity.urls")),  # single sign-on: /accounts/sso/…, /settings/sso/
     path("settings/people/", include(("rollout.directory.hr_urls", "people_import"))),
     path("scim/v2/", include("rollout.directory.scim_urls")),  # SCIM provisioning (bearer tokens)

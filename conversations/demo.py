@@ -6,7 +6,11 @@
 - three training cohorts, and Emergency Medicine's people posting much less in the last four weeks
   than before, so the momentum check raises an alert there;
 - two readiness pulses (at launch and two months in) where knowledge starts as a barrier;
-- the Slack channel #help named for the live rollout (no Slack connection, no call to Slack).
+- the Slack channel #help named for the live rollout (no Slack connection, no call to Slack);
+- what was done about the launch pulse (more training), shared with its results as "You said, we
+  did";
+- two questions Max Member asked for help in Rollout: one answered by Casey Champion with a link,
+  one still waiting in the queue (no email: seeding mails nobody).
 
 The threads go through the import pipeline (`store_messages`), keyed by fixed ids, so a second run
 updates the same rows. Order 5, before the review step (whose KPIs read these metrics); it
@@ -26,6 +30,7 @@ from .importers import ParsedMessage
 from .models import (
     ADKAR,
     ConnectedChannel,
+    Message,
     Pulse,
     PulseAnswer,
     PulseInvitation,
@@ -226,7 +231,9 @@ def seed_pulses(ctx, rng, today):
         opened = timezone.now() - timedelta(days=days_ago)
         still_open = pulse.closes_on >= today
         Pulse.objects.filter(pk=pulse.pk).update(
-            status=Pulse.Status.OPEN if still_open else Pulse.Status.CLOSED, opened_at=opened
+            status=Pulse.Status.OPEN if still_open else Pulse.Status.CLOSED,
+            opened_at=opened,
+            closed_at=None if still_open else opened + timedelta(days=11),
         )
         # Demo invitations are marked as sent: seeding must not email a hundred demo people.
         answered = [m for m in members if rng.random() < 0.6]
@@ -253,6 +260,76 @@ def seed_pulses(ctx, rng, today):
                     for element in ADKAR.values
                 ]
             )
+
+
+LAUNCH_OUTCOME = (
+    "Knowledge was the barrier, so the champions ran twelve drop-in sessions across the three hospitals.\n"
+    "The mobile guide is now pinned in #help, and every new starter gets it on their first day."
+)
+ASKED = [
+    # (key, hours ago, question, answered after hours or None, answer link, answer)
+    (
+        "demo-asked-1",
+        26 * 24,
+        "How do I get the pharmacy rota posts without the whole hospital's news?",
+        5,
+        "https://engage.northwind.example/threads/pharmacy-rota",
+        "Follow the Pharmacy community and turn off the All Company digest in your settings.",
+    ),
+    ("demo-asked-2", 20, "Can I use Viva Engage on the dispensary's shared tablet?", None, "", ""),
+]
+
+
+def seed_outcomes(ctx, now):
+    """What was done about the launch pulse (closed with enough answers): "You said, we did". Max
+    Member was asked too and did not answer (a record on their figures page, nothing more)."""
+    launch = Pulse.objects.filter(
+        rollout=ctx.rollouts["live"], title=ROUNDS[0][0], status=Pulse.Status.CLOSED
+    ).first()
+    if launch is None:
+        return
+    Pulse.objects.filter(pk=launch.pk).update(
+        outcome=LAUNCH_OUTCOME, outcome_written_at=now - timedelta(days=40)
+    )
+    PulseInvitation.objects.get_or_create(
+        pulse=launch, user=ctx.people[Role.MEMBER], defaults={"queued": True}
+    )
+
+
+def seed_asked(ctx, now):
+    """Max Member's questions asked in Rollout, keyed by fixed ids: a second run updates them."""
+    rollout, member = ctx.rollouts["live"], ctx.people[Role.MEMBER]
+    champion = ctx.people[Role.CHAMPION]
+    unit = Membership.objects.filter(organization=ctx.organization, user=member).values_list(
+        "unit", flat=True
+    )
+    for key, hours, text, answered_after, link, answer in ASKED:
+        asked = now - timedelta(hours=hours)
+        thread, _ = Thread.objects.update_or_create(
+            rollout=rollout, source=Thread.Source.ASKED, external_id=key, defaults={"started_at": asked}
+        )
+        answered = asked + timedelta(hours=answered_after) if answered_after is not None else None
+        Message.objects.update_or_create(
+            thread=thread,
+            external_id="1",
+            defaults={
+                "rollout": rollout,
+                "author_key": member.email,
+                "author_name": member.get_full_name(),
+                "author": member,
+                "unit_id": unit.first(),
+                "created_at": asked,
+                "text": text,
+                "marked_question": True,
+                "is_question": True,
+                "answered_at": answered,
+                "answered_by": champion if answered else None,
+                "answer_url": link,
+                "answer_text": answer,
+                "first_response_at": answered,
+                "response_seconds": int((answered - asked).total_seconds()) if answered else None,
+            },
+        )
 
 
 def seed_slack_channel(ctx, now):
@@ -292,6 +369,8 @@ def seed(ctx):
     seed_threads(ctx, rng, now)
     seed_training(ctx, rng, today)
     seed_pulses(ctx, rng, today)
+    seed_outcomes(ctx, now)
+    seed_asked(ctx, now)
     seed_slack_channel(ctx, now)
     seed_teams_channel(ctx, now)
     momentum.check(ctx.rollouts["live"], today)

@@ -357,7 +357,9 @@ def _pulses(ctx, rollouts, populations):
             questions=[],
             created_by=ctx.people[Role.MANAGER],
         )
-        Pulse.objects.filter(pk=pulse.pk).update(status=Pulse.Status.CLOSED, opened_at=opened)
+        Pulse.objects.filter(pk=pulse.pk).update(
+            status=Pulse.Status.CLOSED, opened_at=opened, closed_at=opened + timedelta(days=14)
+        )
         questions = {question.element: question.pk for question in pulse.questions.all()}
         for person in people:
             answered = rng.random() < 0.6

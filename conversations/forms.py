@@ -113,6 +113,13 @@ class AnsweredForm(forms.Form):
         assume_scheme="https",
         help_text="Where the answer can be read, e.g. the reply's link in the channel.",
     )
+    text = forms.CharField(
+        label="A few words for the person who asked",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. A question asked in Rollout emails its asker this with the link.",
+    )
 
 
 class HandOnForm(forms.Form):
@@ -124,6 +131,45 @@ class HandOnForm(forms.Form):
         if exclude is not None:
             people = people.exclude(pk=exclude.pk)
         self.fields["person"].queryset = people.distinct()
+
+
+class AskForm(forms.Form):
+    """Ask for help: the rollout (of the organization's in pilot or live) and the question."""
+
+    rollout: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, label="About", empty_label=None, help_text="The rollout your question is about."
+    )
+    text = forms.CharField(
+        label="Your question",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="A champion of your unit gets it and answers you; you get an email when they do.",
+    )
+
+    def __init__(self, *args, rollouts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rollout"].queryset = rollouts
+        self.rollouts = list(rollouts)
+        if len(self.rollouts) == 1:  # the only choice is chosen
+            self.fields["rollout"].initial = self.rollouts[0].pk
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError("Write your question.")
+        return text
+
+
+class OutcomeForm(forms.Form):
+    """ "What we did about it" on a closed pulse (an empty text withdraws it)."""
+
+    outcome = forms.CharField(
+        label="What we did about it",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="A few lines, one per action, for everyone who was asked. Shared with the results.",
+    )
 
 
 class PeriodForm(forms.Form):

@@ -125,6 +125,8 @@ class Thread(models.Model):
         VIVA_ENGAGE = "viva_engage", "Viva Engage"
         CSV = "csv", "Imported CSV"
         MANUAL = "manual", "Logged by hand"
+        # A person asked for help on their own page (/questions/ask/): conversations/asking.py.
+        ASKED = "asked", "Asked in Rollout"
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="threads")
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -178,6 +180,9 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     answer_url = models.URLField(max_length=500, blank=True)
+    # What the person who marked it answered wrote for the asker (optional; shown to them and
+    # emailed for a question asked in Rollout).
+    answer_text = models.TextField(blank=True, max_length=2000)
     first_response_at = models.DateTimeField(null=True, blank=True)
     response_seconds = models.PositiveIntegerField(null=True, blank=True)
     claimed_by = models.ForeignKey(
@@ -200,6 +205,9 @@ class Message(models.Model):
             ),
             # TTFR and "answered within target": a rollout's questions by period.
             models.Index(fields=["rollout", "is_question", "created_at"], name="message_questions_by_time"),
+            # A person's own messages (their records, a subject-access export) by the key the
+            # source gave them, for the messages imported before they were a member.
+            models.Index(fields=["author_key"], name="message_by_author_key"),
         ]
 
     def __str__(self):
@@ -208,6 +216,11 @@ class Message(models.Model):
     @property
     def is_open(self):
         return self.is_question and self.first_response_at is None
+
+    @property
+    def state(self):
+        """A question's state as its asker reads it: "answered" or "waiting"."""
+        return "waiting" if self.first_response_at is None else "answered"
 
 
 class TrainingAttendance(models.Model):
@@ -322,6 +335,16 @@ class Pulse(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     closes_on = models.DateField(help_text="The last day answers are accepted.")
     opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # "What we did about it": written by a manager on a closed pulse, shared with the results as
+    # "You said, we did" (conversations/step_parts.py) when the results reach the privacy threshold.
+    outcome = models.TextField(
+        "what we did about it",
+        blank=True,
+        max_length=2000,
+        help_text="What came of the answers, in a few lines for everyone who was asked.",
+    )
+    outcome_written_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,6 +5,9 @@
   one email per new alert to each of the unit's champions and to the rollout's owner. An alert row
   is unique per unit and week, so a unit raises at most one alert a week.
 - `pulse-invitation`: the link to answer an open pulse, once per invitation (`queued`).
+- `question-asked` and `question-answered`: a question asked in Rollout, to the champions of the
+  asker's unit, then its answer to the asker (queued by conversations/asking.py). They are about
+  the person's own question, not news: `Membership.announcements` does not apply.
 """
 
 from django.conf import settings
@@ -14,8 +17,8 @@ from django.utils import timezone
 from rollout.models import Membership, Role, Rollout
 from rollout.notifications import Cancel, Due, producer, register_kind
 
-from . import momentum, pulses
-from .models import MomentumAlert, MomentumCheck, PulseInvitation
+from . import asking, momentum, pulses
+from .models import Message, MomentumAlert, MomentumCheck, PulseInvitation, Thread
 
 ALERT = "momentum-alert"
 INVITATION = "pulse-invitation"
@@ -124,5 +127,54 @@ def invitation_context(notification):
     }
 
 
+def _asked_question(notification):
+    return (
+        Message.objects.select_related("rollout", "unit", "answered_by")
+        .filter(
+            pk=notification.payload.get("question"),
+            rollout__organization_id=notification.organization_id,
+            thread__source=Thread.Source.ASKED,
+        )
+        .first()
+    )
+
+
+def asked_context(notification):
+    _member(notification)
+    question = _asked_question(notification)
+    if question is None:
+        raise Cancel("The question was deleted.")
+    if question.first_response_at is not None:
+        raise Cancel("Answered before the email left.")
+    queue = reverse("engage:queue", args=[question.rollout_id])
+    return {
+        "question": question,
+        "rollout": question.rollout,
+        "asker": question.author_name or question.author_key,
+        "unit": question.unit,
+        "link": f"{settings.SITE_URL}{queue}#question-{question.pk}",
+    }
+
+
+def answered_context(notification):
+    _member(notification)
+    question = _asked_question(notification)
+    if question is None or question.author_id != notification.recipient_id:
+        raise Cancel("The question was deleted.")
+    if question.first_response_at is None:
+        raise Cancel("The question is not answered.")
+    return {
+        "question": question,
+        "rollout": question.rollout,
+        "answered_by": question.answered_by,
+        "answer_url": question.answer_url,
+        "link": settings.SITE_URL + reverse("conversations_org:mine"),
+    }
+
+
 register_kind(ALERT, "Momentum alert (Engage)", alert_context)
+register_kind(asking.ASKED, "A question asked in Rollout, to its unit's champions (Engage)", asked_context)
+register_kind(
+    asking.ANSWERED, "The answer to a question asked in Rollout, to its asker (Engage)", answered_context
+)
 register_kind(INVITATION, "Pulse survey invitation (Engage)", invitation_context)

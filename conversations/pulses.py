@@ -89,13 +89,33 @@ def open_pulse(pulse):
 
 
 def close_pulse(pulse):
-    return Pulse.objects.filter(pk=pulse.pk, status=Pulse.Status.OPEN).update(status=Pulse.Status.CLOSED) == 1
+    return (
+        Pulse.objects.filter(pk=pulse.pk, status=Pulse.Status.OPEN).update(
+            status=Pulse.Status.CLOSED, closed_at=timezone.now()
+        )
+        == 1
+    )
 
 
 def close_expired(today):
     return Pulse.objects.filter(status=Pulse.Status.OPEN, closes_on__lt=today).update(
-        status=Pulse.Status.CLOSED
+        status=Pulse.Status.CLOSED, closed_at=timezone.now()
     )
+
+
+def record_outcome(pulse: Pulse, text: str) -> bool:
+    """Save "what we did about it" on a closed pulse. A changed text is published anew (its time
+    moves), so the week's "You said, we did" carries it; the same text again changes nothing.
+    Returns whether it changed; a pulse that is not closed is refused (ValueError)."""
+    if pulse.status != Pulse.Status.CLOSED:
+        raise ValueError("Only a closed pulse says what was done about its answers.")
+    text = text.strip()
+    if text == pulse.outcome:
+        return False
+    pulse.outcome = text
+    pulse.outcome_written_at = timezone.now() if text else None
+    pulse.save(update_fields=["outcome", "outcome_written_at"])
+    return True
 
 
 def token(invitation):
@@ -158,6 +178,26 @@ def _scores(answers):
     )
 
 
+def low_share(row):
+    """The share (whole %) of a question's answers at 3 or less, from a _scores() row."""
+    return round(100 * row["low"] / row["n"]) if row["n"] else None
+
+
+def overall_scores(pulse_ids):
+    """{pulse id: {question id: (mean, share at 3 or less)}} of many pulses in one query: the
+    figures of the results page's "All responses" table. The caller applies the threshold."""
+    found = {}
+    rows = (
+        PulseAnswer.objects.filter(response__pulse__in=list(pulse_ids))
+        .values("response__pulse_id", "question_id")
+        .annotate(mean=Avg("score"), n=Count("pk"), low=Count("pk", filter=Q(score__lte=BARRIER_AT)))
+        .order_by()
+    )
+    for row in rows:
+        found.setdefault(row["response__pulse_id"], {})[row["question_id"]] = (row["mean"], low_share(row))
+    return found
+
+
 def results(pulse):
     """Everything the results page shows, in a fixed number of queries.
 
@@ -183,9 +223,7 @@ def results(pulse):
         (
             question,
             overall.get(question.pk, {}).get("mean"),
-            round(100 * overall[question.pk]["low"] / overall[question.pk]["n"])
-            if question.pk in overall
-            else None,
+            low_share(overall[question.pk]) if question.pk in overall else None,
         )
         for question in questions
     ]

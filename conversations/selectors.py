@@ -25,7 +25,7 @@ from django.utils import timezone
 from rollout.models import Membership, Organization, Rollout, Unit, User
 from strategy.selectors import ResponseTarget, response_target, response_targets_for
 
-from .models import Message
+from .models import Message, PulseInvitation, Thread, TrainingAttendance
 
 OTHER = "Other (small groups)"
 
@@ -306,3 +306,63 @@ def queue_units(rollouts: Collection[Rollout]) -> dict[int, set[int]]:
 
 def unit_choices(organization: Organization) -> QuerySet[Unit]:
     return Unit.objects.filter(organization=organization).order_by("kind", "name")
+
+
+# The person's own side (their page, their records) ------------------------------------------
+
+
+def questions_asked_by(user: User | int, organization_id: int) -> QuerySet[Message]:
+    """The questions `user` asked in Rollout (/questions/ask/) in the organization's rollouts,
+    newest first, each with its rollout."""
+    return (
+        Message.objects.filter(
+            rollout__organization_id=organization_id, thread__source=Thread.Source.ASKED, author=user
+        )
+        .select_related("rollout")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def _by_person(user: User) -> Q:
+    """Messages by `user`: matched to them at import, or under their email as the source's key
+    (imported before they were a member)."""
+    return Q(author=user) | Q(author_key__in=sorted({user.email, user.email.lower()}))
+
+
+def messages_by(user: User, organization_id: int) -> QuerySet[Message, tuple[Any, ...]]:
+    """Every message `user` wrote in the organization's rollouts, any source, oldest first, as
+    (rollout, source, channel, written at, question?, state, text) rows."""
+    return (
+        Message.objects.filter(_by_person(user), rollout__organization_id=organization_id)
+        .order_by("created_at", "pk")
+        .values_list(
+            "rollout__name",
+            "thread__source",
+            "thread__channel",
+            "created_at",
+            "is_question",
+            "first_response_at",
+            "text",
+        )
+    )
+
+
+def training_attended(user: User, organization_id: int) -> QuerySet[TrainingAttendance, tuple[Any, ...]]:
+    """(rollout, day) of every training session the attendance lists record for `user`."""
+    return (
+        TrainingAttendance.objects.filter(
+            Q(user=user) | Q(person_key=user.email.lower()), rollout__organization_id=organization_id
+        )
+        .order_by("trained_on", "rollout__name")
+        .values_list("rollout__name", "trained_on")
+    )
+
+
+def pulse_invitations_of(user: User, organization_id: int) -> QuerySet[PulseInvitation, tuple[Any, ...]]:
+    """(rollout, pulse title, invited at, answered) of every pulse `user` was asked to answer.
+    Whether they answered, never what: the answers are stored apart, with no link back."""
+    return (
+        PulseInvitation.objects.filter(user=user, pulse__rollout__organization_id=organization_id)
+        .order_by("pulse__opened_at", "pulse_id")
+        .values_list("pulse__rollout__name", "pulse__title", "pulse__opened_at", "answered")
+    )

@@ -18,6 +18,7 @@ from rollout.data_versions import new_data_version
 from rollout.events import emit
 from rollout.models import Membership, Organization, Rollout, Unit, User
 
+from . import asking
 from .importers import ImportFailed, ParsedMessage, attendance, generic_csv, slack
 from .models import ConversationImport, Message, Thread, TrainingAttendance
 from .questions import is_question
@@ -334,17 +335,24 @@ def hand_on(question: Message, from_user: User, to_user: User, *, manager: bool 
 
 
 @transaction.atomic
-def mark_answered(question: Message, user: User, url: str) -> bool:
-    """Record that `user` answered (where `url` shows it). False if someone answered first."""
+def mark_answered(question: Message, user: User, url: str, text: str = "") -> bool:
+    """Record that `user` answered (where `url` shows it, with `text` for the asker). False if
+    someone answered first. A question asked in Rollout emails its asker (asking.answered)."""
     now = timezone.now()
     seconds = max(0, int((now - question.created_at).total_seconds()))
     done = (
         Message.objects.filter(pk=question.pk, is_question=True, first_response_at__isnull=True).update(
-            answered_at=now, answered_by=user, answer_url=url, first_response_at=now, response_seconds=seconds
+            answered_at=now,
+            answered_by=user,
+            answer_url=url,
+            answer_text=text.strip(),
+            first_response_at=now,
+            response_seconds=seconds,
         )
         == 1
     )
     if done:
+        asking.answered(question, now)
         # An update() sends no signal: the cached figures (open questions, answered within the
         # target) are made stale here.
         new_data_version(question.rollout.organization_id, rollout=question.rollout_id)

@@ -1,5 +1,6 @@
 """Engage part 2's contributions to the step (engage/step.py combines them with part 1's):
-health, portfolio facts, the time-to-first-response trend, digest lines and units.
+health, portfolio facts, the time-to-first-response trend, digest lines and units; and the
+employee's side: the "Ask for help" panel, the person's records and "You said, we did".
 
 Every function answers for many rollouts in a fixed number of queries.
 """
@@ -16,7 +17,7 @@ from rollout.steps import Fact, Status, Trend
 from strategy.selectors import response_target, response_targets_for
 
 from . import momentum, selectors
-from .models import Pulse
+from .models import Pulse, Thread
 
 DIGEST_QUESTIONS = 5
 ALERT_PENALTY = 10
@@ -301,3 +302,152 @@ def merge_digest(section, rollout, membership, since):
     if section is None:
         return DigestSection("Engagement", lines)
     return DigestSection(section.title, [*section.lines, *lines])
+
+
+# The employee's side (rollout/people): the person's page, their records, "You said, we did" ------
+
+ASK_PANEL_QUESTIONS = 5
+
+
+def member_panels(membership):
+    """ "Ask for help": the button and the person's latest questions with their state, in two
+    queries whatever the number of questions."""
+    from rollout.models import Rollout
+    from rollout.steps import MemberPanel
+
+    from .asking import OPEN_FOR_QUESTIONS
+
+    asked = selectors.questions_asked_by(membership.user_id, membership.organization_id)
+    questions = list(asked[: ASK_PANEL_QUESTIONS + 1])
+    can_ask = Rollout.objects.filter(
+        organization_id=membership.organization_id, status__in=OPEN_FOR_QUESTIONS
+    ).exists()
+    return [
+        MemberPanel(
+            key="ask-for-help",
+            title="Ask for help",
+            template="engage/member/_ask.html",
+            context={
+                "questions": questions[:ASK_PANEL_QUESTIONS],
+                "more": len(questions) > ASK_PANEL_QUESTIONS,
+                "can_ask": can_ask,
+                "ask_url": reverse("conversations_org:ask"),
+                "mine_url": reverse("conversations_org:mine"),
+            },
+            order=60,
+        )
+    ]
+
+
+def _source(source, channel):
+    label = Thread.Source(source).label if source in Thread.Source.values else source
+    return f"{label}, {channel}" if channel else label
+
+
+def personal_records(membership):
+    """The person's messages and questions (any source), their pulse invitations (never their
+    answers: those are anonymous) and their training attendance: three queries."""
+    from rollout.steps import PersonalRecords
+
+    user, organization_id = membership.user, membership.organization_id
+    messages = [
+        (
+            rollout,
+            _source(source, channel),
+            written,
+            ("question, answered" if answered else "question, waiting") if question else "message",
+            text,
+        )
+        for rollout, source, channel, written, question, answered, text in selectors.messages_by(
+            user, organization_id
+        )
+    ]
+    asked = sum(1 for row in messages if row[3] != "message")
+    invitations = [
+        (rollout, title, invited, "yes" if answered else "no")
+        for rollout, title, invited, answered in selectors.pulse_invitations_of(user, organization_id)
+    ]
+    training = list(selectors.training_attended(user, organization_id))
+    return [
+        PersonalRecords(
+            key="messages",
+            title="Your messages and questions",
+            columns=("Rollout", "Where", "Written", "Kind", "Text"),
+            rows=tuple(messages),
+            summary=f"{_plural(len(messages), 'message')}, of which {_plural(asked, 'question')}.",
+        ),
+        PersonalRecords(
+            key="pulse-invitations",
+            title="Pulse surveys you were asked to answer",
+            columns=("Rollout", "Pulse", "Invited", "Answered"),
+            rows=tuple(invitations),
+            summary=f"Asked to answer {_plural(len(invitations), 'pulse')}. Your answers are anonymous: "
+            "they are stored without your name and cannot be traced back to you.",
+        ),
+        PersonalRecords(
+            key="training",
+            title="Training sessions you attended",
+            columns=("Rollout", "Day"),
+            rows=tuple(training),
+            summary=f"{_plural(len(training), 'training session')} attended.",
+        ),
+    ]
+
+
+def score_line(question, mean, low):
+    """One question's result as "You said" reads it, with the results page's figures and rounding
+    (the mean to one decimal, the share at 3 or less in whole per cent)."""
+    from django.template.defaultfilters import floatformat
+
+    label = question.get_element_display() if question.element else question.text
+    return f"{label}: {floatformat(mean, 1)} of 5 on average, {low}% at 3 or less"
+
+
+def shared_outcomes(rollouts, since):
+    """ "You said, we did" of the closed pulses of `rollouts` published since `since` (closed, or
+    their "what we did" written since): their results, one line per question, with what was done
+    about them. A pulse with fewer responses than its organization's privacy threshold is never
+    shared. Three queries (four when the rollouts come without their organization)."""
+    from django.db.models import Count, Q
+
+    from rollout.steps import SharedOutcome, organizations_of
+
+    from . import pulses as pulse_results
+    from .models import PulseQuestion
+
+    rollouts = list(rollouts)
+    if not rollouts:
+        return []
+    organizations = organizations_of(rollouts)
+    threshold = {rollout.pk: organizations[rollout.organization_id].privacy_min_group for rollout in rollouts}
+    closed = (
+        Pulse.objects.filter(rollout__in=rollouts, status=Pulse.Status.CLOSED, closed_at__isnull=False)
+        .filter(Q(closed_at__gte=since) | Q(outcome_written_at__gte=since))
+        .annotate(responses_count=Count("responses"))
+        .order_by("closed_at", "pk")
+    )
+    shown = [pulse for pulse in closed if pulse.responses_count >= threshold[pulse.rollout_id]]
+    if not shown:
+        return []
+    scores = pulse_results.overall_scores([pulse.pk for pulse in shown])
+    questions: dict[int, list] = {}
+    for question in PulseQuestion.objects.filter(pulse__in=shown).order_by("pulse_id", "order"):
+        questions.setdefault(question.pulse_id, []).append(question)
+    found = []
+    for pulse in shown:
+        said = []
+        for question in questions.get(pulse.pk, []):
+            if question.pk in scores.get(pulse.pk, {}):
+                mean, low = scores[pulse.pk][question.pk]
+                said.append(score_line(question, mean, low))
+        found.append(
+            SharedOutcome(
+                rollout_id=pulse.rollout_id,
+                kind="pulse",
+                title=pulse.title,
+                published_at=max(pulse.closed_at, pulse.outcome_written_at or pulse.closed_at),
+                said=tuple(said),
+                did=tuple(line.strip() for line in pulse.outcome.splitlines() if line.strip()),
+            )
+        )
+    return found

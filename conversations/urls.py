@@ -44,4 +44,6 @@ urlpatterns = [
     path("pulses/<int:pulse>/", pulses.pulse_results, name="pulses_results"),
     path("pulses/<int:pulse>/open/", pulses.pulse_open, name="pulses_open"),
     path("pulses/<int:pulse>/close/", pulses.pulse_close, name="pulses_close"),
+    # "What we did about it", on a closed pulse.
+    path("pulses/<int:pulse>/outcome/", pulses.pulse_outcome, name="pulses_outcome"),
 ]

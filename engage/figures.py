@@ -21,6 +21,7 @@ from django.db.models import Q, Sum
 from conversations import selectors as conversations
 from rollout.models import Unit
 from rollout.steps import organizations_of
+from rollout.units import with_descendants
 from strategy.audiences import AudienceSpec, audiences_for
 from strategy.selectors import success_metrics_for
 
@@ -168,16 +169,7 @@ class OrganizationUnits:
 
     def within(self, unit_id) -> set:
         """The unit and every unit inside it."""
-        children: dict[int | None, list[int]] = {}
-        for pk, (_, _, parent, _) in self.units.items():
-            children.setdefault(parent, []).append(pk)
-        found, todo = set(), [unit_id]
-        while todo:
-            pk = todo.pop()
-            if pk not in found:
-                found.add(pk)
-                todo.extend(children.get(pk, ()))
-        return found
+        return with_descendants({pk: parent for pk, (_, _, parent, _) in self.units.items()}, [unit_id])
 
     @property
     def departments_headcount(self) -> int:

@@ -14,7 +14,7 @@ a match re-matches the records already imported and rebuilds the rollouts' figur
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from rollout.models import Membership, Organization
 
@@ -125,3 +125,18 @@ def apply_matches(organization: Organization) -> int:
                 rollups.rebuild_all(rollout_id)
             changed_total += changed
     return changed_total
+
+
+def keys_of(organization_id: int, email: str, user_id: int) -> set[str]:
+    """Every key an export may use for one member (the reverse of units_by_key, in one query):
+    their email, the keys of their one-person matches, and their email on a matched domain's twin."""
+    email = email.lower()
+    local, _, domain = email.rpartition("@")
+    keys = {email}
+    for kind, export_key in PersonMatch.objects.filter(
+        Q(kind=PersonMatch.Kind.PERSON, user_id=user_id)
+        | Q(kind=PersonMatch.Kind.DOMAIN, member_domain=domain),
+        organization_id=organization_id,
+    ).values_list("kind", "export_key"):
+        keys.add(export_key if kind == PersonMatch.Kind.PERSON else f"{local}@{export_key}")
+    return keys

@@ -11,7 +11,17 @@ from django.utils import timezone
 
 from conversations import step_parts
 from rollout.access import EDITORS
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, scored
+from rollout.steps import (
+    Ceiling,
+    DigestSection,
+    Fact,
+    Part,
+    PersonalRecords,
+    Status,
+    Step,
+    StepPage,
+    scored,
+)
 
 # How the score weighs its parts (docs/steps/engage.md explains them).
 WEIGHTS = {"participation": 0.7, "trend": 0.3}
@@ -286,3 +296,81 @@ class EngageStep(Step):
         if last < since_day - timedelta(days=7):
             lines.append("No new activity report this week: import the latest export.")
         return DigestSection("Engagement", lines)
+
+    # The employee's side: the conversations part's panel, records and pulse results, and the
+    # activity part's records of the person.
+
+    def member_panels(self, membership):
+        """ "Ask for help": the button and the person's latest questions with their state."""
+        return step_parts.member_panels(membership)
+
+    def personal_records(self, membership):
+        """Their messages and questions, pulse invitations (never answers), training attendance,
+        and the activity the imported exports report for them."""
+        return [*step_parts.personal_records(membership), self._activity_records(membership)]
+
+    def _activity_records(self, membership):
+        """The person's rows of the activity exports, matched as the importer matches them: their
+        email, an alias matched to them, or their email on a matched domain (two queries)."""
+        from .matching import keys_of
+        from .models import ActivityRecord, Source
+
+        keys = keys_of(membership.organization_id, membership.user.email, membership.user_id)
+        rows = tuple(
+            (
+                rollout,
+                Source(source).label if source in Source.values else source,
+                start,
+                end,
+                posts,
+                replies,
+                reads,
+                reactions,
+                "yes" if active else "no",
+                "no (a later export covers the period)" if superseded else "yes",
+            )
+            for rollout, source, start, end, posts, replies, reads, reactions, active, superseded in (
+                ActivityRecord.objects.filter(
+                    rollout__organization_id=membership.organization_id,
+                    person_key__in=sorted(keys),
+                    aggregated=False,
+                )
+                .order_by("period_end", "rollout__name", "source")
+                .values_list(
+                    "rollout__name",
+                    "source",
+                    "period_start",
+                    "period_end",
+                    "posts",
+                    "replies",
+                    "reads",
+                    "reactions",
+                    "active_people",
+                    "superseded",
+                )
+            )
+        )
+        active = sum(1 for row in rows if row[8] == "yes" and row[9] == "yes")
+        return PersonalRecords(
+            key="activity",
+            title="Your activity in the imported usage reports",
+            columns=(
+                "Rollout",
+                "Report",
+                "From",
+                "To",
+                "Posts",
+                "Replies",
+                "Reads",
+                "Reactions",
+                "Active",
+                "Counted",
+            ),
+            rows=rows,
+            summary=f"{len(rows)} reporting period{'' if len(rows) == 1 else 's'} of activity, "
+            f"{active} counted as active.",
+        )
+
+    def shared_outcomes(self, rollouts, since):
+        """Closed pulses' results above the privacy threshold, with what was done about them."""
+        return step_parts.shared_outcomes(rollouts, since)

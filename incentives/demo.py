@@ -19,6 +19,7 @@ from .models import (
     BadgeClass,
     BadgeLevel,
     Incentive,
+    LeaderVisibility,
     PlannedIncentive,
     PointsEntry,
     PointsRule,
@@ -192,6 +193,23 @@ def seed_recognitions(ctx, rollout, now):
     Recognition.objects.bulk_create(rows)
 
 
+def seed_leader_visibility(ctx, now):
+    """The demo leader and every other leader but one agreed to be seen taking part ("Leaders
+    taking part" on people's own page); the one left shows that a leader may decline."""
+    leaders = list(
+        ctx.organization.memberships.filter(role=Role.LEADER).order_by("pk").values_list("user_id", flat=True)
+    )
+    demo_leader = ctx.people[Role.LEADER].pk
+    declining = next((user_id for user_id in reversed(leaders) if user_id != demo_leader), None)
+    for user_id in leaders:
+        if user_id != declining:
+            LeaderVisibility.objects.get_or_create(
+                organization=ctx.organization,
+                user_id=user_id,
+                defaults={"agreed_at": now - timedelta(days=30)},
+            )
+
+
 @demo_seeder(2, scales=("demo", "enterprise"))
 def seed_incentives_step(ctx):
     if ctx.scale == "enterprise":
@@ -215,6 +233,7 @@ def seed_incentives_step(ctx):
             evidence="Posted how the pharmacy team cut repeat questions with a pinned FAQ.",
         )
     seed_recognitions(ctx, rollout, now)
+    seed_leader_visibility(ctx, now)
     AppraisalObjective.objects.update_or_create(
         rollout=rollout,
         role=Role.MANAGER,

@@ -450,6 +450,24 @@ class LeaderboardOptOut(models.Model):
         return f"{self.user_id} opted out in {self.organization_id}"
 
 
+class LeaderVisibility(models.Model):
+    """This leader agreed that the organization's people may see that they take part (the
+    "Leaders taking part" panel of each person's own page), since `agreed_at`. Withdrawing
+    deletes the row: a leader without one is never shown."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agreed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_leader_visibility_per_person")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} is seen taking part in {self.organization_id}"
+
+
 class Issuer(models.Model):
     """The organization as an Open Badges issuer, at an unguessable public URL."""
 

@@ -5,5 +5,9 @@ admins run the plan, the rules, the ledger, badges, seasons and objectives.
 """
 
 from rollout.access import EDITORS, EVERYONE, STAFF
+from rollout.models import Role
 
-__all__ = ["EDITORS", "EVERYONE", "STAFF"]
+# Named leaders (role leader): the people "Lead by example" counts and who may agree to be seen.
+NAMED_LEADERS = frozenset({Role.LEADER})
+
+__all__ = ["EDITORS", "EVERYONE", "NAMED_LEADERS", "STAFF"]

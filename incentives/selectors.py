@@ -23,7 +23,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Rank
+from django.db.models.functions import Coalesce, Rank, RowNumber
 from django.utils import timezone
 
 from rollout.models import Membership, Organization, Role, Rollout, Unit, User
@@ -31,6 +31,7 @@ from rollout.models import Membership, Organization, Role, Rollout, Unit, User
 from .models import (
     BadgeAward,
     LeaderboardOptOut,
+    LeaderVisibility,
     PlannedIncentive,
     PointsEntry,
     ReceivedEvent,
@@ -120,13 +121,31 @@ def lead_by_example(
     Recognitions given come from this app; questions answered and every other recorded event
     (posts and replies once engage emits them) from the events this app receives.
     """
+    return _with_activity(
+        memberships,
+        Recognition.objects.filter(rollout=rollout),
+        ReceivedEvent.objects.filter(
+            Q(rollout=rollout) | Q(rollout__isnull=True, organization_id=rollout.organization_id)
+        ),
+        PointsEntry.objects.filter(rollout=rollout),
+        now,
+    )
+
+
+def _with_activity(
+    memberships: QuerySet[Membership],
+    recognitions: QuerySet[Recognition],
+    events: QuerySet[ReceivedEvent],
+    points: QuerySet[PointsEntry],
+    now: datetime | None,
+) -> QuerySet[Membership]:
+    """The named leaders among `memberships`, each annotated with what they did in the last 90
+    days among the given `recognitions`, `events` and `points` (one query, subqueries per count)."""
     since = (now or timezone.now()) - timedelta(days=LEAD_BY_EXAMPLE_DAYS)
     person = OuterRef("user_id")
-    recognitions = Recognition.objects.filter(rollout=rollout, giver=person, created_at__gte=since)
-    events = ReceivedEvent.objects.filter(person=person, occurred_at__gte=since).filter(
-        Q(rollout=rollout) | Q(rollout__isnull=True, organization_id=rollout.organization_id)
-    )
-    points = PointsEntry.objects.filter(rollout=rollout, person=person, created_at__gte=since)
+    recognitions = recognitions.filter(giver=person, created_at__gte=since)
+    events = events.filter(person=person, occurred_at__gte=since)
+    points = points.filter(person=person, created_at__gte=since)
     return (
         memberships.filter(role=Role.LEADER)
         .annotate(
@@ -139,6 +158,98 @@ def lead_by_example(
             last_seen=Subquery(events.values("person").annotate(last=Max("occurred_at")).values("last")[:1]),
         )
         .order_by("-recognitions", "-events", "user__full_name", "pk")
+    )
+
+
+# The employee's side --------------------------------------------------------------------------
+
+# How many agreeing leaders the "Leaders taking part" panel names, and recognitions per leader.
+LEADERS_SHOWN = 6
+THANKS_PER_LEADER = 3
+
+
+def leaders_taking_part(
+    organization: Organization, now: datetime | None = None
+) -> list[tuple[Membership, list[Recognition]]]:
+    """The named leaders of `organization` who agreed to be seen (LeaderVisibility) and took part
+    in any of its rollouts in the last 90 days, busiest first (at most LEADERS_SHOWN), each with
+    their latest recognitions (at most THANKS_PER_LEADER). Leaders who did not agree are never
+    read. Recognitions are public thank-yous, shown in every rollout's feed to everyone in the
+    organization, so each one given in the period may be shown. Two queries.
+    """
+    since = (now or timezone.now()) - timedelta(days=LEAD_BY_EXAMPLE_DAYS)
+    agreed = LeaderVisibility.objects.filter(organization=organization).values("user_id")
+    memberships = Membership.objects.filter(organization=organization, user_id__in=agreed).select_related(
+        "user", "unit"
+    )
+    leaders = list(
+        _with_activity(
+            memberships,
+            Recognition.objects.filter(rollout__organization=organization),
+            ReceivedEvent.objects.filter(organization=organization),
+            PointsEntry.objects.filter(rollout__organization=organization),
+            now,
+        ).filter(Q(recognitions__gt=0) | Q(events__gt=0))[:LEADERS_SHOWN]
+    )
+    if not leaders:
+        return []
+    latest = (
+        Recognition.objects.filter(
+            rollout__organization=organization,
+            giver_id__in=[leader.user_id for leader in leaders],
+            created_at__gte=since,
+        )
+        .annotate(
+            nth=Window(
+                RowNumber(), partition_by=F("giver_id"), order_by=[F("created_at").desc(), F("pk").desc()]
+            )
+        )
+        .filter(nth__lte=THANKS_PER_LEADER)
+        .select_related("recipient", "rollout")
+        .order_by("-created_at", "-pk")
+    )
+    given: dict[int, list[Recognition]] = {}
+    for recognition in latest:
+        given.setdefault(recognition.giver_id, []).append(recognition)
+    return [(leader, given.get(leader.user_id, [])) for leader in leaders]
+
+
+def recognition_summary(
+    organization: Organization, person: User, now: datetime | None = None
+) -> dict[str, Any]:
+    """What the person's own page says of their recognition: points in each rollout's open season,
+    their badges (how many, the latest few) and the thanks received in the last 30 days (how many,
+    the latest few). Five queries whatever the number of rows."""
+    since = (now or timezone.now()) - RECENT
+    awards = BadgeAward.objects.filter(
+        rollout__organization=organization, person=person, revoked_at__isnull=True
+    )
+    received = Recognition.objects.filter(
+        rollout__organization=organization, recipient=person, created_at__gte=since
+    )
+    return {
+        "season_points": list(season_points(organization, person)),
+        "badge_count": awards.count(),
+        "badges": list(awards.select_related("level__badge", "rollout").order_by("-issued_at", "-pk")[:4]),
+        "received_count": received.count(),
+        "received": list(received.select_related("giver", "rollout").order_by("-created_at", "-pk")[:3]),
+        "days": RECENT.days,
+    }
+
+
+def season_points(organization: Organization, person: User) -> QuerySet[PointsEntry, Mapping[str, Any]]:
+    """[{rollout_id, rollout__name, points}]: the person's points in each rollout's open season
+    (every entry while a rollout has no open season, as its leaderboard counts them). One query."""
+    season_start = Season.objects.filter(rollout=OuterRef("rollout_id"), ended_at__isnull=True).values(
+        "started_at"
+    )[:1]
+    return (
+        PointsEntry.objects.filter(rollout__organization=organization, person=person)
+        .annotate(season_start=Subquery(season_start))
+        .filter(Q(season_start__isnull=True) | Q(created_at__gte=F("season_start")))
+        .values("rollout_id", "rollout__name")
+        .annotate(points=Sum("points"))
+        .order_by("rollout__name")
     )
 
 

@@ -30,6 +30,7 @@ from .models import (
     BadgeClass,
     BadgeLevel,
     LeaderboardOptOut,
+    LeaderVisibility,
     PointsClaim,
     PointsEntry,
     PointsRule,
@@ -378,3 +379,11 @@ def set_opt_out(organization: Organization, user: User, opted_out: bool) -> None
         LeaderboardOptOut.objects.get_or_create(organization=organization, user=user)
     else:
         LeaderboardOptOut.objects.filter(organization=organization, user=user).delete()
+
+
+def set_leader_visibility(organization: Organization, user: User, visible: bool) -> None:
+    """A leader agrees that people may see their participation, or withdraws (the row goes)."""
+    if visible:
+        LeaderVisibility.objects.get_or_create(organization=organization, user=user)
+    else:
+        LeaderVisibility.objects.filter(organization=organization, user=user).delete()

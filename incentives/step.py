@@ -4,7 +4,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rollout.access import EDITORS, STAFF
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, scored
+from rollout.steps import (
+    Ceiling,
+    DigestSection,
+    Fact,
+    MemberPanel,
+    Part,
+    Status,
+    Step,
+    StepPage,
+    scored,
+)
 
 # How the score weighs its three parts (docs/steps/incentivize.md explains them).
 WEIGHTS = {"plan": 30, "reach": 50, "leaders": 20}
@@ -156,6 +166,44 @@ class IncentivizeStep(Step):
             next_url=url,
             ceilings=ceilings,
         )
+
+    # The employee's side --------------------------------------------------------------------------
+
+    def member_panels(self, membership):
+        """ "Your recognition" (points this season, badges, thanks received) and "Leaders taking
+        part" (the leaders who agreed to be seen). Seven queries whatever the data's size."""
+        from .selectors import LEAD_BY_EXAMPLE_DAYS, leaders_taking_part, recognition_summary
+
+        organization = membership.organization
+        panels = [
+            MemberPanel(
+                key="your-recognition",
+                title="Your recognition",
+                template="incentives/member/_your_recognition.html",
+                context=recognition_summary(organization, membership.user),
+                order=40,
+            )
+        ]
+        leaders = leaders_taking_part(organization)
+        if leaders:
+            panels.append(
+                MemberPanel(
+                    key="leaders-taking-part",
+                    title="Leaders taking part",
+                    template="incentives/member/_leaders.html",
+                    context={"leaders": leaders, "days": LEAD_BY_EXAMPLE_DAYS},
+                    order=80,
+                )
+            )
+        return panels
+
+    def personal_records(self, membership):
+        """Recognitions received and given, badges, points, claims, appraisal objectives, the
+        events recorded about the person and their choices (leaderboards, being seen as a
+        leader), one table each: a query per table."""
+        from .records import personal_records
+
+        return personal_records(membership.organization, membership.user)
 
     def digest_section(self, rollout, membership, since):
         """Everyone: their new badges of the week; managers: the week's most thanked people."""

@@ -5,12 +5,16 @@ real cycles are (reviews/cycles.py): review 1 two months before the day a week f
 and 3 one and two cycles after it, so review 3 is due in a week (a day or two sooner when that
 day is the end of a month longer than review 1's). The platform landscape has six platforms, including a declining
 intranet news site and an emerging idea portal; Workplace from Meta was retired at review 2.
+Reviews 1 and 2 share their decisions, what people told us and all their actions but one (the
+idea portal decision) with employees, in "You said, we did".
 Idempotent: rows are updated in place by their natural keys, and a re-run puts review 3 back in
 its open, empty state (reviews that followed it in a demo session are removed).
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from rollout.demo import demo_seeder
 from rollout.models import Platform, Role
@@ -105,6 +109,19 @@ DECISIONS = {
     2: "Announcements move to Viva Engage; pilot the idea portal with the Innovation office.",
 }
 
+# What employees read of the completed reviews in "You said, we did": (summary, what people told us).
+SHARED = {
+    1: (
+        "",  # review 1's decisions are shared as written
+        "Nobody in Finance or on the night shift to ask for help.\nToo many all-staff emails.",
+    ),
+    2: (
+        "News and announcements move from email to the Announcements community in Viva Engage, "
+        "where you can reply and ask questions. The Innovation office pilots an idea portal.",
+        "You read the news but cannot reply to it.\nGood ideas get lost in email threads.",
+    ),
+}
+
 
 def _platforms(ctx):
     platforms = {
@@ -115,6 +132,11 @@ def _platforms(ctx):
             organization=ctx.organization, name=name, defaults={"kind": kind, "status": status}
         )
     return platforms
+
+
+def _evening_of(day):
+    """When the demo's managers shared a review completed on `day`: that evening."""
+    return timezone.make_aware(datetime.combine(day, time(17)))
 
 
 def _review(rollout, number, due, owner, completed):
@@ -128,6 +150,10 @@ def _review(rollout, number, due, owner, completed):
             "completed_on": due if completed else None,
             "completed_by": owner if completed else None,
             "decisions": DECISIONS.get(number, ""),
+            "share_decisions": completed and number in SHARED,
+            "shared_summary": SHARED[number][0] if completed and number in SHARED else "",
+            "shared_said": SHARED[number][1] if completed and number in SHARED else "",
+            "shared_at": _evening_of(due) if completed and number in SHARED else None,
         },
     )
     for step, _label in STEPS:
@@ -157,10 +183,11 @@ def _kpis(rollout, review, index):
 
 def _actions(ctx, rollout, reviews, due):
     people = ctx.people
-    for title, owner, raised, closed, status, when in [
-        ("Recruit a champion in Finance", Role.MANAGER, 1, None, "open", due - timedelta(days=21)),
-        ("Publish the night-shift FAQ", Role.CHAMPION, 1, 2, "done", due - timedelta(days=40)),
-        ("Archive the Workplace groups", Role.ADMIN, 1, 2, "done", due - timedelta(days=35)),
+    # Shared with employees ("You said, we did"): all but the internal decision on the portal pilot.
+    for title, owner, raised, closed, status, when, shared in [
+        ("Recruit a champion in Finance", Role.MANAGER, 1, None, "open", due - timedelta(days=21), True),
+        ("Publish the night-shift FAQ", Role.CHAMPION, 1, 2, "done", due - timedelta(days=40), True),
+        ("Archive the Workplace groups", Role.ADMIN, 1, 2, "done", due - timedelta(days=35), True),
         (
             "Move all-staff announcements to Viva Engage",
             Role.LEADER,
@@ -168,8 +195,9 @@ def _actions(ctx, rollout, reviews, due):
             None,
             "in_progress",
             due + timedelta(days=14),
+            True,
         ),
-        ("Decide on the idea portal pilot", Role.ADMIN, 2, None, "open", due),
+        ("Decide on the idea portal pilot", Role.ADMIN, 2, None, "open", due, False),
     ]:
         Action.objects.update_or_create(
             rollout=rollout,
@@ -180,6 +208,7 @@ def _actions(ctx, rollout, reviews, due):
                 "closed_in": reviews[closed] if closed else None,
                 "status": status,
                 "due_date": when,
+                "shared": shared,
             },
         )
 

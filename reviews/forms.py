@@ -26,8 +26,13 @@ def people_choices(scope):
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
-        fields = ["due_date", "owner", "decisions"]
-        widgets = {"due_date": DATE_WIDGET, "decisions": forms.Textarea(attrs={"rows": 4})}
+        fields = ["due_date", "owner", "decisions", "share_decisions", "shared_summary", "shared_said"]
+        widgets = {
+            "due_date": DATE_WIDGET,
+            "decisions": forms.Textarea(attrs={"rows": 4}),
+            "shared_summary": forms.Textarea(attrs={"rows": 2}),
+            "shared_said": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +51,36 @@ class ScheduleForm(forms.Form):
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = scope.people(EDITORS).order_by("full_name", "email")
+
+
+class ShareForm(forms.ModelForm):
+    """What employees may read of a completed review: its decisions and the actions raised in it."""
+
+    actions: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Actions to share with employees in “You said, we did”",
+        help_text="Employees see each chosen action with its state (done, in progress, its due date).",
+    )
+
+    class Meta:
+        model = Review
+        fields = ["share_decisions", "shared_summary", "shared_said"]
+        widgets = {
+            "shared_summary": forms.Textarea(attrs={"rows": 3}),
+            "shared_said": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        raised = self.instance.raised_actions.order_by("due_date", "pk")
+        self.fields["actions"].queryset = raised
+        self.fields["actions"].label_from_instance = lambda action: (
+            f"{action.title} ({action.get_status_display().lower()})"
+        )
+        if not self.is_bound:
+            self.initial["actions"] = [action.pk for action in raised if action.shared]
 
 
 class CompleteForm(forms.Form):
@@ -130,8 +165,9 @@ FindingFormSet = modelformset_factory(Finding, form=FindingForm, extra=0, can_de
 class ActionForm(forms.ModelForm):
     class Meta:
         model = Action
-        fields = ["title", "owner", "due_date", "status"]
+        fields = ["title", "owner", "due_date", "status", "shared"]
         widgets = {"due_date": DATE_WIDGET}
+        help_texts = {"shared": ""}  # the review form says once when employees see it
 
     def __init__(self, *args, review, scope, choices, **kwargs):
         self.review = review

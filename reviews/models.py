@@ -46,6 +46,26 @@ class Review(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     decisions = models.TextField(blank=True, help_text="What was decided, in a few sentences.")
+    # What employees may read of the review once it is completed ("You said, we did" on their side
+    # of Rollout): nothing unless a manager chose to share it.
+    share_decisions = models.BooleanField(
+        "Share the decisions with employees in “You said, we did”",
+        default=False,
+        help_text="Employees see the summary below, or the decisions as written if it is empty.",
+    )
+    shared_summary = models.TextField(
+        "In plain words, for employees",
+        blank=True,
+        help_text="Optional: the decisions in plain language, as employees will read them.",
+    )
+    shared_said = models.TextField(
+        "What people told us",
+        blank=True,
+        help_text="Optional, shown to employees: what people said that led to these decisions, "
+        "one point per line, in words that name nobody.",
+    )
+    # When employees could first read something of it (set by completing or sharing a review).
+    shared_at = models.DateTimeField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,6 +91,14 @@ class Review(models.Model):
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
+
+    @property
+    def decisions_for_employees(self):
+        """What employees read of the decisions: the plain-language summary, else the decisions as
+        written; "" while the decisions are not shared."""
+        if not self.share_decisions:
+            return ""
+        return (self.shared_summary or self.decisions).strip()
 
 
 class KpiResult(models.Model):
@@ -137,6 +165,11 @@ class Action(models.Model):
     )
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    shared = models.BooleanField(
+        "Share with employees in “You said, we did”",
+        default=False,
+        help_text="Employees see the action and its state once the review that raised it is completed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Collection, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from rollout.models import Organization, Platform, Rollout
+from rollout.models import Organization, Platform, Rollout, User
 from rollout.steps import organizations_of
 from strategy.selectors import review_cadence, success_metrics
 
@@ -176,3 +176,51 @@ def health_figures(
         .order_by()
     }
     return today, open_reviews, last_completed, actions
+
+
+# The employee's side ----------------------------------------------------------------------------
+
+
+def shared_reviews(rollouts: Collection[Rollout], since: datetime) -> list[Review]:
+    """The completed reviews of `rollouts` that share something with employees (their decisions
+    or an action), completed or first shared since `since`, newest first, each with its rollout
+    and only its shared actions (`shared_actions`). Two queries for any number of rollouts."""
+    ids = [rollout.pk for rollout in rollouts]
+    if not ids:
+        return []
+    return list(
+        Review.objects.filter(rollout_id__in=ids, status=Review.Status.COMPLETED)
+        .filter(Q(completed_on__gte=since.date()) | Q(shared_at__gte=since))
+        .filter(Q(share_decisions=True) | Q(raised_actions__shared=True))
+        .distinct()
+        .select_related("rollout")
+        .prefetch_related(
+            Prefetch(
+                "raised_actions",
+                # Undated actions last, on every database.
+                queryset=Action.objects.filter(shared=True).order_by(
+                    F("due_date").asc(nulls_last=True), "pk"
+                ),
+                to_attr="shared_actions",
+            )
+        )
+        .order_by("-completed_on", "-pk")
+    )
+
+
+def owned_reviews(organization: Organization, user: User) -> QuerySet[Review]:
+    """The reviews `user` owns in the organization's rollouts (their personal records)."""
+    return (
+        Review.objects.filter(rollout__organization=organization, owner=user)
+        .select_related("rollout")
+        .order_by("rollout__name", "number")
+    )
+
+
+def assigned_actions(organization: Organization, user: User) -> QuerySet[Action]:
+    """The review actions assigned to `user` in the organization's rollouts."""
+    return (
+        Action.objects.filter(rollout__organization=organization, owner=user)
+        .select_related("rollout", "raised_in")
+        .order_by("rollout__name", "due_date", "pk")
+    )

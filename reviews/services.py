@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from rollout import webhooks
 from rollout.models import Platform, Rollout, User
@@ -17,8 +19,10 @@ from .kpis import KpiRow
 from .models import STEPS, Action, Finding, KpiResult, PlatformAssessment, Review
 
 # The fields of the review itself, of an action, a finding and an assessment that a review form edits.
-REVIEW_FIELDS = ("due_date", "owner", "decisions")
-ACTION_FIELDS = ("title", "owner", "due_date", "status")
+REVIEW_FIELDS = ("due_date", "owner", "decisions", "share_decisions", "shared_summary", "shared_said")
+ACTION_FIELDS = ("title", "owner", "due_date", "status", "shared")
+# What employees may read of a completed review, set on its sharing page.
+SHARING_FIELDS = ("share_decisions", "shared_summary", "shared_said")
 FINDING_FIELDS = ("working", "not_working")
 ASSESSMENT_FIELDS = ("status", "relevance", "decision", "notes")
 
@@ -33,7 +37,8 @@ class ReviewChanges:
     from a ReviewSheet). Rows of the review's tables are dicts of their cleaned data; an existing
     row's holds the row itself under "id".
 
-    - `header`: the review's own fields (due_date, owner, decisions);
+    - `header`: the review's own fields (due_date, owner, decisions, and what of them employees
+      may read: share_decisions, shared_summary, shared_said);
     - `kpis`: each row of the KPI table with its values (actual, note); a computed row keeps its
       actual;
     - `findings`, `assessments`: the changed findings and platform assessments;
@@ -200,6 +205,8 @@ def save_review(review: Review, changes: ReviewChanges) -> Review:
     _save_actions(review, changes.actions, changes.deleted_actions)
     _save_rows(review, PlatformAssessment, ASSESSMENT_FIELDS, changes.assessments)
     _save_new_platforms(review, changes.new_platforms)
+    # A carried-over action shared now belongs to the completed review that raised it.
+    stamp_shared(review.rollout_id)
     return review
 
 
@@ -227,6 +234,7 @@ def complete_review(
     if not claimed:
         raise ReviewError("This review was completed in the meantime; nothing was changed.")
     review.refresh_from_db()
+    stamp_shared(review.rollout_id)
     _emit_completed(review)
     for status in Platform.Status.values:
         Platform.objects.filter(
@@ -235,6 +243,42 @@ def complete_review(
             assessments__status=status,
         ).exclude(status=status).update(status=status)
     return create_review(review.rollout, next_due_date, next_owner)
+
+
+def stamp_shared(rollout_id: int) -> int:
+    """Date the completed reviews of a rollout that share something with employees for the first
+    time (`shared_at`: when "You said, we did" publishes them). One UPDATE; the number stamped."""
+    return (
+        Review.objects.filter(rollout_id=rollout_id, status=Review.Status.COMPLETED, shared_at__isnull=True)
+        .filter(Q(share_decisions=True) | Q(raised_actions__shared=True))
+        .update(shared_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def share_review(
+    review: Review,
+    *,
+    share_decisions: bool,
+    shared_summary: str = "",
+    shared_said: str = "",
+    shared_actions: Collection[Action] = (),
+) -> Review:
+    """Choose what employees may read of a completed review: its decisions (with an optional
+    plain-language summary and what people told us) and which of the actions raised in it.
+    Every other action raised in it stops being shared."""
+    if review.is_open:
+        raise ReviewError(f"Review {review.number} is still open: choose what to share in its form.")
+    review.share_decisions = share_decisions
+    review.shared_summary, review.shared_said = shared_summary, shared_said
+    review.save(update_fields=[*SHARING_FIELDS, "updated_at"])
+    chosen = {action.pk for action in shared_actions}
+    raised = Action.objects.filter(raised_in=review)
+    raised.filter(pk__in=chosen).update(shared=True)
+    raised.exclude(pk__in=chosen).update(shared=False)
+    stamp_shared(review.rollout_id)
+    review.refresh_from_db(fields=["shared_at"])
+    return review
 
 
 def _emit_completed(review: Review) -> None:

@@ -1,8 +1,23 @@
 """Step 6, Review: its entry in the step registry (see rollout/steps.py)."""
 
-from django.urls import reverse
+from datetime import datetime, time
 
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, StepPage, Trend, scored
+from django.urls import reverse
+from django.utils import timezone
+
+from rollout.steps import (
+    Ceiling,
+    DigestSection,
+    Fact,
+    Part,
+    PersonalRecords,
+    SharedOutcome,
+    Status,
+    Step,
+    StepPage,
+    Trend,
+    scored,
+)
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
@@ -37,6 +52,20 @@ def _kpi_ceilings(number, n_kpis, at_risk, off_track):
             Ceiling(Status.AT_RISK, f"{at_risk} of {n_kpis} KPIs at risk at review {number}: more than half")
         ]
     return []
+
+
+def _action_state(action):
+    """An action as employees read it: "<title>: done", "in progress, due 3 Mar 2026", ..."""
+    from .models import Action
+
+    due = f", due {action.due_date:%-d %b %Y}" if action.due_date else ""
+    state = {
+        Action.Status.DONE: "Done",
+        Action.Status.DROPPED: "Dropped",
+        Action.Status.IN_PROGRESS: f"In progress{due}",
+        Action.Status.OPEN: f"Planned{due}",
+    }.get(action.status, action.get_status_display())
+    return f"{action.title}: {state}"
 
 
 class ReviewStep(Step):
@@ -235,6 +264,80 @@ class ReviewStep(Step):
                 )
             facts[rollout.pk] = rows
         return facts
+
+    # The employee's side --------------------------------------------------------------------------
+
+    def shared_outcomes(self, rollouts, since):
+        """ "You said, we did": each completed review with something its managers chose to share
+        (its decisions, actions raised in it), completed or shared since `since`; an action never
+        appears unless it is marked shared. Two queries for any number of rollouts."""
+        from .selectors import shared_reviews
+
+        outcomes = []
+        for review in shared_reviews(rollouts, since):
+            did = []
+            if review.decisions_for_employees:
+                did.append(f"Decided: {review.decisions_for_employees}")
+            did += [_action_state(action) for action in review.shared_actions]
+            said = tuple(line.strip() for line in review.shared_said.splitlines() if line.strip())
+            published = review.shared_at or timezone.make_aware(
+                datetime.combine(review.completed_on, time.min)
+            )
+            outcomes.append(
+                SharedOutcome(
+                    rollout_id=review.rollout_id,
+                    kind="review",
+                    title=f"Review {review.number} of {review.rollout.name}",
+                    published_at=published,
+                    said=said,
+                    did=tuple(did),
+                )
+            )
+        return outcomes
+
+    def personal_records(self, membership):
+        """The reviews the person owns and the review actions assigned to them (two queries)."""
+        from .selectors import assigned_actions, owned_reviews
+
+        organization, user = membership.organization, membership.user
+        reviews = tuple(
+            (
+                review.rollout.name,
+                review.number,
+                review.due_date,
+                review.get_status_display(),
+                review.completed_on,
+            )
+            for review in owned_reviews(organization, user)
+        )
+        actions = tuple(
+            (
+                action.rollout.name,
+                action.title,
+                action.due_date,
+                action.get_status_display(),
+                action.raised_in.number,
+                "yes" if action.shared else "no",
+            )
+            for action in assigned_actions(organization, user)
+        )
+        open_actions = sum(1 for row in actions if row[3] in ("Open", "In progress"))
+        return [
+            PersonalRecords(
+                key="reviews",
+                title="Reviews you own",
+                columns=("Rollout", "Review", "Due", "Status", "Completed on"),
+                rows=reviews,
+                summary=f"You own {_plural(len(reviews), 'review')}.",
+            ),
+            PersonalRecords(
+                key="actions",
+                title="Review actions assigned to you",
+                columns=("Rollout", "Action", "Due", "Status", "Raised in review", "Shared with employees"),
+                rows=actions,
+                summary=f"{_plural(len(actions), 'action')} assigned to you, {open_actions} still open.",
+            ),
+        ]
 
     def trends(self, rollout):
         """Each success metric's actual at every completed review, against the path to its target."""

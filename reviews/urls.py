@@ -17,4 +17,6 @@ urlpatterns = [
     path("landscape/", views.landscape, name="landscape"),
     path("<int:review>/", views.detail, name="detail"),
     path("<int:review>/edit/", views.edit, name="edit"),
+    # What employees may read of a completed review ("You said, we did").
+    path("<int:review>/share/", views.share, name="share"),
 ]

@@ -14,7 +14,7 @@ from rollout.steps import registry
 from trust.selectors import incident_summary
 
 from . import cycles, selectors, services
-from .forms import ReviewSheet, ScheduleForm, review_actions
+from .forms import ReviewSheet, ScheduleForm, ShareForm, review_actions
 from .models import Action, Review
 
 LANDSCAPE_COLUMNS = 6
@@ -121,6 +121,30 @@ def edit(request, pk, review):
         return _submit(request, sheet, "complete" in data, today)
     context["sheet"] = sheet
     return render(request, "reviews/edit.html", context, status=400 if data is not None else 200)
+
+
+@role_required(EDITORS)
+def share(request, pk, review):
+    """Choose what employees may read of a completed review in "You said, we did"."""
+    rollout = request.scope.rollout(pk)
+    review = selectors.review_of(rollout, review)
+    if review.is_open:
+        messages.info(request, f"Review {review.number} is open: choose what to share in its form.")
+        return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
+    form = ShareForm(request.POST if request.method == "POST" else None, instance=review)
+    if form.is_valid():
+        values = form.cleaned_data
+        services.share_review(
+            review,
+            share_decisions=values["share_decisions"],
+            shared_summary=values["shared_summary"],
+            shared_said=values["shared_said"],
+            shared_actions=values["actions"],
+        )
+        messages.success(request, f"What employees see of review {review.number} is saved.")
+        return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
+    context = {"rollout": rollout, "review": review, "form": form}
+    return render(request, "reviews/share.html", context, status=400 if form.is_bound else 200)
 
 
 def _changed_rows(formset):

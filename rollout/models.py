@@ -221,6 +221,10 @@ class Membership(models.Model):
     weekly_digest = models.BooleanField(
         default=True, help_text="Receive the weekly engagement digest of this organization's rollouts."
     )
+    announcements = models.BooleanField(
+        default=True,
+        help_text="Receive the organization's news for employees: new champions, “You said, we did”.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # What the organization's directory says of the person (SCIM, an HR import), beside `unit`.
     location = models.ForeignKey(

@@ -45,6 +45,15 @@ class Kind:
     label: str
     context: object  # (notification) -> dict
     unsubscribe: bool = False  # digests carry List-Unsubscribe and a signed one-click link
+    # The Membership preference the link turns off (a key of PREFERENCES).
+    preference: str = "weekly_digest"
+
+
+# The email preferences a person can turn off per organization: Membership field -> what it is.
+PREFERENCES = {
+    "weekly_digest": "the weekly digest",
+    "announcements": "news for employees (new champions, “You said, we did”)",
+}
 
 
 def producer(function):
@@ -52,10 +61,12 @@ def producer(function):
     return function
 
 
-def register_kind(name, label, context, unsubscribe=False):
+def register_kind(name, label, context, unsubscribe=False, preference="weekly_digest"):
     if name in _kinds:
         raise ValueError(f"Notification kind {name!r} is already registered.")
-    _kinds[name] = Kind(name, label, context, unsubscribe)
+    if preference not in PREFERENCES:
+        raise ValueError(f"Unknown email preference {preference!r}.")
+    _kinds[name] = Kind(name, label, context, unsubscribe, preference)
     return _kinds[name]
 
 

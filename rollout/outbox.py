@@ -179,8 +179,12 @@ def backoff(attempts):
 
 
 def unsubscribe_token(notification):
+    """A signed "<user>:<organization>:<preference>": the link turns off the preference that sent
+    this kind of email (notifications.PREFERENCES), in that organization only."""
+    spec = notifications.kinds().get(notification.kind)
+    preference = spec.preference if spec else "weekly_digest"
     return TimestampSigner(salt=UNSUBSCRIBE_SALT).sign(
-        f"{notification.recipient_id}:{notification.organization_id}"
+        f"{notification.recipient_id}:{notification.organization_id}:{preference}"
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 if TYPE_CHECKING:
@@ -244,6 +245,29 @@ class Step:
         """
         return None
 
+    # The employee's side (rollout/people): what a step offers the person themself -------------
+
+    def member_panels(self, membership: Membership) -> list[MemberPanel]:
+        """Parts of the person's own page (/me/) from this step, for every role; a bounded number
+        of queries whatever the organization's size. [] (the default) adds nothing."""
+        return []
+
+    def personal_records(self, membership: Membership) -> list[PersonalRecords]:
+        """Every record this step holds about the person in the membership's organization, one
+        table per kind of record: their "My figures" page and its download, and an admin's
+        subject-access export. Anonymous answers are never the person's records."""
+        return []
+
+    def audience_filter(self, rollouts: Collection[Rollout]) -> dict[int, Q]:
+        """{rollout.pk: Q over Membership selecting the people the rollout is for}, for the steps
+        that define a rollout's audiences (Strategize); {} from the others."""
+        return {}
+
+    def shared_outcomes(self, rollouts: Collection[Rollout], since: datetime) -> list[SharedOutcome]:
+        """ "You said, we did": what came of people's feedback in `rollouts` since `since`, as
+        published to the people the rollouts reach (shared on purpose, never raw feedback)."""
+        return []
+
     def health(self, rollouts: Collection[Rollout]) -> dict[int, StepHealth]:
         """{rollout.pk: StepHealth} for every rollout given, in a bounded number of queries.
 
@@ -314,6 +338,45 @@ class DigestSection:
 
     title: str
     lines: list[str]
+
+
+@dataclass(frozen=True)
+class MemberPanel:
+    """A part of a person's own page: `template` rendered with `context` under `title`, placed by
+    `order` (lower first). `key` is the panel's anchor on the page (/me/#<key>)."""
+
+    key: str
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 50
+
+
+@dataclass(frozen=True)
+class PersonalRecords:
+    """One kind of record a step holds about a person: a table (`columns`, `rows` of plain values:
+    str, int, date, datetime, None) and a one-line `summary` for their figures page. `key` names
+    the file in the download (<step>-<key>.csv)."""
+
+    key: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class SharedOutcome:
+    """ "You said, we did": one thing that came of people's feedback in a rollout (pulse results
+    above the privacy threshold, a completed review's shared decisions, a guideline changed), with
+    when it was published. `said` is what people said (may be empty), `did` what was done."""
+
+    rollout_id: int | None  # None: organization-wide (a guideline for every rollout)
+    kind: str  # "pulse", "review" or "guideline"
+    title: str
+    published_at: datetime
+    said: tuple[str, ...] = ()
+    did: tuple[str, ...] = ()
 
 
 class StepRegistry:

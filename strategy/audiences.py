@@ -14,6 +14,10 @@ participation cannot be measured from an export, and the figures say so.
 
 from dataclasses import dataclass
 
+from django.db.models import Q
+
+from rollout.units import unit_tree, with_descendants
+
 from .models import Audience
 
 
@@ -59,3 +63,32 @@ def audiences_for(rollouts) -> dict[int, list[AudienceSpec]]:
 
 def audiences(rollout) -> list[AudienceSpec]:
     return audiences_for([rollout])[rollout.pk]
+
+
+def reach(rollouts) -> dict[int, Q]:
+    """{rollout id: Q over Membership selecting the people the rollout is for}, in two queries
+    (for the rollouts of one organization).
+
+    A person is reached through any audience with known members: by unit (their unit or their
+    location is the audience's unit or inside it), by list (their email is listed) or the whole
+    organization. A rollout whose worksheet names no audience yet is taken to be for the whole
+    organization; one whose audiences are all outside it (customers, the public) reaches no employee.
+    """
+    rollouts = list(rollouts)
+    specs = audiences_for(rollouts)
+    trees = {pk: unit_tree(pk) for pk in {rollout.organization_id for rollout in rollouts}}
+    found: dict[int, Q] = {}
+    for rollout in rollouts:
+        known = [spec for spec in specs[rollout.pk] if spec.by != "unknown"]
+        if not specs[rollout.pk] or any(spec.by == "organization" for spec in known):
+            found[rollout.pk] = Q()
+            continue
+        reached = Q(pk__in=[])
+        for spec in known:
+            if spec.unit_id is not None:  # by unit
+                units = with_descendants(trees[rollout.organization_id], [spec.unit_id])
+                reached |= Q(unit_id__in=units) | Q(location_id__in=units)
+            else:
+                reached |= Q(user__email__in=sorted(spec.people))
+        found[rollout.pk] = reached
+    return found

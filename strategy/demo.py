@@ -123,8 +123,9 @@ def seed_strategy(ctx):
     )
     units = ctx.units
     audiences = {}
-    # Two audiences by unit (their size is the unit's headcount) and one listed by name: the
-    # demo's people in other departments show as "outside the rollout's audiences".
+    # Three audiences by unit (their size is the unit's headcount) and one listed by name: the
+    # demo's people in other departments show as "outside the rollout's audiences". Pharmacy is
+    # the demo member's department, so the rollout is on their page (/me/).
     ward_leads = "\n".join(
         Membership.objects.filter(organization=ctx.organization, unit=units["Cardiology"])
         .order_by("user__email")
@@ -134,6 +135,7 @@ def seed_strategy(ctx):
         ("Nursing staff", Audience.Kind.EMPLOYEES, units["Nursing"], ""),
         ("Emergency Medicine", Audience.Kind.EMPLOYEES, units["Emergency Medicine"], ""),
         ("Cardiology ward leads", Audience.Kind.EMPLOYEES, None, ward_leads),
+        ("Pharmacy team", Audience.Kind.EMPLOYEES, units["Pharmacy"], ""),
     ]:
         audiences[name], _ = Audience.objects.update_or_create(
             worksheet=ws, name=name, defaults={"kind": kind, "unit": unit, "people": listed, "size": None}

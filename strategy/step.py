@@ -5,6 +5,8 @@ from django.urls import reverse
 from rollout.access import EDITORS
 from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
 
+from .audiences import reach
+
 # How the score weighs its two parts (docs/steps/strategize.md explains them).
 WEIGHTS = {"completeness": 70, "sign_off": 30}
 # How far each worksheet status goes towards the sign-off part.
@@ -30,6 +32,9 @@ class StrategizeStep(Step):
     first_action = "Write the strategy worksheet"
 
     url_name = "strategy:worksheet"
+
+    def audience_filter(self, rollouts):
+        return reach(rollouts)
 
     def health(self, rollouts):
         """Completeness and sign-off of the worksheet, capped while no success metric is defined;

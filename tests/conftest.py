@@ -75,7 +75,7 @@ def make_personas():
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Cached figures (the portfolio) never leak from one test into the next.
+    """Cached figures (the portfolio) and rate-limit counters never leak from one test into the next.
 
     Under Redis the cache shares its database with the Celery broker, so it is not flushed; a new
     data version makes every cached portfolio unreachable instead.
@@ -89,6 +89,12 @@ def fresh_cache():
         cache.clear()
     else:
         cache.set(VERSION_KEY, (cache.get(VERSION_KEY) or 1) + 1000, timeout=None)
+    # Rate-limit counters start at zero in every test (under Redis, only this run's own keys).
+    limits = caches["ratelimit"]
+    if "LocMemCache" in type(limits).__name__:
+        limits.clear()
+    else:
+        limits.delete_pattern("*")
 
 
 @pytest.fixture

@@ -27,7 +27,10 @@ def test_a_wrong_password_says_so(client, personas):
 def test_members_get_their_personal_page_and_staff_the_rollouts(client_as, personas):
     response = client_as(personas.member).get(reverse("home"))
     assert "Hello" in response.text and "Engage for all" in response.text
-    assert "My guidelines and training" in response.text and "My recognition and badges" in response.text
+    assert (
+        "My guidelines and training" in response.text
+        and "All your recognition, badges and points" in response.text
+    )
     assert client_as(personas.leader).get(reverse("home"))["Location"] == reverse("rollout:portfolio")
     assert client_as(personas.champion).get(reverse("home"))["Location"] == reverse("rollout:list")
 

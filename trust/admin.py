@@ -53,6 +53,15 @@ class BoundaryAdmin(admin.ModelAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["title", "organization", "kind", "severity", "status", "occurred_on"]
-    list_filter = ["organization", "kind", "severity", "status"]
-    raw_id_fields = ["rollout", "handler", "reported_by"]
+    list_display = [
+        "title",
+        "organization",
+        "kind",
+        "severity",
+        "status",
+        "source",
+        "anonymous",
+        "occurred_on",
+    ]
+    list_filter = ["organization", "kind", "severity", "status", "source", "anonymous"]
+    raw_id_fields = ["rollout", "platform", "handler", "reported_by"]

@@ -1,6 +1,7 @@
 """Demo trust data for Northwind Health: usage guidelines in two versions (the second material)
 acknowledged by about 70%, four safe-practice modules with results, a boundaries register and a
-handful of incidents.
+handful of incidents, two of them reported by employees on the Speak up page (one anonymously,
+one by the demo member, being investigated).
 
 The demo member (member@northwind.example) acknowledged version 1 only and has not taken the
 copyright module, so the browser journey can ask them to acknowledge and pass. Idempotent:
@@ -359,6 +360,54 @@ def seed_incidents(ctx, now):
         )
 
 
+# Employee reports (Speak up): (title, kind, status, days ago, what happened, anonymous).
+REPORTS = [
+    (
+        "Abuse or harassment: Comments mocking a new nurse's accent in the ward community",
+        Incident.Kind.CONDUCT,
+        Incident.Status.OPEN,
+        1,
+        "Comments mocking a new nurse's accent in the ward community, three days in a row. "
+        "Nobody has said anything yet and she has stopped posting.",
+        True,
+    ),
+    (
+        "A security worry: A Teams message asked me to re-enter my password on an outside page",
+        Incident.Kind.SECURITY,
+        Incident.Status.INVESTIGATING,
+        6,
+        "A Teams message from an account called 'Northwind IT Desk' asked me to re-enter my "
+        "password on a page that was not ours. I did not, and reported it with Report phishing.",
+        False,
+    ),
+]
+
+
+def seed_reports(ctx, now):
+    """The employee reports: already told to the managers, the named one being investigated."""
+    today = timezone.localdate(now)
+    for title, kind, status, days, what, anonymous in REPORTS:
+        created = now - timedelta(days=days)
+        Incident.objects.update_or_create(
+            organization=ctx.organization,
+            title=title,
+            defaults={
+                "source": Incident.Source.EMPLOYEE,
+                "anonymous": anonymous,
+                "reported_by": None if anonymous else ctx.people[Role.MEMBER],
+                "kind": kind,
+                "status": status,
+                "occurred_on": today - timedelta(days=days),
+                "what_happened": what,
+                "rollout": ctx.rollouts["live"],
+                "handler": None if status == Incident.Status.OPEN else ctx.people[Role.MANAGER],
+                "told_managers": True,
+                # An anonymous report is stamped with the hour only (services.report_incident).
+                "created_at": created.replace(minute=0, second=0, microsecond=0) if anonymous else created,
+            },
+        )
+
+
 @demo_seeder(3, scales=("demo", "enterprise"))
 def seed_trust(ctx):
     if ctx.scale == "enterprise":
@@ -371,5 +420,8 @@ def seed_trust(ctx):
     seed_modules(ctx, now, rng, version)
     seed_boundaries(ctx)
     seed_incidents(ctx, now)
+    seed_reports(ctx, now)
     if ctx.stdout:
-        ctx.stdout.write("Trust: guidelines (2 versions), 4 training modules, boundaries and incidents.")
+        ctx.stdout.write(
+            "Trust: guidelines (2 versions), 4 training modules, boundaries, incidents and 2 employee reports."
+        )

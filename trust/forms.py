@@ -4,7 +4,8 @@ from django.utils import timezone
 from rollout.access import EDITORS
 from rollout.forms import DATE_WIDGET, ScopedForm
 
-from .models import Boundary, Guideline, GuidelineVersion, Incident, TrainingModule
+from .models import SPEAK_UP_CONCERNS, Boundary, Guideline, GuidelineVersion, Incident, TrainingModule
+from .selectors import MEMBER_ROLLOUT_STATUSES, today_in
 from .services import INCIDENT_FIELDS
 
 BODY_HELP = (
@@ -224,6 +225,8 @@ class IncidentForm(forms.ModelForm):
         self.fields["rollout"].empty_label = "Not tied to one rollout"
         self.fields["handler"].queryset = scope.people(EDITORS).order_by("full_name", "email")
         self.fields["handler"].help_text = "A manager or admin."
+        self.fields["platform"].queryset = scope.platforms()
+        self.fields["platform"].empty_label = "Not tied to one platform"
 
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data["occurred_on"]
@@ -245,3 +248,82 @@ class IncidentFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Incident.Kind.choices], required=False)
     severity = forms.ChoiceField(choices=[("", "Any severity"), *Incident.Severity.choices], required=False)
+    source = forms.ChoiceField(
+        label="Reported",
+        choices=[
+            ("", "Any way"),
+            ("register", "Recorded in the register"),
+            ("employee", "By an employee"),
+            ("named", "By an employee, by name"),
+            ("anonymous", "By an employee, anonymously"),
+        ],
+        required=False,
+    )
+
+    def filter(self, incidents):
+        """`incidents` narrowed to the valid filters' choices (all of them while invalid)."""
+        if not self.is_valid():
+            return incidents
+        data = self.cleaned_data
+        if data["status"] == "open_any":
+            incidents = incidents.filter(status__in=Incident.OPEN_STATUSES)
+        elif data["status"]:
+            incidents = incidents.filter(status=data["status"])
+        if data["kind"]:
+            incidents = incidents.filter(kind=data["kind"])
+        if data["severity"]:
+            incidents = incidents.filter(severity=data["severity"])
+        if data["source"] in ("register", "employee"):
+            incidents = incidents.filter(source=data["source"])
+        elif data["source"] in ("named", "anonymous"):
+            incidents = incidents.filter(
+                source=Incident.Source.EMPLOYEE, anonymous=data["source"] == "anonymous"
+            )
+        return incidents
+
+
+class SpeakUpForm(forms.Form):
+    """An employee's report of a problem; services.report_incident takes its cleaned values."""
+
+    concern = forms.ChoiceField(
+        label="What do you want to report?",
+        choices=[(key, label) for key, (label, _explanation, _kind) in SPEAK_UP_CONCERNS.items()],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of problem it is; “Something else” is fine."},
+    )
+    what_happened = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text="Where it happened, what you saw, who was affected if that matters. "
+        "Facts help more than opinions; nobody will hold a rough description against you.",
+        error_messages={"required": "Describe what happened, even in a few words."},
+    )
+    occurred_on = forms.DateField(label="When did it happen?", widget=DATE_WIDGET)
+    rollout: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Which rollout (optional)", queryset=None, required=False, empty_label="Not sure, or none"
+    )
+    platform: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="Which platform (optional)", queryset=None, required=False, empty_label="Not sure, or none"
+    )
+    anonymous = forms.BooleanField(
+        label="Report anonymously",
+        required=False,
+        help_text="Rollout will not keep your name with the report, and nobody, admins included, "
+        "will be able to see who sent it. You will not be able to follow it here either.",
+    )
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today_in(scope.organization)
+        self.fields["occurred_on"].initial = self.today
+        self.fields["rollout"].queryset = (
+            scope.rollouts().filter(status__in=MEMBER_ROLLOUT_STATUSES).order_by("name")
+        )
+        self.fields["platform"].queryset = scope.platforms().order_by("name")
+
+    def clean_occurred_on(self):
+        occurred_on = self.cleaned_data["occurred_on"]
+        if occurred_on > self.today:
+            raise forms.ValidationError("The date is in the future; enter the day it happened, or today.")
+        return occurred_on

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from rollout.models import Organization, Platform, Rollout, Unit
 
@@ -233,7 +234,17 @@ class Boundary(models.Model):
 
 
 class Incident(models.Model):
-    """Something that went wrong despite the boundaries: who handles it, how it ended, what we learnt."""
+    """Something that went wrong despite the boundaries: who handles it, how it ended, what we learnt.
+
+    Managers record incidents in the register; any employee may report one on the Speak up page
+    (`source` EMPLOYEE), by name or anonymously. An anonymous report keeps nothing that points at
+    its reporter: no `reported_by` (the database refuses one), its `created_at` only to the hour,
+    and the managers are told at the next full hour (trust/notifications.py).
+    """
+
+    class Source(models.TextChoices):
+        REGISTER = "register", "Recorded in the register"
+        EMPLOYEE = "employee", "Reported by an employee"
 
     class Kind(models.TextChoices):
         SECURITY = "security", "Security (malware, phishing, account)"
@@ -276,20 +287,41 @@ class Incident(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(blank=True)
     lessons = models.TextField("lessons learnt", blank=True)
+    platform = models.ForeignKey(
+        Platform, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.REGISTER)
+    anonymous = models.BooleanField(default=False, help_text="Reported without the reporter's name.")
+    # Employee reports: the admins and managers have been told by email (the producer's flag).
+    told_managers = models.BooleanField(default=False)
+    # Not auto_now_add: an anonymous report is stamped with the hour only (services.report_incident).
+    created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_on", "-pk"]
-        # The register and the health filter one organization's incidents by status.
-        indexes = [models.Index(fields=["organization", "status"])]
+        indexes = [
+            # The register and the health filter one organization's incidents by status.
+            models.Index(fields=["organization", "status"]),
+            # The notification producer looks, on every tick, for employee reports not told yet.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(source="employee", told_managers=False),
+                name="incident_report_untold",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="resolved") | ~Q(resolution=""), name="resolved_incident_has_resolution"
-            )
+            ),
+            # The promise made to anonymous reporters, kept by the database whatever the code does.
+            models.CheckConstraint(
+                condition=Q(anonymous=False) | Q(reported_by__isnull=True),
+                name="anonymous_incident_has_no_reporter",
+            ),
         ]
 
     def __str__(self):
@@ -298,3 +330,35 @@ class Incident(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
+
+
+# What an employee can report on the Speak up page: {concern: (label, explanation, Incident.Kind)}.
+# Abuse and misuse both land in Conduct; the incident's title keeps the concern's label.
+SPEAK_UP_CONCERNS = {
+    "misuse": (
+        "Misuse of the platform",
+        "Something posted or shared that breaks the guidelines: confidential or patient information, "
+        "someone else's photos or articles, claims about people that may not be true.",
+        Incident.Kind.CONDUCT,
+    ),
+    "security": (
+        "A security worry",
+        "A suspicious link or message, a fake sign-in page, an account that seems taken over.",
+        Incident.Kind.SECURITY,
+    ),
+    "abuse": (
+        "Abuse or harassment",
+        "Someone is being insulted, threatened, singled out or harassed.",
+        Incident.Kind.CONDUCT,
+    ),
+    "privacy": (
+        "A privacy problem",
+        "Personal information about someone is visible to people who should not see it.",
+        Incident.Kind.PRIVACY,
+    ),
+    "other": (
+        "Something else",
+        "Anything else that worries you about how the tools are used.",
+        Incident.Kind.OTHER,
+    ),
+}

@@ -3,7 +3,7 @@ boundaries and incidents belong to the organization, not to one rollout."""
 
 from django.urls import path
 
-from .views import boundaries, guidelines, incidents, member, training
+from .views import boundaries, guidelines, incidents, member, speak_up, training
 
 app_name = "trust_org"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("mine/", member.mine, name="mine"),
     path("mine/guidelines/<int:pk>/", member.my_guideline, name="my_guideline"),
     path("training/<int:pk>/", member.take_module, name="take_module"),
+    path("speak-up/", speak_up.speak_up, name="speak_up"),
     # Managers and admins.
     path("guidelines/", guidelines.guideline_list, name="guidelines"),
     path("guidelines/new/", guidelines.guideline_create, name="guideline_create"),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from rollout.access import Scope
 from rollout.models import Membership, Organization, Rollout, User
 
-from .models import Acknowledgement, Completion, Guideline, Incident, TrainingModule
+from .models import Acknowledgement, Completion, Guideline, GuidelineVersion, Incident, TrainingModule
 
 # Rollout-specific guidelines are shown to members while the rollout reaches them.
 MEMBER_ROLLOUT_STATUSES = (Rollout.Status.PILOT, Rollout.Status.LIVE, Rollout.Status.PAUSED)
@@ -213,15 +213,22 @@ def combined_rate(
 
 def my_guidelines(scope: Scope) -> QuerySet[Guideline]:
     """The published guidelines that ask the signed-in member to acknowledge them, with their status."""
-    membership = scope.membership
+    return member_guidelines(scope.membership)
+
+
+def member_guidelines(membership: Membership) -> QuerySet[Guideline]:
+    """The published guidelines that ask the person of `membership` to acknowledge them (their
+    unit's, its parent's and everyone's), each annotated with `my_ack_at` (their valid
+    acknowledgement, or None: to acknowledge) and `my_last_number` (the last version they read)."""
     reach = Q(audience_unit__isnull=True)
-    if membership.unit_id:
-        reach |= Q(audience_unit_id=membership.unit_id)
-        if membership.unit.parent_id:
-            reach |= Q(audience_unit_id=membership.unit.parent_id)
-    mine = Acknowledgement.objects.filter(user=scope.user, version__guideline=OuterRef("pk"))
+    unit = membership.unit if membership.unit_id else None
+    if unit is not None:
+        reach |= Q(audience_unit_id=unit.pk)
+        if unit.parent_id:
+            reach |= Q(audience_unit_id=unit.parent_id)
+    mine = Acknowledgement.objects.filter(user_id=membership.user_id, version__guideline=OuterRef("pk"))
     return (
-        Guideline.objects.filter(organization=scope.organization, current__isnull=False)
+        Guideline.objects.filter(organization_id=membership.organization_id, current__isnull=False)
         .filter(reach)
         .filter(Q(rollout__isnull=True) | Q(rollout__status__in=MEMBER_ROLLOUT_STATUSES))
         .annotate(
@@ -234,6 +241,23 @@ def my_guidelines(scope: Scope) -> QuerySet[Guideline]:
         )
         .select_related("current", "rollout")
         .order_by("title")
+    )
+
+
+def guideline_changes(
+    rollouts: Collection[Rollout], since: datetime, limit: int = 50
+) -> list[GuidelineVersion]:
+    """The guideline versions published since `since` that say what changed, of the guidelines of
+    `rollouts` or of their whole organizations, newest first, with their guideline: one query."""
+    organizations = {rollout.organization_id for rollout in rollouts}
+    if not organizations:
+        return []
+    return list(
+        GuidelineVersion.objects.filter(guideline__organization_id__in=organizations, published_at__gte=since)
+        .filter(Q(guideline__rollout__isnull=True) | Q(guideline__rollout__in=[r.pk for r in rollouts]))
+        .exclude(changes="")
+        .select_related("guideline")
+        .order_by("-published_at", "-pk")[:limit]
     )
 
 
@@ -259,9 +283,15 @@ def module_table(organization: Organization) -> QuerySet[TrainingModule]:
 
 
 def my_modules(scope: Scope) -> QuerySet[TrainingModule]:
-    mine = Completion.objects.filter(module=OuterRef("pk"), user=scope.user)
+    return member_modules(scope.membership)
+
+
+def member_modules(membership: Membership) -> QuerySet[TrainingModule]:
+    """The organization's active modules with the person's best score (`my_score`), when they
+    passed (`my_passed_at`) and the number of questions."""
+    mine = Completion.objects.filter(module=OuterRef("pk"), user_id=membership.user_id)
     return (
-        TrainingModule.objects.filter(organization=scope.organization, active=True)
+        TrainingModule.objects.filter(organization_id=membership.organization_id, active=True)
         .annotate(
             my_score=Subquery(mine.values("score")[:1]),
             my_passed_at=Subquery(mine.values("passed_at")[:1]),
@@ -269,6 +299,30 @@ def my_modules(scope: Scope) -> QuerySet[TrainingModule]:
         )
         .order_by("title")
     )
+
+
+def member_trust_figures(membership: Membership) -> dict[str, int]:
+    """{"to_acknowledge", "guidelines", "to_pass", "modules"} for the person's own page: two
+    queries (three when their unit is not loaded), whatever the number of guidelines and modules."""
+    guidelines = (
+        member_guidelines(membership)
+        .order_by()
+        .aggregate(total=Count("pk"), waiting=Count("pk", filter=Q(my_ack_at__isnull=True)))
+    )
+    passed = Completion.objects.filter(
+        module=OuterRef("pk"), user_id=membership.user_id, passed_at__isnull=False
+    )
+    modules = (
+        TrainingModule.objects.filter(organization_id=membership.organization_id, active=True)
+        .annotate(done=Exists(passed))
+        .aggregate(total=Count("pk"), waiting=Count("pk", filter=Q(done=False)))
+    )
+    return {
+        "guidelines": guidelines["total"],
+        "to_acknowledge": guidelines["waiting"],
+        "modules": modules["total"],
+        "to_pass": modules["waiting"],
+    }
 
 
 def training_figures(
@@ -378,6 +432,14 @@ def incident_summary(organization: Organization, since: date | None, until: date
         "open_by_severity": {value: counts[f"open_{value}"] for value in Incident.Severity.values},
         "lessons": list(lessons.values_list("title", "lessons")[:10]),
     }
+
+
+def reports_of(membership: Membership) -> QuerySet[Incident]:
+    """The incidents the person reported by name in the membership's organization, newest first.
+    Anonymous reports are never among them: they keep no reporter, so nothing links them to anyone."""
+    return Incident.objects.filter(
+        organization_id=membership.organization_id, reported_by_id=membership.user_id, anonymous=False
+    ).order_by("-created_at", "-pk")
 
 
 def open_incidents(organization_ids: Iterable[int]) -> dict[tuple[int, int | None, str], int]:

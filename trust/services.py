@@ -1,11 +1,11 @@
 """The writes of the trust step: publish a guideline version, acknowledge it, remind the people
 outstanding (through the notifications outbox), save a training module, score a quiz, record an
-incident's resolution."""
+incident's resolution, take an employee's report (Speak up)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from rollout import webhooks
 from rollout.events import emit
-from rollout.models import Notification, Organization, Rollout, Unit, User
+from rollout.models import Notification, Organization, Platform, Rollout, Unit, User
 
 from .models import (
+    SPEAK_UP_CONCERNS,
     Acknowledgement,
     Choice,
     Completion,
@@ -41,6 +42,7 @@ INCIDENT_FIELDS = (
     "severity",
     "occurred_on",
     "rollout",
+    "platform",
     "what_happened",
     "handler",
     "status",
@@ -251,11 +253,53 @@ def save_incident(
     with transaction.atomic():
         incident.save()
         if opened:
-            _emit_opened(incident)
+            emit_opened(incident)
     return incident
 
 
-def _emit_opened(incident: Incident) -> None:
+def report_incident(
+    organization: Organization,
+    *,
+    reporter: User,
+    concern: str,
+    what_happened: str,
+    occurred_on: date,
+    rollout: Rollout | None = None,
+    platform: Platform | None = None,
+    anonymous: bool = False,
+) -> Incident:
+    """An employee's report from the Speak up page, entered in `organization`'s incident register.
+
+    `concern` is a key of SPEAK_UP_CONCERNS. A named report keeps `reporter` as `reported_by`;
+    an anonymous one keeps nothing that points at them: no reporter, no audit entry (the audit
+    trail lists sign-ins to the second, so an entry beside them would point at whoever signed in
+    just before), and a creation time rounded down to the hour. The admins and managers are told
+    by the `incident-reported` producer (trust/notifications.py), at the next full hour for an
+    anonymous report, which also sends the `incident.opened` webhook then.
+    """
+    label, _explanation, kind = SPEAK_UP_CONCERNS[concern]
+    for chosen in (rollout, platform):
+        if chosen is not None and chosen.organization_id != organization.pk:
+            raise ValueError(f"{chosen!r} belongs to another organization.")
+    now = timezone.now()
+    summary = " ".join(what_happened.split())
+    title = f"{label}: {summary}" if len(summary) <= 80 else f"{label}: {summary[:77].rstrip()}…"
+    return Incident.objects.create(
+        organization=organization,
+        source=Incident.Source.EMPLOYEE,
+        anonymous=anonymous,
+        reported_by=None if anonymous else reporter,
+        title=title,
+        kind=kind,
+        occurred_on=occurred_on,
+        what_happened=what_happened.strip(),
+        rollout=rollout,
+        platform=platform,
+        created_at=now.replace(minute=0, second=0, microsecond=0) if anonymous else now,
+    )
+
+
+def emit_opened(incident: Incident) -> None:
     """The `incident.opened` webhook (rollout/webhooks.py). Its title and description stay in
     Rollout: they may name the people involved."""
     webhooks.emit(

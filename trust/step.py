@@ -2,7 +2,18 @@
 
 from django.urls import reverse
 
-from rollout.steps import Ceiling, DigestSection, Fact, Part, Status, Step, scored
+from rollout.steps import (
+    Ceiling,
+    DigestSection,
+    Fact,
+    MemberPanel,
+    Part,
+    PersonalRecords,
+    SharedOutcome,
+    Status,
+    Step,
+    scored,
+)
 
 # How the score weighs its three parts (docs/steps/trust.md explains them).
 WEIGHTS = {"acknowledgement": 50, "training": 30, "incidents": 20}
@@ -219,3 +230,126 @@ class TrustStep(Step):
             new = sum(count.get("new", 0) for count in counts)
             lines.append(f"{_plural(open_now, 'open incident')}, {new} reported this week.")
         return DigestSection("Trust", lines)
+
+    # The employee's side (rollout/people) ---------------------------------------------------
+
+    def member_panels(self, membership):
+        """ "Your guidelines and training" (what is left to acknowledge and pass, two queries)
+        and "Speak up" (no query)."""
+        from .selectors import member_trust_figures
+
+        return [
+            MemberPanel(
+                key="trust-guidelines",
+                title="Your guidelines and training",
+                template="trust/member/_guidelines.html",
+                context={**member_trust_figures(membership), "url": reverse("trust_org:mine")},
+                order=30,
+            ),
+            MemberPanel(
+                key="speak-up",
+                title="Speak up",
+                template="trust/member/_speak_up.html",
+                context={"url": reverse("trust_org:speak_up")},
+                order=70,
+            ),
+        ]
+
+    def personal_records(self, membership):
+        """Their acknowledgements, training results and the incidents they reported by name (an
+        anonymous report keeps no reporter, so it is nobody's record); those they handle, if any.
+        Four queries."""
+        from .models import Acknowledgement, Completion, Incident
+        from .selectors import reports_of
+
+        organization_id, user_id = membership.organization_id, membership.user_id
+        acknowledgements = tuple(
+            Acknowledgement.objects.filter(
+                user_id=user_id, version__guideline__organization_id=organization_id
+            )
+            .order_by("-acknowledged_at")
+            .values_list("version__guideline__title", "version__number", "acknowledged_at")
+        )
+        results = tuple(
+            Completion.objects.filter(user_id=user_id, module__organization_id=organization_id)
+            .order_by("module__title")
+            .values_list("module__title", "score", "last_score", "attempts", "passed_at", "last_attempt_at")
+        )
+        # The register's own words about an incident (what happened, the resolution) are the
+        # handlers' notes and may name other people: the person gets the facts of their reports.
+        fields = ("created_at__date", "occurred_on", "title", "kind", "status")
+        labels = {"kind": dict(Incident.Kind.choices), "status": dict(Incident.Status.choices)}
+
+        def incident_rows(incidents):
+            return tuple(
+                (reported, occurred, title, labels["kind"][kind], labels["status"][status])
+                for reported, occurred, title, kind, status in incidents.values_list(*fields)
+            )
+
+        reports = incident_rows(reports_of(membership))
+        handled = incident_rows(
+            Incident.objects.filter(organization_id=organization_id, handler_id=user_id).order_by(
+                "-occurred_on"
+            )
+        )
+        passed = sum(1 for row in results if row[4] is not None)
+        records = [
+            PersonalRecords(
+                key="acknowledgements",
+                title="Guidelines you acknowledged",
+                columns=("Guideline", "Version", "Acknowledged at"),
+                rows=acknowledgements,
+                summary=f"{_plural(len(acknowledgements), 'acknowledgement')} of usage guidelines.",
+            ),
+            PersonalRecords(
+                key="training",
+                title="Your training results",
+                columns=(
+                    "Module",
+                    "Best score (%)",
+                    "Last score (%)",
+                    "Attempts",
+                    "Passed at",
+                    "Last attempt at",
+                ),
+                rows=results,
+                summary=f"{_plural(passed, 'training module')} passed of {len(results)} attempted.",
+            ),
+            PersonalRecords(
+                key="reports",
+                title="Incidents you reported by name",
+                columns=("Reported on", "Occurred on", "Title", "Kind", "Status"),
+                rows=reports,
+                summary=f"{_plural(len(reports), 'incident')} reported by name"
+                " (anonymous reports are linked to nobody and are not listed).",
+            ),
+        ]
+        if handled:
+            records.append(
+                PersonalRecords(
+                    key="handled",
+                    title="Incidents you handle",
+                    columns=("Recorded on", "Occurred on", "Title", "Kind", "Status"),
+                    rows=handled,
+                    summary=f"{_plural(len(handled), 'incident')} handled by you.",
+                )
+            )
+        return records
+
+    def shared_outcomes(self, rollouts, since):
+        """The guideline versions published since `since` that say what changed, for the guidelines
+        of `rollouts` (rollout_id set) or of their whole organizations (None). One query."""
+        from .selectors import guideline_changes
+
+        return [
+            SharedOutcome(
+                rollout_id=version.guideline.rollout_id,
+                kind="guideline",
+                title=f"{version.guideline.title} published"
+                if version.number == 1
+                else f"{version.guideline.title} updated (version {version.number})",
+                published_at=version.published_at,
+                did=(version.changes,),
+            )
+            for version in guideline_changes(rollouts, since)
+        ]

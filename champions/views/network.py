@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from rollout import audit
 from rollout.access import role_required
 from rollout.paging import PAGE_SIZE
+from trust.readiness import readiness
 
 from .. import services
 from ..forms import ChampionFilterForm, ChampionManageForm, ChampionProfileForm, NominationForm
@@ -44,6 +46,11 @@ def network(request, pk):
         .order_by("status", "user__full_name", "pk")
     )
     page = Paginator(champions, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Whether each champion and nominee on the page acknowledged the guidelines and passed the
+    # training (trust/readiness.py), in a fixed number of queries for the whole page.
+    ready = readiness(request.scope.organization, [c.user_id for c in page.object_list], rollout)
+    for champion in page.object_list:
+        champion.readiness = ready[champion.user_id]
     return render(
         request,
         "champions/network.html",
@@ -76,11 +83,36 @@ def nominate(request, pk):
 @require_POST
 def decide(request, pk, champion):
     rollout = request.scope.rollout(pk)
-    nominee = get_object_or_404(rollout.champions.select_related("user"), pk=champion)
+    nominee = get_object_or_404(rollout.champions.select_related("user", "rollout"), pk=champion)
     approve = request.POST.get("decision") == "approve"
-    if services.decide(nominee, approve, request.user):
+    override = request.POST.get("override") == "on"
+    reason = request.POST.get("override_reason", "").strip() if approve and override else ""
+    if override and not reason:
+        messages.error(
+            request, f"Say why you approve {nominee.user} before they are ready, then approve again."
+        )
+        return redirect("champions:network", pk=rollout.pk)
+    try:
+        decided = services.decide(nominee, approve, request.user, override_reason=reason)
+    except services.NotReady as not_ready:
+        messages.error(
+            request,
+            f"{nominee.user} cannot be approved yet. {not_ready.readiness.summary}. Ask them to do it, "
+            "or tick “Approve before ready” and give a reason.",
+        )
+        return redirect("champions:network", pk=rollout.pk)
+    if decided:
         verdict = "is now an active champion" if approve else "was declined"
         messages.success(request, f"{nominee.user} {verdict}.")
+        nominee.refresh_from_db()
+        if approve and nominee.readiness_override:
+            audit.record(
+                request,
+                audit.Action.MEMBER_CHANGED,
+                nominee,
+                f"{nominee.user.email} approved as champion of “{rollout}” before ready; "
+                f"reason: {nominee.readiness_override}",
+            )
     else:
         messages.error(request, f"{nominee.user} was already decided on: {nominee.get_status_display()}.")
     return redirect("champions:network", pk=rollout.pk)

@@ -5,12 +5,15 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from rollout.ratelimits import ALL, limit
+
 from .. import pulses
 from ..forms import PulseAnswerForm
 
 
 @never_cache
 @csrf_protect
+@limit("pulse", method=ALL)
 def answer(request, token):
     invitation = pulses.invitation_from_token(token)
     if invitation is None:

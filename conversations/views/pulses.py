@@ -1,4 +1,5 @@
-"""Pulse surveys: the list with readiness over time, a new pulse, its results, open and close."""
+"""Pulse surveys: the list with readiness over time, a new pulse, its results, open and close, and
+"what we did about it" on a closed pulse (shared with its results as "You said, we did")."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_POST
 from rollout.access import role_required
 
 from .. import pulses
-from ..forms import PulseForm
+from ..forms import OutcomeForm, PulseForm
 from ..models import ADKAR
 from ..roles import EDITORS, READERS
 from . import PAGE_SIZE
@@ -106,3 +107,22 @@ def pulse_close(request, pk, pulse):
     else:
         messages.info(request, "This pulse is not open.")
     return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
+
+
+@role_required(EDITORS)
+def pulse_outcome(request, pk, pulse):
+    rollout = request.scope.rollout(pk)
+    pulse = get_object_or_404(rollout.pulses, pk=pulse)
+    if pulse.status != pulse.Status.CLOSED:
+        messages.info(request, "Close the pulse first: what was done about it follows its results.")
+        return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
+    form = OutcomeForm(request.POST or None, initial={"outcome": pulse.outcome})
+    if form.is_valid():
+        if pulses.record_outcome(pulse, form.cleaned_data["outcome"]):
+            messages.success(request, "Saved. People see it with the results under “You said, we did”.")
+        return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
+    return render(
+        request,
+        "engage/conversations/pulse_outcome.html",
+        {"rollout": rollout, "pulse": pulse, "form": form, "results": pulses.results(pulse)},
+    )

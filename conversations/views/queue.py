@@ -22,6 +22,7 @@ from strategy.selectors import response_target
 
 from .. import selectors, services
 from ..forms import AnsweredForm, HandOnForm, PeriodForm
+from ..models import Thread
 from ..roles import EDITORS, READERS, WORKERS
 from . import PAGE_SIZE
 
@@ -93,6 +94,8 @@ def queue_row(question, user, now, target, mine, manager, links):
         where.append(question.unit.name)
     if question.thread.channel:
         where.append(question.thread.channel)
+    elif question.thread.source == Thread.Source.ASKED:
+        where.append("asked in Rollout")
     claimed = ""
     if question.claimed_by_id is not None:
         claimed = "you" if question.claimed_by_id == user.pk else str(question.claimed_by)
@@ -168,7 +171,9 @@ def answered(request, pk, question):
         return redirect("engage:queue", pk=rollout.pk)
     form = AnsweredForm(request.POST or None)
     if form.is_valid():
-        if services.mark_answered(question, request.user, form.cleaned_data["url"]):
+        if services.mark_answered(
+            question, request.user, form.cleaned_data["url"], form.cleaned_data["text"]
+        ):
             messages.success(request, "Marked answered. Thank you!")
         else:
             messages.info(request, "Someone answered this question a moment ago.")

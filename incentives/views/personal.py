@@ -4,14 +4,15 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
 from rollout.models import Rollout
 
 from .. import services
-from ..models import AppraisalObjective, BadgeAward, LeaderboardOptOut, Recognition
-from ..roles import EVERYONE
+from ..models import AppraisalObjective, BadgeAward, LeaderboardOptOut, LeaderVisibility, Recognition
+from ..roles import EVERYONE, NAMED_LEADERS
 from ..selectors import balances_of
 
 
@@ -38,6 +39,12 @@ def me(request):
             "received_count": received.count(),
             "objectives": objectives.select_related("rollout", "created_by")[:50],
             "opted_out": LeaderboardOptOut.objects.filter(organization=organization, user=user).exists(),
+            "is_named_leader": scope.has_role(NAMED_LEADERS),
+            "seen_since": LeaderVisibility.objects.filter(organization=organization, user=user)
+            .values_list("agreed_at", flat=True)
+            .first()
+            if scope.has_role(NAMED_LEADERS)
+            else None,
             "rollouts": scope.rollouts().filter(status__in=[Rollout.Status.PILOT, Rollout.Status.LIVE]),
         },
     )
@@ -55,3 +62,20 @@ def leaderboard_opt_out(request):
     else:
         messages.success(request, "You appear on the leaderboards again.")
     return redirect("incentives_org:me")
+
+
+@role_required(NAMED_LEADERS)
+@require_POST
+def leader_visibility(request):
+    """A leader agrees that people may see their participation, or withdraws."""
+    visible = request.POST.get("visible") == "1"
+    services.set_leader_visibility(request.scope.organization, request.user, visible)
+    if visible:
+        messages.success(
+            request,
+            "People now see on their own page that you take part: what you did and whom you "
+            "thanked in the last 90 days.",
+        )
+    else:
+        messages.success(request, "People no longer see your participation on their own page.")
+    return redirect(f"{reverse('incentives_org:me')}#leader-visibility")

@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 
 from ..access import Scope
 from ..models import Membership
+from ..ratelimits import ALL, over_limit
 from .tokens import check_token
 
 
@@ -21,8 +22,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword:
             raise exceptions.AuthenticationFailed("Send the token as 'Authorization: Bearer rlt_...'.")
+        # A client that sent too many wrong tokens is refused before its next guess is checked.
+        wait = over_limit(request._request, "token_failures", method=ALL, increment=False)
+        if wait:
+            raise exceptions.Throttled(wait, "Too many requests with a wrong token from this address.")
         token = check_token(parts[1])
         if token is None:
+            over_limit(request._request, "token_failures", method=ALL)
             raise exceptions.AuthenticationFailed("This token is not valid: it is wrong, revoked or expired.")
         membership = (
             Membership.objects.filter(user=token.user, organization=token.organization)

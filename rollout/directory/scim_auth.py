@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_scim import constants
 from django_scim.middleware import SCIMAuthCheckMiddleware
 
+from ..ratelimits import ALL, over_limit
 from .models import ScimToken
 
 logger = logging.getLogger("rollout.directory.scim")
@@ -76,6 +77,14 @@ def unauthorized(detail: str) -> HttpResponse:
     return response
 
 
+def too_many_guesses(wait: int) -> HttpResponse:
+    detail = "Too many requests with a wrong SCIM token from this address."
+    body = {"schemas": [constants.SchemaURI.ERROR], "status": "429", "detail": detail}
+    response = HttpResponse(json.dumps(body), status=429, content_type=constants.SCIM_CONTENT_TYPE)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class BearerTokenCheck(SCIMAuthCheckMiddleware):
     """django-scim2's AUTH_CHECK_MIDDLEWARE (it wraps every SCIM view's dispatch): the request must
     carry `Authorization: Bearer <an unrevoked SCIM token>`; it then acts for the token's
@@ -86,8 +95,13 @@ class BearerTokenCheck(SCIMAuthCheckMiddleware):
         kind, _, text = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if kind.lower() != "bearer" or not text.strip():
             return unauthorized("Send a SCIM token of the organization as 'Authorization: Bearer <token>'.")
+        # A client that sent too many wrong tokens is refused before its next guess is checked.
+        wait = over_limit(request, "token_failures", method=ALL, increment=False)
+        if wait:
+            return too_many_guesses(wait)
         token = check_token(text.strip())
         if token is None:
+            over_limit(request, "token_failures", method=ALL)
             return unauthorized("This SCIM token is not valid: it is wrong or has been revoked.")
         request.scim_token = token
         request.scim_organization = token.organization

@@ -10,7 +10,9 @@ from django.views.decorators.http import require_POST
 from .. import invitations
 from ..access import LEADERS, STAFF, switch_organization
 from ..forms import AcceptInvitationForm
-from ..models import Rollout, User
+from ..models import User
+from ..people.views import member_page_context
+from ..ratelimits import ALL, limit
 
 
 @login_required
@@ -22,9 +24,8 @@ def home(request):
         return redirect("rollout:portfolio")
     if scope.has_role(STAFF):
         return redirect("rollout:list")
-    # Members get a small personal page: where they belong and what is being rolled out to them.
-    rollouts = scope.rollouts().exclude(status__in=[Rollout.Status.PLANNING, Rollout.Status.CLOSED])
-    return render(request, "rollout/member_home.html", {"rollouts": rollouts[:20]})
+    # Members start on their own page (rollout/people); the other roles reach it from the menu.
+    return render(request, "people/me.html", member_page_context(scope.membership))
 
 
 @login_required
@@ -39,6 +40,7 @@ def switch(request):
     return redirect("home")
 
 
+@limit("invitation", method=ALL, what="Too many invitation links were opened from your network.")
 def accept_invitation(request, token):
     invitation = invitations.invitation_from_token(token)
     if invitation is None:

@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from .. import outbox
 from ..access import ADMINS, memberships_of, role_required
 from ..models import Membership, Notification
-from ..notifications import kinds
+from ..notifications import PREFERENCES, kinds
 from ..paging import PAGE_SIZE
+from ..ratelimits import ALL, limit
 
 
 @role_required(ADMINS)
@@ -58,40 +59,55 @@ def outbox_retry(request, pk):
     return redirect("rollout:outbox_detail", pk=pk)
 
 
-def _membership_from_token(token):
+def _preference_from_token(token):
+    """(membership, preference) the signed unsubscribe link names, or (None, ""). Links sent
+    before preferences had names ("<user>:<organization>") turn off the weekly digest."""
     try:
         value = TimestampSigner(salt=outbox.UNSUBSCRIBE_SALT).unsign(token)
-        user_id, organization_id = (int(part) for part in value.split(":"))
+        user_id, organization_id, *rest = value.split(":")
+        preference = rest[0] if rest else "weekly_digest"
+        user_id, organization_id = int(user_id), int(organization_id)
     except (BadSignature, ValueError):
-        return None
-    return (
+        return None, ""
+    if preference not in PREFERENCES:
+        return None, ""
+    membership = (
         Membership.objects.filter(user_id=user_id, organization_id=organization_id)
-        .select_related("organization")
+        .select_related("organization", "user")
         .first()
     )
+    return membership, preference
 
 
+@limit("unsubscribe", method=ALL)
 def unsubscribe(request, token):
-    """One-click unsubscribe from digest emails. GET only asks (mail scanners follow links)."""
-    membership = _membership_from_token(token)
+    """One-click unsubscribe from digests or employee news. GET only asks (mail scanners follow links)."""
+    membership, preference = _preference_from_token(token)
     if membership is None:
         return render(request, "rollout/unsubscribe.html", {"invalid": True}, status=404)
     done = False
     if request.method == "POST":
-        Membership.objects.filter(pk=membership.pk).update(weekly_digest=False)
+        Membership.objects.filter(pk=membership.pk).update(**{preference: False})
         done = True
-    return render(request, "rollout/unsubscribe.html", {"membership": membership, "done": done})
+    return render(
+        request,
+        "rollout/unsubscribe.html",
+        {"membership": membership, "done": done, "what": PREFERENCES[preference]},
+    )
 
 
 @login_required
 def notification_settings(request):
     memberships = list(memberships_of(request.user))
     if request.method == "POST":
-        chosen = {int(pk) for pk in request.POST.getlist("weekly_digest") if pk.isdigit()}
-        for membership in memberships:
-            wanted = membership.pk in chosen
-            if membership.weekly_digest != wanted:
-                Membership.objects.filter(pk=membership.pk, user=request.user).update(weekly_digest=wanted)
+        for preference in PREFERENCES:
+            chosen = {int(pk) for pk in request.POST.getlist(preference) if pk.isdigit()}
+            for membership in memberships:
+                wanted = membership.pk in chosen
+                if getattr(membership, preference) != wanted:
+                    Membership.objects.filter(pk=membership.pk, user=request.user).update(
+                        **{preference: wanted}
+                    )
         messages.success(request, "Your email settings are saved.")
         return redirect("rollout:notification_settings")
     return render(request, "rollout/notification_settings.html", {"memberships": memberships})

@@ -4,7 +4,8 @@ from champions.models import Champion, SupportSession
 from rollout.models import Role
 
 from ..access import EDITORS, ROLES, STAFF, page, rollout_kwargs
-from .factories import ChampionFactory, SkillFactory, SupportSessionFactory
+from ..factories import MembershipFactory
+from .factories import ChampionEventFactory, ChampionFactory, SkillFactory, SupportSessionFactory
 
 LOGGERS = EDITORS | {Role.CHAMPION}
 READERS = EDITORS | {Role.LEADER}
@@ -48,6 +49,17 @@ def skill_kwargs(p):
     return {"skill": SkillFactory(organization=p.org, name="Mobile set-up").pk}
 
 
+def event_kwargs(p):
+    """A drop-in the champion persona runs (they may change it; so may managers)."""
+    return {"pk": p.rollout.pk, "event": ChampionEventFactory(champion=own_profile(p)).pk}
+
+
+def write_kwargs(p):
+    """Another active champion of organization A, whom every persona may write to."""
+    colleague = MembershipFactory(organization=p.org, role=Role.CHAMPION, unit=p.unit).user
+    return {"champion": ChampionFactory(rollout=p.rollout, user=colleague, units=[p.unit]).pk}
+
+
 ROWS = {
     "champions:home": page(STAFF, rollout_kwargs),
     "champions:coverage": page(STAFF, rollout_kwargs),
@@ -71,4 +83,12 @@ ROWS = {
     "champions_org:skills": page(EDITORS),
     "champions_org:skill_edit": page(EDITORS, skill_kwargs),
     "champions_org:my_sessions": page(ROLES),
+    "champions:events": page(STAFF, rollout_kwargs),
+    "champions:event_create": page(LOGGERS, loggers_are_champions),
+    "champions:event_edit": page(LOGGERS, event_kwargs),
+    "champions:event_delete": page(LOGGERS, event_kwargs, ok=302, method="post"),
+    # The employee's side: every role.
+    "champions_org:help": page(ROLES),
+    "champions_org:write": page(ROLES, write_kwargs),
+    "champions_org:directory": page(ROLES),
 }

@@ -2,7 +2,7 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from champions.models import Champion, Skill, SupportSession
+from champions.models import Champion, ChampionEvent, Skill, SupportSession
 
 from ..factories import RolloutFactory, UserFactory
 
@@ -48,3 +48,24 @@ class SupportSessionFactory(DjangoModelFactory):
     def topics(self, create, extracted, **kwargs):
         if create and extracted:
             self.topics.set(extracted)
+
+
+class ChampionEventFactory(DjangoModelFactory):
+    """A drop-in tomorrow, for everyone (units: a list to narrow it)."""
+
+    class Meta:
+        model = ChampionEvent
+        skip_postgeneration_save = True
+
+    champion = factory.SubFactory(ChampionFactory)
+    rollout = factory.SelfAttribute("champion.rollout")
+    kind = ChampionEvent.Kind.DROP_IN
+    title = factory.Sequence(lambda n: f"Drop-in {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda event: event.starts_at + timezone.timedelta(hours=1))
+    where = "Ward B staff room"
+
+    @factory.post_generation
+    def units(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.units.set(extracted)

@@ -42,3 +42,23 @@ def test_the_demo_has_15_champions_600_sessions_two_gaps_and_is_idempotent():
     # (Clinical Informatics by SCIM, Patient Transport by the HR file), which no champion covers yet.
     assert uncovered == 4
     assert SupportSession.objects.filter(topics__isnull=True, other_topic="").count() == 0
+
+
+def test_the_demo_shows_the_employees_side():
+    """Contact details, the coming sessions, a recent appointment with its override, and the demo
+    member has a champion to turn to."""
+    from champions.member import who_can_help
+    from champions.models import ChampionEvent
+    from rollout.models import Membership
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    live = Rollout.objects.get(organization__slug="northwind-health", status="live")
+    active = live.champions.filter(status="active")
+    assert not active.filter(chat_link="").exists()
+    assert active.exclude(office_hours="").count() >= 8
+    assert ChampionEvent.objects.filter(rollout=live).count() == 5  # moved, not added, by a re-run
+    assert active.exclude(readiness_override="").count() == 1
+    member = Membership.objects.get(user__email="member@northwind.example")
+    found = who_can_help(member)
+    assert found.yours and found.events

@@ -6,7 +6,7 @@ from conversations.models import ConnectedChannel, Pulse
 from conversations.pulses import create_pulse, token
 from rollout.models import Role
 
-from ..access import EDITORS, STAFF, Row, page, public, rollout_kwargs
+from ..access import EDITORS, ROLES, STAFF, Row, page, public, rollout_kwargs
 from .factories import PulseInvitationFactory, QuestionFactory, ThreadFactory
 
 WORKERS = EDITORS | {Role.CHAMPION}
@@ -52,6 +52,10 @@ def open_pulse_kwargs(p):
     return {"pk": p.rollout.pk, "pulse": _pulse(p, Pulse.Status.OPEN).pk}
 
 
+def closed_pulse_kwargs(p):
+    return {"pk": p.rollout.pk, "pulse": _pulse(p, Pulse.Status.CLOSED).pk}
+
+
 def answer_kwargs(p):
     invitation = PulseInvitationFactory(pulse=_pulse(p, Pulse.Status.OPEN), user=p.member)
     return {"token": token(invitation)}
@@ -93,6 +97,11 @@ ROWS = {
     "engage:pulses_results": page(STAFF, pulse_kwargs),
     "engage:pulses_open": page(EDITORS, pulse_kwargs, ok=302, method="post"),
     "engage:pulses_close": page(EDITORS, open_pulse_kwargs, ok=302, method="post"),
+    # "What we did about it" on a closed pulse: its managers write it.
+    "engage:pulses_outcome": page(EDITORS, closed_pulse_kwargs),
+    # Ask for help and one's own questions: every role, in their own organization.
+    "conversations_org:ask": page(ROLES),
+    "conversations_org:mine": page(ROLES),
     # The emailed link is the key: anyone holding it answers, signed in or not.
     "pulse:answer": public(kwargs=answer_kwargs),
 }

@@ -42,6 +42,27 @@ def test_the_demo_has_threads_questions_waiting_a_dip_and_two_pulses():
     assert ConnectedChannel.objects.count() == 2  # #help in Slack, and the Teams rollout's channel
 
 
+def test_the_demo_member_has_questions_records_and_a_pulse_shared_with_what_was_done():
+    from rollout.models import Notification, Role
+
+    call_command("seed_demo", stdout=io.StringIO())
+    max_member = Membership.objects.get(user__email="member@northwind.example")
+    engage = registry.get("engage")
+    (panel,) = engage.member_panels(max_member)
+    assert [q.state for q in panel.context["questions"]] == ["waiting", "answered"]
+    assert panel.context["can_ask"] and panel.context["questions"][1].answer_url
+    records = {table.key: table for table in engage.personal_records(max_member)}
+    assert all(records[key].rows for key in ("messages", "pulse-invitations", "activity"))
+    live = Rollout.objects.get(name="Viva Engage for all staff")
+    shared = engage.shared_outcomes([live], timezone.now() - timedelta(days=365))
+    launch = next(outcome for outcome in shared if outcome.title == "Readiness pulse: launch")
+    assert len(launch.said) == 5 and launch.did
+    assert max_member.role == Role.MEMBER and not Notification.objects.filter(kind__startswith="question-")
+    counts = (Thread.objects.count(), Message.objects.count())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert (Thread.objects.count(), Message.objects.count()) == counts
+
+
 @pytest.fixture
 def catalogue_restored():
     """conversations/metrics.py registers on import; other tests see the catalogue as it was."""

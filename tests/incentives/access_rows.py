@@ -1,6 +1,7 @@
 """The incentive step's rows of the access matrix (tests/test_access_matrix.py)."""
 
 from incentives.models import Issuer
+from rollout.models import Role
 
 from ..access import EDITORS, LEADERS, ROLES, STAFF, page, public, rollout_kwargs
 from .factories import (
@@ -41,6 +42,12 @@ def award(p):
     return BadgeAwardFactory(level=BadgeFactory(rollout=p.rollout).levels.get(), person=p.member)
 
 
+def leaders_only(row):
+    """The outsider is an admin of their own organization: not a leader there either."""
+    row.expect["outsider"] = 403
+    return row
+
+
 ROWS = {
     "incentives:home": page(STAFF, rollout_kwargs),
     "incentives:plan": page(EDITORS, rollout_kwargs),
@@ -69,6 +76,10 @@ ROWS = {
     "incentives:reached_csv": page(LEADERS, rollout_kwargs),
     "incentives_org:me": page(ROLES),
     "incentives_org:opt_out": page(ROLES, ok=302, method="post", data=lambda p: {"opt_out": "1"}),
+    # Only a named leader chooses whether people see them taking part.
+    "incentives_org:leader_visibility": leaders_only(
+        page({Role.LEADER}, ok=302, method="post", data=lambda p: {"visible": "1"})
+    ),
     # The public Open Badges documents: the same answer for everyone, signed in or not.
     "openbadges:issuer": public(kwargs=lambda p: {"public_id": issuer_id(p)}),
     "openbadges:badge_class": public(kwargs=lambda p: {"public_id": award(p).level.public_id}),

@@ -47,3 +47,25 @@ def test_a_member_receives_a_kudos_and_a_badge_and_sees_them_on_their_page(live_
     page.context.clear_cookies()
     response = page.request.get(f"{base}{assertion}")
     assert response.ok and response.json()["type"] == "Assertion"
+
+
+def test_a_leader_withdraws_and_gives_again_their_agreement_to_be_seen_taking_part(live_server, demo, page):
+    from incentives.models import LeaderVisibility
+    from tests.test_accessibility import blocking_violations
+
+    base = live_server.url
+    log_in(page, base, "leader@northwind.example")
+    page.goto(f"{base}/incentives/me/")
+    section = page.locator("#leader-visibility")
+    assert section.get_by_test_id("leader-visible").is_visible()  # the demo leader agreed
+    assert blocking_violations(page) == []
+
+    section.get_by_role("button", name="Stop showing my participation").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("People no longer see your participation").is_visible()
+    assert not LeaderVisibility.objects.filter(user__email="leader@northwind.example").exists()
+
+    page.locator("#leader-visibility").get_by_role("button", name="Let people see my participation").click()
+    page.wait_for_load_state()
+    assert page.locator("#leader-visibility").get_by_test_id("leader-visible").is_visible()
+    assert LeaderVisibility.objects.filter(user__email="leader@northwind.example").exists()

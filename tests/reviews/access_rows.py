@@ -25,6 +25,17 @@ def a_completed_review(p):
     return {"pk": p.rollout.pk}
 
 
+def a_completed_review_to_share(p):
+    review = Review.objects.create(
+        rollout=p.rollout,
+        number=1,
+        due_date=date(2026, 2, 2),
+        status=Review.Status.COMPLETED,
+        completed_on=date(2026, 2, 3),
+    )
+    return {"pk": p.rollout.pk, "review": review.pk}
+
+
 ROWS = {
     "reviews:home": page(STAFF, rollout),
     "reviews:actions": page(STAFF, rollout),
@@ -35,6 +46,8 @@ ROWS = {
     "reviews:landscape": page(STAFF, rollout),
     "reviews:detail": page(STAFF, a_review),
     "reviews:edit": page(EDITORS, a_review),
+    # What employees may read of a completed review ("You said, we did").
+    "reviews:share": page(EDITORS, a_completed_review_to_share),
     # Scheduling redirects to the new review's form (or back, with a message saying why).
     "reviews:schedule": page(
         EDITORS, rollout, ok=302, method="post", data=lambda p: {"due_date": "2026-02-02"}

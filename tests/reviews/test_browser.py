@@ -87,3 +87,74 @@ def test_the_demo_manager_completes_the_review_due_next_week(live_server, demo, 
     page.goto(f"{base}/r/{live.pk}/review/landscape/")
     assert page.get_by_test_id("landscape-history").get_by_text("Review 4").is_visible()
     page.screenshot(path=SCREENSHOTS / "review-landscape.png", full_page=True)
+
+
+def test_the_demo_manager_shares_the_decisions_and_one_action_but_not_another(live_server, demo, page):
+    from django.utils import timezone
+
+    from reviews.step import ReviewStep
+    from tests.test_accessibility import blocking_violations
+
+    base = live_server.url
+    live = Rollout.objects.get(name="Viva Engage for all staff")
+    due = Review.objects.get(rollout=live, status="open")
+    log_in(page, base, "manager@northwind.example")
+    page.goto(f"{base}/r/{live.pk}/review/{due.pk}/edit/")
+
+    for label, value in [
+        ("Actual Participation rate", "41"),
+        ("Actual Answered within target", "66"),
+        ("Actual All-staff emails per month", "9"),
+    ]:
+        field = page.get_by_label(label)
+        if field.is_enabled():
+            field.fill(value)
+    page.get_by_role("textbox", name="Decisions", exact=True).fill(
+        "Office staff get a posting week; budget for the idea portal stays internal."
+    )
+    assert blocking_violations(page) == []  # the form, with a "Share" box on every action
+    sharing = page.locator('[data-share="decisions"]')
+    assert sharing.get_by_text("Share with employees in “You said, we did”").is_visible()
+    sharing.get_by_label("Share the decisions with employees in “You said, we did”").check()
+    sharing.get_by_label("In plain words, for employees").fill("Office staff get a posting week.")
+    sharing.get_by_label("What people told us").fill("We read the news but rarely post.")
+
+    for title, shared in [("Run a posting week for office staff", True), ("Cost the idea portal", False)]:
+        page.get_by_role("button", name="Add an action").click()
+        row = page.locator('[data-formset="actions"] [data-row]').last
+        row.get_by_label("Action").fill(title)
+        row.get_by_label("Due date").fill(f"{due.due_date:%Y-%m-%d}")
+        share = row.get_by_label("Share with employees in “You said, we did”")
+        share.check() if shared else share.uncheck()
+
+    page.get_by_role("button", name="Complete the review").click()
+    page.wait_for_load_state()
+    assert page.locator(".alert-success").count() == 1, page.locator("main").inner_text()[:2000]
+    assert (
+        page.get_by_test_id("shared-decisions")
+        .inner_text()
+        .strip()
+        .startswith("Decisions shared with employees")
+    )
+    posting = page.get_by_role("row", name="Run a posting week for office staff")
+    assert posting.get_by_role("cell", name="Shared", exact=True).is_visible()
+    portal = page.get_by_role("row", name="Cost the idea portal")
+    assert portal.get_by_role("cell", name="Not shared", exact=True).is_visible()
+    page.screenshot(path=SCREENSHOTS / "review-shared.png", full_page=True)
+
+    [outcome] = ReviewStep().shared_outcomes([live], timezone.now() - timezone.timedelta(hours=1))
+    assert outcome.title == "Review 3 of Viva Engage for all staff"
+    assert outcome.said == ("We read the news but rarely post.",)
+    assert "Decided: Office staff get a posting week." in outcome.did
+    assert any(line.startswith("Run a posting week for office staff: Planned") for line in outcome.did)
+    assert not any("idea portal" in line or "budget" in line for line in outcome.did)
+
+    # Later, on the completed review's sharing page, the manager withdraws the decisions.
+    page.get_by_role("link", name="Share with employees").click()
+    page.wait_for_load_state()
+    assert blocking_violations(page) == []
+    page.get_by_label("Share the decisions with employees in “You said, we did”").uncheck()
+    page.get_by_role("button", name="Save what employees see").click()
+    page.wait_for_load_state()
+    [outcome] = ReviewStep().shared_outcomes([live], timezone.now() - timezone.timedelta(hours=1))
+    assert outcome.did == (next(line for line in outcome.did if line.startswith("Run a posting week")),)

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from reviews.cycles import add_months
 from reviews.models import Action, Finding, KpiResult, PlatformAssessment, Review
@@ -42,6 +43,11 @@ def test_the_demo_has_two_past_reviews_one_due_next_week_and_is_idempotent():
     assert reviews[2].assessments.count() == 5  # review 2's landscape without the retired platform
     health = registry.get("review").health([live])[live.pk]
     assert health.started and "Review 3 due" in health.reasons[0]
+    # "You said, we did": both completed reviews share decisions and actions, never the unshared one.
+    outcomes = registry.get("review").shared_outcomes([live], timezone.now() - timedelta(days=120))
+    assert [o.title for o in outcomes] == [f"Review {n} of Viva Engage for all staff" for n in (2, 1)]
+    assert all(o.said and o.did for o in outcomes)
+    assert not any("idea portal pilot" in line for o in outcomes for line in o.did)
 
     first = snapshot()
     call_command("seed_demo", stdout=io.StringIO())

@@ -44,6 +44,8 @@ ROWS = {
     "trust_org:mine": page(ROLES),
     "trust_org:my_guideline": page(ROLES, guideline_kwargs),
     "trust_org:take_module": page(ROLES, module_kwargs),
+    # Every employee reports problems (by name or anonymously); the register stays the managers'.
+    "trust_org:speak_up": page(ROLES),
     "trust_org:guidelines": page(EDITORS),
     "trust_org:guideline_create": page(EDITORS),
     "trust_org:guideline": page(EDITORS, guideline_kwargs),

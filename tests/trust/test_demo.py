@@ -1,4 +1,5 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -40,7 +41,22 @@ def test_the_demo_has_a_material_second_version_70_percent_acknowledged_and_is_i
     assert TrainingModule.objects.filter(organization=org).count() == 4
     assert not Completion.objects.filter(user=member, module__topic="copyright").exists()
     assert Completion.objects.filter(module__organization=org, passed_at__isnull=False).count() > 100
-    assert 4 <= Incident.objects.filter(organization=org).count() <= 6
+    assert 4 <= Incident.objects.filter(organization=org, source="register").count() <= 6
     live = Rollout.objects.get(organization=org, status="live")
     health = registry.get("trust").health([live])[live.pk]
     assert health.started and health.score is not None
+    # Speak up: an anonymous report and one by the demo member, which they follow on the page.
+    reports = Incident.objects.filter(organization=org, source="employee")
+    assert sorted(reports.values_list("anonymous", flat=True)) == [False, True]
+    assert reports.get(anonymous=True).reported_by is None
+    assert reports.get(anonymous=False).reported_by == member
+    assert not reports.filter(told_managers=False).exists()  # the demo emails nobody about them
+    membership = org.memberships.get(user=member)
+    step = registry.get("trust")
+    assert [row[2] for row in {t.key: t for t in step.personal_records(membership)}["reports"].rows] == [
+        reports.get(anonymous=False).title
+    ]
+    since = guideline.current.published_at - timedelta(days=1)
+    assert [o.title for o in step.shared_outcomes([live], since)] == [
+        f"{guideline.title} updated (version 2)"
+    ]

@@ -31,6 +31,9 @@ def grow(personas, guideline, module, n):
         IncidentFactory(
             organization=personas.org, rollout=personas.rollout if i % 2 else None, severity="high"
         )
+        # The member's own reports, by name and anonymously (the Speak up page lists the former).
+        IncidentFactory(organization=personas.org, source="employee", reported_by=personas.member)
+        IncidentFactory(organization=personas.org, source="employee", anonymous=True)
     publish_version(guideline, f"# Version for {n}", personas.manager, changes="more", material=bool(n % 2))
 
 
@@ -40,6 +43,8 @@ PAGES = [
     ("trust_org:mine", "member", None),
     ("trust_org:my_guideline", "member", "guideline"),
     ("trust_org:take_module", "member", "module"),
+    ("trust_org:speak_up", "member", None),
+    ("trust_org:speak_up", "manager", None),
     ("trust_org:guidelines", "manager", None),
     ("trust_org:guideline", "manager", "guideline"),
     ("trust_org:publish", "manager", "guideline"),

@@ -1,4 +1,4 @@
-"""The incident register, for managers and admins only."""
+"""The incident register, for managers and admins only (employees report on the Speak up page)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,19 +18,10 @@ from . import incident_of
 @role_required(MANAGERS)
 def incident_list(request):
     incidents = Incident.objects.filter(organization=request.scope.organization).select_related(
-        "handler", "rollout"
+        "handler", "rollout", "reported_by"
     )
     filters = IncidentFilterForm(request.GET or None)
-    if filters.is_valid():
-        data = filters.cleaned_data
-        if data["status"] == "open_any":
-            incidents = incidents.filter(status__in=Incident.OPEN_STATUSES)
-        elif data["status"]:
-            incidents = incidents.filter(status=data["status"])
-        if data["kind"]:
-            incidents = incidents.filter(kind=data["kind"])
-        if data["severity"]:
-            incidents = incidents.filter(severity=data["severity"])
+    incidents = filters.filter(incidents)
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     summary = incident_summary(request.scope.organization, None, None)
     return render(request, "trust/incident_list.html", {"page": page, "filters": filters, "summary": summary})

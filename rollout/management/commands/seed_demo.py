@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from rollout.demo import DemoContext, run_seeders
-from rollout.models import Membership, Organization, Platform, Role, Rollout, Unit, User
+from rollout.models import Membership, Organization, Platform, Role, Rollout, Shift, Unit, User
 
 DEMO_PASSWORD = "rollout-demo"
 DEMO_DOMAIN = "northwind.example"
@@ -136,7 +136,7 @@ class Command(BaseCommand):
         )
         return units
 
-    def _person(self, org, email, name, role, unit, password):
+    def _person(self, org, email, name, role, unit, password, location=None, shift=Shift.DAY):
         user, created = User.objects.get_or_create(
             email=email, defaults={"full_name": name, "password": password}
         )
@@ -144,22 +144,33 @@ class Command(BaseCommand):
             user.full_name = name
             user.save(update_fields=["full_name"])
         Membership.objects.update_or_create(
-            user=user, organization=org, defaults={"role": role, "unit": unit}
+            user=user,
+            organization=org,
+            defaults={"role": role, "unit": unit, "location": location, "shift": shift},
         )
         return user
 
     def seed_people(self, org, units, password):
         people, members = {}, []
+        # Where people work and when: "Who can help me" ranks champions at the same location and
+        # on the same shift first. The demo logins all work days at Seattle General.
+        seattle = units[LOCATIONS[0][0]]
         for role, name, unit_name in DEMO_LOGINS:
-            people[role] = self._person(org, demo_email(role), name, role, units[unit_name], password)
+            people[role] = self._person(
+                org, demo_email(role), name, role, units[unit_name], password, location=seattle
+            )
             members.append(people[role])
         rng = random.Random(7)  # the same people on every run
         departments = [units[name] for name, _ in DEPARTMENTS]
+        locations = [units[name] for name, _ in LOCATIONS]
+        shifts = [Shift.DAY] * 3 + [Shift.EVENING, Shift.NIGHT]
         for index, role in enumerate(GENERATED_ROLES):
             first, last = FIRST[index % len(FIRST)], LAST[(index * 7) % len(LAST)]
             email = f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower()
+            unit = rng.choice(departments)
+            where, when = locations[index % len(locations)], shifts[index % len(shifts)]
             members.append(
-                self._person(org, email, f"{first} {last}", role, rng.choice(departments), password)
+                self._person(org, email, f"{first} {last}", role, unit, password, location=where, shift=when)
             )
         return people, members
 

@@ -1,0 +1,61 @@
+"""A person's records as one ZIP: each table twice, as CSV (for a spreadsheet) and as JSON (for a
+program), with a note saying what is in it. The same file answers an admin's subject-access export."""
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+
+from ..csv_safety import safe_row
+from ..models import Membership
+from ..steps import PersonalRecords, Step
+
+
+def _cell(value):
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _csv(table: PersonalRecords) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(safe_row(table.columns))
+    for row in table.rows:
+        writer.writerow(safe_row([_cell(value) for value in row]))
+    return out.getvalue()
+
+
+def _json(table: PersonalRecords) -> str:
+    rows = [dict(zip(table.columns, (_cell(value) for value in row), strict=True)) for row in table.rows]
+    return json.dumps(
+        {"title": table.title, "rows": rows}, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False
+    )
+
+
+def records_zip(membership: Membership, tables: list[tuple[Step, list[PersonalRecords]]]) -> bytes:
+    """The ZIP of `tables` (selectors.personal_records) for `membership`."""
+    buffer = io.BytesIO()
+    lines = [
+        f"What Rollout holds about {membership.user.email} in {membership.organization.name},",
+        f"exported on {timezone.localtime().strftime('%Y-%m-%d %H:%M %Z')}.",
+        "",
+        "Each table is here twice: as CSV for a spreadsheet and as JSON. Answers to pulse",
+        "surveys are anonymous: they are not linked to you, so they are not in this file.",
+        "",
+    ]
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for step, step_tables in tables:
+            for table in step_tables:
+                name = f"{step.key}-{table.key}"
+                archive.writestr(f"{name}.csv", _csv(table))
+                archive.writestr(f"{name}.json", _json(table))
+                lines.append(f"{name}: {table.title} ({len(table.rows)} rows)")
+        archive.writestr("README.txt", "\n".join(lines) + "\n")
+    return buffer.getvalue()
