@@ -35,4 +35,4 @@ if REDIS_URL:  # noqa: F405
     CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": f"test-ratelimit-{os.getpid()}"}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CACHES["ratelimit"] = {**CACHES["default"], "LOCATION": "ratelimit"}  # tests/conftest.py clears it
+    CACHES["ratelimit"] = {**CACHES["default"], "LOCATION": "ratelimit"}  # tests/conftest.py clears it
