@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from rollout.models import Membership, Organization, Rollout, Unit
@@ -139,8 +150,10 @@ def who_can_help(
     now = now or timezone.now()
     tree = unit_tree(membership.organization_id) if tree is None else tree
     mine = with_ancestors(tree, membership.unit_id)
+    # A CASE, not a comparison: a champion with no location would compare as NULL, which
+    # PostgreSQL sorts before true in a descending order.
     same_location: Any = (
-        ExpressionWrapper(Q(location_id=membership.location_id), output_field=BooleanField())
+        Case(When(location_id=membership.location_id, then=True), default=False, output_field=BooleanField())
         if membership.location_id
         else Value(False)
     )

@@ -114,6 +114,14 @@ class ChampionStep(Step):
 
         return personal_records(membership)
 
+    def erase_person(self, membership, pseudonym):
+        """Empty the person's champion contact details, step their roles down (no longer there to
+        help), keep the sessions for the figures without the person helped, and scrub their name
+        from the step's texts; see champions/erasure.py."""
+        from .erasure import erase_person
+
+        return erase_person(membership, pseudonym)
+
     def health(self, rollouts):
         from .selectors import health_figures
 

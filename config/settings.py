@@ -230,6 +230,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "rollout.tasks.heartbeat", "schedule": 60.0},
+    # Retention: each organization's old records go once a night (from 02:00 in its time zone).
+    "apply-retention": {"task": "rollout.tasks.apply_retention", "schedule": 900.0},
     # The notifications outbox: one entry, in UTC; digests and reminders are scheduled inside it.
     "dispatch-notifications": {"task": "rollout.tasks.dispatch_notifications", "schedule": 60.0},
     # Outgoing webhooks: what is due (retries, what an emit's own task missed), and the questions

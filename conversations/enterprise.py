@@ -275,6 +275,9 @@ MESSAGE_FIELDS = [
     "response_seconds",
     "claimed_by_id",
     "claimed_at",
+    "answer_text",
+    "text_removed",
+    "text_kept_days",
 ]
 
 
@@ -310,6 +313,9 @@ def _message_row(rollout, thread_id, draft, drafts):
         seconds,
         claimed,
         draft.created_at + timedelta(hours=1) if claimed else None,
+        "",  # answer_text: a note for an asker, only for questions asked in Rollout
+        "",  # text_removed: the text is all there
+        None,  # text_kept_days
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "PulseInvitation",
     "PulseQuestion",
     "PulseResponse",
+    "TextRemoved",
     "Thread",
     "TrainingAttendance",
 ]
@@ -150,6 +151,11 @@ class Thread(models.Model):
         return f"{self.channel or self.get_source_display()} {self.external_id}"
 
 
+class TextRemoved(models.TextChoices):
+    RETENTION = "retention", "Removed after the retention period"
+    ERASURE = "erasure", "Removed when its author's data was erased"
+
+
 class Message(models.Model):
     """One message of a thread. Questions also carry the queue's state."""
 
@@ -189,6 +195,11 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Why the text is gone while the row stays for the queue's figures (conversations/privacy.py):
+    # the organization's retention period ran out (after `text_kept_days` days), or its author's
+    # data was erased. The pages show `removed_note` in its place rather than an empty message.
+    text_removed = models.CharField(max_length=10, choices=TextRemoved.choices, blank=True)
+    text_kept_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "engage_message"
@@ -216,6 +227,20 @@ class Message(models.Model):
     @property
     def is_open(self):
         return self.is_question and self.first_response_at is None
+
+    @property
+    def removed_note(self):
+        """What a page shows instead of a removed text ("" while the text is there)."""
+        if self.text_removed == TextRemoved.RETENTION:
+            return f"Text removed after {self.text_kept_days} days (retention)."
+        if self.text_removed == TextRemoved.ERASURE:
+            return "Text removed: its author's data was erased."
+        return ""
+
+    @property
+    def shown_text(self):
+        """The text, or the note that says why it was removed."""
+        return self.text or self.removed_note
 
     @property
     def state(self):
@@ -379,7 +404,11 @@ class PulseInvitation(models.Model):
     with no link back, and no time that could match the two."""
 
     pulse = models.ForeignKey(Pulse, on_delete=models.CASCADE, related_name="invitations")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None once the person was erased (conversations/privacy.py) or their account deleted: the
+    # invitation stays, detached, so that a pulse's "invited" and "answered" counts do not change.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     queued = models.BooleanField(default=False, help_text="Handed to the notifications outbox.")
     answered = models.BooleanField(default=False)
     nonce = models.UUIDField(default=uuid.uuid4, editable=False)

@@ -66,7 +66,7 @@ def momentum_alerts(now):
 def pulse_invitations(now):
     pulses.close_expired(now.date())
     invitations = list(
-        PulseInvitation.objects.filter(queued=False, pulse__status="open")
+        PulseInvitation.objects.filter(queued=False, pulse__status="open", user__isnull=False)
         .select_related("pulse__rollout")
         .order_by("pk")[:BATCH]
     )

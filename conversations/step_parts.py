@@ -181,7 +181,8 @@ def digest_lines(rollout, membership, since):
             return [f"No unanswered questions from {membership.unit}. Thank you!"]
         lines = [f"{_plural(count, 'unanswered question')} from {membership.unit}, oldest first:"]
         for text, author, asked in oldest:
-            lines.append(f"- {text} ({author}, {(now - asked).days} days ago)")
+            # A text removed by retention or an erasure (conversations/privacy.py) says so.
+            lines.append(f"- {text or '(text removed)'} ({author}, {(now - asked).days} days ago)")
         if count > DIGEST_QUESTIONS:
             lines.append(f"…and {count - DIGEST_QUESTIONS} more in the queue.")
         return lines
@@ -451,3 +452,21 @@ def shared_outcomes(rollouts, since):
             )
         )
     return found
+
+
+# Erasing a person and retention (the centre's rollout/privacy.py asks the step) -----------------
+
+
+def erase_person(membership, pseudonym, keys):
+    """Erase the person from the conversations of the membership's organization, `keys` mapping
+    their import keys to pseudonymous ones (conversations/privacy.py); the rows changed."""
+    from . import privacy
+
+    return privacy.erase_person(membership, pseudonym, keys)
+
+
+def apply_retention(organization, policy, now):
+    """{"conversation texts": messages blanked} under the organization's retention `policy`."""
+    from . import privacy
+
+    return {"conversation texts": privacy.apply_retention(organization, policy.conversation_text_days, now)}

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 
 from rollout.models import Membership, Organization
+from rollout.privacy import ERASED_DOMAIN
 
 from . import rollups
 from .models import ActivityRecord, PersonMatch, Source
@@ -94,13 +95,16 @@ def apply_matches(organization: Organization) -> int:
     number of records changed."""
     by_key = units_by_key(organization)
     changed_total = 0
+    # An erased person's pseudonymous keys (engage/privacy.py) match no member, yet they stay as
+    # they were matched: re-matching them away would change the figures the erasure kept.
+    erased = Q(person_key__endswith=f"@{ERASED_DOMAIN}")
     for rollout_id in (
         ActivityRecord.objects.filter(rollout__organization=organization)
         .values_list("rollout_id", flat=True)
         .distinct()
     ):
         with transaction.atomic():
-            records = ActivityRecord.objects.filter(rollout_id=rollout_id, aggregated=False)
+            records = ActivityRecord.objects.filter(rollout_id=rollout_id, aggregated=False).exclude(erased)
             changed = 0
             newly = set(records.filter(member=False).values_list("person_key", flat=True).distinct()) & set(
                 by_key

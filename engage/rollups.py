@@ -397,7 +397,30 @@ def _date(value):
 
 
 def rebuild_all(rollout_id):
+    """Rebuild every period of the rollout's records.
+
+    When retention removed the records of its earlier days (engage/privacy.py), the day rollups
+    before the first record are all that is left of them: the rebuild then starts on the first
+    1st of a month whose month, week and 28-day window read no removed day, and leaves the
+    figures before it as they are."""
     span = ActivityRecord.objects.filter(rollout_id=rollout_id).aggregate(
         start=Min("period_end"), end=Max("period_end")
     )
-    return rebuild(rollout_id, span["start"], span["end"])
+    start, end = span["start"], span["end"]
+    if (
+        start is not None
+        and ActivityRollup.objects.filter(
+            rollout_id=rollout_id, grain=Grain.DAY, period_start__lt=start
+        ).exists()
+    ):
+        start = first_complete_day(start)
+        if start > end:
+            return 0
+    return rebuild(rollout_id, start, end)
+
+
+def first_complete_day(first_record):
+    """The first day from which a rebuild reads only days on or after `first_record`: a 1st of a
+    month (its month and its week start no earlier) at least 27 days later (its 28-day window)."""
+    day = first_record + WINDOW - timedelta(days=1)
+    return day if day.day == 1 else (month_start(day) + timedelta(days=32)).replace(day=1)

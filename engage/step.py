@@ -371,6 +371,33 @@ class EngageStep(Step):
             f"{active} counted as active.",
         )
 
+    # Erasing a person and retention (rollout/privacy.py asks every step) -------------------------
+
+    def erase_person(self, membership, pseudonym):
+        """The person's activity records, matches and imports (engage/privacy.py), then their
+        messages, questions, training and pulse invitations (conversations/privacy.py), with the
+        same pseudonymous key for them in both parts."""
+        from django.db import transaction
+
+        from . import privacy
+
+        with transaction.atomic():
+            keys = privacy.pseudonymous_keys(membership, pseudonym)
+            return privacy.erase_person(membership, pseudonym, keys) + step_parts.erase_person(
+                membership, pseudonym, keys
+            )
+
+    def apply_retention(self, organization, policy, now):
+        """Activity records older than `policy.activity_days` and the text of messages older than
+        `policy.conversation_text_days`; the figures read rollups, windows and question fields,
+        which stay."""
+        from . import privacy
+
+        return {
+            "activity records": privacy.apply_retention(organization, policy.activity_days, now),
+            **step_parts.apply_retention(organization, policy, now),
+        }
+
     def shared_outcomes(self, rollouts, since):
         """Closed pulses' results above the privacy threshold, with what was done about them."""
         return step_parts.shared_outcomes(rollouts, since)

@@ -141,11 +141,23 @@ class ReceivedEvent(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    # What erasing a person may change of a points entry (see erase_personal_data).
+    ERASABLE = frozenset({"reason", "awarded_by"})
+
     def update(self, **kwargs):
         raise TypeError("Points entries are never changed; add a correcting entry instead.")
 
     def delete(self):
         raise TypeError("Points entries are never deleted; add a correcting entry instead.")
+
+    def erase_personal_data(self, **changes):
+        """The one change the ledger allows: erasing a person (GDPR article 17, see
+        incentives/erasure.py) scrubs their name from the `reason` of entries and detaches them
+        from the entries they awarded. The points, their person, rule and dates are not among the
+        fields it takes, so no balance, leaderboard or cap can change; returns the rows changed."""
+        if not changes or set(changes) - self.ERASABLE:
+            raise TypeError(f"Only {sorted(self.ERASABLE)} of a points entry may be erased.")
+        return super().update(**changes)
 
 
 class PointsEntry(models.Model):

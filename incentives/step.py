@@ -205,6 +205,14 @@ class IncentivizeStep(Step):
 
         return personal_records(membership.organization, membership.user)
 
+    def erase_person(self, membership, pseudonym):
+        """Delete the person's consents, objectives and unpaid claims; keep the ledger, badges and
+        recognitions (others' history and the figures) with their name scrubbed from the text;
+        see incentives/erasure.py."""
+        from .erasure import erase_person
+
+        return erase_person(membership, pseudonym)
+
     def digest_section(self, rollout, membership, since):
         """Everyone: their new badges of the week; managers: the week's most thanked people."""
         from rollout.access import EDITORS

@@ -295,6 +295,13 @@ class ReviewStep(Step):
             )
         return outcomes
 
+    def erase_person(self, membership, pseudonym):
+        """Detach the person from the reviews and actions they own (the rollout's, counted by the
+        figures) and scrub their name from the review texts; see reviews/erasure.py."""
+        from .erasure import erase_person
+
+        return erase_person(membership, pseudonym)
+
     def personal_records(self, membership):
         """The reviews the person owns and the review actions assigned to them (two queries)."""
         from .selectors import assigned_actions, owned_reviews

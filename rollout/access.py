@@ -29,6 +29,9 @@ STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER, Role.CHAMPION})
 EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
 ADMINS = frozenset({Role.ADMIN})
 LEADERS = frozenset({Role.ADMIN, Role.MANAGER, Role.LEADER})  # the portfolio and its reports
+# How much a role may do, to tell a promotion from a change that takes rights away (leader and
+# champion differ in what, not how much: a move between them takes rights away too).
+ROLE_RANK = {Role.ADMIN: 4, Role.MANAGER: 3, Role.LEADER: 2, Role.CHAMPION: 2, Role.MEMBER: 1}
 
 
 class Scope:

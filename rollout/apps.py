@@ -15,6 +15,7 @@ class RolloutConfig(AppConfig):
             access,
             audit,
             digest,  # noqa: F401  registers the digest producer and kinds
+            user_sessions,
         )
         from .data_versions import data_changed, user_shown_changed
 
@@ -31,5 +32,8 @@ class RolloutConfig(AppConfig):
             access.start_in_oldest_organization, dispatch_uid="start-in-oldest-organization"
         )
         auth_signals.user_logged_out.connect(audit.on_logged_out, dispatch_uid="audit-logout")
+        # Each signed-in session, so that admins can see and end a person's (rollout/user_sessions.py).
+        auth_signals.user_logged_in.connect(user_sessions.on_logged_in, dispatch_uid="user-session-start")
+        auth_signals.user_logged_out.connect(user_sessions.on_logged_out, dispatch_uid="user-session-end")
         auth_signals.user_login_failed.connect(audit.on_login_failed, dispatch_uid="audit-login-failed")
         user_locked_out.connect(audit.on_locked_out, dispatch_uid="audit-locked-out")

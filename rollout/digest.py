@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 from django.urls import reverse
 
-from . import data_versions, figures, portfolio
+from . import data_versions, figures, portfolio, retention
 from .models import DigestRun, Membership, Organization, Role, Rollout
 from .notifications import Cancel, Due, producer, register_kind
-from .steps import overall_score, registry
+from .steps import DigestSection, overall_score, registry
 
 ROLLOUT_ROLES = (Role.ADMIN, Role.MANAGER, Role.CHAMPION)
 PORTFOLIO_ROLES = (Role.LEADER,)
@@ -170,6 +170,10 @@ def digest_context(notification):
     sections = _sections(steps, shared, rollout, membership, since)
     if shared.pop("new", False):
         data_versions.cache_value(key, shared)
+    if membership.role == Role.ADMIN:
+        lines = retention.week_lines(notification.organization, since)
+        if lines:
+            sections.append(DigestSection("Retention: old records removed", lines))
     return {
         "rollout": rollout,
         "membership": membership,

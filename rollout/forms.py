@@ -1,3 +1,5 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
@@ -159,7 +161,22 @@ class OrganizationForm(forms.ModelForm):
             "response_target_hours",
             "privacy_min_group",
             "champion_target_ratio",
+            "keep_activity_days",
+            "keep_conversation_text_days",
+            "keep_email_days",
+            "keep_audit_days",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        general = [name for name in self.fields if not name.startswith("keep_")]
+        kept = [name for name in self.fields if name.startswith("keep_")]
+        self.helper.layout = Layout(
+            Fieldset("The organization", *general),
+            Fieldset("Privacy: how long records are kept (empty: as long as they exist)", *kept),
+        )
 
 
 def _last_admin_check(form, membership, new_role=None):
@@ -196,6 +213,28 @@ class RemoveMembershipForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
+        _last_admin_check(self, self.membership)
+        return super().clean()
+
+
+class EraseMembershipForm(forms.Form):
+    """Erasing a person cannot be undone: the admin types the person's email to confirm."""
+
+    confirm = forms.CharField(label="Type their email address to confirm", max_length=254)
+
+    def __init__(self, *args, membership, admin, **kwargs):
+        self.membership, self.admin = membership, admin
+        super().__init__(*args, **kwargs)
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip().lower()
+        if typed != self.membership.user.email.lower():
+            raise forms.ValidationError("That is not their email address: nothing was erased.")
+        return typed
+
+    def clean(self):
+        if self.membership.user_id == self.admin.pk:
+            raise forms.ValidationError("You cannot erase yourself. Ask another admin.")
         _last_admin_check(self, self.membership)
         return super().clean()
 

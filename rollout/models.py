@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .secrets import EncryptedTextField
+from .steps import RetentionPolicy
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -115,6 +116,40 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(10000)],
         help_text="Champion coverage target: one active champion per this many people in a unit.",
     )
+    # Retention (docs/operations.md, "Privacy"): how long each kind of record is kept, in days;
+    # empty keeps it. The nightly retention task removes what is older.
+    keep_activity_days = models.PositiveIntegerField(
+        "keep activity records for (days)",
+        null=True,
+        blank=True,
+        default=730,
+        validators=[MinValueValidator(30)],
+        help_text="Per-person rows of imported usage reports. The figures computed from them stay.",
+    )
+    keep_conversation_text_days = models.PositiveIntegerField(
+        "keep conversation text for (days)",
+        null=True,
+        blank=True,
+        default=365,
+        validators=[MinValueValidator(30)],
+        help_text="The text of imported messages and questions. Response times and counts stay.",
+    )
+    keep_email_days = models.PositiveIntegerField(
+        "keep sent emails for (days)",
+        null=True,
+        blank=True,
+        default=90,
+        validators=[MinValueValidator(7)],
+        help_text="The outbox's copies of sent emails and their details.",
+    )
+    keep_audit_days = models.PositiveIntegerField(
+        "keep the audit trail for (days)",
+        null=True,
+        blank=True,
+        default=730,
+        validators=[MinValueValidator(90)],
+        help_text="Sign-ins, changes, exports and erasures.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,6 +157,15 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        return RetentionPolicy(
+            activity_days=self.keep_activity_days,
+            conversation_text_days=self.keep_conversation_text_days,
+            email_body_days=self.keep_email_days,
+            audit_days=self.keep_audit_days,
+        )
 
 
 class Unit(models.Model):
@@ -586,6 +630,10 @@ class AuditEvent(models.Model):
         DELETED = "deleted", "Deleted"
         TOKEN_CREATED = "token_created", "API token created"
         TOKEN_REVOKED = "token_revoked", "API token revoked"
+        SESSIONS_ENDED = "sessions_ended", "Sessions ended"
+        PERSON_EXPORTED = "person_exported", "A person's data exported"
+        PERSON_ERASED = "person_erased", "A person erased"
+        RETENTION = "retention", "Old records removed (retention)"
 
     SIGN_IN_ACTIONS = (Action.LOGIN, Action.LOGIN_FAILED, Action.LOCKED_OUT, Action.LOGOUT)
 
@@ -705,3 +753,39 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint_id}"
+
+
+class UserSession(models.Model):
+    """A signed-in session of a person, recorded at sign-in so that an admin can see a person's
+    sessions and end them, and deactivation ends them without reading every session. The session
+    itself stays Django's (SESSION_ENGINE); this row only points at it."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Session of {self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RetentionRun(models.Model):
+    """One night's retention for an organization: how many records of each kind were removed."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    removed = models.JSONField(default=dict)  # {"activity records": 120, ...}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="one_retention_run_a_day")
+        ]
+
+    def __str__(self):
+        return f"Retention of {self.organization_id} on {self.day}"

@@ -258,6 +258,21 @@ class Step:
         subject-access export. Anonymous answers are never the person's records."""
         return []
 
+    def erase_person(self, membership: Membership, pseudonym: Pseudonym) -> int:
+        """Erase the person from this step's records in the membership's organization (GDPR
+        article 17): delete what is theirs alone, replace their name, email and keys with
+        `pseudonym` where a record must stay (other people's records, aggregates, counts), and
+        scrub their name and email from free text (`pseudonym.scrub`). Set-based, in a bounded
+        number of queries. Returns the number of rows changed or deleted."""
+        return 0
+
+    def apply_retention(
+        self, organization: Organization, policy: RetentionPolicy, now: datetime
+    ) -> dict[str, int]:
+        """Remove what the organization keeps no longer than `policy` says (activity records,
+        conversation text), set-based; {what: rows removed} for the admins' digest and the audit trail."""
+        return {}
+
     def audience_filter(self, rollouts: Collection[Rollout]) -> dict[int, Q]:
         """{rollout.pk: Q over Membership selecting the people the rollout is for}, for the steps
         that define a rollout's audiences (Strategize); {} from the others."""
@@ -377,6 +392,85 @@ class SharedOutcome:
     published_at: datetime
     said: tuple[str, ...] = ()
     did: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pseudonym:
+    """What replaces an erased person wherever a record of theirs must stay: a stable `name`
+    ("Former member 3f9a1c2e"), `email` (at the reserved domain .invalid) and `key`, the same for
+    the person in every app. `personal` are the strings to scrub from free text: their name and
+    email as the records spell them."""
+
+    name: str
+    email: str
+    key: str
+    personal: tuple[str, ...]
+
+    def scrub(self, queryset: Any, *fields: str) -> int:
+        """Replace the person's name and email by the pseudonym's in `fields` of `queryset`'s
+        rows (text fields, and JSON fields as their text), in one UPDATE per field and string;
+        returns the rows changed."""
+        from django.db.models import F, JSONField, TextField, Value
+        from django.db.models.functions import Cast, Replace
+
+        changed = 0
+        for text in self.personal:
+            replacement = self.email if "@" in text else self.name
+            for name in fields:
+                if isinstance(queryset.model._meta.get_field(name), JSONField):
+                    as_text = Cast(F(name), TextField())
+                    rows = queryset.annotate(_text=as_text).filter(_text__contains=text)
+                    value: Any = Cast(Replace(as_text, Value(text), Value(replacement)), JSONField())
+                else:
+                    rows = queryset.filter(**{f"{name}__contains": text})
+                    value = Replace(F(name), Value(text), Value(replacement))
+                changed += queryset.filter(pk__in=rows.values("pk")).update(**{name: value})
+        return changed
+
+
+def detach_and_scrub(
+    pseudonym: Pseudonym,
+    user_id: int,
+    organization_id: int,
+    scrubbed: dict[Any, str],
+    detached: dict[Any, list[str]] | None = None,
+) -> int:
+    """The common part of a step's erasure: in the organization's rows of each model of `scrubbed`
+    ({model: its lookup of the organization id}), set the `detached` foreign keys ({model: [field]})
+    that point at the person to NULL, and scrub their name and email from every free-text field.
+    One statement per model and field (and string); the rows changed."""
+    changed = 0
+    for model, fields in (detached or {}).items():
+        rows = model._default_manager.filter(**{scrubbed[model]: organization_id})
+        for name in fields:
+            changed += rows.filter(**{f"{name}_id": user_id}).update(**{name: None})
+    for model, lookup in scrubbed.items():
+        changed += pseudonym.scrub(
+            model._default_manager.filter(**{lookup: organization_id}), *free_text(model)
+        )
+    return changed
+
+
+def free_text(model: Any) -> list[str]:
+    """The fields of `model` people write in, for `Pseudonym.scrub`: text fields without choices
+    (a choice is a code, never a name)."""
+    from django.db.models import CharField, TextField
+
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, CharField | TextField) and not field.choices
+    ]
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """How long an organization keeps each kind of record, in days (None: as long as it exists)."""
+
+    activity_days: int | None
+    conversation_text_days: int | None
+    email_body_days: int | None
+    audit_days: int | None
 
 
 class StepRegistry:

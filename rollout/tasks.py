@@ -193,6 +193,14 @@ def snapshot_health():
 
 
 @shared_task
+def apply_retention():
+    """Remove what each organization keeps no longer, once a night in its time zone (rollout/retention.py)."""
+    from .retention import run_due
+
+    return run_due(timezone.now())
+
+
+@shared_task
 def deliver_webhooks():
     """Send the outgoing webhooks that are due (rollout/webhooks.py)."""
     from . import webhooks

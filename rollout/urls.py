@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import accounts, audit, definitions, organization, outbox, portfolio, rollouts, tokens, webhooks
+from .views import (
+    accounts,
+    audit,
+    definitions,
+    organization,
+    outbox,
+    portfolio,
+    privacy,
+    rollouts,
+    tokens,
+    webhooks,
+)
 
 app_name = "rollout"
 
@@ -21,6 +32,9 @@ urlpatterns = [
     path("settings/members/", organization.member_list, name="members"),
     path("settings/members/<int:pk>/", organization.member_edit, name="member_edit"),
     path("settings/members/<int:pk>/remove/", organization.member_remove, name="member_remove"),
+    path("settings/members/<int:pk>/sessions/end/", privacy.member_sessions_end, name="member_sessions_end"),
+    path("settings/members/<int:pk>/export.zip", privacy.member_export, name="member_export"),
+    path("settings/members/<int:pk>/erase/", privacy.member_erase, name="member_erase"),
     path("settings/invitations/", organization.invitation_create, name="invitation_create"),
     path("settings/invitations/<int:pk>/resend/", organization.invitation_resend, name="invitation_resend"),
     path("settings/invitations/<int:pk>/revoke/", organization.invitation_revoke, name="invitation_revoke"),

@@ -147,6 +147,7 @@ def seed_strategy(ctx):
         ("Emergency Medicine", AwarenessChannel.Channel.TOWN_HALL, date(2026, 3, 4)),
         ("Cardiology ward leads", AwarenessChannel.Channel.LAUNCH_EMAIL, date(2026, 3, 2)),
         ("Cardiology ward leads", AwarenessChannel.Channel.INTRANET, date(2026, 3, 2)),
+        ("Pharmacy team", AwarenessChannel.Channel.MANAGER_CASCADE, date(2026, 3, 16)),
     ]:
         AwarenessChannel.objects.update_or_create(
             worksheet=ws, audience=audiences[audience], channel=channel, defaults={"planned_date": when}

@@ -36,6 +36,14 @@ class StrategizeStep(Step):
     def audience_filter(self, rollouts):
         return reach(rollouts)
 
+    def erase_person(self, membership, pseudonym):
+        """Detach the person from the worksheets they own, submitted or approved, and scrub their
+        name and email from the worksheets' texts and lists, history included; see
+        strategy/erasure.py."""
+        from .erasure import erase_person
+
+        return erase_person(membership, pseudonym)
+
     def health(self, rollouts):
         """Completeness and sign-off of the worksheet, capped while no success metric is defined;
         one query for all rollouts."""

@@ -80,6 +80,10 @@ MATRIX = {
     "rollout:members": page(ADMINS),
     "rollout:member_edit": page(ADMINS, membership_kwargs),
     "rollout:member_remove": page(ADMINS, membership_kwargs, ok=302, method="post"),
+    "rollout:member_sessions_end": page(ADMINS, membership_kwargs, ok=302, method="post"),
+    "rollout:member_export": page(ADMINS, membership_kwargs, method="post"),
+    # GET asks for the email to confirm; the matrix never erases anyone.
+    "rollout:member_erase": page(ADMINS, membership_kwargs),
     "rollout:invitation_create": page(
         ADMINS, ok=302, method="post", data=lambda p: {"email": "someone.new@example.com", "role": "member"}
     ),

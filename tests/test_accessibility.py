@@ -25,7 +25,7 @@ from .test_access_matrix import MATRIX
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NOT_PAGES = ("api:", "openbadges:")  # JSON and images, not HTML pages
-DOWNLOADS = ("_csv", "_template", "people_import:template", "engage:template")
+DOWNLOADS = ("_csv", "_template", "people_import:template", "engage:template", "people:download")
 BLOCKING = {"serious", "critical"}
 AXE = Axe()
 

@@ -182,3 +182,23 @@ def test_the_steps_add_their_sections_to_the_demo_digest(db):
     assert "Review 3 is due" in manager.body
     assert "\nYour champion week\n" in champion.body and "open follow-up" in champion.body
     assert "\nReviews\n" not in champion.body
+
+
+def test_the_admins_digest_says_what_retention_removed_that_week(personas, only_digests, monday_noon):
+    from rollout import retention
+
+    RolloutFactory(organization=personas.org, name="Second rollout")  # the admin's digest is per rollout
+    personas.org.keep_audit_days = 90
+    personas.org.save()
+    from rollout.models import AuditEvent
+
+    AuditEvent.objects.create(
+        organization=personas.org, action="login", created_at=MONDAY_NOON - timedelta(days=200)
+    )
+    retention.apply(personas.org, MONDAY_NOON - timedelta(days=2))
+    outbox.insert_due(monday_noon)
+    _send_all()
+    by_person = {message.to[0]: message.body for message in mail.outbox}
+    assert "Retention: old records removed" in by_person["admin@acme.example"]
+    assert "Removed audit events: 1." in by_person["admin@acme.example"]
+    assert "Retention" not in by_person["manager@acme.example"]

@@ -255,6 +255,14 @@ class TrustStep(Step):
             ),
         ]
 
+    def erase_person(self, membership, pseudonym):
+        """Keep acknowledgements and training results (the rates count them), detach the person
+        from the incidents and versions they reported, handled or published, and scrub their name
+        from the organization's trust texts; see trust/erasure.py."""
+        from .erasure import erase_person
+
+        return erase_person(membership, pseudonym)
+
     def personal_records(self, membership):
         """Their acknowledgements, training results and the incidents they reported by name (an
         anonymous report keeps no reporter, so it is nobody's record); those they handle, if any.

@@ -101,7 +101,7 @@ def queue_row(question, user, now, target, mine, manager, links):
         claimed = "you" if question.claimed_by_id == user.pk else str(question.claimed_by)
     return QueueRow(
         pk=question.pk,
-        text=Truncator(question.text or "(no text)").chars(280),
+        text=Truncator(question.shown_text or "(no text)").chars(280),
         asker=" · ".join(where),
         asked=date_format(asked, "D j M, H:i"),
         waiting=timesince(question.created_at, now),

@@ -17,16 +17,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from django.conf import settings
-from django.contrib.auth import SESSION_KEY
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from rollout import user_sessions
 from rollout.models import Membership, Organization, Role, Unit, User
 
 if TYPE_CHECKING:
@@ -169,15 +166,8 @@ def end_access(user: User) -> int:
 
 
 def end_sessions(user: User) -> int:
-    """Delete the user's unexpired sessions. Sessions are not indexed by user, so this reads the
-    unexpired ones; a deprovisioning call is rare, and the cost is one pass over live sessions."""
-    engine = import_module(settings.SESSION_ENGINE)
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
-        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
-            engine.SessionStore(session.session_key).delete()
-            ended += 1
-    return ended
+    """Sign the person out everywhere (rollout/user_sessions.py); how many sessions ended."""
+    return user_sessions.end_all(user)
 
 
 def recount_headcounts(organization: Organization, units: Iterable[Unit] | None = None) -> int:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ..csv_safety import safe_row
 from ..models import Membership
-from ..steps import PersonalRecords, Step
+from ..steps import PersonalRecords
 
 
 def _cell(value):
@@ -39,8 +39,9 @@ def _json(table: PersonalRecords) -> str:
     )
 
 
-def records_zip(membership: Membership, tables: list[tuple[Step, list[PersonalRecords]]]) -> bytes:
-    """The ZIP of `tables` (selectors.personal_records) for `membership`."""
+def records_zip(membership: Membership, tables: list[tuple[str, list[PersonalRecords]]]) -> bytes:
+    """The ZIP of `tables` ([(the step's key, or "rollout" for the centre, its tables)]) for
+    `membership`: each table is "<key>-<table key>.csv" and ".json"."""
     buffer = io.BytesIO()
     lines = [
         f"What Rollout holds about {membership.user.email} in {membership.organization.name},",
@@ -51,9 +52,9 @@ def records_zip(membership: Membership, tables: list[tuple[Step, list[PersonalRe
         "",
     ]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for step, step_tables in tables:
+        for prefix, step_tables in tables:
             for table in step_tables:
-                name = f"{step.key}-{table.key}"
+                name = f"{prefix}-{table.key}"
                 archive.writestr(f"{name}.csv", _csv(table))
                 archive.writestr(f"{name}.json", _json(table))
                 lines.append(f"{name}: {table.title} ({len(table.rows)} rows)")

@@ -46,7 +46,8 @@ def my_figures(request):
 @role_required(EVERYONE)
 def my_figures_download(request):
     membership = request.scope.membership
-    body = records_zip(membership, selectors.personal_records(membership))
+    tables = [(step.key, found) for step, found in selectors.personal_records(membership)]
+    body = records_zip(membership, tables)
     response = HttpResponse(body, content_type="application/zip")
     day = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="rollout-my-records-{day}.zip"'

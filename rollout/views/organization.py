@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .. import audit, invitations
-from ..access import ADMINS, role_required
+from .. import audit, invitations, user_sessions
+from ..access import ADMINS, ROLE_RANK, role_required
 from ..directory.sync import recount_headcounts
 from ..forms import (
     InvitationForm,
@@ -22,8 +22,9 @@ from ..forms import (
     UnitForm,
 )
 from ..identity.mfa import with_two_step
-from ..models import Unit
+from ..models import RetentionRun, Unit
 from ..paging import PAGE_SIZE
+from ..retention import summarize
 
 
 @role_required(ADMINS)
@@ -40,7 +41,16 @@ def organization_settings(request):
             )
         messages.success(request, "Organization settings saved.")
         return redirect("rollout:settings")
-    return render(request, "rollout/settings/organization.html", {"form": form})
+    last = RetentionRun.objects.filter(organization=request.scope.organization).first()
+    return render(
+        request,
+        "rollout/settings/organization.html",
+        {
+            "form": form,
+            "last_retention": last,
+            "last_retention_summary": summarize(last.removed) if last else "",
+        },
+    )
 
 
 def _members_page(request, invite_form):
@@ -124,9 +134,13 @@ def invitation_revoke(request, pk):
 def member_edit(request, pk):
     membership = get_object_or_404(with_two_step(request.scope.memberships()), pk=pk)
     before = (membership.get_role_display(), membership.unit)
+    role_before = membership.role
     form = MembershipForm(request.POST or None, instance=membership, scope=request.scope)
     if form.is_valid():
         form.save()
+        if membership.role != role_before and ROLE_RANK[membership.role] <= ROLE_RANK[role_before]:
+            # A role that loses rights takes effect now, not at their next sign-in.
+            user_sessions.end_all(membership.user)
         if form.changed_data:
             after = (membership.get_role_display(), membership.unit)
             audit.record(
@@ -139,10 +153,11 @@ def member_edit(request, pk):
         messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
         return redirect("rollout:members")
     remove_form = RemoveMembershipForm(membership=membership)
+    sessions = user_sessions.active(membership.user)
     return render(
         request,
         "rollout/settings/member_form.html",
-        {"form": form, "membership": membership, "remove_form": remove_form},
+        {"form": form, "membership": membership, "remove_form": remove_form, "sessions": sessions},
     )
 
 

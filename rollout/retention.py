@@ -1,0 +1,96 @@
+"""Retention: each organization keeps activity records, conversation text, sent emails and its
+audit trail for as long as its settings say (Settings → Organization, "Privacy"), and no longer.
+
+Once a night in the organization's time zone (from 02:00), `run_due` asks every step to remove
+what is older than its policy (`Step.apply_retention`: activity records, conversation text), then
+clears the outbox's copies of old emails and deletes old audit events, all set-based. Each run is
+a `RetentionRun` (what was removed, by kind), an audit event, and a line in the admins' next
+weekly digest."""
+
+import contextlib
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from . import audit
+from .models import AuditEvent, Notification, Organization, RetentionRun
+from .steps import registry
+
+RUN_FROM = time(2)  # local time: the quiet hours
+
+
+def run_due(now: datetime) -> int:
+    """Apply retention to every organization whose night has come and that has no run today;
+    how many ran."""
+    ran = 0
+    for organization in Organization.objects.all():
+        today = now.astimezone(ZoneInfo(organization.timezone))
+        if (
+            today.time() < RUN_FROM
+            or RetentionRun.objects.filter(organization=organization, day=today.date()).exists()
+        ):
+            continue
+        apply(organization, now, today.date())
+        ran += 1
+    return ran
+
+
+def apply(organization: Organization, now: datetime, day=None) -> dict[str, int]:
+    """Remove what the organization keeps no longer; {what: how many}."""
+    policy = organization.retention
+    removed: dict[str, int] = {}
+    with transaction.atomic():
+        for step in registry.steps():
+            removed.update(step.apply_retention(organization, policy, now))
+        if policy.email_body_days is not None:
+            removed["copies of sent emails"] = _clear_emails(
+                organization, now - timedelta(days=policy.email_body_days)
+            )
+        if policy.audit_days is not None:
+            old = AuditEvent.objects.filter(
+                organization=organization, created_at__lt=now - timedelta(days=policy.audit_days)
+            )
+            removed["audit events"] = old.delete()[0]
+        run, _ = RetentionRun.objects.update_or_create(
+            organization=organization, day=day or now.date(), defaults={"removed": removed}
+        )
+        audit.record(
+            None,
+            AuditEvent.Action.RETENTION,
+            None,
+            summarize(removed) or "Nothing was old enough to remove.",
+            organization=organization,
+        )
+    return removed
+
+
+def _clear_emails(organization: Organization, before: datetime) -> int:
+    """The outbox keeps each notification's row (its key stops it being sent twice) but not what
+    the email said: the subject, the context's ids, the copies and the file written in the
+    embedded mode go."""
+    old = Notification.objects.filter(
+        organization=organization, created_at__lt=before, status__in=("sent", "failed", "cancelled")
+    ).exclude(subject="", payload={}, cc=[], last_error="", sent_file="")
+    for path in old.exclude(sent_file="").values_list("sent_file", flat=True):
+        _remove_file(path)
+    return old.update(subject="", payload={}, cc=[], last_error="", sent_file="")
+
+
+def _remove_file(path: str) -> None:
+    # A file already moved, or on a read-only disk: the row no longer points at it either way.
+    with contextlib.suppress(OSError):
+        Path(path).unlink(missing_ok=True)
+
+
+def summarize(removed: dict[str, int]) -> str:
+    """ "Removed activity records: 120, audit events: 3." (kinds with nothing removed left out)."""
+    parts = [f"{what}: {count:,}" for what, count in removed.items() if count]
+    return f"Removed {', '.join(parts)}." if parts else ""
+
+
+def week_lines(organization: Organization, since: datetime) -> list[str]:
+    """The admins' digest lines: the retention runs of the week, with what they removed."""
+    runs = RetentionRun.objects.filter(organization=organization, created_at__gte=since).order_by("day")
+    return [f"{run.day:%a %d %b}: {summarize(run.removed)}" for run in runs if summarize(run.removed)]
