@@ -69,7 +69,7 @@ def announcement_context(notification):
         "organization": notification.organization,
         "help_link": settings.SITE_URL + reverse("champions_org:help"),
         "write_link": settings.SITE_URL + reverse("champions_org:write", args=[champion.pk]),
-        "settings_link": settings.SITE_URL + reverse("people:me"),
+        "settings_link": settings.SITE_URL + reverse("rollout:notification_settings"),
     }
 
 
@@ -91,5 +91,11 @@ def welcome_context(notification):
 
 
 register_kind(MESSAGE_KIND, "Message to a champion", context=message_context)
-register_kind(ANNOUNCEMENT_KIND, "New champion announcement", context=announcement_context)
+register_kind(
+    ANNOUNCEMENT_KIND,
+    "New champion announcement",
+    context=announcement_context,
+    unsubscribe=True,
+    preference="announcements",
+)
 register_kind(WELCOME_KIND, "Welcome to a new champion", context=welcome_context)

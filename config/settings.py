@@ -158,9 +158,9 @@ else:
     }
 
 # --- Rate limits (rollout/ratelimits.py, django-ratelimit) -------------------------------------
-# Counters in their own cache: Redis when there is one (shared by every web process), else this
-# process's memory. django-ratelimit refuses an unshared cache (check E003); the embedded mode runs
-# one web process, so its memory is the shared place there.
+# Counters in their own cache: Redis when there is one (shared by every web process), else each
+# process's memory. django-ratelimit refuses an unshared cache (check E003): in the embedded mode
+# each gunicorn worker counts on its own, so a limit is as many times looser (docs/operations.md).
 # https://django-ratelimit.readthedocs.io/en/stable/installation.html#create-or-use-a-compatible-cache
 if REDIS_URL:
     CACHES["ratelimit"] = {**CACHES["default"], "KEY_PREFIX": "ratelimit"}
@@ -182,10 +182,10 @@ RATE_LIMIT_DEFAULTS = {
     # Sign-in steps from one client across addresses (two per sign-in: email, then password). A
     # whole office behind one address shares it: raise it there; axes locks out per account anyway.
     "login_client": "100/10m",
-    "invitation": "30/10m",  # invitation links opened or accepted
-    "pulse": "60/10m",  # pulse answer links opened or answered
-    "unsubscribe": "30/10m",  # unsubscribe links
-    "token_failures": "20/10m",  # API and SCIM requests with a wrong token
+    "invitation": "30/10m",  # invitation links that do not work (wrong or expired tokens)
+    "pulse": "60/10m",  # pulse answer links that do not work
+    "unsubscribe": "30/10m",  # unsubscribe links that do not work
+    "token_failures": "20/10m",  # API and SCIM requests with a wrong token (a right one always passes)
     "employee_messages": "10/h",  # per person: messages to a champion, questions, reports
 }
 RATE_LIMITS = {
@@ -303,6 +303,9 @@ VIVA_ENGAGE_API_URL = env.str("VIVA_ENGAGE_API_URL", default="https://api.yammer
 CONNECTOR_TIMEOUT = env.int("CONNECTOR_TIMEOUT", default=60)
 # Seconds an outgoing webhook waits for its receiver's answer (rollout/webhooks.py).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+# An admin's webhook URL may not reach the network Rollout runs in (loopback, private, link-local
+# addresses: the database, the cloud's metadata service). Turn on only for receivers on a private network.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -36,3 +36,6 @@ if REDIS_URL:  # noqa: F405
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CACHES["ratelimit"] = {**CACHES["default"], "LOCATION": "ratelimit"}  # tests/conftest.py clears it
+# The suite's webhook receivers run on this machine (pytest-httpserver); tests/webhooks checks the
+# refusal of private addresses with this turned off.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

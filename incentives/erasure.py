@@ -31,8 +31,6 @@ from __future__ import annotations
 from typing import cast
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Replace
 from django.utils import timezone
 
 from rollout.data_versions import new_data_version
@@ -101,7 +99,7 @@ def erase_person(membership: Membership, pseudonym: Pseudonym) -> int:
                 )
         entries = cast(AppendOnlyQuerySet, PointsEntry.objects.filter(**in_org))
         changed += entries.filter(awarded_by_id=user_id).erase_personal_data(awarded_by=None)
-        changed += _scrub_ledger(entries, pseudonym)
+        changed += pseudonym.scrub(entries, "reason")
         for model, lookup in SCRUBBED.items():
             changed += pseudonym.scrub(
                 model._default_manager.filter(**{lookup: organization_id}), *free_text(model)
@@ -109,15 +107,4 @@ def erase_person(membership: Membership, pseudonym: Pseudonym) -> int:
     if changed:
         # update() sends no signal: the cached figures learn of it here.
         new_data_version(organization_id)
-    return changed
-
-
-def _scrub_ledger(entries: AppendOnlyQuerySet, pseudonym: Pseudonym) -> int:
-    """`Pseudonym.scrub` over the ledger's reasons, through the one change the ledger allows."""
-    changed = 0
-    for text in pseudonym.personal:
-        replacement = pseudonym.email if "@" in text else pseudonym.name
-        changed += entries.filter(reason__contains=text).erase_personal_data(
-            reason=Replace(F("reason"), Value(text), Value(replacement))
-        )
     return changed

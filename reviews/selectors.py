@@ -183,14 +183,15 @@ def health_figures(
 
 def shared_reviews(rollouts: Collection[Rollout], since: datetime) -> list[Review]:
     """The completed reviews of `rollouts` that share something with employees (their decisions
-    or an action), completed or first shared since `since`, newest first, each with its rollout
+    or an action), first shared since `since` (`shared_at`, stamped when something of a completed
+    review is first shared: one moment, so a weekly email names a review once), newest first, each with its rollout
     and only its shared actions (`shared_actions`). Two queries for any number of rollouts."""
     ids = [rollout.pk for rollout in rollouts]
     if not ids:
         return []
     return list(
         Review.objects.filter(rollout_id__in=ids, status=Review.Status.COMPLETED)
-        .filter(Q(completed_on__gte=since.date()) | Q(shared_at__gte=since))
+        .filter(shared_at__gte=since)
         .filter(Q(share_decisions=True) | Q(raised_actions__shared=True))
         .distinct()
         .select_related("rollout")

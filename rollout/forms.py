@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from .access import ADMINS, EDITORS
 from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, WebhookEndpoint
-from .webhooks import EVENTS
+from .webhooks import EVENTS, private_address
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -381,4 +381,7 @@ class WebhookEndpointForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError("Use an http:// or https:// address.")
+        refusal = private_address(url)
+        if refusal:
+            raise forms.ValidationError(refusal)
         return url

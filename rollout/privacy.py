@@ -27,6 +27,7 @@ from .models import (
 )
 from .people.download import records_zip
 from .people.selectors import personal_records
+from .retention import remove_file
 from .steps import PersonalRecords, Pseudonym, registry
 
 ERASED_DOMAIN = "erased.invalid"  # .invalid is reserved: no mail can ever reach it
@@ -175,7 +176,16 @@ def _erase_centre(membership: Membership, pseudonym: Pseudonym, elsewhere: bool)
     n = 0
     # Copies of personal data that serve nobody else: deleted.
     n += Invitation.objects.filter(organization=organization, email__iexact=user.email).delete()[0]
-    n += Notification.objects.filter(organization=organization, recipient=user).delete()[0]
+    theirs = Notification.objects.filter(organization=organization, recipient=user)
+    for path in theirs.exclude(sent_file="").values_list("sent_file", flat=True):
+        remove_file(path)  # the embedded mode's copy of the sent email
+    n += theirs.delete()[0]
+    # What they wrote to others (a message to a champion) is their own words: it goes.
+    written = list(Notification.objects.filter(organization=organization, payload__sender=user.pk))
+    for notification in written:
+        notification.payload = {**notification.payload, "sender": None, "message": ""}
+        notification.subject = ""
+    n += Notification.objects.bulk_update(written, ["payload", "subject"])
     n += ApiToken.objects.filter(organization=organization, user=user).delete()[0]
     # The audit trail keeps what happened and when; the person's address goes, and their name and
     # email in any summary become the pseudonym's.
@@ -183,7 +193,7 @@ def _erase_centre(membership: Membership, pseudonym: Pseudonym, elsewhere: bool)
     n += events.filter(actor=user).exclude(ip=None).update(ip=None)
     n += pseudonym.scrub(events, "summary")
     n += pseudonym.scrub(
-        Notification.objects.filter(organization=organization), "subject", "last_error", "payload"
+        Notification.objects.filter(organization=organization), "subject", "last_error", "payload", "cc"
     )
     n += pseudonym.scrub(
         WebhookDelivery.objects.filter(endpoint__organization=organization), "payload", "last_error"

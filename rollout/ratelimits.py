@@ -90,3 +90,25 @@ def limit(name, key=client, method=UNSAFE, what=""):
         return wrapped
 
     return decorator
+
+
+def limit_failures(name, key=client, what=""):
+    """View decorator for links whose signed token is the key (invitation, pulse, unsubscribe):
+    only the requests the link refuses (404: a wrong or expired token) count, so a whole office
+    answering the same emailed survey from one address is never refused; a client that has made
+    `settings.RATE_LIMITS[name]` wrong guesses is refused until the window ends."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            wait = over_limit(request, name, key, ALL, increment=False)
+            if wait:
+                return too_many(request, wait, what)
+            response = view(request, *args, **kwargs)
+            if response.status_code == 404:
+                over_limit(request, name, key, ALL)
+            return response
+
+        return wrapped
+
+    return decorator

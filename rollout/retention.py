@@ -74,11 +74,12 @@ def _clear_emails(organization: Organization, before: datetime) -> int:
         organization=organization, created_at__lt=before, status__in=("sent", "failed", "cancelled")
     ).exclude(subject="", payload={}, cc=[], last_error="", sent_file="")
     for path in old.exclude(sent_file="").values_list("sent_file", flat=True):
-        _remove_file(path)
+        remove_file(path)
     return old.update(subject="", payload={}, cc=[], last_error="", sent_file="")
 
 
-def _remove_file(path: str) -> None:
+def remove_file(path: str) -> None:
+    """Delete a file the outbox wrote (the embedded mode's copy of a sent email), if it is there."""
     # A file already moved, or on a read-only disk: the row no longer points at it either way.
     with contextlib.suppress(OSError):
         Path(path).unlink(missing_ok=True)

@@ -12,6 +12,8 @@ the number of rollouts (aggregate in the database, grouped by rollout).
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -406,25 +408,70 @@ class Pseudonym:
     key: str
     personal: tuple[str, ...]
 
-    def scrub(self, queryset: Any, *fields: str) -> int:
-        """Replace the person's name and email by the pseudonym's in `fields` of `queryset`'s
-        rows (text fields, and JSON fields as their text), in one UPDATE per field and string;
-        returns the rows changed."""
-        from django.db.models import F, JSONField, TextField, Value
-        from django.db.models.functions import Cast, Replace
+    # A name this short is also part of ordinary words and other names: only the email is scrubbed.
+    SHORTEST_NAME = 4
 
-        changed = 0
+    def _patterns(self) -> list[tuple[str, re.Pattern[str], str]]:
+        """(text, its whole-word, any-case pattern, what replaces it) for each string to scrub."""
+        found = []
         for text in self.personal:
-            replacement = self.email if "@" in text else self.name
-            for name in fields:
-                if isinstance(queryset.model._meta.get_field(name), JSONField):
-                    as_text = Cast(F(name), TextField())
-                    rows = queryset.annotate(_text=as_text).filter(_text__contains=text)
-                    value: Any = Cast(Replace(as_text, Value(text), Value(replacement)), JSONField())
-                else:
-                    rows = queryset.filter(**{f"{name}__contains": text})
-                    value = Replace(F(name), Value(text), Value(replacement))
-                changed += queryset.filter(pk__in=rows.values("pk")).update(**{name: value})
+            is_email = "@" in text
+            if not is_email and len(text) < self.SHORTEST_NAME:
+                continue
+            pattern = re.compile(rf"(?<![\w.@-]){re.escape(text)}(?![\w@-])", re.IGNORECASE)
+            found.append((text, pattern, self.email if is_email else self.name))
+        return found
+
+    def replace(self, value: Any) -> Any:
+        """`value` (text, or JSON: dicts, lists, strings) with the person's name and email, as whole
+        words in any case, replaced by the pseudonym's."""
+        if isinstance(value, str):
+            for _, pattern, replacement in self._patterns():
+                value = pattern.sub(replacement, value)
+            return value
+        if isinstance(value, list):
+            return [self.replace(item) for item in value]
+        if isinstance(value, dict):
+            return {key: self.replace(item) for key, item in value.items()}
+        return value
+
+    def scrub(self, queryset: Any, *fields: str) -> int:
+        """Replace the person's name and email by the pseudonym's in `fields` of `queryset`'s rows
+        (text fields, and JSON fields' strings): whole words only ("Ann" in "Annual" stays), in any
+        case. The database finds the rows that may hold them (one query per field), Python replaces,
+        and one bulk UPDATE per field writes them back; returns the rows changed."""
+        from django.db.models import JSONField, TextField
+        from django.db.models.functions import Cast
+
+        patterns = self._patterns()
+        if not patterns:
+            return 0
+        model = queryset.model
+        changed = 0
+        for name in fields:
+            if isinstance(model._meta.get_field(name), JSONField):
+                rows = queryset.annotate(_text=Cast(name, TextField()))
+                # A JSON column may hold non-ASCII text \u-escaped (SQLite does): look for both.
+                needles = {form for text, _, _ in patterns for form in (text, json.dumps(text)[1:-1])}
+                condition = Q()
+                for needle in needles:
+                    condition |= Q(_text__icontains=needle)
+            else:
+                rows = queryset
+                condition = Q()
+                for text, _, _ in patterns:
+                    condition |= Q(**{f"{name}__icontains": text})
+            updated = []
+            for row in rows.filter(condition).only("pk", name):
+                value = getattr(row, name)
+                new = self.replace(value)
+                if new != value:
+                    setattr(row, name, new)
+                    updated.append(row)
+            # The base manager: a model whose default manager refuses updates (the points ledger)
+            # still lets an erasure rewrite its text.
+            model._base_manager.bulk_update(updated, [name], batch_size=500)
+            changed += len(updated)
         return changed
 
 

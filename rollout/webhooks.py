@@ -17,11 +17,14 @@ SQL for the outbox's reason: the ORM's update() returns a count, not the ids it 
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -132,9 +135,33 @@ def deliver_due(now=None):
     return outcome
 
 
+def private_address(url):
+    """Why `url` may not be called: its host is, or resolves to, an address inside Rollout's own
+    network (loopback, private, link-local, reserved); "" when it may (or does not resolve yet: the
+    delivery then fails and is retried like any unreachable host). WEBHOOK_ALLOW_PRIVATE_ADDRESSES
+    lifts the rule for receivers on a private network."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return ""
+    host = urlsplit(url).hostname or ""
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (socket.gaierror, UnicodeError):
+        return ""
+    for text in sorted(found):
+        address = ipaddress.ip_address(text.split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return f"{host} is a private or local address ({address}): Rollout does not call into its own network."
+    return ""
+
+
 def send(pk):
     """POST one claimed delivery and record the answer. Returns the row's new status."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
+    refusal = private_address(delivery.endpoint.url)
+    if refusal:
+        log.warning("Webhook delivery %s refused: %s", delivery.pk, refusal)
+        _finish(delivery, status=WebhookDelivery.Status.FAILED, code=None, error=refusal)
+        return WebhookDelivery.Status.FAILED
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",

@@ -217,3 +217,48 @@ def test_retention_runs_once_a_night_from_two_in_the_organizations_zone(personas
     assert retention.run_due(datetime(2026, 12, 3, 2, 30, tzinfo=UTC)) == 1  # Globex; Acme has run
     assert retention.run_due(datetime(2026, 12, 3, 3, 0, tzinfo=UTC)) == 0
     assert RetentionRun.objects.filter(organization=personas.org).count() == 1
+
+
+def test_the_scrub_replaces_whole_words_in_any_case_and_leaves_other_words_alone(personas):
+    from rollout.steps import Pseudonym
+
+    pseudonym = Pseudonym(
+        "Former member x",
+        "former-x@erased.invalid",
+        "former-x",
+        ("ann.lee@acme.example", "Ann Lee", "José Núñez"),
+    )
+    rows = AuditEvent.objects.filter(organization=personas.org)
+    AuditEvent.objects.create(
+        organization=personas.org, action="login", summary="Annual review by ANN LEE (ANN.LEE@ACME.EXAMPLE)"
+    )
+    AuditEvent.objects.create(organization=personas.org, action="login", summary="Leeds office; Ann Leemans")
+    NotificationFactory(
+        organization=personas.org,
+        recipient=personas.admin,
+        payload={"message": "Ask José Núñez"},
+        cc=["ann.lee@acme.example"],
+    )
+    assert pseudonym.scrub(rows, "summary") == 1
+    assert pseudonym.scrub(Notification.objects.all(), "payload", "cc") == 2
+    assert set(rows.values_list("summary", flat=True)) == {
+        "Annual review by Former member x (former-x@erased.invalid)",
+        "Leeds office; Ann Leemans",
+    }
+    notification = Notification.objects.get()
+    assert notification.payload == {"message": "Ask Former member x"} and notification.cc == [
+        "former-x@erased.invalid"
+    ]
+
+
+def test_a_former_member_can_still_be_exported_and_erased(client_as, personas):
+    membership = Membership.objects.get(user=personas.member)
+    Membership.all_objects.filter(pk=membership.pk).update(is_active=False, deactivated_at=NIGHT)
+    client = client_as(personas.admin)
+    assert "Former members" in client.get(reverse("rollout:members")).text
+    assert (
+        client.post(reverse("rollout:member_export", args=[membership.pk]))["Content-Type"]
+        == "application/zip"
+    )
+    client.post(reverse("rollout:member_erase", args=[membership.pk]), {"confirm": "member@acme.example"})
+    assert User.objects.get(pk=personas.member.pk).email.endswith("@erased.invalid")

@@ -248,13 +248,17 @@ def guideline_changes(
     rollouts: Collection[Rollout], since: datetime, limit: int = 50
 ) -> list[GuidelineVersion]:
     """The guideline versions published since `since` that say what changed, of the guidelines of
-    `rollouts` or of their whole organizations, newest first, with their guideline: one query."""
+    `rollouts` or of their whole organizations (for everyone: a guideline for one unit is news for
+    that unit only, and its people see it among their own guidelines), newest first: one query."""
     organizations = {rollout.organization_id for rollout in rollouts}
     if not organizations:
         return []
     return list(
         GuidelineVersion.objects.filter(guideline__organization_id__in=organizations, published_at__gte=since)
-        .filter(Q(guideline__rollout__isnull=True) | Q(guideline__rollout__in=[r.pk for r in rollouts]))
+        .filter(
+            Q(guideline__rollout__isnull=True, guideline__audience_unit__isnull=True)
+            | Q(guideline__rollout__in=[r.pk for r in rollouts])
+        )
         .exclude(changes="")
         .select_related("guideline")
         .order_by("-published_at", "-pk")[:limit]

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from rollout.ratelimits import ALL, limit
+from rollout.ratelimits import limit_failures
 
 from .. import pulses
 from ..forms import PulseAnswerForm
@@ -13,7 +13,7 @@ from ..forms import PulseAnswerForm
 
 @never_cache
 @csrf_protect
-@limit("pulse", method=ALL)
+@limit_failures("pulse")
 def answer(request, token):
     invitation = pulses.invitation_from_token(token)
     if invitation is None:

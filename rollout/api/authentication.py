@@ -22,13 +22,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword:
             raise exceptions.AuthenticationFailed("Send the token as 'Authorization: Bearer rlt_...'.")
-        # A client that sent too many wrong tokens is refused before its next guess is checked.
-        wait = over_limit(request._request, "token_failures", method=ALL, increment=False)
-        if wait:
-            raise exceptions.Throttled(wait, "Too many requests with a wrong token from this address.")
         token = check_token(parts[1])
         if token is None:
-            over_limit(request._request, "token_failures", method=ALL)
+            # Wrong tokens are counted per address; past the limit they get 429 instead of 401. A
+            # right token always passes: providers serve many customers from shared addresses.
+            wait = over_limit(request._request, "token_failures", method=ALL)
+            if wait:
+                raise exceptions.Throttled(wait, "Too many requests with a wrong token from this address.")
             raise exceptions.AuthenticationFailed("This token is not valid: it is wrong, revoked or expired.")
         membership = (
             Membership.objects.filter(user=token.user, organization=token.organization)

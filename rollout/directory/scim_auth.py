@@ -95,13 +95,13 @@ class BearerTokenCheck(SCIMAuthCheckMiddleware):
         kind, _, text = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if kind.lower() != "bearer" or not text.strip():
             return unauthorized("Send a SCIM token of the organization as 'Authorization: Bearer <token>'.")
-        # A client that sent too many wrong tokens is refused before its next guess is checked.
-        wait = over_limit(request, "token_failures", method=ALL, increment=False)
-        if wait:
-            return too_many_guesses(wait)
         token = check_token(text.strip())
         if token is None:
-            over_limit(request, "token_failures", method=ALL)
+            # Wrong tokens are counted per address; past the limit they get 429 instead of 401. A
+            # right token always passes: identity providers provision many customers from shared addresses.
+            wait = over_limit(request, "token_failures", method=ALL)
+            if wait:
+                return too_many_guesses(wait)
             return unauthorized("This SCIM token is not valid: it is wrong or has been revoked.")
         request.scim_token = token
         request.scim_organization = token.organization

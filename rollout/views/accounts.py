@@ -12,7 +12,7 @@ from ..access import LEADERS, STAFF, switch_organization
 from ..forms import AcceptInvitationForm
 from ..models import User
 from ..people.views import member_page_context
-from ..ratelimits import ALL, limit
+from ..ratelimits import limit_failures
 
 
 @login_required
@@ -40,7 +40,7 @@ def switch(request):
     return redirect("home")
 
 
-@limit("invitation", method=ALL, what="Too many invitation links were opened from your network.")
+@limit_failures("invitation", what="Too many wrong invitation links came from your network.")
 def accept_invitation(request, token):
     invitation = invitations.invitation_from_token(token)
     if invitation is None:

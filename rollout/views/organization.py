@@ -22,7 +22,7 @@ from ..forms import (
     UnitForm,
 )
 from ..identity.mfa import with_two_step
-from ..models import RetentionRun, Unit
+from ..models import Membership, RetentionRun, Unit
 from ..paging import PAGE_SIZE
 from ..retention import summarize
 
@@ -53,6 +53,9 @@ def organization_settings(request):
     )
 
 
+FORMER_SHOWN = 50  # the most recently deactivated
+
+
 def _members_page(request, invite_form):
     memberships = with_two_step(request.scope.memberships()).order_by("user__full_name", "user__email")
     filters = MemberFilterForm(request.GET or None)
@@ -63,6 +66,12 @@ def _members_page(request, invite_form):
             memberships = memberships.filter(Q(user__full_name__icontains=q) | Q(user__email__icontains=q))
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
     pending = list(request.scope.invitations().filter(accepted_at__isnull=True)[:100])
+    # People the directory deactivated: an admin may still export or erase their data.
+    former = list(
+        Membership.all_objects.filter(organization=request.scope.organization, is_active=False)
+        .select_related("user")
+        .order_by("-deactivated_at", "-pk")[:FORMER_SHOWN]
+    )
     return render(
         request,
         "rollout/settings/members.html",
@@ -71,6 +80,7 @@ def _members_page(request, invite_form):
             "filters": filters,
             "invite_form": invite_form,
             "invitations": pending,
+            "former": former,
             "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
         },
     )

@@ -13,7 +13,7 @@ from ..access import ADMINS, memberships_of, role_required
 from ..models import Membership, Notification
 from ..notifications import PREFERENCES, kinds
 from ..paging import PAGE_SIZE
-from ..ratelimits import ALL, limit
+from ..ratelimits import limit_failures
 
 
 @role_required(ADMINS)
@@ -79,7 +79,7 @@ def _preference_from_token(token):
     return membership, preference
 
 
-@limit("unsubscribe", method=ALL)
+@limit_failures("unsubscribe")
 def unsubscribe(request, token):
     """One-click unsubscribe from digests or employee news. GET only asks (mail scanners follow links)."""
     membership, preference = _preference_from_token(token)

@@ -14,7 +14,10 @@ from ..models import AuditEvent, Membership
 
 
 def _member(request, pk):
-    return get_object_or_404(request.scope.memberships().select_related("organization", "location"), pk=pk)
+    """A membership of the admin's organization, former (deactivated) ones included: people who
+    left make most requests about their data."""
+    memberships = Membership.all_objects.filter(organization=request.scope.organization)
+    return get_object_or_404(memberships.select_related("user", "organization", "unit", "location"), pk=pk)
 
 
 @role_required(ADMINS)

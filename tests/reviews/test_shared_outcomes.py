@@ -1,6 +1,6 @@
 """What employees read of a completed review ("You said, we did"): only what a manager shared."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -28,6 +28,8 @@ def review_day():
 
 
 def completed(rollout, number=1, on=date(2026, 2, 2), **fields):
+    """A completed review; shared (as the review pages stamp it) that evening, if anything of it is."""
+    fields.setdefault("shared_at", timezone.make_aware(datetime.combine(on, time(18))))
     return Review.objects.create(
         rollout=rollout,
         number=number,
@@ -192,7 +194,7 @@ def share_url(review):
 
 
 def test_a_manager_changes_what_employees_see_of_a_completed_review(client_as, personas):
-    review = completed(personas.rollout, decisions="Two things.")
+    review = completed(personas.rollout, decisions="Two things.", shared_at=None)
     first = action(review, "First", shared=True)
     second = action(review, "Second")
     client = client_as(personas.manager)
@@ -265,3 +267,10 @@ def test_personal_records_list_the_reviews_owned_and_the_actions_assigned(person
     assert reviews.summary == "You own 1 review."
     assert actions.rows == (("Engage for all", "Mine", None, "Open", 1, "yes"),)
     assert actions.summary == "1 action assigned to you, 1 still open."
+
+
+def test_a_shared_review_is_news_in_one_week_only(personas):
+    monday = timezone.make_aware(datetime(2026, 2, 2, 9))  # shared at 06:00, before the digest hour
+    completed(personas.rollout, decisions="Once.", share_decisions=True, shared_at=monday.replace(hour=6))
+    assert len(outcomes([personas.rollout], since=monday - timedelta(days=7))) == 1
+    assert outcomes([personas.rollout], since=monday) == []

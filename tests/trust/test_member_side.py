@@ -196,6 +196,16 @@ def test_guideline_changes_since_a_date_are_shared_for_the_rollouts_and_the_orga
     assert all(o.published_at == NOW for o in outcomes)
 
 
+def test_a_guideline_for_one_unit_is_not_news_for_the_whole_organization(step, personas):
+    with time_machine.travel(NOW, tick=False):
+        create_guideline(
+            personas.org, title="Sales only", body="Be kind", by=None, audience_unit=personas.unit
+        )
+        create_guideline(personas.org, title="For everyone", body="Be kind", by=None)
+    titles = [o.title for o in step.shared_outcomes([personas.rollout], NOW - timedelta(days=7))]
+    assert titles == ["For everyone published"]
+
+
 def test_shared_outcomes_cost_one_query_whatever_the_number_of_rollouts(
     step, personas, django_assert_max_num_queries
 ):

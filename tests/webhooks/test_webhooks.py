@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 from werkzeug import Response
 
@@ -296,3 +297,32 @@ def test_two_senders_deliver_each_event_exactly_once(personas, httpserver):
     delivered = [request.headers["X-Rollout-Delivery"] for request, _ in httpserver.log]
     assert len(delivered) == len(set(delivered)) == 30
     assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("delivered", 1)}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://10.0.0.5/hook",
+        "http://169.254.169.254/latest/",
+        "http://[::1]/x",
+    ],
+)
+def test_an_endpoint_inside_rollouts_own_network_is_refused(client_as, personas, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    response = client_as(personas.admin).post(
+        reverse("rollout:webhooks"), {"url": url, "events": ["review.completed"], "active": "on"}
+    )
+    assert "private or local address" in response.text
+    assert not WebhookEndpoint.objects.filter(url=url).exists()
+
+
+def test_a_delivery_to_an_address_that_turned_private_fails_without_calling_it(
+    personas, endpoint, httpserver, settings
+):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    emit_review(personas)
+    assert webhooks.deliver_due() == {"failed": 1}
+    delivery = WebhookDelivery.objects.get()
+    assert "private or local address" in delivery.last_error
+    assert len(httpserver.log) == 0
