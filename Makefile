@@ -7,7 +7,7 @@ PORT ?= 8000
 # SEED_DEMO=0 skips the demo organization (and its public demo password) on a real database.
 SEED_DEMO ?= 1
 
-.PHONY: run test lint format install install-dev migrate clean bench
+.PHONY: run test lint format install install-dev migrate clean bench messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Rollout needs Python 3.11 or newer (set PYTHON=...)")'
@@ -50,6 +50,12 @@ $(OIDC_MODULES): tests/oidc/package.json tests/oidc/package-lock.json
 
 test: install-dev $(OIDC_MODULES)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The translation catalogues (docs/international.md): collect the marked strings into locale/*/django.po,
+# then, once translated, compile them to the .mo files Rollout reads (both are in git). Needs GNU gettext.
+messages: install
+	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=tests --ignore=var --ignore=static --ignore=node_modules
+	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # request.user.otp_device: the device that verified this session's second step, if any.
     "django_otp.middleware.OTPMiddleware",
     "rollout.access.OrganizationMiddleware",
+    # The person's language, else the organization's, else the browser's (after the organization).
+    "rollout.i18n.LanguageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Two-step sign-in: a session that skipped the code, or must set up a second factor first.
@@ -308,7 +310,12 @@ WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- Internationalisation ---------------------------------------------------------------------
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# The languages of Rollout's pages and emails (docs/international.md tells how to add one). A
+# person's setting comes first, then their organization's default, then the browser's
+# Accept-Language (rollout/i18n.py).
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -157,10 +157,11 @@ class OrganizationMiddleware:
 
 
 def organization_time(request):
-    """timezone.override() of the signed-in person's current organization, else nothing."""
+    """timezone.override() of the signed-in person's own time zone if they chose one, else of their
+    current organization's, else nothing."""
     if not request.user.is_authenticated or request.scope.organization is None:
         return nullcontext()
-    return timezone.override(zoneinfo.ZoneInfo(request.scope.organization.timezone))
+    return timezone.override(zoneinfo.ZoneInfo(request.user.time_zone or request.scope.organization.timezone))
 
 
 def role_required(roles):

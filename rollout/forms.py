@@ -4,9 +4,10 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from .access import ADMINS, EDITORS
-from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, WebhookEndpoint
+from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, User, WebhookEndpoint
 from .webhooks import EVENTS, private_address
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -156,6 +157,7 @@ class OrganizationForm(forms.ModelForm):
         fields = [
             "name",
             "timezone",
+            "language",
             "digest_weekday",
             "digest_hour",
             "response_target_hours",
@@ -215,6 +217,19 @@ class RemoveMembershipForm(forms.Form):
     def clean(self):
         _last_admin_check(self, self.membership)
         return super().clean()
+
+
+class PersonalSettingsForm(forms.ModelForm):
+    """A person's language and time zone (empty: their organization's)."""
+
+    class Meta:
+        model = User
+        fields = ["language", "time_zone"]
+        labels = {"language": _("Language"), "time_zone": _("Time zone")}
+        help_texts = {
+            "language": _("Empty: your organization's language, or your browser's."),
+            "time_zone": _("Empty: your organization's time zone. Dates and times are shown in it."),
+        }
 
 
 class EraseMembershipForm(forms.Form):

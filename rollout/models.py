@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Empty: the organization's default language and time zone.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+    time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, blank=True)
 
     objects = UserManager()
 
@@ -87,6 +90,13 @@ class Organization(models.Model):
     name = models.CharField(max_length=150)
     slug = models.SlugField(unique=True)
     timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    language = models.CharField(
+        "default language",
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="For people who have not chosen one. Empty: each person's browser decides.",
+    )
     digest_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices,
         default=Weekday.MONDAY,

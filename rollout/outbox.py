@@ -37,10 +37,11 @@ from django.core.signing import TimestampSigner
 from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import data_versions, notifications
 from .emails import render_email
+from .i18n import email_language
 from .models import Membership, Notification
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,12 @@ def unsubscribe_token(notification):
 
 
 def build_message(notification):
+    """The email of `notification`, in its recipient's language (rollout/i18n.py)."""
+    with translation.override(email_language(notification.recipient, notification.organization)):
+        return _build_message(notification)
+
+
+def _build_message(notification):
     spec = notifications.kind(notification.kind)
     context = spec.context(notification)  # may raise Cancel
     context.update(notification=notification, recipient=notification.recipient)

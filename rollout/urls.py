@@ -58,6 +58,7 @@ urlpatterns = [
         name="webhook_send_again",
     ),
     path("account/email/", outbox.notification_settings, name="notification_settings"),
+    path("account/language/", accounts.personal_settings, name="personal_settings"),
     path("account/api-tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
 ]

@@ -107,6 +107,7 @@ MATRIX = {
     "rollout:outbox_detail": page(ADMINS, notification_kwargs),
     "rollout:outbox_retry": page(ADMINS, notification_kwargs, ok=302, method="post"),
     "rollout:notification_settings": page(ROLES),
+    "rollout:personal_settings": page(ROLES),
     "rollout:api_tokens": page(ROLES),
     # A token is its owner's alone (here the member's): anyone else gets a 404.
     "rollout:api_token_revoke": Row(

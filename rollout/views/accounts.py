@@ -5,11 +5,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import invitations
 from ..access import LEADERS, STAFF, switch_organization
-from ..forms import AcceptInvitationForm
+from ..forms import AcceptInvitationForm, PersonalSettingsForm
+from ..i18n import chosen_language
 from ..models import User
 from ..people.views import member_page_context
 from ..ratelimits import limit_failures
@@ -26,6 +29,18 @@ def home(request):
         return redirect("rollout:list")
     # Members start on their own page (rollout/people); the other roles reach it from the menu.
     return render(request, "people/me.html", member_page_context(scope.membership))
+
+
+@login_required
+def personal_settings(request):
+    """Language and time zone, for this person in every organization."""
+    form = PersonalSettingsForm(request.POST or None, instance=request.user)
+    if form.is_valid():
+        form.save()
+        with translation.override(chosen_language(request.user, request.scope.organization) or None):
+            messages.success(request, _("Your language and time zone are saved."))
+        return redirect("rollout:personal_settings")
+    return render(request, "rollout/personal_settings.html", {"form": form})
 
 
 @login_required

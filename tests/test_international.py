@@ -1,0 +1,92 @@
+"""Languages (rollout/i18n.py, locale/): which language a page and an email are in, the person's
+own time zone, and catalogues that are complete and compiled."""
+
+import gettext
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from rollout import outbox
+
+from .factories import NotificationFactory
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def catalogue(language):
+    """{msgid: msgstr} of the language's django.po (plural forms as msgid -> first form)."""
+    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    assert "#, fuzzy" not in text, f"{language}: a fuzzy entry is not a translation"
+    entries = {}
+    for block in text.split("\n\n"):
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
+        if msgid and msgstr:
+            unquote = lambda part: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', part)).replace('\\"', '"')  # noqa: E731
+            entries[unquote(msgid.group(1))] = unquote(msgstr.group(1))
+    entries.pop("", None)  # the header
+    return entries
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_catalogue_entry_is_translated_and_compiled(language):
+    entries = catalogue(language)
+    assert entries, f"{language}: the catalogue is empty"
+    assert [msgid for msgid, msgstr in entries.items() if not msgstr] == []
+    with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as compiled:
+        translations = gettext.GNUTranslations(compiled)
+    # The .mo is the .po compiled (make messages): a page shows what the catalogue says.
+    assert {msgid: translations.gettext(msgid) for msgid in entries} == entries
+
+
+def test_a_page_follows_the_browser_when_nobody_chose(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    assert "Zum Inhalt springen" in response.text and 'lang="de"' in response.text
+    assert response["Content-Language"] == "de"
+    assert "Skip to content" in client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="es").text
+
+
+def test_the_organizations_language_comes_before_the_browser_and_the_persons_before_both(client_as, personas):
+    personas.org.language = "de"
+    personas.org.save()
+    client = client_as(personas.member)
+    assert "Meine Seite" in client.get(reverse("people:me"), HTTP_ACCEPT_LANGUAGE="fr").text
+    client.post(reverse("rollout:personal_settings"), {"language": "fr", "time_zone": ""})
+    page = client.get(reverse("people:me"), HTTP_ACCEPT_LANGUAGE="de").text
+    assert "Ma page" in page and "Langue et fuseau horaire" in page
+
+
+def test_a_person_sees_times_in_their_own_time_zone(client_as, personas):
+    from rollout.models import AuditEvent
+
+    personas.org.timezone = "UTC"
+    personas.org.save()
+    AuditEvent.objects.create(
+        organization=personas.org,
+        action="login",
+        summary="zone check",
+        created_at=datetime(2026, 12, 3, 12, tzinfo=UTC),
+    )
+    client = client_as(personas.admin)
+    assert "12:00" in client.get(reverse("rollout:audit")).text
+    client.post(reverse("rollout:personal_settings"), {"language": "", "time_zone": "Europe/Berlin"})
+    assert "13:00" in client.get(reverse("rollout:audit")).text
+
+
+def test_an_email_is_in_its_recipients_language_whatever_the_senders(personas):
+    personas.manager.language = "fr"
+    personas.manager.save()
+    payload = {"rollout": personas.rollout.pk, "week": "2026-W49"}
+    to_manager = NotificationFactory(organization=personas.org, recipient=personas.manager, payload=payload)
+    to_admin = NotificationFactory(organization=personas.org, recipient=personas.admin, payload=payload)
+    assert "Bonjour Manager," in outbox.build_message(to_manager).alternatives[0][0]
+    assert "Hello Admin," in outbox.build_message(to_admin).alternatives[0][0]
+    personas.org.language = "de"
+    personas.org.save()
+    to_admin.organization.refresh_from_db()
+    assert "Hallo Admin," in outbox.build_message(to_admin).alternatives[0][0]
