@@ -55,7 +55,7 @@ PROFILES = [
         "Seattle General",
         "flexible",
         "America/Los_Angeles",
-        "English, Hindi",
+        "English, Hindi, German",
         [3, 6],
     ),
     ("Human Resources", "Seattle General", "day", "America/Los_Angeles", "English", [0, 4]),
@@ -157,7 +157,10 @@ def seed_champions(ctx, rollout, skills):
                 "readiness_override_at": timezone.now() - timedelta(days=6) if recent else None,
             },
         )
-        champion.units.set([ctx.units[department], ctx.units[location]])
+        covered = [ctx.units[department], ctx.units[location]]
+        if department == "Information Technology":  # remote help for the German-speaking unit too
+            covered.append(ctx.units["Telemedizin Berlin"])
+        champion.units.set(covered)
         champion.skills.set([skills[i] for i in skill_ids])
         champions.append(champion)
     # Two members put themselves forward; the manager has not decided yet.

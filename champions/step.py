@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout.access import EDITORS, Role
 from rollout.steps import (
@@ -91,7 +92,7 @@ class ChampionStep(Step):
         panels = [
             MemberPanel(
                 "champions-help",
-                "Who can help me",
+                _("Who can help me"),
                 "champions/member/_help.html",
                 {"help": who_can_help(membership, limit=3, tree=tree)},
                 order=10,
@@ -101,7 +102,7 @@ class ChampionStep(Step):
             panels.append(
                 MemberPanel(
                     "champions-new",
-                    "New champions",
+                    _("New champions"),
                     "champions/member/_new.html",
                     {"champions": appointed},
                     order=15,

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout.access import EDITORS
 from rollout.data_versions import remember
@@ -326,7 +327,7 @@ def member_panels(membership):
     return [
         MemberPanel(
             key="ask-for-help",
-            title="Ask for help",
+            title=_("Ask for help"),
             template="engage/member/_ask.html",
             context={
                 "questions": questions[:ASK_PANEL_QUESTIONS],

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout.access import EDITORS, STAFF
 from rollout.steps import (
@@ -178,7 +179,7 @@ class IncentivizeStep(Step):
         panels = [
             MemberPanel(
                 key="your-recognition",
-                title="Your recognition",
+                title=_("Your recognition"),
                 template="incentives/member/_your_recognition.html",
                 context=recognition_summary(organization, membership.user),
                 order=40,
@@ -189,7 +190,7 @@ class IncentivizeStep(Step):
             panels.append(
                 MemberPanel(
                     key="leaders-taking-part",
-                    title="Leaders taking part",
+                    title=_("Leaders taking part"),
                     template="incentives/member/_leaders.html",
                     context={"leaders": leaders, "days": LEAD_BY_EXAMPLE_DAYS},
                     order=80,

@@ -123,9 +123,10 @@ def seed_strategy(ctx):
     )
     units = ctx.units
     audiences = {}
-    # Three audiences by unit (their size is the unit's headcount) and one listed by name: the
+    # Four audiences by unit (their size is the unit's headcount) and one listed by name: the
     # demo's people in other departments show as "outside the rollout's audiences". Pharmacy is
-    # the demo member's department, so the rollout is on their page (/me/).
+    # the demo member's department, and Telemedizin Berlin the German-speaking unit's, so the rollout
+    # is on their pages (/me/).
     ward_leads = "\n".join(
         Membership.objects.filter(organization=ctx.organization, unit=units["Cardiology"])
         .order_by("user__email")
@@ -136,6 +137,7 @@ def seed_strategy(ctx):
         ("Emergency Medicine", Audience.Kind.EMPLOYEES, units["Emergency Medicine"], ""),
         ("Cardiology ward leads", Audience.Kind.EMPLOYEES, None, ward_leads),
         ("Pharmacy team", Audience.Kind.EMPLOYEES, units["Pharmacy"], ""),
+        ("Telemedizin Berlin", Audience.Kind.EMPLOYEES, units["Telemedizin Berlin"], ""),
     ]:
         audiences[name], _ = Audience.objects.update_or_create(
             worksheet=ws, name=name, defaults={"kind": kind, "unit": unit, "people": listed, "size": None}
@@ -148,6 +150,7 @@ def seed_strategy(ctx):
         ("Cardiology ward leads", AwarenessChannel.Channel.LAUNCH_EMAIL, date(2026, 3, 2)),
         ("Cardiology ward leads", AwarenessChannel.Channel.INTRANET, date(2026, 3, 2)),
         ("Pharmacy team", AwarenessChannel.Channel.MANAGER_CASCADE, date(2026, 3, 16)),
+        ("Telemedizin Berlin", AwarenessChannel.Channel.TRAINING, date(2026, 3, 23)),
     ]:
         AwarenessChannel.objects.update_or_create(
             worksheet=ws, audience=audiences[audience], channel=channel, defaults={"planned_date": when}

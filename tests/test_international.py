@@ -90,3 +90,53 @@ def test_an_email_is_in_its_recipients_language_whatever_the_senders(personas):
     personas.org.save()
     to_admin.organization.refresh_from_db()
     assert "Hallo Admin," in outbox.build_message(to_admin).alternatives[0][0]
+
+
+# The employee's side (people, the "My page" panels, Who can help me, Speak up, Ask for help).
+EMPLOYEE_PAGES = {
+    "de": {
+        "people:me": [
+            "Meine Seite",
+            "Was bei Ihnen eingeführt wird",
+            "Sie haben gesagt, wir haben gehandelt",
+        ],
+        "people:you_said": ["Sie haben gesagt, wir haben gehandelt", "Mit Ihnen wurde noch nichts geteilt."],
+        "champions_org:help": [
+            "Wer kann mir helfen",
+            "Ihre Champions",
+            "Ihre nächsten offenen Sprechstunden",
+        ],
+    },
+    "fr": {
+        "people:me": ["Ma page", "Ce qui est déployé pour vous", "Vous avez dit, nous avons agi"],
+        "people:you_said": ["Vous avez dit, nous avons agi", "Rien n’a encore été partagé avec vous."],
+        "champions_org:help": [
+            "Qui peut m’aider",
+            "Vos champions",
+            "Vos prochaines permanences et formations",
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["de", "fr"])
+def test_an_employee_reads_their_own_pages_in_their_language(client_as, personas, language):
+    personas.member.language = language
+    personas.member.save()
+    client = client_as(personas.member)
+    for name, expected in EMPLOYEE_PAGES[language].items():
+        response = client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200, name
+        assert response["Content-Language"] == language
+        page = response.text
+        for text in expected:
+            assert text in page, f"{name}: {text!r}"
+
+        assert "Being rolled out to you" not in page and "Nothing has been shared with you yet" not in page
+
+
+def test_the_employee_pages_stay_in_english_by_default(client_as, personas):
+    client = client_as(personas.member)
+    assert "Being rolled out to you" in client.get(reverse("people:me")).text
+    assert "Who can help me" in client.get(reverse("champions_org:help")).text
+    assert "Nothing has been shared with you yet." in client.get(reverse("people:you_said")).text

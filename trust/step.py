@@ -1,6 +1,7 @@
 """Step 3, Trust: its entry in the step registry (see rollout/steps.py)."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from rollout.steps import (
     Ceiling,
@@ -241,14 +242,14 @@ class TrustStep(Step):
         return [
             MemberPanel(
                 key="trust-guidelines",
-                title="Your guidelines and training",
+                title=_("Your guidelines and training"),
                 template="trust/member/_guidelines.html",
                 context={**member_trust_figures(membership), "url": reverse("trust_org:mine")},
                 order=30,
             ),
             MemberPanel(
                 key="speak-up",
-                title="Speak up",
+                title=_("Speak up"),
                 template="trust/member/_speak_up.html",
                 context={"url": reverse("trust_org:speak_up")},
                 order=70,

@@ -26,6 +26,7 @@ DEPARTMENTS = [
     ("Information Technology", 48),
     ("Human Resources", 22),
     ("Finance", 30),
+    ("Telemedizin Berlin", 12),  # the German-speaking unit: its people read Rollout in German
 ]
 LOCATIONS = [("Seattle General", 520), ("Tacoma Clinic", 190), ("Spokane Hospital", 150)]
 
@@ -61,6 +62,14 @@ FIRST = [
     "Tariq",
 ]
 LAST = ["Okafor", "Lindqvist", "Moreau", "Patel", "Nakamura", "Garcia", "Osei", "Kowalski", "Haddad", "Byrne"]
+
+# The German-speaking unit's people (language "de"); the first is a demo login of her own.
+GERMAN_SPEAKERS = [
+    ("Lena Keller", Role.MEMBER),
+    ("Jonas Brandt", Role.MEMBER),
+    ("Aylin Demir", Role.CHAMPION),
+]
+GERMAN_LOGIN = "lena.keller@northwind.example"
 
 # Roles of the 95 generated people besides the five demo logins: mostly members.
 GENERATED_ROLES = [Role.MANAGER] * 3 + [Role.CHAMPION] * 12 + [Role.LEADER] * 4 + [Role.MEMBER] * 76
@@ -161,7 +170,7 @@ class Command(BaseCommand):
             )
             members.append(people[role])
         rng = random.Random(7)  # the same people on every run
-        departments = [units[name] for name, _ in DEPARTMENTS]
+        departments = [units[name] for name, _ in DEPARTMENTS if name != "Telemedizin Berlin"]
         locations = [units[name] for name, _ in LOCATIONS]
         shifts = [Shift.DAY] * 3 + [Shift.EVENING, Shift.NIGHT]
         for index, role in enumerate(GENERATED_ROLES):
@@ -172,6 +181,13 @@ class Command(BaseCommand):
             members.append(
                 self._person(org, email, f"{first} {last}", role, unit, password, location=where, shift=when)
             )
+        # Last, so that the generated people (and what the steps' demo data picks from them) stay as they were.
+        for name, role in GERMAN_SPEAKERS:
+            email = f"{name.lower().replace(' ', '.')}@{DEMO_DOMAIN}"
+            person = self._person(org, email, name, role, units["Telemedizin Berlin"], password)
+            User.objects.filter(pk=person.pk).update(language="de", time_zone="Europe/Berlin")
+            members.append(person)
+
         return people, members
 
     def seed_rollouts(self, org, people):
@@ -351,3 +367,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, name, _ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<9} {demo_email(role):<28} {name}")
+        self.stdout.write(f"  {'member':<9} {GERMAN_LOGIN:<28} Lena Keller (reads Rollout in German)")
