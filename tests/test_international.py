@@ -19,16 +19,19 @@ TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAG
 
 
 def catalogue(language):
-    """{msgid: msgstr} of the language's django.po (plural forms as msgid -> first form)."""
+    """{msgid: msgstr} of the language's django.po (plural forms as msgid -> first form; an entry with a
+    context keyed "context\x04msgid", as gettext keys it)."""
     text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     assert "#, fuzzy" not in text, f"{language}: a fuzzy entry is not a translation"
     entries = {}
     for block in text.split("\n\n"):
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
         if msgid and msgstr:
             unquote = lambda part: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', part)).replace('\\"', '"')  # noqa: E731
-            entries[unquote(msgid.group(1))] = unquote(msgstr.group(1))
+            key = unquote(msgid.group(1))
+            entries[f"{unquote(context.group(1))}\x04{key}" if context else key] = unquote(msgstr.group(1))
     entries.pop("", None)  # the header
     return entries
 
@@ -41,7 +44,11 @@ def test_every_catalogue_entry_is_translated_and_compiled(language):
     with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as compiled:
         translations = gettext.GNUTranslations(compiled)
     # The .mo is the .po compiled (make messages): a page shows what the catalogue says.
-    assert {msgid: translations.gettext(msgid) for msgid in entries} == entries
+    compiled = {
+        key: translations.pgettext(*key.split("\x04")) if "\x04" in key else translations.gettext(key)
+        for key in entries
+    }
+    assert compiled == entries
 
 
 def test_a_page_follows_the_browser_when_nobody_chose(client, db):
@@ -140,3 +147,51 @@ def test_the_employee_pages_stay_in_english_by_default(client_as, personas):
     assert "Being rolled out to you" in client.get(reverse("people:me")).text
     assert "Who can help me" in client.get(reverse("champions_org:help")).text
     assert "Nothing has been shared with you yet." in client.get(reverse("people:you_said")).text
+
+
+# Numbers, percentages and dates as each language writes them; text kept as message and values.
+FORMATS = {
+    "en": ("1,234.5", "12.5%", "3 Dec 2026"),
+    "de": ("1.234,5", "12,5\u00a0%", "3 Dez 2026"),
+    "fr": ("1\u00a0234,5", "12,5\u202f%", "3 Déc 2026"),
+}
+
+
+@pytest.mark.parametrize("language", FORMATS)
+def test_numbers_percentages_and_dates_read_as_the_language_writes_them(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from rollout.i18n import number, percent
+
+    template = Template('{% load rollout_tags %}{{ n|number:1 }}|{{ rate|percent }}|{{ day|date:"j M Y" }}')
+    with translation.override(language):
+        shown = template.render(Context({"n": 1234.5, "rate": 12.5, "day": datetime(2026, 12, 3)}))
+        assert shown.split("|") == list(FORMATS[language])
+        assert (number(1234.5, 1), percent(12.5)) == FORMATS[language][:2]
+
+
+def test_a_phrase_is_english_text_kept_as_message_and_values_and_read_in_each_language():
+    import json
+    import pickle
+
+    from django.utils import translation
+
+    from rollout.i18n import Percent, Phrase, dump_text
+
+    phrase = Phrase.gettext("%(number)s%%", number=Percent(12.5))  # any catalogue message will do
+    phrase = Phrase.ngettext("%(counter)s active", "%(counter)s active", 1234, counter=1234)
+    assert phrase == "1,234 active" and "active" in phrase  # as a str it is the English text
+    stored = json.loads(json.dumps(dump_text(phrase)))
+    assert stored == {
+        "phrase": "%(counter)s active",
+        "plural": "%(counter)s active",
+        "count": 1234,
+        "values": {"counter": {"int": 1234}},
+    }
+    loaded = Phrase.load(stored)
+    with translation.override("de"):
+        assert str(loaded) == str(phrase) == f"{phrase}" == "1.234 aktiv"
+    with translation.override("fr"):
+        assert str(pickle.loads(pickle.dumps(loaded))) == "1\u00a0234 actifs"
+    assert Phrase.load("plain text stored earlier") == "plain text stored earlier"

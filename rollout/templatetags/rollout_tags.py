@@ -66,3 +66,20 @@ def step_pages(context, step_key, active="home"):
     if step.member_crumb and role not in STAFF:
         member_crumb = (reverse(step.member_crumb[0]), step.member_crumb[1])
     return {"step": step, "home_url": step.url(rollout), "tabs": tabs, "member_crumb": member_crumb}
+
+
+@register.filter
+def percent(value, decimals=1):
+    """A percentage in the page's language: {{ rate|percent }} is "12.5%" in English and "12,5 %"
+    in German and French; {{ rate|percent:0 }} without decimals. Empty for None."""
+    from rollout.i18n import percent as shown
+
+    return "" if value is None or value == "" else shown(value, int(decimals))
+
+
+@register.filter
+def number(value, decimals=0):
+    """A number in the page's language with grouping: "1,234.5" / "1.234,5" / "1 234,5"."""
+    from rollout.i18n import number as shown
+
+    return "" if value is None or value == "" else shown(value, int(decimals))
