@@ -54,8 +54,8 @@ test: install-dev $(OIDC_MODULES)
 # The translation catalogues (docs/international.md): collect the marked strings into locale/*/django.po,
 # then, once translated, compile them to the .mo files Rollout reads (both are in git). Needs GNU gettext.
 messages: install
-	$(BIN)/python manage.py makemessages --all --ignore=.venv --ignore=tests --ignore=var --ignore=static --ignore=node_modules
-	$(BIN)/python manage.py compilemessages --ignore=.venv
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages --all --no-obsolete --ignore=.venv --ignore=tests --ignore=var --ignore=static --ignore=node_modules
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 import uuid
 
 from django.http import QueryDict
+from django.utils.translation import gettext
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
@@ -107,7 +108,7 @@ class SupportSessionViewSet(
             Champion.objects.filter(rollout=rollout, user=self.request.user).select_related("rollout").first()
         )
         if champion is None or not champion.is_active:
-            raise PermissionDenied("Only active champions of this rollout log support sessions.")
+            raise PermissionDenied(gettext("Only active champions of this rollout log support sessions."))
         # The web form's validation and the same idempotent service, so both doors behave alike.
         data = QueryDict(mutable=True)
         for name, value in self.request.data.items():

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, FloatField, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rollout.i18n import number
 
 from .models import Champion
 
@@ -22,10 +26,10 @@ class CoverageStatus:
     EMPTY = "empty"
 
     LABELS = {
-        GAP: "Gap: no active champion",
-        BELOW: "Below target",
-        MET: "Meets target",
-        EMPTY: "No headcount",
+        GAP: gettext_lazy("Gap: no active champion"),
+        BELOW: gettext_lazy("Below target"),
+        MET: gettext_lazy("Meets target"),
+        EMPTY: gettext_lazy("No headcount"),
     }
 
 
@@ -95,8 +99,8 @@ class UnitCoverage:
         if self.headcount == 0:
             return "—"
         if not self.active_champions:
-            return "none"
-        return f"1 per {self.people_per_champion}"
+            return _("none")
+        return _("1 per %(people)s") % {"people": number(self.people_per_champion)}
 
     @property
     def status(self):
@@ -110,7 +114,7 @@ class UnitCoverage:
 
     @property
     def status_label(self):
-        return CoverageStatus.LABELS[self.status]
+        return str(CoverageStatus.LABELS[self.status])
 
     @property
     def champions_needed(self):

@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.forms import DATE_WIDGET
 from rollout.models import Unit
@@ -19,20 +21,21 @@ class NominationForm(forms.Form):
     """A manager nominates anyone in the organization; anyone else nominates themselves."""
 
     person: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, help_text="Anyone in the organization."
+        queryset=None, label=_("Person"), help_text=_("Anyone in the organization.")
     )
     units: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="The units whose people they would support.",
+        label=_("Units"),
+        help_text=_("The units whose people they would support."),
     )
     motivation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
-        label="Why them?",
-        help_text="What makes them a good person to turn to.",
+        label=_("Why them?"),
+        help_text=_("What makes them a good person to turn to."),
     )
 
     def __init__(self, *args, scope, rollout, nominate_others, **kwargs):
@@ -43,7 +46,7 @@ class NominationForm(forms.Form):
             self.fields["person"].queryset = scope.people().order_by("full_name", "email")
         else:
             del self.fields["person"]
-            self.fields["motivation"].label = "Why you?"
+            self.fields["motivation"].label = _("Why you?")
 
     def clean(self):
         cleaned = super().clean()
@@ -52,10 +55,20 @@ class NominationForm(forms.Form):
             user=person, status__in=[Champion.Status.NOMINATED, Champion.Status.ACTIVE]
         ).first()
         if current is not None:
-            who = "You are" if person == self.scope.user else f"{person} is"
-            raise forms.ValidationError(
-                f"{who} already {current.get_status_display().lower()} for this rollout."
+            nominated = current.status == Champion.Status.NOMINATED
+            if person == self.scope.user:
+                message = (
+                    gettext("You are already nominated for this rollout.")
+                    if nominated
+                    else gettext("You are already active for this rollout.")
+                )
+                raise forms.ValidationError(message)
+            message = (
+                gettext("%(person)s is already nominated for this rollout.")
+                if nominated
+                else gettext("%(person)s is already active for this rollout.")
             )
+            raise forms.ValidationError(message, params={"person": person})
         return cleaned
 
 
@@ -63,7 +76,7 @@ class ChampionProfileForm(forms.ModelForm):
     """What a champion keeps up to date about themselves."""
 
     chat_link = forms.URLField(
-        label="Chat link",
+        label=_("Chat link"),
         required=False,
         max_length=500,
         assume_scheme="https",
@@ -74,14 +87,22 @@ class ChampionProfileForm(forms.ModelForm):
         model = Champion
         fields = ["location", "skills", "languages", "shift", "time_zone", "chat_link", "office_hours"]
         widgets: dict[str, object] = {"skills": forms.CheckboxSelectMultiple}
+        labels = {
+            "location": _("Location"),
+            "skills": _("Skills"),
+            "languages": _("Languages"),
+            "shift": _("Shift"),
+            "time_zone": _("Time zone"),
+            "office_hours": _("Office hours"),
+        }
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
         self.fields["location"].queryset = scope.units().filter(kind=Unit.Kind.LOCATION)
         self.fields["skills"].queryset = Skill.objects.filter(organization=scope.organization, active=True)
-        self.fields["skills"].help_text = "From the organization's skills taxonomy."
-        self.fields["time_zone"].help_text = "With the shift, this shows who covers a 24/7 operation."
+        self.fields["skills"].help_text = _("From the organization's skills taxonomy.")
+        self.fields["time_zone"].help_text = _("With the shift, this shows who covers a 24/7 operation.")
         self.fields["chat_link"].widget.attrs["placeholder"] = (
             "https://teams.microsoft.com/l/chat/0/0?users=…"
         )
@@ -90,7 +111,9 @@ class ChampionProfileForm(forms.ModelForm):
 class ChampionManageForm(ChampionProfileForm):
     """A manager's view of a champion: also the units covered, the start and the status."""
 
-    status = forms.ChoiceField(choices=[(s.value, s.label) for s in Champion.Status if s != "nominated"])
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[(s.value, s.label) for s in Champion.Status if s != "nominated"]
+    )
 
     class Meta(ChampionProfileForm.Meta):
         fields = [
@@ -109,6 +132,11 @@ class ChampionManageForm(ChampionProfileForm):
             "units": forms.CheckboxSelectMultiple,
             "skills": forms.CheckboxSelectMultiple,
             "start_date": DATE_WIDGET,
+        }
+        labels = {
+            **ChampionProfileForm.Meta.labels,
+            "units": _("Units"),
+            "start_date": _("Start date"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -135,8 +163,8 @@ class SupportSessionForm(forms.ModelForm):
     token = forms.UUIDField(widget=forms.HiddenInput)
     helped_email = forms.EmailField(
         required=False,
-        label="Who (optional)",
-        help_text="Their work email, if you want to note who you helped.",
+        label=_("Who (optional)"),
+        help_text=_("Their work email, if you want to note who you helped."),
         widget=forms.EmailInput(attrs={"autocomplete": "off", "inputmode": "email"}),
     )
 
@@ -154,9 +182,15 @@ class SupportSessionForm(forms.ModelForm):
             "helped_unit",
         ]
         labels = {
-            "happened_at": "When",
-            "people_helped": "People helped",
-            "helped_unit": "Their unit (optional)",
+            "happened_at": _("When"),
+            "minutes": _("Minutes"),
+            "people_helped": _("People helped"),
+            "topics": _("Topics"),
+            "other_topic": _("Other topic"),
+            "channel": _("Channel"),
+            "outcome": _("Outcome"),
+            "follow_up_on": _("Follow up by"),
+            "helped_unit": _("Their unit (optional)"),
         }
         widgets: dict[str, object] = {
             "happened_at": DATETIME_WIDGET,
@@ -175,9 +209,9 @@ class SupportSessionForm(forms.ModelForm):
         self.fields["minutes"].initial = 15
         self.fields["topics"].queryset = Skill.objects.filter(organization=scope.organization, active=True)
         self.fields["topics"].required = False
-        self.fields["other_topic"].widget.attrs["placeholder"] = "Anything else it was about"
+        self.fields["other_topic"].widget.attrs["placeholder"] = _("Anything else it was about")
         self.fields["helped_unit"].queryset = scope.units().order_by("kind", "name")
-        self.fields["follow_up_on"].help_text = "Needed when the outcome is “Follow-up needed”."
+        self.fields["follow_up_on"].help_text = _("Needed when the outcome is “Follow-up needed”.")
         if self.instance.pk:
             del self.fields["token"]
             if self.instance.helped_person_id:
@@ -189,10 +223,11 @@ class SupportSessionForm(forms.ModelForm):
         when = self.cleaned_data["happened_at"]
         now = timezone.now()
         if when > now + CLOCK_SKEW:
-            raise forms.ValidationError("This is in the future; log a session once it has happened.")
+            raise forms.ValidationError(gettext("This is in the future; log a session once it has happened."))
         if when < now - OLDEST_LOGGABLE:
             raise forms.ValidationError(
-                f"Sessions older than {OLDEST_LOGGABLE.days} days cannot be logged; ask a manager."
+                gettext("Sessions older than %(days)s days cannot be logged; ask a manager."),
+                params={"days": OLDEST_LOGGABLE.days},
             )
         return when
 
@@ -204,7 +239,8 @@ class SupportSessionForm(forms.ModelForm):
         membership = self.scope.memberships().filter(user__email__iexact=email).first()
         if membership is None:
             raise forms.ValidationError(
-                f"No one with this email is in {self.scope.organization}. Leave it empty or pick their unit."
+                gettext("No one with this email is in %(organization)s. Leave it empty or pick their unit."),
+                params={"organization": self.scope.organization},
             )
         self.helped_person = membership
         return email
@@ -212,13 +248,13 @@ class SupportSessionForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("topics") and not cleaned.get("other_topic", "").strip():
-            self.add_error("topics", "Pick at least one topic, or describe it under “Other topic”.")
+            self.add_error("topics", gettext("Pick at least one topic, or describe it under “Other topic”."))
         outcome, follow_up = cleaned.get("outcome"), cleaned.get("follow_up_on")
         if outcome == SupportSession.Outcome.FOLLOW_UP and not follow_up:
-            self.add_error("follow_up_on", "Say by when you will follow up.")
+            self.add_error("follow_up_on", gettext("Say by when you will follow up."))
         when = cleaned.get("happened_at")
         if follow_up and when and follow_up < timezone.localdate(when):
-            self.add_error("follow_up_on", "The follow-up date cannot be before the session.")
+            self.add_error("follow_up_on", gettext("The follow-up date cannot be before the session."))
         return cleaned
 
     def session_values(self):
@@ -253,10 +289,11 @@ class SupportSessionForm(forms.ModelForm):
 
 class SessionFilterForm(forms.Form):
     champion: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All champions"
+        queryset=None, required=False, label=_("Champion"), empty_label=_("All champions")
     )
     outcome = forms.ChoiceField(
-        choices=[("", "All outcomes"), *SupportSession.Outcome.choices, ("open", "Open follow-ups")],
+        label=_("Outcome"),
+        choices=[("", _("All outcomes")), *SupportSession.Outcome.choices, ("open", _("Open follow-ups"))],
         required=False,
     )
 
@@ -269,16 +306,18 @@ class SessionFilterForm(forms.Form):
 
 class ChampionFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *Champion.Status.choices, ("quiet", "Gone quiet (30 days)")],
+        label=_("Status"),
+        choices=[("", _("All statuses")), *Champion.Status.choices, ("quiet", _("Gone quiet (30 days)"))],
         required=False,
     )
-    q = forms.CharField(required=False, label="Search", max_length=100)
+    q = forms.CharField(required=False, label=_("Search"), max_length=100)
 
 
 class SkillForm(forms.ModelForm):
     class Meta:
         model = Skill
         fields = ["name", "description", "active"]
+        labels = {"name": _("Name"), "description": _("Description"), "active": _("Active")}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,7 +328,9 @@ class SkillForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         clash = Skill.objects.filter(organization=self.scope.organization, name__iexact=name)
         if clash.exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(f"The taxonomy already has “{name}”.")
+            raise forms.ValidationError(
+                gettext("The taxonomy already has “%(name)s”."), params={"name": name}
+            )
         return name
 
 
@@ -305,7 +346,15 @@ class ChampionEventForm(forms.ModelForm):
     class Meta:
         model = ChampionEvent
         fields = ["kind", "title", "starts_at", "ends_at", "where", "units", "champion"]
-        labels = {"kind": "What", "units": "For whom"}
+        labels = {
+            "kind": _("What"),
+            "title": _("Title"),
+            "starts_at": _("Starts"),
+            "ends_at": _("Ends"),
+            "where": _("Where"),
+            "units": _("For whom"),
+            "champion": _("Champion"),
+        }
         widgets: dict[str, object] = {
             "kind": forms.RadioSelect,
             "starts_at": DATETIME_WIDGET,
@@ -316,16 +365,16 @@ class ChampionEventForm(forms.ModelForm):
     def __init__(self, *args, scope, rollout, manager, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = scope.units().order_by("kind", "name")
-        self.fields[
-            "units"
-        ].help_text = "Leave all unticked for everyone. A unit includes the units inside it."
-        self.fields["title"].widget.attrs["placeholder"] = "E.g. Viva Engage drop-in"
+        self.fields["units"].help_text = _(
+            "Leave all unticked for everyone. A unit includes the units inside it."
+        )
+        self.fields["title"].widget.attrs["placeholder"] = _("E.g. Viva Engage drop-in")
         if manager:
             self.fields["champion"].queryset = rollout.champions.filter(
                 status=Champion.Status.ACTIVE
             ).select_related("user")
-            self.fields["champion"].label = "Run by"
-            self.fields["champion"].empty_label = "No one in particular"
+            self.fields["champion"].label = _("Run by")
+            self.fields["champion"].empty_label = _("No one in particular")
         else:
             del self.fields["champion"]  # a champion's events are their own
 
@@ -334,7 +383,7 @@ class ChampionEventForm(forms.ModelForm):
         # The form shows minutes only: a start kept as it was may differ by its seconds.
         kept = self.instance.pk and abs(starts - self.instance.starts_at) < timedelta(minutes=1)
         if not kept and starts < timezone.now() - CLOCK_SKEW:
-            raise forms.ValidationError("This is in the past; plan drop-ins and training ahead.")
+            raise forms.ValidationError(gettext("This is in the past; plan drop-ins and training ahead."))
         return starts
 
     def clean(self):
@@ -342,11 +391,12 @@ class ChampionEventForm(forms.ModelForm):
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts and ends:
             if ends <= starts:
-                self.add_error("ends_at", "The end must be after the start.")
+                self.add_error("ends_at", gettext("The end must be after the start."))
             elif ends - starts > LONGEST_EVENT:
                 self.add_error(
                     "ends_at",
-                    f"A session lasts at most {LONGEST_EVENT.seconds // 3600} hours; check the dates.",
+                    gettext("A session lasts at most %(hours)s hours; check the dates.")
+                    % {"hours": LONGEST_EVENT.seconds // 3600},
                 )
         return cleaned
 
@@ -361,8 +411,8 @@ class WriteForm(forms.Form):
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=4000,
-        label="Your message",
-        help_text="What you need help with. The champion answers by email; you are copied.",
+        label=_("Your message"),
+        help_text=_("What you need help with. The champion answers by email; you are copied."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -372,19 +422,19 @@ class WriteForm(forms.Form):
     def clean_message(self):
         message = self.cleaned_data["message"].strip()
         if not message:
-            raise forms.ValidationError("Write what you need help with.")
+            raise forms.ValidationError(gettext("Write what you need help with."))
         return message
 
 
 class DirectoryFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Name", max_length=100)
+    q = forms.CharField(required=False, label=_("Name"), max_length=100)
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any unit"
+        queryset=None, required=False, label=_("Unit"), empty_label=_("Any unit")
     )
     skill: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Any skill"
+        queryset=None, required=False, label=_("Skill"), empty_label=_("Any skill")
     )
-    language = forms.CharField(required=False, max_length=50)
+    language = forms.CharField(required=False, label=_("Language"), max_length=50)
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)

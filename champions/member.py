@@ -27,6 +27,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout.models import Membership, Organization, Rollout, Unit
 from rollout.steps import PersonalRecords
@@ -102,13 +104,13 @@ class Helper:
     def reasons(self) -> list[str]:
         reasons = []
         if self.same_unit:
-            reasons.append("Covers your unit")
+            reasons.append(_("Covers your unit"))
         elif self.covers_you:
-            reasons.append("Covers your part of the organization")
+            reasons.append(_("Covers your part of the organization"))
         if self.same_location:
-            reasons.append("Based at your location")
+            reasons.append(_("Based at your location"))
         if self.same_shift:
-            reasons.append("Works your shift")
+            reasons.append(_("Works your shift"))
         return reasons
 
 
@@ -338,52 +340,67 @@ def personal_records(membership: Membership) -> list[PersonalRecords]:
     return [
         PersonalRecords(
             "helped",
-            "Support you received from champions",
-            ("When", "Rollout", "Champion", "How", "Minutes", "Topics", "Outcome"),
+            _("Support you received from champions"),
+            (_("When"), _("Rollout"), _("Champion"), _("How"), _("Minutes"), _("Topics"), _("Outcome")),
             helped_rows,
-            summary=f"Champions recorded helping you {len(helped_rows)} time{'s' if len(helped_rows) != 1 else ''}.",
+            summary=ngettext(
+                "Champions recorded helping you %(count)s time.",
+                "Champions recorded helping you %(count)s times.",
+                len(helped_rows),
+            )
+            % {"count": len(helped_rows)},
         ),
         PersonalRecords(
             "sessions",
-            "Support sessions you logged as a champion",
+            _("Support sessions you logged as a champion"),
             (
-                "When",
-                "Rollout",
-                "Minutes",
-                "People helped",
-                "Unit helped",
-                "How",
-                "Topics",
-                "Outcome",
-                "Follow up by",
+                _("When"),
+                _("Rollout"),
+                _("Minutes"),
+                _("People helped"),
+                _("Unit helped"),
+                _("How"),
+                _("Topics"),
+                _("Outcome"),
+                _("Follow up by"),
             ),
             logged_rows,
-            summary=f"You logged {len(logged_rows)} support session{'s' if len(logged_rows) != 1 else ''}.",
+            summary=ngettext(
+                "You logged %(count)s support session.",
+                "You logged %(count)s support sessions.",
+                len(logged_rows),
+            )
+            % {"count": len(logged_rows)},
         ),
         PersonalRecords(
             "roles",
-            "Your champion roles",
+            _("Your champion roles"),
             (
-                "Rollout",
-                "Status",
-                "Units covered",
-                "Based at",
-                "Skills",
-                "Languages",
-                "Shift",
-                "Time zone",
-                "Chat link",
-                "Office hours",
-                "Started",
-                "Stepped down",
-                "Motivation",
-                "Approved before ready, because",
+                _("Rollout"),
+                _("Status"),
+                _("Units covered"),
+                _("Based at"),
+                _("Skills"),
+                _("Languages"),
+                _("Shift"),
+                _("Time zone"),
+                _("Chat link"),
+                _("Office hours"),
+                _("Started"),
+                _("Stepped down"),
+                _("Motivation"),
+                _("Approved before ready, because"),
             ),
             role_rows,
             summary=(
-                f"You are or were a champion in {len(role_rows)} rollout{'s' if len(role_rows) != 1 else ''}."
+                ngettext(
+                    "You are or were a champion in %(count)s rollout.",
+                    "You are or were a champion in %(count)s rollouts.",
+                    len(role_rows),
+                )
+                % {"count": len(role_rows)}
                 if role_rows
-                else "You have not been a champion."
+                else _("You have not been a champion.")
             ),
         ),
     ]

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import TIMEZONE_CHOICES, Organization, Rollout, Unit
 
@@ -24,7 +25,7 @@ class Skill(models.Model):
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=200, blank=True)
     active = models.BooleanField(
-        default=True, help_text="Retired skills stay on past sessions but are no longer offered."
+        default=True, help_text=_("Retired skills stay on past sessions but are no longer offered.")
     )
 
     class Meta:
@@ -39,16 +40,16 @@ class Champion(models.Model):
     """A person's role as local "super user" in one rollout, from nomination to stepping down."""
 
     class Status(models.TextChoices):
-        NOMINATED = "nominated", "Nominated"
-        ACTIVE = "active", "Active"
-        STEPPED_DOWN = "stepped_down", "Stepped down"
-        DECLINED = "declined", "Declined"
+        NOMINATED = "nominated", _("Nominated")
+        ACTIVE = "active", _("Active")
+        STEPPED_DOWN = "stepped_down", _("Stepped down")
+        DECLINED = "declined", _("Declined")
 
     class Shift(models.TextChoices):
-        DAY = "day", "Day (07-15)"
-        EVENING = "evening", "Evening (15-23)"
-        NIGHT = "night", "Night (23-07)"
-        FLEXIBLE = "flexible", "Flexible / on call"
+        DAY = "day", _("Day (07-15)")
+        EVENING = "evening", _("Evening (15-23)")
+        NIGHT = "night", _("Night (23-07)")
+        FLEXIBLE = "flexible", _("Flexible / on call")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="champions")
     user = models.ForeignKey(
@@ -56,7 +57,10 @@ class Champion(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOMINATED)
     units = models.ManyToManyField(
-        Unit, related_name="champions", blank=True, help_text="The units whose people this champion supports."
+        Unit,
+        related_name="champions",
+        blank=True,
+        help_text=_("The units whose people this champion supports."),
     )
     location = models.ForeignKey(
         Unit,
@@ -65,28 +69,28 @@ class Champion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         limit_choices_to={"kind": Unit.Kind.LOCATION},
-        help_text="Where the champion is based.",
+        help_text=_("Where the champion is based."),
     )
     skills = models.ManyToManyField(Skill, related_name="champions", blank=True)
     languages = models.CharField(
-        max_length=200, blank=True, help_text="Comma-separated, e.g. English, Spanish."
+        max_length=200, blank=True, help_text=_("Comma-separated, e.g. English, Spanish.")
     )
     shift = models.CharField(max_length=20, choices=Shift.choices, default=Shift.DAY)
     time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     start_date = models.DateField(null=True, blank=True)
     stepped_down_on = models.DateField(null=True, blank=True)
     chat_link = models.URLField(
-        "chat link",
+        _("chat link"),
         max_length=500,
         blank=True,
-        help_text="A link that opens a chat with you, e.g. a Teams or Slack deep link.",
+        help_text=_("A link that opens a chat with you, e.g. a Teams or Slack deep link."),
     )
     office_hours = models.CharField(
         max_length=200,
         blank=True,
-        help_text="When and where people can drop by, e.g. “Tuesdays 12:00–13:00, Ward B staff room”.",
+        help_text=_("When and where people can drop by, e.g. “Tuesdays 12:00–13:00, Ward B staff room”."),
     )
-    motivation = models.TextField(blank=True, help_text="Why this person would make a good champion.")
+    motivation = models.TextField(blank=True, help_text=_("Why this person would make a good champion."))
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -97,10 +101,10 @@ class Champion(models.Model):
     # A manager approved the nominee although they had not acknowledged the guidelines or passed
     # the required training (trust/readiness.py): why, by whom and when. Also in the audit trail.
     readiness_override = models.CharField(
-        "readiness override reason",
+        _("readiness override reason"),
         max_length=500,
         blank=True,
-        help_text="Why the nominee was approved before being ready.",
+        help_text=_("Why the nominee was approved before being ready."),
     )
     readiness_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -146,16 +150,16 @@ class SupportSession(models.Model):
     DATA_TOPIC = "champions.sessions"
 
     class Channel(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        CHAT = "chat", "Chat"
-        CALL = "call", "Call"
-        OFFICE_HOURS = "office_hours", "Office hours"
-        TRAINING = "training", "Training session"
+        IN_PERSON = "in_person", _("In person")
+        CHAT = "chat", _("Chat")
+        CALL = "call", _("Call")
+        OFFICE_HOURS = "office_hours", _("Office hours")
+        TRAINING = "training", _("Training session")
 
     class Outcome(models.TextChoices):
-        RESOLVED = "resolved", "Resolved"
-        FOLLOW_UP = "follow_up", "Follow-up needed"
-        ESCALATED = "escalated", "Escalated"
+        RESOLVED = "resolved", _("Resolved")
+        FOLLOW_UP = "follow_up", _("Follow-up needed")
+        ESCALATED = "escalated", _("Escalated")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="support_sessions")
     champion = models.ForeignKey(Champion, on_delete=models.CASCADE, related_name="sessions")
@@ -169,10 +173,10 @@ class SupportSession(models.Model):
     )
     helped_unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     topics = models.ManyToManyField(Skill, related_name="sessions", blank=True)
-    other_topic = models.CharField("other topic", max_length=200, blank=True)
+    other_topic = models.CharField(_("other topic"), max_length=200, blank=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.IN_PERSON)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.RESOLVED)
-    follow_up_on = models.DateField("follow up by", null=True, blank=True)
+    follow_up_on = models.DateField(_("follow up by"), null=True, blank=True)
     follow_up_done_at = models.DateTimeField(null=True, blank=True)
     # The log form carries a fresh token; a double tap posts it twice and the unique index refuses
     # the second row, so one tap = one session.
@@ -207,8 +211,8 @@ class ChampionEvent(models.Model):
     """A drop-in or a training session champions run, for everyone or for some units' people."""
 
     class Kind(models.TextChoices):
-        DROP_IN = "drop_in", "Drop-in"
-        TRAINING = "training", "Training session"
+        DROP_IN = "drop_in", _("Drop-in")
+        TRAINING = "training", _("Training session")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="champion_events")
     champion = models.ForeignKey(
@@ -217,20 +221,20 @@ class ChampionEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="events",
-        help_text="Who runs it, if one champion does.",
+        help_text=_("Who runs it, if one champion does."),
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DROP_IN)
     title = models.CharField(max_length=150)
-    starts_at = models.DateTimeField("starts")
-    ends_at = models.DateTimeField("ends")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
     where = models.CharField(
-        max_length=300, help_text="A place (“Ward B staff room”) or a link to join online."
+        max_length=300, help_text=_("A place (“Ward B staff room”) or a link to join online.")
     )
     units = models.ManyToManyField(
         Unit,
         related_name="champion_events",
         blank=True,
-        help_text="Whose people it is for (a unit includes the units inside it). None: everyone.",
+        help_text=_("Whose people it is for (a unit includes the units inside it). None: everyone."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -12,6 +12,8 @@ Each context is built when the email is sent, so it says what is true then.
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rollout.models import Membership
 from rollout.notifications import Cancel, register_kind
@@ -32,7 +34,7 @@ def _champion(notification):
         .first()
     )
     if champion is None:
-        raise Cancel("The champion no longer exists.")
+        raise Cancel(gettext_noop("The champion no longer exists."))
     return champion
 
 
@@ -44,7 +46,7 @@ def message_context(notification):
     champion = _champion(notification)
     sender = _membership(notification, notification.payload.get("sender"))
     if sender is None:
-        raise Cancel("The person who wrote has left the organization.")
+        raise Cancel(gettext_noop("The person who wrote has left the organization."))
     return {
         "champion": champion,
         "sender": sender.user,
@@ -57,12 +59,12 @@ def message_context(notification):
 def announcement_context(notification):
     champion = _champion(notification)
     if not champion.is_active:
-        raise Cancel("The champion is no longer active.")
+        raise Cancel(gettext_noop("The champion is no longer active."))
     membership = _membership(notification, notification.recipient_id)
     if membership is None:
-        raise Cancel("The person has left the organization.")
+        raise Cancel(gettext_noop("The person has left the organization."))
     if not membership.announcements:
-        raise Cancel("The person no longer takes the organization's news for employees.")
+        raise Cancel(gettext_noop("The person no longer takes the organization's news for employees."))
     return {
         "champion": champion,
         "units": [unit.name for unit in champion.units.all()],
@@ -76,7 +78,7 @@ def announcement_context(notification):
 def welcome_context(notification):
     champion = _champion(notification)
     if not champion.is_active:
-        raise Cancel("The champion is no longer active.")
+        raise Cancel(gettext_noop("The champion is no longer active."))
     ready = readiness_of(notification.organization, champion.user_id, champion.rollout)
     return {
         "champion": champion,
@@ -90,12 +92,12 @@ def welcome_context(notification):
     }
 
 
-register_kind(MESSAGE_KIND, "Message to a champion", context=message_context)
+register_kind(MESSAGE_KIND, _("Message to a champion"), context=message_context)
 register_kind(
     ANNOUNCEMENT_KIND,
-    "New champion announcement",
+    _("New champion announcement"),
     context=announcement_context,
     unsubscribe=True,
     preference="announcements",
 )
-register_kind(WELCOME_KIND, "Welcome to a new champion", context=welcome_context)
+register_kind(WELCOME_KIND, _("Welcome to a new champion"), context=welcome_context)

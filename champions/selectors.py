@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, Lower, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from rollout.models import Rollout, Unit
 from rollout.steps import organizations_of
@@ -22,7 +23,7 @@ from .models import QUIET_AFTER_DAYS, Champion, SupportSession, active_on, open_
 
 REPORT_MONTHS = 6
 TREND_WEEKS = 8  # the weekly sessions drawn beside the portfolio's "Support sessions" fact
-OTHER_TOPIC = "Other (free text)"
+OTHER_TOPIC = gettext_lazy("Other (free text)")
 
 
 def months_back(today: date, count: int = REPORT_MONTHS) -> list[date]:
@@ -101,7 +102,7 @@ def topics_by_month(rollout: Rollout, since: datetime, tz: tzinfo) -> dict[str, 
     for row in rows:
         counts.setdefault(row["skill__name"], {})[_as_date(row["month"])] = row["n"]
     for row in other:
-        counts.setdefault(OTHER_TOPIC, {})[_as_date(row["month"])] = row["n"]
+        counts.setdefault(str(OTHER_TOPIC), {})[_as_date(row["month"])] = row["n"]
     return counts
 
 

@@ -3,8 +3,10 @@
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from rollout.access import EDITORS, Role
+from rollout.i18n import Percent, Phrase
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -16,14 +18,11 @@ from rollout.steps import (
     StepPage,
     Trend,
     scored,
+    sentence,
 )
 
 # How the score weighs its three parts (docs/steps/champion.md explains them).
 WEIGHTS = {"coverage": 50, "active": 30, "trend": 20}
-
-
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def people_covered_share(units, covered, rollout_pk, target):
@@ -59,24 +58,34 @@ def people_without_champion(units, covered, rollout_pk):
 class ChampionStep(Step):
     number = 4
     key = "champion"
-    name = "Champion"
+    name = pgettext_lazy("the name of a step", "Champion")
     icon = "people"
-    summary = "Appoint local champions so that everyone has someone to turn to, and log the help they give."
-    questions = (
-        "Who are the champions, and which units and shifts do they cover?",
-        "Where are the gaps: units with people and no active champion?",
-        "What help do champions give, to whom, and about what?",
+    summary = gettext_lazy(
+        "Appoint local champions so that everyone has someone to turn to, and log the help they give."
     )
-    first_action = "Nominate the first champions"
+    questions = (
+        gettext_lazy("Who are the champions, and which units and shifts do they cover?"),
+        gettext_lazy("Where are the gaps: units with people and no active champion?"),
+        gettext_lazy("What help do champions give, to whom, and about what?"),
+    )
+    first_action = gettext_noop("Nominate the first champions")
     url_name = "champions:home"
     pages = (
-        StepPage("home", "Home", "champions:home"),
-        StepPage("coverage", "Coverage", "champions:coverage"),
-        StepPage("network", "Champions", "champions:network"),
-        StepPage("sessions", "Sessions", "champions:sessions"),
-        StepPage("events", "Drop-ins and training", "champions:events"),
-        StepPage("report", "Activity report", "champions:report", roles=EDITORS | {Role.LEADER}),
-        StepPage("skills", "Skills taxonomy", "champions_org:skills", roles=EDITORS, per_rollout=False),
+        StepPage("home", gettext_lazy("Home"), "champions:home"),
+        StepPage("coverage", gettext_lazy("Coverage"), "champions:coverage"),
+        StepPage("network", gettext_lazy("Champions"), "champions:network"),
+        StepPage("sessions", gettext_lazy("Sessions"), "champions:sessions"),
+        StepPage("events", gettext_lazy("Drop-ins and training"), "champions:events"),
+        StepPage(
+            "report", gettext_lazy("Activity report"), "champions:report", roles=EDITORS | {Role.LEADER}
+        ),
+        StepPage(
+            "skills",
+            gettext_lazy("Skills taxonomy"),
+            "champions_org:skills",
+            roles=EDITORS,
+            per_rollout=False,
+        ),
     )
 
     # The employee's side ------------------------------------------------------------------
@@ -168,14 +177,33 @@ class ChampionStep(Step):
         active_share = recently / active if active else 0.0
         trend = (1.0 if last else 0.0) if not previous else min(1.0, last / previous)
 
-        coverage = (
-            f"{round(100 * share)}% of people covered at the target of 1 per {target}"
-            f" ({_plural(gaps, 'unit')} without an active champion)"
-            if share is not None
-            else "No unit has a headcount, so coverage cannot be measured"
+        if share is not None:
+            coverage = Phrase.ngettext(
+                "%(percent)s of people covered at the target of 1 per %(target)s"
+                " (%(count)s unit without an active champion)",
+                "%(percent)s of people covered at the target of 1 per %(target)s"
+                " (%(count)s units without an active champion)",
+                gaps,
+                percent=Percent(round(100 * share), 0),
+                target=target,
+                count=gaps,
+            )
+        else:
+            coverage = Phrase.gettext("No unit has a headcount, so coverage cannot be measured")
+        logged = Phrase.ngettext(
+            "%(recent)s of %(count)s active champion logged a session in the last 30 days",
+            "%(recent)s of %(count)s active champions logged a session in the last 30 days",
+            active,
+            recent=recently,
+            count=active,
         )
-        logged = f"{recently} of {_plural(active, 'active champion')} logged a session in the last 30 days"
-        sessions_trend = f"{_plural(last, 'session')} in the last 30 days ({previous} in the 30 days before)"
+        sessions_trend = Phrase.ngettext(
+            "%(count)s session in the last 30 days (%(previous)s in the 30 days before)",
+            "%(count)s sessions in the last 30 days (%(previous)s in the 30 days before)",
+            last,
+            count=last,
+            previous=previous,
+        )
         parts = {
             "coverage": Part(WEIGHTS["coverage"], share if share is not None else 0.0, coverage),
             "active": Part(WEIGHTS["active"], active_share, logged),
@@ -188,30 +216,60 @@ class ChampionStep(Step):
             ceilings.append(
                 Ceiling(
                     Status.AT_RISK,
-                    f"{uncovered} of {people} people ({round(100 * uncovered / people)}%) are in units"
-                    " with no active champion",
+                    Phrase.ngettext(
+                        "%(uncovered)s of %(count)s people (%(percent)s) are in units with no active champion",
+                        "%(uncovered)s of %(count)s people (%(percent)s) are in units with no active champion",
+                        people,
+                        uncovered=uncovered,
+                        count=people,
+                        percent=Percent(round(100 * uncovered / people), 0),
+                    ),
                 )
             )
-        reasons = [f"{coverage}."] if share is not None else []
-        reasons += [f"{logged}.", f"{sessions_trend}."]
+        reasons = [sentence(coverage)] if share is not None else []
+        reasons += [sentence(logged), sentence(sessions_trend)]
         if figures["nominated"]:
-            reasons.append(f"{_plural(figures['nominated'], 'nomination')} waiting for a decision.")
+            reasons.append(
+                Phrase.ngettext(
+                    "%(count)s nomination waiting for a decision.",
+                    "%(count)s nominations waiting for a decision.",
+                    figures["nominated"],
+                    count=figures["nominated"],
+                )
+            )
 
         coverage_url = reverse("champions:coverage", kwargs={"pk": rollout.pk})
         if worst is not None and worst["active"] == 0:
-            action = f"Appoint a champion for {worst['name']} ({worst['headcount']} people, none yet)"
+            action = Phrase.ngettext(
+                "Appoint a champion for %(unit)s (%(count)s people, none yet)",
+                "Appoint a champion for %(unit)s (%(count)s people, none yet)",
+                worst["headcount"],
+                unit=worst["name"],
+                count=worst["headcount"],
+            )
             url = coverage_url
         elif worst is not None:
             ratio = round(worst["headcount"] / worst["active"])
-            action = f"Add a champion in {worst['name']} (1 per {ratio}, target 1 per {target})"
+            action = Phrase.gettext(
+                "Add a champion in %(unit)s (1 per %(ratio)s, target 1 per %(target)s)",
+                unit=worst["name"],
+                ratio=ratio,
+                target=target,
+            )
             url = coverage_url
         elif figures["nominated"]:
-            action, url = "Decide on the nominations", reverse("champions:network", kwargs={"pk": rollout.pk})
+            action = Phrase.gettext("Decide on the nominations")
+            url = reverse("champions:network", kwargs={"pk": rollout.pk})
         elif active > recently:
-            action = f"Check in with {_plural(active - recently, 'quiet champion')}"
+            action = Phrase.ngettext(
+                "Check in with %(count)s quiet champion",
+                "Check in with %(count)s quiet champions",
+                active - recently,
+                count=active - recently,
+            )
             url = reverse("champions:report", kwargs={"pk": rollout.pk})
         else:
-            action, url = "Keep logging support sessions", self.url(rollout)
+            action, url = Phrase.gettext("Keep logging support sessions"), self.url(rollout)
         return scored(parts, reasons=reasons, next_action=action, next_url=url, ceilings=ceilings)
 
     def digest_key(self, membership):
@@ -243,18 +301,41 @@ class ChampionStep(Step):
             if mine is None:  # not an active champion of this rollout
                 return None
             return DigestSection(
-                "Your champion week",
+                Phrase.gettext("Your champion week"),
                 [
-                    f"{mine['n']} session{'s' if mine['n'] != 1 else ''} logged, {mine['people'] or 0} people helped.",
-                    f"{mine['open']} open follow-up{'s' if mine['open'] != 1 else ''}.",
+                    Phrase.ngettext(
+                        "%(count)s session logged, %(people)s people helped.",
+                        "%(count)s sessions logged, %(people)s people helped.",
+                        mine["n"],
+                        count=mine["n"],
+                        people=mine["people"] or 0,
+                    ),
+                    Phrase.ngettext(
+                        "%(count)s open follow-up.",
+                        "%(count)s open follow-ups.",
+                        mine["open"],
+                        count=mine["open"],
+                    ),
                 ],
             )
         week = figures["rollouts"].get(rollout.pk, {})
         return DigestSection(
-            "Champions",
+            Phrase.gettext("Champions"),
             [
-                f"{week.get('n', 0)} support sessions this week by {week.get('champions', 0)} champions, {week.get('people') or 0} people helped.",
-                f"{week.get('open', 0)} follow-ups still open.",
+                Phrase.ngettext(
+                    "%(count)s support sessions this week by %(champions)s champions, %(people)s people helped.",
+                    "%(count)s support sessions this week by %(champions)s champions, %(people)s people helped.",
+                    week.get("n", 0),
+                    count=week.get("n", 0),
+                    champions=week.get("champions", 0),
+                    people=week.get("people") or 0,
+                ),
+                Phrase.ngettext(
+                    "%(count)s follow-ups still open.",
+                    "%(count)s follow-ups still open.",
+                    week.get("open", 0),
+                    count=week.get("open", 0),
+                ),
             ],
         )
 
@@ -282,21 +363,40 @@ class ChampionStep(Step):
             counted = sessions.get(rollout.pk, {"last_30": 0, "previous_30": 0, "weeks": [0] * TREND_WEEKS})
             last, previous = counted["last_30"], counted["previous_30"]
             if share is None:  # no unit has a headcount: there is nobody to count as covered
-                coverage, status = "not known: no unit has a headcount", ""
+                coverage, status = Phrase.gettext("not known: no unit has a headcount"), ""
             else:
-                coverage = f"{round(share * 100)}% of people covered at 1 per {target}"
+                coverage = Phrase.gettext(
+                    "%(percent)s of people covered at 1 per %(target)s",
+                    percent=Percent(round(share * 100), 0),
+                    target=target,
+                )
                 status = Status.from_score(round(share * 100))
+            if last >= previous:
+                sessions_value = Phrase.gettext(
+                    "%(count)s (+%(change)s on the 30 days before)", count=last, change=last - previous
+                )
+            else:
+                sessions_value = Phrase.gettext(
+                    "%(count)s (%(change)s on the 30 days before)", count=last, change=last - previous
+                )
             facts[rollout.pk] = [
                 Fact(
-                    "Champion coverage",
-                    f"{coverage}; {figures['active']} active champions",
+                    Phrase.gettext("Champion coverage"),
+                    # Translators: e.g. "80% of people covered at 1 per 50; 4 active champions".
+                    Phrase.ngettext(
+                        "%(coverage)s; %(count)s active champions",
+                        "%(coverage)s; %(count)s active champions",
+                        figures["active"],
+                        coverage=coverage,
+                        count=figures["active"],
+                    ),
                     status,
                     definition="champion-coverage",
                     rows_url=reverse("champions:coverage", kwargs={"pk": rollout.pk}),
                 ),
                 Fact(
-                    "Support sessions (30 days)",
-                    f"{last} ({'+' if last >= previous else ''}{last - previous} on the 30 days before)",
+                    Phrase.gettext("Support sessions (30 days)"),
+                    sessions_value,
                     trend=tuple(counted["weeks"]),
                     definition="support-sessions",
                     rows_url=reverse("champions:sessions_recent", kwargs={"pk": rollout.pk}),
@@ -312,15 +412,21 @@ class ChampionStep(Step):
             return [
                 Trend(
                     "support-sessions",
-                    "Support sessions per week",
-                    "sessions",
+                    Phrase.gettext("Support sessions per week"),
+                    Phrase.gettext("sessions"),
                     kind="bar",
-                    missing="No support session logged yet: champions log them on the Champion step.",
+                    missing=Phrase.gettext(
+                        "No support session logged yet: champions log them on the Champion step."
+                    ),
                 )
             ]
         return [
             Trend(
-                "support-sessions", "Support sessions per week", "sessions", points=tuple(weeks), kind="bar"
+                "support-sessions",
+                Phrase.gettext("Support sessions per week"),
+                Phrase.gettext("sessions"),
+                points=tuple(weeks),
+                kind="bar",
             )
         ]
 

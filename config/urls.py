@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from rollout.forms import QueuedPasswordResetForm
 from rollout.identity import views as identity_views
@@ -13,13 +14,13 @@ from rollout.views.outbox import unsubscribe
 admin.site.site_header = "Rollout administration"
 admin.site.site_title = "Rollout admin"
 
-RESET_FLOOD = "Several password reset emails were sent to this address recently: use the latest one."
+RESET_FLOOD = _("Several password reset emails were sent to this address recently: use the latest one.")
 
 auth_patterns = [
     # Email first: single sign-on where the email's organization has a provider (rollout/identity).
     path(
         "login/",
-        limit("login_client", what="Too many sign-in attempts came from your network.")(
+        limit("login_client", what=_("Too many sign-in attempts came from your network."))(
             identity_views.LoginView.as_view()
         ),
         name="login",
@@ -30,7 +31,7 @@ auth_patterns = [
     path(
         "password/reset/",
         # Per client, then per address asked for: a flood sends at most the limit's emails.
-        limit("password_reset_client", what="Too many password resets were asked for from your network.")(
+        limit("password_reset_client", what=_("Too many password resets were asked for from your network."))(
             limit("password_reset_address", key=reset_address, what=RESET_FLOOD)(
                 auth_views.PasswordResetView.as_view(
                     form_class=QueuedPasswordResetForm,

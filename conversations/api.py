@@ -5,6 +5,7 @@ default) with where it comes from, and whether it was answered within it.
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers
@@ -135,7 +136,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         if not form.is_valid():
             raise serializers.ValidationError({name: list(errors) for name, errors in form.errors.items()})
         if not services.mark_answered(question, request.user, form.cleaned_data["url"]):
-            raise Conflict("This question has been answered already.")
+            raise Conflict(_("This question has been answered already."))
         question.refresh_from_db()
         return Response(self.get_serializer(question).data)
 

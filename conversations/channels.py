@@ -5,6 +5,7 @@ arrive through the organization's Slack, Microsoft Teams or Viva Engage connecti
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from rollout.models import Rollout
 
@@ -25,8 +26,10 @@ def name_slack_channel(rollout: Rollout, *, channel_id: str = "", channel_name: 
         api = client_for(rollout.organization)
         if api is None:
             raise ChannelRefused(
-                "Give both the channel's ID and its name, or connect Slack under Settings → "
-                "Connections to look one up from the other."
+                gettext(
+                    "Give both the channel's ID and its name, or connect Slack under Settings → "
+                    "Connections to look one up from the other."
+                )
             )
         try:
             channel_id, channel_name = slack.find_channel(api, name=channel_name, channel_id=channel_id)
@@ -42,7 +45,8 @@ def name_slack_channel(rollout: Rollout, *, channel_id: str = "", channel_name: 
             )
     except IntegrityError:
         raise ChannelRefused(
-            f"#{channel_name} ({channel_id}) is already one of this rollout's channels."
+            gettext("#%(channel)s (%(id)s) is already one of this rollout's channels.")
+            % {"channel": channel_name, "id": channel_id}
         ) from None
 
 
@@ -61,7 +65,9 @@ def name_teams_channel(
                 channel_name=channel_name.strip()[:80],
             )
     except IntegrityError:
-        raise ChannelRefused(f"{channel_name} is already one of this rollout's channels.") from None
+        raise ChannelRefused(
+            gettext("%(channel)s is already one of this rollout's channels.") % {"channel": channel_name}
+        ) from None
 
 
 def name_viva_engage_community(rollout: Rollout, *, community_id: str, name: str) -> ConnectedChannel:
@@ -76,7 +82,9 @@ def name_viva_engage_community(rollout: Rollout, *, community_id: str, name: str
                 channel_name=name.strip()[:80],
             )
     except IntegrityError:
-        raise ChannelRefused(f"{name} is already one of this rollout's communities.") from None
+        raise ChannelRefused(
+            gettext("%(community)s is already one of this rollout's communities.") % {"community": name}
+        ) from None
 
 
 def remove_channel(channel: ConnectedChannel) -> None:

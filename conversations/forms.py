@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.forms import DATE_WIDGET
 from rollout.models import Role
@@ -32,22 +34,31 @@ class UploadField(forms.FileField):
         if upload is None:
             return upload
         if not upload.name.lower().endswith(self.extensions):
-            raise forms.ValidationError(f"Upload a {' or '.join(self.extensions)} file.")
+            first, *rest = self.extensions
+            if rest:
+                message = gettext("Upload a %(first)s or %(second)s file.") % {
+                    "first": first,
+                    "second": rest[0],
+                }
+            else:
+                message = gettext("Upload a %(first)s file.") % {"first": first}
+            raise forms.ValidationError(message)
         if upload.size > MAX_UPLOAD:
-            raise forms.ValidationError("The file is larger than 200 MB: export fewer channels or months.")
+            raise forms.ValidationError(_("The file is larger than 200 MB: export fewer channels or months."))
         return upload
 
 
 class ConversationImportForm(forms.Form):
     source = forms.ChoiceField(
         choices=[
-            (ConversationImport.Source.SLACK, "Slack workspace export (.zip)"),
-            (ConversationImport.Source.CSV, "Generic conversations CSV (.csv)"),
+            (ConversationImport.Source.SLACK, _("Slack workspace export (.zip)")),
+            (ConversationImport.Source.CSV, _("Generic conversations CSV (.csv)")),
         ],
         widget=forms.RadioSelect,
         initial=ConversationImport.Source.SLACK,
+        label=_("Source"),
     )
-    file = UploadField(extensions=(".zip", ".csv"))
+    file = UploadField(extensions=(".zip", ".csv"), label=_("File"))
 
     def clean(self):
         cleaned = super().clean()
@@ -55,35 +66,42 @@ class ConversationImportForm(forms.Form):
         if upload and source:
             wanted = ".zip" if source == ConversationImport.Source.SLACK else ".csv"
             if not upload.name.lower().endswith(wanted):
-                self.add_error("file", f"This source needs a {wanted} file.")
+                self.add_error(
+                    "file", gettext("This source needs a %(extension)s file.") % {"extension": wanted}
+                )
         return cleaned
 
 
 class AttendanceImportForm(forms.Form):
     file = UploadField(
-        extensions=(".csv",), help_text="Columns: email, trained_on (YYYY-MM-DD) and optionally unit."
+        extensions=(".csv",),
+        label=_("File"),
+        help_text=_("Columns: email, trained_on (YYYY-MM-DD) and optionally unit."),
     )
 
 
 class LogQuestionForm(forms.Form):
-    text = forms.CharField(label="The question", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+    text = forms.CharField(label=_("The question"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
     asked_at = forms.DateTimeField(
-        label="Asked at",
+        label=_("Asked at"),
         widget=DATETIME_WIDGET,
         initial=lambda: timezone.localtime().replace(second=0, microsecond=0),
     )
     asker: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
         required=False,
-        label="Asked by",
-        help_text="Someone in the organization, or a name below.",
+        label=_("Asked by"),
+        help_text=_("Someone in the organization, or a name below."),
     )
-    asker_name = forms.CharField(label="…or their name", max_length=200, required=False)
+    asker_name = forms.CharField(label=_("…or their name"), max_length=200, required=False)
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Defaults to the asker's unit."
+        queryset=None, required=False, label=_("Unit"), help_text=_("Defaults to the asker's unit.")
     )
     where = forms.CharField(
-        max_length=200, required=False, help_text="e.g. 'In person on ward 7' or 'Private chat'."
+        max_length=200,
+        required=False,
+        label=_("Where"),
+        help_text=_("e.g. 'In person on ward 7' or 'Private chat'."),
     )
 
     def __init__(self, *args, scope, **kwargs):
@@ -94,36 +112,36 @@ class LogQuestionForm(forms.Form):
     def clean_asked_at(self):
         value = self.cleaned_data["asked_at"]
         if value > timezone.now() + timedelta(minutes=10):
-            raise forms.ValidationError("A question logged by hand was asked in the past.")
+            raise forms.ValidationError(_("A question logged by hand was asked in the past."))
         if value < timezone.now() - timedelta(days=365):
-            raise forms.ValidationError("Log questions from the last twelve months only.")
+            raise forms.ValidationError(_("Log questions from the last twelve months only."))
         return value
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("asker") and not (cleaned.get("asker_name") or "").strip():
-            raise forms.ValidationError("Say who asked: pick a person or type a name.")
+            raise forms.ValidationError(_("Say who asked: pick a person or type a name."))
         return cleaned
 
 
 class AnsweredForm(forms.Form):
     url = forms.URLField(
-        label="Link to the answer",
+        label=_("Link to the answer"),
         max_length=500,
         assume_scheme="https",
-        help_text="Where the answer can be read, e.g. the reply's link in the channel.",
+        help_text=_("Where the answer can be read, e.g. the reply's link in the channel."),
     )
     text = forms.CharField(
-        label="A few words for the person who asked",
+        label=_("A few words for the person who asked"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional. A question asked in Rollout emails its asker this with the link.",
+        help_text=_("Optional. A question asked in Rollout emails its asker this with the link."),
     )
 
 
 class HandOnForm(forms.Form):
-    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label="Hand on to")
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Hand on to"))
 
     def __init__(self, *args, scope, exclude=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,13 +155,13 @@ class AskForm(forms.Form):
     """Ask for help: the rollout (of the organization's in pilot or live) and the question."""
 
     rollout: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, label="About", empty_label=None, help_text="The rollout your question is about."
+        queryset=None, label=_("About"), empty_label=None, help_text=_("The rollout your question is about.")
     )
     text = forms.CharField(
-        label="Your question",
+        label=_("Your question"),
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A champion of your unit gets it and answers you; you get an email when they do.",
+        help_text=_("A champion of your unit gets it and answers you; you get an email when they do."),
     )
 
     def __init__(self, *args, rollouts, **kwargs):
@@ -156,7 +174,7 @@ class AskForm(forms.Form):
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
         if not text:
-            raise forms.ValidationError("Write your question.")
+            raise forms.ValidationError(_("Write your question."))
         return text
 
 
@@ -164,21 +182,21 @@ class OutcomeForm(forms.Form):
     """ "What we did about it" on a closed pulse (an empty text withdraws it)."""
 
     outcome = forms.CharField(
-        label="What we did about it",
+        label=_("What we did about it"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="A few lines, one per action, for everyone who was asked. Shared with the results.",
+        help_text=_("A few lines, one per action, for everyone who was asked. Shared with the results."),
     )
 
 
 class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(
-        choices=[(30, "Last 30 days"), (90, "Last 90 days"), (365, "Last 12 months")],
+        choices=[(30, _("Last 30 days")), (90, _("Last 90 days")), (365, _("Last 12 months"))],
         coerce=int,
         initial=90,
         required=False,
-        label="Period",
+        label=_("Period"),
     )
 
 
@@ -189,40 +207,46 @@ class MomentumSettingsForm(forms.ModelForm):
 
 
 class PulseForm(forms.Form):
-    title = forms.CharField(max_length=150)
+    title = forms.CharField(max_length=150, label=_("Title"))
     kind = forms.ChoiceField(
-        choices=Pulse.Kind.choices, widget=forms.RadioSelect, initial=Pulse.Kind.READINESS
+        choices=Pulse.Kind.choices, widget=forms.RadioSelect, initial=Pulse.Kind.READINESS, label=_("Kind")
     )
     questions = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="Custom pulses: one statement per line (2 to 8), each scored 1 (disagree) to 5 (agree). "
-        "A readiness pulse asks the five ADKAR statements: " + " / ".join(READINESS_QUESTIONS.values()),
+        label=_("Questions"),
     )
     audience: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Leave empty to ask everyone in the organization.",
+        label=_("Audience"),
+        help_text=_("Leave empty to ask everyone in the organization."),
     )
-    closes_on = forms.DateField(widget=DATE_WIDGET, help_text="The last day answers are accepted.")
+    closes_on = forms.DateField(
+        widget=DATE_WIDGET, label=_("Closes on"), help_text=_("The last day answers are accepted.")
+    )
 
     def __init__(self, *args, scope, rollout, **kwargs):
         super().__init__(*args, **kwargs)
         self.rollout = rollout
         self.fields["audience"].queryset = scope.units().order_by("kind", "name")
         self.fields["closes_on"].initial = timezone.localdate() + timedelta(days=14)
+        self.fields["questions"].help_text = gettext(
+            "Custom pulses: one statement per line (2 to 8), each scored 1 (disagree) to 5 (agree). "
+            "A readiness pulse asks the five ADKAR statements: %(statements)s"
+        ) % {"statements": " / ".join(gettext(text) for text in READINESS_QUESTIONS.values())}
 
     def clean_title(self):
         title = self.cleaned_data["title"].strip()
         if Pulse.objects.filter(rollout=self.rollout, title__iexact=title).exists():
-            raise forms.ValidationError("This rollout already has a pulse with this title.")
+            raise forms.ValidationError(_("This rollout already has a pulse with this title."))
         return title
 
     def clean_closes_on(self):
         value = self.cleaned_data["closes_on"]
         if value < timezone.localdate():
-            raise forms.ValidationError("The closing day cannot be in the past.")
+            raise forms.ValidationError(_("The closing day cannot be in the past."))
         return value
 
     def clean(self):
@@ -230,9 +254,9 @@ class PulseForm(forms.Form):
         lines = [line.strip() for line in (cleaned.get("questions") or "").splitlines() if line.strip()]
         if cleaned.get("kind") == Pulse.Kind.CUSTOM:
             if not 2 <= len(lines) <= 8:
-                self.add_error("questions", "A custom pulse asks 2 to 8 statements, one per line.")
+                self.add_error("questions", _("A custom pulse asks 2 to 8 statements, one per line."))
             elif any(len(line) > 300 for line in lines):
-                self.add_error("questions", "Keep each statement under 300 characters.")
+                self.add_error("questions", _("Keep each statement under 300 characters."))
         cleaned["question_lines"] = lines
         return cleaned
 
@@ -244,8 +268,8 @@ class PulseAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         required=False,
         max_length=2000,
-        label="Anything else? (optional)",
-        help_text="Please leave out names: comments are shown to the rollout's team.",
+        label=_("Anything else? (optional)"),
+        help_text=_("Please leave out names: comments are shown to the rollout's team."),
     )
 
     SCALE = [(i, str(i)) for i in range(1, 6)]
@@ -255,7 +279,7 @@ class PulseAnswerForm(forms.Form):
         self.questions = list(questions)
         for question in self.questions:
             self.fields[f"q{question.pk}"] = forms.TypedChoiceField(
-                label=question.text, choices=self.SCALE, coerce=int, widget=forms.RadioSelect
+                label=question.shown_text, choices=self.SCALE, coerce=int, widget=forms.RadioSelect
             )
         self.order_fields([f"q{q.pk}" for q in self.questions] + ["comment"])
 
@@ -265,30 +289,32 @@ class PulseAnswerForm(forms.Form):
 
 class SlackChannelForm(forms.Form):
     channel_id = forms.CharField(
-        label="Channel ID",
+        label=_("Channel ID"),
         max_length=40,
         required=False,
-        help_text="In Slack: the channel's name → About → Channel ID, e.g. C0123ABCD.",
+        help_text=_("In Slack: the channel's name → About → Channel ID, e.g. C0123ABCD."),
     )
     channel_name = forms.CharField(
-        label="Channel name",
+        label=_("Channel name"),
         max_length=80,
         required=False,
-        help_text="Without the #. Give one of the two when Slack is connected: Rollout looks up the other.",
+        help_text=_(
+            "Without the #. Give one of the two when Slack is connected: Rollout looks up the other."
+        ),
     )
 
     def clean_channel_id(self):
         channel_id = self.cleaned_data["channel_id"].strip().upper()
         if channel_id and not CHANNEL_ID.fullmatch(channel_id):
             raise forms.ValidationError(
-                "A Slack channel ID starts with C (or G for an old private channel), e.g. C0123ABCD."
+                _("A Slack channel ID starts with C (or G for an old private channel), e.g. C0123ABCD.")
             )
         return channel_id
 
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not (cleaned.get("channel_id") or cleaned.get("channel_name", "").strip()):
-            raise forms.ValidationError("Give the channel's ID, its name, or both.")
+            raise forms.ValidationError(_("Give the channel's ID, its name, or both."))
         return cleaned
 
 
@@ -305,16 +331,20 @@ def parse_teams_link(link: str) -> dict[str, str]:
 
 class TeamsChannelForm(forms.Form):
     link = forms.CharField(
-        label="Link to the channel",
+        label=_("Link to the channel"),
         max_length=1000,
         required=False,
-        help_text="In Teams: the channel's ⋯ → Get link to channel → Copy. It holds the team, the "
-        "channel and its name.",
+        help_text=_(
+            "In Teams: the channel's ⋯ → Get link to channel → Copy. It holds the team, the channel and its name."
+        ),
     )
-    team_id = forms.CharField(label="Team ID", max_length=64, required=False)
-    channel_id = forms.CharField(label="Channel ID", max_length=120, required=False)
+    team_id = forms.CharField(label=_("Team ID"), max_length=64, required=False)
+    channel_id = forms.CharField(label=_("Channel ID"), max_length=120, required=False)
     channel_name = forms.CharField(
-        label="Channel name", max_length=80, required=False, help_text="Taken from the link if left empty."
+        label=_("Channel name"),
+        max_length=80,
+        required=False,
+        help_text=_("Taken from the link if left empty."),
     )
 
     def clean(self):
@@ -325,36 +355,44 @@ class TeamsChannelForm(forms.Form):
         found = parse_teams_link(link) if link else {}
         if link and not found:
             raise forms.ValidationError(
-                "That is not a Teams channel link: in Teams, open the channel's ⋯ menu → Get link to "
-                "channel, and copy it (it starts with https://teams.microsoft.com/l/channel/)."
+                _(
+                    "That is not a Teams channel link: in Teams, open the channel's ⋯ menu → Get link to "
+                    "channel, and copy it (it starts with https://teams.microsoft.com/l/channel/)."
+                )
             )
         for field in ("team_id", "channel_id", "channel_name"):
             cleaned[field] = (cleaned.get(field) or "").strip() or found.get(field, "")
         if not TEAM_ID.fullmatch(cleaned["team_id"]) or not TEAMS_CHANNEL_ID.fullmatch(cleaned["channel_id"]):
             raise forms.ValidationError(
-                "Give the channel's link, or its team ID (a GUID, the link's groupId) and channel ID "
-                "(19:…@thread.tacv2)."
+                _(
+                    "Give the channel's link, or its team ID (a GUID, the link's groupId) and channel ID "
+                    "(19:…@thread.tacv2)."
+                )
             )
         if not cleaned["channel_name"]:
-            raise forms.ValidationError("Give the channel's name.")
+            raise forms.ValidationError(_("Give the channel's name."))
         return cleaned
 
 
 class VivaEngageCommunityForm(forms.Form):
     community = forms.CharField(
-        label="Link to the community, or its ID",
+        label=_("Link to the community, or its ID"),
         max_length=1000,
-        help_text="In Viva Engage, open the community and copy the address from the browser "
-        "(…/groups/…), or give its numeric group ID.",
+        help_text=_(
+            "In Viva Engage, open the community and copy the address from the browser "
+            "(…/groups/…), or give its numeric group ID."
+        ),
     )
-    community_name = forms.CharField(label="Community name", max_length=80)
+    community_name = forms.CharField(label=_("Community name"), max_length=80)
 
     def clean_community(self):
         found = community_id(self.cleaned_data["community"])
         if not found:
             raise forms.ValidationError(
-                "That is neither a community's link nor its ID: open the community in Viva Engage and copy "
-                "the address (https://engage.cloud.microsoft/…/groups/… or https://www.yammer.com/…/groups/…), "
-                "or give its numeric group ID."
+                _(
+                    "That is neither a community's link nor its ID: open the community in Viva Engage and copy "
+                    "the address (https://engage.cloud.microsoft/…/groups/… or https://www.yammer.com/…/groups/…), "
+                    "or give its numeric group ID."
+                )
             )
         return found

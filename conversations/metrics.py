@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from rollout.metrics import Metric, catalogue
 
@@ -68,9 +69,11 @@ def pulse_readiness(rollout, as_of):
 catalogue.replace(
     Metric(
         key="time_to_first_response",
-        label="Time to first response",
-        unit="hours",
-        help="First reply time minus question time, excluding the author and bots (mean of the last 30 days).",
+        label=_("Time to first response"),
+        unit=_("hours"),
+        help=_(
+            "First reply time minus question time, excluding the author and bots (mean of the last 30 days)."
+        ),
         compute=time_to_first_response,
         higher_is_better=False,
     )
@@ -78,9 +81,9 @@ catalogue.replace(
 catalogue.replace(
     Metric(
         key="answered_within_target",
-        label="Answered within target",
+        label=_("Answered within target"),
         unit="%",
-        help=(
+        help=_(
             "Share of the last 30 days' questions whose first reply came within the rollout's response "
             "target (the strategy's, else the organization's default), out of those answered or still "
             "open past it."
@@ -91,9 +94,9 @@ catalogue.replace(
 catalogue.register(
     Metric(
         key="unanswered_questions",
-        label="Unanswered questions",
-        unit="questions",
-        help="Questions with no reply yet from someone other than their author.",
+        label=_("Unanswered questions"),
+        unit=_("questions"),
+        help=_("Questions with no reply yet from someone other than their author."),
         compute=unanswered_questions,
         higher_is_better=False,
     )
@@ -101,9 +104,11 @@ catalogue.register(
 catalogue.register(
     Metric(
         key="pulse_readiness",
-        label="Readiness (pulse)",
-        unit="of 5",
-        help="Mean ADKAR score of the latest readiness pulse with at least the privacy threshold of answers.",
+        label=_("Readiness (pulse)"),
+        unit=_("of 5"),
+        help=_(
+            "Mean ADKAR score of the latest readiness pulse with at least the privacy threshold of answers."
+        ),
         compute=pulse_readiness,
     )
 )

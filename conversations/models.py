@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Rollout, Unit
 
@@ -43,9 +45,9 @@ class ConversationImport(models.Model):
     rollout and kind, so importing the same file twice changes nothing."""
 
     class Source(models.TextChoices):
-        SLACK = "slack", "Slack workspace export"
-        CSV = "csv", "Generic conversations CSV"
-        ATTENDANCE = "attendance", "Training attendance CSV"
+        SLACK = "slack", _("Slack workspace export")
+        CSV = "csv", _("Generic conversations CSV")
+        ATTENDANCE = "attendance", _("Training attendance CSV")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="conversation_imports")
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -91,9 +93,9 @@ class ConnectedChannel(models.Model):
     provider = models.CharField(max_length=20, choices=Provider.choices, default=Provider.SLACK)
     # Slack's "C0123ABCD"; Teams' "19:…@thread.tacv2", unique in the tenant; a Viva Engage
     # community's group id ("123456789").
-    channel_id = models.CharField("channel ID", max_length=120)
+    channel_id = models.CharField(_("channel ID"), max_length=120)
     # The team (its Microsoft 365 group id) a Teams channel belongs to; empty for Slack.
-    team_id = models.CharField("team ID", max_length=64, blank=True)
+    team_id = models.CharField(_("team ID"), max_length=64, blank=True)
     channel_name = models.CharField(max_length=80)
     # Slack's ts ("1741000000.000100") kept as Slack writes it: a float would lose the suffix. For
     # a Viva Engage community, the id of the newest message stored (the API's `newer_than`).
@@ -124,10 +126,10 @@ class Thread(models.Model):
         SLACK = "slack", "Slack"
         TEAMS = "teams", "Microsoft Teams"
         VIVA_ENGAGE = "viva_engage", "Viva Engage"
-        CSV = "csv", "Imported CSV"
-        MANUAL = "manual", "Logged by hand"
+        CSV = "csv", _("Imported CSV")
+        MANUAL = "manual", _("Logged by hand")
         # A person asked for help on their own page (/questions/ask/): conversations/asking.py.
-        ASKED = "asked", "Asked in Rollout"
+        ASKED = "asked", _("Asked in Rollout")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="threads")
     source = models.CharField(max_length=20, choices=Source.choices)
@@ -152,8 +154,8 @@ class Thread(models.Model):
 
 
 class TextRemoved(models.TextChoices):
-    RETENTION = "retention", "Removed after the retention period"
-    ERASURE = "erasure", "Removed when its author's data was erased"
+    RETENTION = "retention", _("Removed after the retention period")
+    ERASURE = "erasure", _("Removed when its author's data was erased")
 
 
 class Message(models.Model):
@@ -232,9 +234,9 @@ class Message(models.Model):
     def removed_note(self):
         """What a page shows instead of a removed text ("" while the text is there)."""
         if self.text_removed == TextRemoved.RETENTION:
-            return f"Text removed after {self.text_kept_days} days (retention)."
+            return gettext("Text removed after %(days)s days (retention).") % {"days": self.text_kept_days}
         if self.text_removed == TextRemoved.ERASURE:
-            return "Text removed: its author's data was erased."
+            return gettext("Text removed: its author's data was erased.")
         return ""
 
     @property
@@ -276,10 +278,10 @@ class TrainingAttendance(models.Model):
 class MomentumSettings(models.Model):
     rollout = models.OneToOneField(Rollout, on_delete=models.CASCADE, related_name="momentum_settings")
     drop_percent = models.PositiveSmallIntegerField(
-        "alert when below peak by (%)",
+        _("alert when below peak by (%)"),
         default=30,
         validators=[MinValueValidator(5), MaxValueValidator(95)],
-        help_text="Alert when a unit's 4-week active users fall this much below its 8-week peak.",
+        help_text=_("Alert when a unit's 4-week active users fall this much below its 8-week peak."),
     )
 
     class Meta:
@@ -332,42 +334,42 @@ class MomentumAlert(models.Model):
 
 
 class ADKAR(models.TextChoices):
-    AWARENESS = "awareness", "Awareness"
-    DESIRE = "desire", "Desire"
-    KNOWLEDGE = "knowledge", "Knowledge"
-    ABILITY = "ability", "Ability"
-    REINFORCEMENT = "reinforcement", "Reinforcement"
+    AWARENESS = "awareness", _("Awareness")
+    DESIRE = "desire", _("Desire")
+    KNOWLEDGE = "knowledge", _("Knowledge")
+    ABILITY = "ability", _("Ability")
+    REINFORCEMENT = "reinforcement", _("Reinforcement")
 
 
 class Pulse(models.Model):
     """A short survey sent to an audience by email link and answered anonymously."""
 
     class Kind(models.TextChoices):
-        READINESS = "readiness", "Readiness (ADKAR)"
-        CUSTOM = "custom", "Custom questions"
+        READINESS = "readiness", _("Readiness (ADKAR)")
+        CUSTOM = "custom", _("Custom questions")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="pulses")
     title = models.CharField(max_length=150)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.READINESS)
     audience = models.ManyToManyField(
-        Unit, blank=True, related_name="+", help_text="Leave empty to ask everyone in the organization."
+        Unit, blank=True, related_name="+", help_text=_("Leave empty to ask everyone in the organization.")
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
-    closes_on = models.DateField(help_text="The last day answers are accepted.")
+    closes_on = models.DateField(help_text=_("The last day answers are accepted."))
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # "What we did about it": written by a manager on a closed pulse, shared with the results as
     # "You said, we did" (conversations/step_parts.py) when the results reach the privacy threshold.
     outcome = models.TextField(
-        "what we did about it",
+        _("what we did about it"),
         blank=True,
         max_length=2000,
-        help_text="What came of the answers, in a few lines for everyone who was asked.",
+        help_text=_("What came of the answers, in a few lines for everyone who was asked."),
     )
     outcome_written_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -397,6 +399,12 @@ class PulseQuestion(models.Model):
 
     def __str__(self):
         return self.text
+
+    @property
+    def shown_text(self):
+        """The statement in the reader's language: a readiness pulse's statements are Rollout's own
+        (conversations/pulses.py, stored in English); a custom one is shown as its author wrote it."""
+        return gettext(self.text) if self.element and self.text else self.text
 
 
 class PulseInvitation(models.Model):

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from engage.active_records import active_records
 
@@ -194,4 +195,4 @@ def current_alerts(rollouts, today=None):
 
 
 def week_label(day: date):
-    return f"week of {day:%d %b %Y}"
+    return gettext("week of %(day)s") % {"day": f"{day:%d %b %Y}"}

@@ -13,6 +13,8 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rollout.models import Membership, Role, Rollout
 from rollout.notifications import Cancel, Due, producer, register_kind
@@ -86,7 +88,7 @@ def _member(notification):
     if not Membership.objects.filter(
         user_id=notification.recipient_id, organization_id=notification.organization_id
     ).exists():
-        raise Cancel("The recipient has left the organization.")
+        raise Cancel(gettext_noop("The recipient has left the organization."))
 
 
 def alert_context(notification):
@@ -97,7 +99,7 @@ def alert_context(notification):
         .first()
     )
     if alert is None or alert.rollout.status not in LIVE:
-        raise Cancel("The alert or its rollout is gone, or the rollout is no longer live.")
+        raise Cancel(gettext_noop("The alert or its rollout is gone, or the rollout is no longer live."))
     return {
         "alert": alert,
         "rollout": alert.rollout,
@@ -114,11 +116,11 @@ def invitation_context(notification):
         .first()
     )
     if invitation is None:
-        raise Cancel("The pulse was deleted.")
+        raise Cancel(gettext_noop("The pulse was deleted."))
     if invitation.answered:
-        raise Cancel("Already answered.")
+        raise Cancel(gettext_noop("Already answered."))
     if not pulses.is_open(invitation.pulse, timezone.localdate()):
-        raise Cancel("The pulse has closed.")
+        raise Cancel(gettext_noop("The pulse has closed."))
     return {
         "pulse": invitation.pulse,
         "rollout": invitation.pulse.rollout,
@@ -143,9 +145,9 @@ def asked_context(notification):
     _member(notification)
     question = _asked_question(notification)
     if question is None:
-        raise Cancel("The question was deleted.")
+        raise Cancel(gettext_noop("The question was deleted."))
     if question.first_response_at is not None:
-        raise Cancel("Answered before the email left.")
+        raise Cancel(gettext_noop("Answered before the email left."))
     queue = reverse("engage:queue", args=[question.rollout_id])
     return {
         "question": question,
@@ -160,9 +162,9 @@ def answered_context(notification):
     _member(notification)
     question = _asked_question(notification)
     if question is None or question.author_id != notification.recipient_id:
-        raise Cancel("The question was deleted.")
+        raise Cancel(gettext_noop("The question was deleted."))
     if question.first_response_at is None:
-        raise Cancel("The question is not answered.")
+        raise Cancel(gettext_noop("The question is not answered."))
     return {
         "question": question,
         "rollout": question.rollout,
@@ -172,9 +174,9 @@ def answered_context(notification):
     }
 
 
-register_kind(ALERT, "Momentum alert (Engage)", alert_context)
-register_kind(asking.ASKED, "A question asked in Rollout, to its unit's champions (Engage)", asked_context)
+register_kind(ALERT, _("Momentum alert (Engage)"), alert_context)
+register_kind(asking.ASKED, _("A question asked in Rollout, to its unit's champions (Engage)"), asked_context)
 register_kind(
-    asking.ANSWERED, "The answer to a question asked in Rollout, to its asker (Engage)", answered_context
+    asking.ANSWERED, _("The answer to a question asked in Rollout, to its asker (Engage)"), answered_context
 )
-register_kind(INVITATION, "Pulse survey invitation (Engage)", invitation_context)
+register_kind(INVITATION, _("Pulse survey invitation (Engage)"), invitation_context)

@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rollout.models import Membership
 from rollout.steps import registry
@@ -20,27 +22,28 @@ from .models import ADKAR, Pulse, PulseAnswer, PulseInvitation, PulseQuestion, P
 
 SALT = "engage.pulse"
 BARRIER_AT = 3
-OTHER = "Other (small groups)"
+OTHER = _("Other (small groups)")
+# Stored in English with each readiness pulse, shown in the reader's language (PulseQuestion.shown_text).
 READINESS_QUESTIONS = {
-    ADKAR.AWARENESS: "I understand why we are introducing this platform.",
-    ADKAR.DESIRE: "I want to use it in my work.",
-    ADKAR.KNOWLEDGE: "I know how to use it for what I need.",
-    ADKAR.ABILITY: "I can use it in my daily work (time, access, device).",
-    ADKAR.REINFORCEMENT: "Using it is noticed and valued where I work.",
+    ADKAR.AWARENESS: gettext_noop("I understand why we are introducing this platform."),
+    ADKAR.DESIRE: gettext_noop("I want to use it in my work."),
+    ADKAR.KNOWLEDGE: gettext_noop("I know how to use it for what I need."),
+    ADKAR.ABILITY: gettext_noop("I can use it in my daily work (time, access, device)."),
+    ADKAR.REINFORCEMENT: gettext_noop("Using it is noticed and valued where I work."),
 }
 # The step to work on when an element is a barrier, and why.
 REMEDIES = {
     ADKAR.AWARENESS: (
         "strategize",
-        "Explain the why again: the strategy's purpose, audiences and awareness channels.",
+        _("Explain the why again: the strategy's purpose, audiences and awareness channels."),
     ),
     ADKAR.DESIRE: (
         "incentivize",
-        "Give people a reason to take part: incentives, recognition, leaders by example.",
+        _("Give people a reason to take part: incentives, recognition, leaders by example."),
     ),
-    ADKAR.KNOWLEDGE: ("champion", "More training: champions' training sessions and office hours."),
-    ADKAR.ABILITY: ("champion", "Hands-on help where people work: champions' support sessions."),
-    ADKAR.REINFORCEMENT: ("incentivize", "Recognise and reward use, so that it sticks."),
+    ADKAR.KNOWLEDGE: ("champion", _("More training: champions' training sessions and office hours.")),
+    ADKAR.ABILITY: ("champion", _("Hands-on help where people work: champions' support sessions.")),
+    ADKAR.REINFORCEMENT: ("incentivize", _("Recognise and reward use, so that it sticks.")),
 }
 
 

@@ -21,13 +21,14 @@ from typing import Any
 from django.db.models import Aggregate, Avg, Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import RowNumber, Substr, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Membership, Organization, Rollout, Unit, User
 from strategy.selectors import ResponseTarget, response_target, response_targets_for
 
 from .models import Message, PulseInvitation, Thread, TrainingAttendance
 
-OTHER = "Other (small groups)"
+OTHER = _("Other (small groups)")
 
 
 def questions(rollout: Rollout) -> QuerySet[Message]:

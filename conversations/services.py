@@ -13,6 +13,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from rollout.data_versions import new_data_version
 from rollout.events import emit
@@ -107,7 +108,11 @@ def store_messages(rollout: Rollout, source: str, parsed: Sequence[ParsedMessage
     unknown = sorted({m.unit_name for m in parsed if m.unit_name and m.unit_name.lower() not in units})
     if unknown:
         raise ImportFailed(
-            [f"Unknown unit: {name!r}. Use a unit name from Settings → Units." for name in unknown]
+            [
+                gettext("Unknown unit: %(unit)s. Use a unit name from Settings → Units.")
+                % {"unit": repr(name)}
+                for name in unknown
+            ]
         )
     threads: dict[str, Thread] = {}
     for message in parsed:
@@ -380,7 +385,11 @@ def import_attendance(rollout: Rollout, upload: File, user: User) -> tuple[Conve
     unknown = sorted({r.unit_name for r in rows if r.unit_name and r.unit_name.lower() not in units})
     if unknown:
         raise ImportFailed(
-            [f"Unknown unit: {name!r}. Use a unit name from Settings → Units." for name in unknown]
+            [
+                gettext("Unknown unit: %(unit)s. Use a unit name from Settings → Units.")
+                % {"unit": repr(name)}
+                for name in unknown
+            ]
         )
     with transaction.atomic():
         record = ConversationImport.objects.create(

@@ -10,9 +10,11 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout.access import EDITORS
 from rollout.data_versions import remember
+from rollout.i18n import Percent, Phrase, number, percent
 from rollout.models import Role
 from rollout.steps import Fact, Status, Trend
 from strategy.selectors import response_target, response_targets_for
@@ -23,10 +25,6 @@ from .models import Pulse, Thread
 DIGEST_QUESTIONS = 5
 ALERT_PENALTY = 10
 FACT_WEEKS = 8  # the weeks of "answered within target" drawn beside the portfolio's fact
-
-
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def portfolio_inputs(rollouts):
@@ -64,42 +62,88 @@ def health_parts(rollouts, inputs=None):
         reasons, score = [], None
         row = row or {"asked": 0, "within_share": None, "ttfr_hours": None, "overdue": 0}
         if row["asked"]:
-            reasons.append(
-                f"{_plural(row['asked'], 'question')} in the last 30 days"
-                + (
-                    f", {row['within_share']}% answered within the target ({row['target']})"
-                    if row["within_share"] is not None
-                    else ""
-                )
-                + (
-                    f", first response after {row['ttfr_hours']} h on average"
-                    if row["ttfr_hours"] is not None
-                    else ""
-                )
-                + "."
-            )
+            reasons.append(_asked_reason(row))
         if row["within_share"] is not None:
             score = row["within_share"]
         backlog = row.get("backlog", 0)
         if backlog:
-            reasons.append(f"{_plural(backlog, 'question')} waiting for a first reply.")
+            reasons.append(
+                Phrase.ngettext(
+                    "%(count)s question waiting for a first reply.",
+                    "%(count)s questions waiting for a first reply.",
+                    backlog,
+                    count=backlog,
+                )
+            )
         if dropped:
-            names = ", ".join(sorted({alert.unit.name for alert in dropped}))
-            reasons.append(f"Momentum is dropping in {names}.")
+            names = ", ".join(sorted({alert.unit.name for alert in dropped}))  # names: not translated
+            reasons.append(Phrase.gettext("Momentum is dropping in %(units)s.", units=names))
             if score is not None:
                 score = max(0, score - min(3, len(dropped)) * ALERT_PENALTY)
         queue = reverse("engage:queue", kwargs={"pk": rollout.pk})
+        # (merge_health recognises the urgent actions by their English start: "Answer", "Re-engage".)
         if row["overdue"]:
-            action, url = f"Answer the {_plural(row['overdue'], 'question')} waiting past the target", queue
+            action = Phrase.ngettext(
+                "Answer the %(count)s question waiting past the target",
+                "Answer the %(count)s questions waiting past the target",
+                row["overdue"],
+                count=row["overdue"],
+            )
+            url = queue
         elif dropped:
-            action = f"Re-engage {dropped[0].unit.name}: momentum is dropping"
+            action = Phrase.gettext("Re-engage %(unit)s: momentum is dropping", unit=dropped[0].unit.name)
             url = reverse("engage:momentum", kwargs={"pk": rollout.pk})
         elif backlog:
-            action, url = f"Answer the {_plural(backlog, 'open question')}", queue
+            action = Phrase.ngettext(
+                "Answer the %(count)s open question",
+                "Answer the %(count)s open questions",
+                backlog,
+                count=backlog,
+            )
+            url = queue
         else:
             action, url = "", ""
         parts[rollout.pk] = (score, reasons, action, url)
     return parts
+
+
+def _asked_reason(row):
+    """The questions of the last 30 days, answered within the target and how fast, as a sentence."""
+    values = {"count": row["asked"]}
+    if row["within_share"] is not None:
+        values.update(percent=Percent(row["within_share"], 0), target=row["target"].phrase)
+    if row["ttfr_hours"] is not None:
+        values.update(hours=row["ttfr_hours"])
+    if row["within_share"] is not None and row["ttfr_hours"] is not None:
+        # Translators: %(target)s is the response target, e.g. "4 h, from the strategy".
+        return Phrase.ngettext(
+            "%(count)s question in the last 30 days, %(percent)s answered within the target (%(target)s), "
+            "first response after %(hours)s h on average.",
+            "%(count)s questions in the last 30 days, %(percent)s answered within the target (%(target)s), "
+            "first response after %(hours)s h on average.",
+            row["asked"],
+            **values,
+        )
+    if row["within_share"] is not None:
+        return Phrase.ngettext(
+            "%(count)s question in the last 30 days, %(percent)s answered within the target (%(target)s).",
+            "%(count)s questions in the last 30 days, %(percent)s answered within the target (%(target)s).",
+            row["asked"],
+            **values,
+        )
+    if row["ttfr_hours"] is not None:
+        return Phrase.ngettext(
+            "%(count)s question in the last 30 days, first response after %(hours)s h on average.",
+            "%(count)s questions in the last 30 days, first response after %(hours)s h on average.",
+            row["asked"],
+            **values,
+        )
+    return Phrase.ngettext(
+        "%(count)s question in the last 30 days.",
+        "%(count)s questions in the last 30 days.",
+        row["asked"],
+        **values,
+    )
 
 
 def facts(rollouts, inputs=None):
@@ -118,14 +162,24 @@ def facts(rollouts, inputs=None):
         if not row or not row["asked"]:
             continue
         share = row["within_share"]
-        value = f"{share}%" if share is not None else "not yet known"
-        value += f" (target {row['target']})"
+        values = {
+            "percent": Percent(share, 0) if share is not None else Phrase.gettext("not yet known"),
+            "target": row["target"].phrase,
+            "open": row.get("backlog", 0),
+        }
         if row["ttfr_hours"] is not None:
-            value += f", first response after {row['ttfr_hours']} h on average"
-        value += f"; {row.get('backlog', 0)} open"
+            # Translators: %(percent)s is a percentage or "not yet known"; %(target)s e.g. "4 h, from the strategy".
+            value = Phrase.gettext(
+                "%(percent)s (target %(target)s), first response after %(hours)s h on average; %(open)s open",
+                hours=row["ttfr_hours"],
+                **values,
+            )
+        else:
+            # Translators: %(percent)s is a percentage or "not yet known"; %(target)s e.g. "4 h, from the strategy".
+            value = Phrase.gettext("%(percent)s (target %(target)s); %(open)s open", **values)
         result[rollout.pk] = [
             Fact(
-                "Questions answered within target (30 days)",
+                Phrase.gettext("Questions answered within target (30 days)"),
                 value,
                 Status.from_score(share) if share is not None else "",
                 trend=tuple(r["within_share"] or 0 for _, r in weeks.get(rollout.pk, [])),
@@ -143,17 +197,19 @@ def ttfr_trend(rollout):
     target = targets[rollout.pk]
     weeks = selectors.response_by_week([rollout], weeks=26, targets=targets)[rollout.pk]
     points = tuple((week, r["ttfr_hours"]) for week, r in weeks if r["ttfr_hours"] is not None)
-    unit = "hours"
+    unit = Phrase.gettext("hours")
     if not points:
         return Trend(
             "time-to-first-response",
-            "Time to first response",
+            Phrase.gettext("Time to first response"),
             unit,
-            missing="Import conversations (Engage step) to see how fast questions get their first reply.",
+            missing=Phrase.gettext(
+                "Import conversations (Engage step) to see how fast questions get their first reply."
+            ),
         )
     return Trend(
         "time-to-first-response",
-        f"Time to first response (target {target})",
+        Phrase.gettext("Time to first response (target %(target)s)", target=target.phrase),
         unit,
         points=points,
         target=tuple((d, target.hours) for d, _ in points),
@@ -178,14 +234,39 @@ def digest_lines(rollout, membership, since):
             organization=rollout.organization_id,
         )
         count, oldest = by_unit.get(membership.unit_id, (0, []))
+        unit = str(membership.unit)
         if not count:
-            return [f"No unanswered questions from {membership.unit}. Thank you!"]
-        lines = [f"{_plural(count, 'unanswered question')} from {membership.unit}, oldest first:"]
+            return [Phrase.gettext("No unanswered questions from %(unit)s. Thank you!", unit=unit)]
+        lines = [
+            Phrase.ngettext(
+                "%(count)s unanswered question from %(unit)s, oldest first:",
+                "%(count)s unanswered questions from %(unit)s, oldest first:",
+                count,
+                count=count,
+                unit=unit,
+            )
+        ]
         for text, author, asked in oldest:
             # A text removed by retention or an erasure (conversations/privacy.py) says so.
-            lines.append(f"- {text or '(text removed)'} ({author}, {(now - asked).days} days ago)")
+            waited = (now - asked).days
+            # Translators: a question of the digest: "- <its text> (<who asked>, 3 days ago)".
+            lines.append(
+                Phrase.ngettext(
+                    "- %(text)s (%(author)s, %(count)s days ago)",
+                    "- %(text)s (%(author)s, %(count)s days ago)",
+                    waited,
+                    text=text or Phrase.gettext("(text removed)"),
+                    author=str(author),
+                    count=waited,
+                )
+            )
         if count > DIGEST_QUESTIONS:
-            lines.append(f"…and {count - DIGEST_QUESTIONS} more in the queue.")
+            more = count - DIGEST_QUESTIONS
+            lines.append(
+                Phrase.ngettext(
+                    "…and %(count)s more in the queue.", "…and %(count)s more in the queue.", more, count=more
+                )
+            )
         return lines
     if membership.role not in EDITORS:
         return []
@@ -194,22 +275,58 @@ def digest_lines(rollout, membership, since):
     backlog = selectors.response_summary(rollout, now=now, target=target)
     lines = []
     if week["asked"] or backlog["open"]:
-        share = (
-            f", {week['within_share']}% answered within the target"
-            if week["within_share"] is not None
-            else ""
-        )
-        lines.append(f"{_plural(week['asked'], 'question')} this week{share}.")
+        if week["within_share"] is not None:
+            lines.append(
+                Phrase.ngettext(
+                    "%(count)s question this week, %(percent)s answered within the target.",
+                    "%(count)s questions this week, %(percent)s answered within the target.",
+                    week["asked"],
+                    count=week["asked"],
+                    percent=Percent(week["within_share"], 0),
+                )
+            )
+        else:
+            lines.append(
+                Phrase.ngettext(
+                    "%(count)s question this week.",
+                    "%(count)s questions this week.",
+                    week["asked"],
+                    count=week["asked"],
+                )
+            )
+        # Translators: %(target)s is the response target, e.g. "4 h, from the strategy".
         lines.append(
-            f"{backlog['open']} waiting for a first reply, {backlog['overdue']} past the target ({target})."
+            Phrase.ngettext(
+                "%(count)s waiting for a first reply, %(overdue)s past the target (%(target)s).",
+                "%(count)s waiting for a first reply, %(overdue)s past the target (%(target)s).",
+                backlog["open"],
+                count=backlog["open"],
+                overdue=backlog["overdue"],
+                target=target.phrase,
+            )
         )
     for alert in momentum.current_alerts([rollout]).get(rollout.pk, []):
         lines.append(
-            f"Momentum alert: {alert.unit.name}, {alert.current} active vs a peak of {alert.peak} ({alert.fall_percent}% down)."
+            Phrase.gettext(
+                "Momentum alert: %(unit)s, %(current)s active vs a peak of %(peak)s (%(percent)s down).",
+                unit=alert.unit.name,
+                current=alert.current,
+                peak=alert.peak,
+                percent=Percent(alert.fall_percent, 0),
+            )
         )
     latest = Pulse.objects.filter(rollout=rollout, opened_at__gte=since - timedelta(days=7)).first()
     if latest is not None:
-        lines.append(f"Pulse '{latest.title}': {latest.responses.count()} responses so far.")
+        responses = latest.responses.count()
+        lines.append(
+            Phrase.ngettext(
+                "Pulse '%(title)s': %(count)s responses so far.",
+                "Pulse '%(title)s': %(count)s responses so far.",
+                responses,
+                title=latest.title,
+                count=responses,
+            )
+        )
     return lines
 
 
@@ -272,7 +389,7 @@ def _merged_drivers(current, score, reasons, parts, capped):
     if score is not None and score < 100 and parts:
         costs.append(
             Driver(
-                reasons[0] if reasons else "Questions answered within the target.",
+                reasons[0] if reasons else Phrase.gettext("Questions answered within the target."),
                 round((100 - score) / parts),
             )
         )
@@ -302,7 +419,7 @@ def merge_digest(section, rollout, membership, since):
     if not lines:
         return section
     if section is None:
-        return DigestSection("Engagement", lines)
+        return DigestSection(Phrase.gettext("Engagement"), lines)
     return DigestSection(section.title, [*section.lines, *lines])
 
 
@@ -343,7 +460,8 @@ def member_panels(membership):
 
 def _source(source, channel):
     label = Thread.Source(source).label if source in Thread.Source.values else source
-    return f"{label}, {channel}" if channel else label
+    # Translators: where a message was written, e.g. "Slack, #general".
+    return _("%(source)s, %(channel)s") % {"source": label, "channel": channel} if channel else label
 
 
 def personal_records(membership):
@@ -352,46 +470,61 @@ def personal_records(membership):
     from rollout.steps import PersonalRecords
 
     user, organization_id = membership.user, membership.organization_id
+    written_by = list(selectors.messages_by(user, organization_id))
     messages = [
         (
             rollout,
             _source(source, channel),
             written,
-            ("question, answered" if answered else "question, waiting") if question else "message",
+            (_("question, answered") if answered else _("question, waiting")) if question else _("message"),
             text,
         )
-        for rollout, source, channel, written, question, answered, text in selectors.messages_by(
-            user, organization_id
-        )
+        for rollout, source, channel, written, question, answered, text in written_by
     ]
-    asked = sum(1 for row in messages if row[3] != "message")
+    asked = sum(1 for row in written_by if row[4])
     invitations = [
-        (rollout, title, invited, "yes" if answered else "no")
+        (rollout, title, invited, _("yes") if answered else _("no"))
         for rollout, title, invited, answered in selectors.pulse_invitations_of(user, organization_id)
     ]
     training = list(selectors.training_attended(user, organization_id))
+    questions = ngettext("%(count)s question", "%(count)s questions", asked) % {"count": number(asked)}
     return [
         PersonalRecords(
             key="messages",
-            title="Your messages and questions",
-            columns=("Rollout", "Where", "Written", "Kind", "Text"),
+            title=_("Your messages and questions"),
+            columns=(_("Rollout"), _("Where"), _("Written"), _("Kind"), _("Text")),
             rows=tuple(messages),
-            summary=f"{_plural(len(messages), 'message')}, of which {_plural(asked, 'question')}.",
+            # Translators: e.g. "12 messages, of which 3 questions."
+            summary=ngettext(
+                "%(count)s message, of which %(questions)s.",
+                "%(count)s messages, of which %(questions)s.",
+                len(messages),
+            )
+            % {"count": number(len(messages)), "questions": questions},
         ),
         PersonalRecords(
             key="pulse-invitations",
-            title="Pulse surveys you were asked to answer",
-            columns=("Rollout", "Pulse", "Invited", "Answered"),
+            title=_("Pulse surveys you were asked to answer"),
+            columns=(_("Rollout"), _("Pulse"), _("Invited"), _("Answered")),
             rows=tuple(invitations),
-            summary=f"Asked to answer {_plural(len(invitations), 'pulse')}. Your answers are anonymous: "
-            "they are stored without your name and cannot be traced back to you.",
+            summary=ngettext(
+                "Asked to answer %(count)s pulse. Your answers are anonymous: "
+                "they are stored without your name and cannot be traced back to you.",
+                "Asked to answer %(count)s pulses. Your answers are anonymous: "
+                "they are stored without your name and cannot be traced back to you.",
+                len(invitations),
+            )
+            % {"count": number(len(invitations))},
         ),
         PersonalRecords(
             key="training",
-            title="Training sessions you attended",
-            columns=("Rollout", "Day"),
+            title=_("Training sessions you attended"),
+            columns=(_("Rollout"), _("Day")),
             rows=tuple(training),
-            summary=f"{_plural(len(training), 'training session')} attended.",
+            summary=ngettext(
+                "%(count)s training session attended.", "%(count)s training sessions attended.", len(training)
+            )
+            % {"count": number(len(training))},
         ),
     ]
 
@@ -402,7 +535,12 @@ def score_line(question, mean, low):
     from django.template.defaultfilters import floatformat
 
     label = question.get_element_display() if question.element else question.text
-    return f"{label}: {floatformat(mean, 1)} of 5 on average, {low}% at 3 or less"
+    # Translators: a pulse question's result, e.g. "Awareness: 3.8 of 5 on average, 20% at 3 or less".
+    return _("%(question)s: %(mean)s of 5 on average, %(low)s at 3 or less") % {
+        "question": label,
+        "mean": floatformat(mean, 1),
+        "low": percent(low, 0),
+    }
 
 
 def shared_outcomes(rollouts, since):

@@ -2,6 +2,7 @@
 check, all-or-nothing import and idempotency), then follow it at its status URL."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -68,7 +69,7 @@ class UploadSerializer(serializers.Serializer):
     def validate_rollout(self, pk):
         rollout = self.context["request"].scope.rollouts().filter(pk=pk).first()
         if rollout is None:
-            raise serializers.ValidationError("No rollout with this id in your organization.")
+            raise serializers.ValidationError(_("No rollout with this id in your organization."))
         return rollout
 
 
@@ -104,7 +105,8 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
             raise serializers.ValidationError(
                 {
                     "file": [
-                        f"The file is larger than the limit of {services.max_upload_bytes() // 1048576} MB."
+                        _("The file is larger than the limit of %(limit)s MB.")
+                        % {"limit": services.max_upload_bytes() // 1048576}
                     ]
                 }
             ) from None
@@ -133,7 +135,7 @@ class ActivityImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         except services.AlreadyImported as error:
             services.cancel(batch)
             ImportBatch.objects.filter(pk=batch.pk).update(
-                message=f"Already imported as import {error.batch.pk}; nothing changed."
+                message=_("Already imported as import %(id)s; nothing changed.") % {"id": error.batch.pk}
             )
 
 

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from conversations import selectors as conversations
+from rollout.i18n import Percent, Phrase
 from rollout.models import Unit
-from rollout.steps import organizations_of
+from rollout.steps import Text, organizations_of
+from rollout.steps import day as date_text
 from rollout.units import with_descendants
 from strategy.audiences import AudienceSpec, audiences_for
 from strategy.selectors import success_metrics_for
@@ -50,8 +53,8 @@ class AudienceFigure:
     by: str  # "unit", "list", "organization", "unknown" (see strategy/audiences.py)
     active: int | None
     size: int | None
-    size_source: str  # what the size is: "the headcount of Nursing", "the 12 listed people", ...
-    unknown: str = ""  # why there is no rate ("" when there is one)
+    size_source: str  # what the size is: "the headcount of Nursing", "the 12 listed people", ... (a Phrase)
+    unknown: str = ""  # why there is no rate ("" when there is one; else a Phrase)
     audience_id: int | None = None
 
     @property
@@ -60,10 +63,20 @@ class AudienceFigure:
 
     @property
     def text(self) -> str:
-        """The figure as one sentence, the same on the page, in the digest and the CSV."""
+        """The figure as one sentence, the same on the page, in the digest and the CSV (a Phrase:
+        in the reader's language)."""
         if self.unknown:
-            return f"{self.name}: not known. {self.unknown}"
-        return f"{self.name}: {self.rate:.1f}% ({self.active:,} active of {self.size:,}, {self.size_source})"
+            # Translators: e.g. "Sales team: not known. The size of Sales team is not known. …"
+            return Phrase.gettext("%(audience)s: not known. %(why)s", audience=self.name, why=self.unknown)
+        # Translators: e.g. "Sales team: 33.3% (20 active of 60, the headcount of Sales)".
+        return Phrase.gettext(
+            "%(audience)s: %(percent)s (%(active)s active of %(size)s, %(source)s)",
+            audience=self.name,
+            percent=Percent(self.rate, 1),
+            active=self.active,
+            size=self.size,
+            source=self.size_source,
+        )
 
 
 @dataclass(frozen=True)
@@ -89,18 +102,36 @@ class Participation:
 
     @property
     def window(self) -> str:
-        return f"28 days to {self.end:%-d %b %Y}"
+        """ "28 days to 3 Mar 2026" (a Phrase)."""
+        return Phrase.gettext("28 days to %(date)s", date=date_text(self.end))
 
     @property
     def text(self) -> str:
-        """The headline as one sentence (page, digest, CSV, API)."""
+        """The headline as one sentence (page, digest, CSV, API), a Phrase."""
         if self.headline is None:
-            return f"Participation not known ({self.window}): the rollout has no audience to measure."
+            # Translators: %(window)s is e.g. "28 days to 3 Mar 2026".
+            return Phrase.gettext(
+                "Participation not known (%(window)s): the rollout has no audience to measure.",
+                window=self.window,
+            )
         if self.rate is None:
-            return f"Participation of {self.headline.name} not known ({self.window}). {self.headline.unknown}"
-        return (
-            f"Participation {self.rate:.1f}%: {self.headline.active:,} active of the {self.headline.size:,} people "
-            f"in {self.headline.name} ({self.headline.size_source}), {self.window}."
+            return Phrase.gettext(
+                "Participation of %(audience)s not known (%(window)s). %(why)s",
+                audience=self.headline.name,
+                window=self.window,
+                why=self.headline.unknown,
+            )
+        # Translators: e.g. "Participation 12.5%: 1,234 active of the 5,000 people in Sales (the headcount of Sales), 28 days to 3 Mar 2026."
+        return Phrase.ngettext(
+            "Participation %(percent)s: %(active)s active of the %(size)s people in %(audience)s (%(source)s), %(window)s.",
+            "Participation %(percent)s: %(active)s active of the %(size)s people in %(audience)s (%(source)s), %(window)s.",
+            self.headline.size or 0,
+            percent=Percent(self.rate, 1),
+            active=self.headline.active,
+            size=self.headline.size,
+            audience=self.headline.name,
+            source=self.headline.size_source,
+            window=self.window,
         )
 
 
@@ -112,8 +143,8 @@ class DialogueRatio:
     end: date
     posts: int
     replies: int
-    source: str  # where the counts come from, or ""
-    unavailable: str = ""  # why there is no ratio ("" when there is one)
+    source: str  # where the counts come from (a Phrase), or ""
+    unavailable: str = ""  # why there is no ratio ("" when there is one; else a Phrase)
 
     @property
     def rate(self) -> float | None:
@@ -121,23 +152,37 @@ class DialogueRatio:
 
     @property
     def text(self) -> str:
+        """The ratio as one sentence (page, digest, CSV, API), a Phrase."""
         if self.rate is None:
-            return f"Dialogue ratio: {self.unavailable}"
-        return (
-            f"Dialogue ratio {self.rate:.1f}%: {self.replies:,} replies of {self.posts + self.replies:,} "
-            f"posts and replies ({self.source}), 28 days to {self.end:%-d %b %Y}."
+            return Phrase.gettext("Dialogue ratio: %(why)s", why=self.unavailable)
+        # Translators: e.g. "Dialogue ratio 25.0%: 50 replies of 200 posts and replies (the imported conversations), 28 days to 3 Mar 2026."
+        return Phrase.ngettext(
+            "Dialogue ratio %(percent)s: %(replies)s replies of %(count)s posts and replies (%(source)s), "
+            "28 days to %(date)s.",
+            "Dialogue ratio %(percent)s: %(replies)s replies of %(count)s posts and replies (%(source)s), "
+            "28 days to %(date)s.",
+            self.posts + self.replies,
+            percent=Percent(self.rate, 1),
+            replies=self.replies,
+            count=self.posts + self.replies,
+            source=self.source,
+            date=date_text(self.end),
         )
 
 
-# Why a source cannot give a dialogue ratio: what its export counts.
+# Why a source cannot give a dialogue ratio: what its export counts (English, marked: a Phrase
+# of the ratio's reason reads them in the reader's language).
 NO_REPLIES: dict[str, str] = {
-    Source.VIVA_ENGAGE: "Viva Engage's user activity export counts posts, reads and likes, but not replies "
-    "apart from posts.",
-    Source.SLACK: "Slack's member analytics count messages, but not replies apart from posts.",
-    Source.TEAMS: "this Teams export (the older header) counts channel messages, but not replies apart from posts.",
-    Source.GENERIC: "the imported template file leaves the replies column empty.",
+    Source.VIVA_ENGAGE: gettext_noop(
+        "Viva Engage's user activity export counts posts, reads and likes, but not replies apart from posts."
+    ),
+    Source.SLACK: gettext_noop("Slack's member analytics count messages, but not replies apart from posts."),
+    Source.TEAMS: gettext_noop(
+        "this Teams export (the older header) counts channel messages, but not replies apart from posts."
+    ),
+    Source.GENERIC: gettext_noop("the imported template file leaves the replies column empty."),
 }
-HOW_TO_GET_REPLIES = (
+HOW_TO_GET_REPLIES = gettext_noop(
     "Import the conversations (a Slack workspace export or Rollout's conversations CSV), Teams' current "
     "user activity report, or Rollout's activity template with a replies column."
 )
@@ -252,26 +297,35 @@ def _audience_figure(spec: AudienceSpec, by_unit, members_active, units, listed,
     """(AudienceFigure, the unit ids it covers)."""
     if spec.by == "unit":
         within = units.within(spec.unit_id)
-        name, _, _, headcount = units.units.get(spec.unit_id, ("a deleted unit", "", None, 0))
+        name, _, _, headcount = units.units.get(spec.unit_id, (None, "", None, 0))
+        name = Phrase.gettext("a deleted unit") if name is None else name
         active = sum(by_unit.get(str(pk), 0) for pk in within)
         size, source = (
-            (headcount, f"the headcount of {name}") if headcount else (spec.stated_size, "its stated size")
+            (headcount, Phrase.gettext("the headcount of %(unit)s", unit=name))
+            if headcount
+            else (spec.stated_size, Phrase.gettext("its stated size"))
         )
-        missing = f"Set the headcount of {name} (Settings → Units) or the audience's size in the strategy."
+        missing: str = Phrase.gettext(
+            "Set the headcount of %(unit)s (Settings → Units) or the audience's size in the strategy.",
+            unit=name,
+        )
     elif spec.by == "list":
         within = set()
         active = sum(1 for key in spec.people if key in listed)
-        size, source = len(spec.people), f"the {len(spec.people):,} listed people"
+        size = len(spec.people)
+        source = Phrase.ngettext(
+            "the %(count)s listed person", "the %(count)s listed people", size, count=size
+        )
         missing = ""
     elif spec.by == "organization":
         within = set(units.units)
         active = members_active
         size, source = (
-            (spec.stated_size, "its stated size")
+            (spec.stated_size, Phrase.gettext("its stated size"))
             if spec.stated_size
-            else (units.departments_headcount, "the departments' headcount")
+            else (units.departments_headcount, Phrase.gettext("the departments' headcount"))
         )
-        missing = (
+        missing = Phrase.gettext(
             "Set the audience's size in the strategy, or the departments' headcounts (Settings → Units)."
         )
     else:
@@ -280,18 +334,35 @@ def _audience_figure(spec: AudienceSpec, by_unit, members_active, units, listed,
             spec.by,
             None,
             spec.stated_size,
-            "its stated size",
-            f"Who belongs to {spec.name} is not said (no unit and no list of people), so its activity "
-            "cannot be told apart in an export.",
+            Phrase.gettext("its stated size"),
+            Phrase.gettext(
+                "Who belongs to %(audience)s is not said (no unit and no list of people), so its activity "
+                "cannot be told apart in an export.",
+                audience=spec.name,
+            ),
             spec.id,
         ), set()
     unknown = ""
     if not size:
-        unknown = f"The size of {spec.name} is not known. {missing}"
+        unknown = Phrase.gettext(
+            "The size of %(audience)s is not known. %(missing)s", audience=spec.name, missing=missing
+        )
     elif active > size:
-        unknown = f"{active:,} active people but {spec.name} has {size:,} ({source}): the size is out of date. {missing}"
+        unknown = Phrase.gettext(
+            "%(active)s active people but %(audience)s has %(size)s (%(source)s): the size is out of date. %(missing)s",
+            active=active,
+            audience=spec.name,
+            size=size,
+            source=source,
+            missing=missing,
+        )
     elif size < privacy_min:
-        unknown = f"Fewer than {privacy_min} people: not shown, to protect their privacy."
+        unknown = Phrase.ngettext(
+            "Fewer than %(count)s people: not shown, to protect their privacy.",
+            "Fewer than %(count)s people: not shown, to protect their privacy.",
+            privacy_min,
+            count=privacy_min,
+        )
     return AudienceFigure(spec.name, spec.by, active, size or None, source, unknown, spec.id), within
 
 
@@ -308,18 +379,22 @@ def _headline(figures, metrics, by_unit, members_active, units):
     size = units.departments_headcount
     unknown = ""
     if not size:
-        unknown = "The organization's size is not known: set the departments' headcounts (Settings → Units)."
+        unknown = Phrase.gettext(
+            "The organization's size is not known: set the departments' headcounts (Settings → Units)."
+        )
     elif members_active > size:
-        unknown = (
-            f"{members_active:,} active members but the departments' headcount is {size:,}: "
-            "the headcounts are out of date (Settings → Units)."
+        unknown = Phrase.gettext(
+            "%(active)s active members but the departments' headcount is %(size)s: "
+            "the headcounts are out of date (Settings → Units).",
+            active=members_active,
+            size=size,
         )
     return AudienceFigure(
-        "everyone in the organization",
+        Phrase.gettext("everyone in the organization"),
         "organization",
         members_active,
         size or None,
-        "the departments' headcount",
+        Phrase.gettext("the departments' headcount"),
         unknown,
     )
 
@@ -383,7 +458,7 @@ def participation_series(rollout, days) -> list[Participation]:
 class UnitFigure:
     """One row of the per-unit table: a unit (or "Other") in the 28 days to the window's end."""
 
-    name: str
+    name: Text  # a unit's name, or OTHER / CONCEALED (lazy: in the reader's language)
     size: int | None  # the unit's headcount; None for "Other"
     active: int
     posts: int = 0
@@ -401,15 +476,20 @@ class UnitFigure:
     def participation_unknown(self) -> str:
         if self.merged or self.participation is not None:
             return ""
-        return f"{self.active:,} active but a headcount of {self.size:,}: update the headcount"
+        return Phrase.gettext(
+            "%(active)s active but a headcount of %(size)s: update the headcount",
+            active=self.active,
+            size=self.size,
+        )
 
     @property
     def dialogue(self) -> float | None:
         return percent(self.dialogue_replies, self.dialogue_posts + self.dialogue_replies)
 
 
-OTHER = "Other (small units, no unit, not matched)"
-CONCEALED = "Concealed names (cannot be split by unit)"
+# The merged rows of the per-unit table (lazy: in the reader's language wherever the rows are shown).
+OTHER = gettext_lazy("Other (small units, no unit, not matched)")
+CONCEALED = gettext_lazy("Concealed names (cannot be split by unit)")
 
 
 def unit_figures(rollout, window: ActivityWindow, units: OrganizationUnits, privacy_min: int) -> list:
@@ -469,7 +549,7 @@ def _activity_counts(sums: Mapping, active: int) -> Counter[str]:
     )
 
 
-def _unit_figure(name: str, size: int | None, counts: Counter[str], merged: bool = False) -> UnitFigure:
+def _unit_figure(name: Text, size: int | None, counts: Counter[str], merged: bool = False) -> UnitFigure:
     return UnitFigure(
         name,
         size,
@@ -488,14 +568,30 @@ def dialogue_ratio(rollout, on: date, window: ActivityWindow | None = None) -> D
     unavailable with the reason (what the latest export counts)."""
     window = window if window is not None else windows_on([rollout.pk], on).get(rollout.pk)
     if window is not None and window.dialogue_posts + window.dialogue_replies:
-        return DialogueRatio(on, window.dialogue_posts, window.dialogue_replies, "exports that count replies")
+        return DialogueRatio(
+            on, window.dialogue_posts, window.dialogue_replies, Phrase.gettext("exports that count replies")
+        )
     posts, replies = conversations.posts_and_replies(rollout, window_start(on), on)
     if posts + replies:
-        return DialogueRatio(on, posts, replies, "the imported conversations")
+        return DialogueRatio(on, posts, replies, Phrase.gettext("the imported conversations"))
     latest = (
         ImportBatch.objects.filter(rollout=rollout, status=ImportBatch.Status.DONE)
         .values_list("source", flat=True)
         .first()
     )
-    reason = NO_REPLIES.get(latest or "", "no activity that tells replies apart from posts was imported.")
-    return DialogueRatio(on, 0, 0, "", f"Not available from this source: {reason} {HOW_TO_GET_REPLIES}")
+    reason = Phrase.gettext(
+        NO_REPLIES.get(
+            latest or "", gettext_noop("no activity that tells replies apart from posts was imported.")
+        )
+    )
+    return DialogueRatio(
+        on,
+        0,
+        0,
+        "",
+        Phrase.gettext(
+            "Not available from this source: %(reason)s %(how)s",
+            reason=reason,
+            how=Phrase.gettext(HOW_TO_GET_REPLIES),
+        ),
+    )

@@ -12,6 +12,8 @@ A drill-down page, not a hot path: one query reads the window's records of named
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext
+
 from strategy.audiences import AudienceSpec, audiences
 
 from .figures import OrganizationUnits, window_start
@@ -66,7 +68,7 @@ def active_people(rollout, on: date) -> list[PersonRow]:
         row.active_days = len(days[key])
         if row.place not in (NO_UNIT, UNMATCHED):
             name, _, _, headcount = units.units.get(int(row.place), ("", "", None, 0))
-            row.unit = name if headcount and headcount >= minimum else "Other"
+            row.unit = name if headcount and headcount >= minimum else gettext("Other")
     found = sorted(people.values(), key=lambda row: (-row.active_days, row.person_key))
     place_in_audiences(found, audiences(rollout), units)
     return found

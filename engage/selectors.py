@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from django.db.models import Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
+from django.utils.translation import gettext
 
 from rollout.models import Rollout
 from rollout.steps import Trend
@@ -188,7 +189,11 @@ class CadenceRow:
 
     @property
     def verdict_label(self) -> str:
-        return {"too_little": "Too quiet", "too_much": "Too much", "in_band": "In the band"}[self.verdict]
+        return {
+            "too_little": gettext("Too quiet"),
+            "too_much": gettext("Too much"),
+            "in_band": gettext("In the band"),
+        }[self.verdict]
 
 
 def cadence_band(rollout: Rollout) -> CadenceBand:
@@ -315,19 +320,22 @@ def participation_trend(rollout: Rollout, weeks: int = 26) -> Trend:
     """Weekly participation of the headline audience (each point: the 28 days to the week's
     last day with data), with the path to the strategy's target."""
     last = last_data_day(rollout)
-    title, unit = "Participation against the target path", "% of the audience"
+    title = gettext("Participation against the target path")
+    # xgettext:no-python-format
+    unit = gettext("% of the audience")
     if last is None:
         return Trend(
             "participation",
             title,
             unit,
-            missing="Import an activity report (Engage step) to see participation.",
+            missing=gettext("Import an activity report (Engage step) to see participation."),
         )
     series = figures.participation_series(rollout, [last - timedelta(weeks=k) for k in range(weeks)])
     points = tuple((p.end, p.rate) for p in series if p.rate is not None)
     if not points:
         reason = series[-1].headline.unknown if series and series[-1].headline else ""
-        return Trend("participation", title, unit, missing=f"Participation is not known. {reason}".strip())
+        missing = gettext("Participation is not known.")
+        return Trend("participation", title, unit, missing=f"{missing} {reason}".strip())
     target = participation_target(success_metrics(rollout))
     path: tuple[tuple[date, float], ...] = ()
     if target is not None:
@@ -338,7 +346,8 @@ def participation_trend(rollout: Rollout, weeks: int = 26) -> Trend:
         )
     # Participation known on some day means the rollout has a headline audience.
     headline = cast(figures.AudienceFigure, series[-1].headline)
-    return Trend("participation", f"{title} ({headline.name})", unit, points=points, target=path)
+    title = gettext("Participation against the target path (%(audience)s)") % {"audience": headline.name}
+    return Trend("participation", title, unit, points=points, target=path)
 
 
 def engagement_trends(rollout: Rollout) -> list[Trend]:
@@ -353,18 +362,21 @@ def engagement_trends(rollout: Rollout) -> list[Trend]:
         participation_trend(rollout),
         Trend(
             "active-users",
-            "Active users per week",
-            "people",
+            gettext("Active users per week"),
+            gettext("people"),
             points=tuple((start, row["active"]) for start, row in series),
             kind="bar",
-            missing="No activity imported yet.",
+            missing=gettext("No activity imported yet."),
         ),
         Trend(
             "dialogue-ratio",
-            "Dialogue ratio per week",
-            "% replies",
+            gettext("Dialogue ratio per week"),
+            # xgettext:no-python-format
+            gettext("% replies"),
             points=dialogue,
-            missing="The imported exports do not count replies apart from posts (Viva Engage, older Teams "
-            "header, Slack): import Teams' current report or Rollout's template to see the dialogue ratio.",
+            missing=gettext(
+                "The imported exports do not count replies apart from posts (Viva Engage, older Teams "
+                "header, Slack): import Teams' current report or Rollout's template to see the dialogue ratio."
+            ),
         ),
     ]

@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from rollout import webhooks
 from rollout.data_versions import new_data_version
@@ -240,7 +241,7 @@ def parse_rows(
         try:
             _, header = next(stream)
         except StopIteration:
-            problem(Problem(None, "", "", "The file is empty: it has no header line and no rows."))
+            problem(Problem(None, "", "", gettext("The file is empty: it has no header line and no rows.")))
             return
         try:
             found.format = importers.detect(header)
@@ -279,7 +280,7 @@ def parse_rows(
         problem(Problem(error.line, "", "", error.message))
         return  # reading stopped there: nothing after it was looked at
     if found.format is not None and found.rows == 0:
-        problem(Problem(None, "", "", "The file has a header but no rows of activity."))
+        problem(Problem(None, "", "", gettext("The file has a header but no rows of activity.")))
     if chunk:
         yield chunk
 
@@ -290,7 +291,7 @@ def _check_unit(parsed: ParsedRow, line: int, people: People) -> Problem | None:
             line,
             "unit",
             parsed.unit_name[:200],
-            f"'{parsed.unit_name[:60]}' is not a unit of this organization",
+            gettext("'%(unit)s' is not a unit of this organization") % {"unit": parsed.unit_name[:60]},
         )
     return None
 
@@ -325,9 +326,10 @@ def _count(found: Pass, parsed: ParsedRow, line: int, people: People) -> None:
 def _preview(parsed: ParsedRow, line: int) -> dict[str, Any]:
     return {
         "row": line,
-        "person": "(concealed)" if parsed.concealed else parsed.person_key,
+        "person": gettext("(concealed)") if parsed.concealed else parsed.person_key,
         "name": "" if parsed.concealed else parsed.display_name,
-        "period": f"{parsed.period_start:%Y-%m-%d} to {parsed.period_end:%Y-%m-%d}",
+        "period": gettext("%(start)s to %(end)s")
+        % {"start": f"{parsed.period_start:%Y-%m-%d}", "end": f"{parsed.period_end:%Y-%m-%d}"},
         "posts": parsed.posts,
         "replies": parsed.replies if parsed.replies_known else None,
         "reads": parsed.reads,
@@ -443,13 +445,16 @@ def _record_check(batch: ImportBatch, found: Pass) -> ImportBatch:
     batch.checked_at = timezone.now()
     if found.problems:
         batch.status = ImportBatch.Status.INVALID
-        batch.message = (
-            f"{found.problems} problem{'s' if found.problems != 1 else ''} found; nothing was imported. "
-            "Correct the file and upload it again."
-        )
+        batch.message = ngettext(
+            "%(count)s problem found; nothing was imported. Correct the file and upload it again.",
+            "%(count)s problems found; nothing was imported. Correct the file and upload it again.",
+            found.problems,
+        ) % {"count": found.problems}
     else:
         batch.status = ImportBatch.Status.READY
-        batch.message = f"{found.rows} rows checked; ready to import."
+        batch.message = ngettext(
+            "%(count)s row checked; ready to import.", "%(count)s rows checked; ready to import.", found.rows
+        ) % {"count": found.rows}
     with transaction.atomic():
         # Only a batch still being checked takes the result: a second check of the same batch
         # (sent again by the sweep while the first ran) must not turn a confirmed or imported
@@ -541,7 +546,8 @@ def cancel(batch: ImportBatch) -> bool:
         ImportBatch.objects.filter(
             pk=batch.pk, status__in=[ImportBatch.Status.READY, ImportBatch.Status.INVALID]
         ).update(
-            status=ImportBatch.Status.CANCELLED, message="Cancelled before import; nothing was imported."
+            status=ImportBatch.Status.CANCELLED,
+            message=gettext("Cancelled before import; nothing was imported."),
         )
     )
     if cancelled:
@@ -603,7 +609,9 @@ def run_import(batch_id: int) -> str | dict[str, int]:
         failed = ImportBatch.objects.filter(pk=batch_id, status=running, started_at=batch.started_at).update(
             status=ImportBatch.Status.FAILED,
             finished_at=timezone.now(),
-            message=f"The import failed and nothing was imported: {error}"[:2000],
+            message=(gettext("The import failed and nothing was imported: %(error)s") % {"error": error})[
+                :2000
+            ],
         )
         if failed:
             _status_shown(batch_id)
@@ -623,7 +631,7 @@ def _write(batch: ImportBatch) -> dict[str, int]:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != batch.file_hash:
-        raise FileChanged("the stored file changed after it was checked; upload it again")
+        raise FileChanged(gettext("the stored file changed after it was checked; upload it again"))
     people = People.of(batch.rollout.organization)
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     if uses_stage():
@@ -654,7 +662,7 @@ def _write(batch: ImportBatch) -> dict[str, int]:
             found = Pass()
             stage.fill(parse_rows(found, batch, people, on_progress=progress), found)
             if found.problems:
-                raise FileChanged("the file no longer passes the check; nothing was imported")
+                raise FileChanged(gettext("the file no longer passes the check; nothing was imported"))
         rows, concealed = stage.merge(batch, people, counts, fresh, progress)
     else:
         rows, concealed = _write_rows(batch, people, counts, fresh, progress)
@@ -662,12 +670,23 @@ def _write(batch: ImportBatch) -> dict[str, int]:
     supersede(batch.rollout_id, batch.period_start, batch.period_end)
     log.debug("Activity import %s: superseded in %.2f s", batch.pk, time.perf_counter() - started)
     rollups.rebuild(batch.rollout_id, batch.period_start, batch.period_end)
-    summary = (
-        f"Imported {rows} rows: {counts['created']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged."
-    )
+    summary = ngettext(
+        "Imported %(rows)s row: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+        "Imported %(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
+        rows,
+    ) % {"rows": rows, **counts}
     if concealed:
-        summary += f" {concealed} rows had concealed names and were kept as totals only."
+        summary = " ".join(
+            [
+                summary,
+                ngettext(
+                    "%(count)s row had concealed names and was kept as totals only.",
+                    "%(count)s rows had concealed names and were kept as totals only.",
+                    concealed,
+                )
+                % {"count": concealed},
+            ]
+        )
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportBatch.Status.DONE,
         rows_done=rows,
@@ -723,7 +742,7 @@ def _write_rows(
 
     found = read_file(batch, people, on_rows=write, on_progress=progress)
     if found.problems:
-        raise FileChanged("the file no longer passes the check; nothing was imported")
+        raise FileChanged(gettext("the file no longer passes the check; nothing was imported"))
     if concealed:
         records.upsert(
             batch, [records.aggregate(batch, key, totals) for key, totals in concealed.items()], counts

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import DatabaseError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import ActivityRecord, ImportBatch, Source
 from .records import COLUMNS, KEY, SAME, UPDATED, aggregate, upsert
@@ -141,7 +142,7 @@ class Stage:
             _people_tables(cursor, people)
             if batch.source == Source.GENERIC and _unknown_units(cursor, self.name):
                 raise FileChanged(
-                    "the file no longer passes the check (a unit is gone); nothing was imported"
+                    gettext("the file no longer passes the check (a unit is gone); nothing was imported")
                 )
             for number, part in enumerate(parts, start=1):
                 latest = _latest(part)

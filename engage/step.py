@@ -8,9 +8,12 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext, pgettext_lazy
 
 from conversations import step_parts
 from rollout.access import EDITORS
+from rollout.i18n import Percent, Phrase, number
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -20,6 +23,7 @@ from rollout.steps import (
     Status,
     Step,
     StepPage,
+    day,
     scored,
 )
 
@@ -30,24 +34,24 @@ WEIGHTS = {"participation": 0.7, "trend": 0.3}
 class EngageStep(Step):
     number = 5
     key = "engage"
-    name = "Engage"
+    name = pgettext_lazy("the name of a step", "Engage")
     icon = "chat-dots"
-    summary = (
+    summary = gettext_lazy(
         "Measure real usage, answer every question, keep momentum after the launch and ask for feedback."
     )
     questions = (
-        "Who is actually using the tool, where, and how often?",
-        "Do people talk to each other, or is it broadcast only?",
-        "Does every question get a reply, and how fast?",
-        "Is momentum holding after the initial training, and what do people say about it?",
+        gettext_lazy("Who is actually using the tool, where, and how often?"),
+        gettext_lazy("Do people talk to each other, or is it broadcast only?"),
+        gettext_lazy("Does every question get a reply, and how fast?"),
+        gettext_lazy("Is momentum holding after the initial training, and what do people say about it?"),
     )
-    first_action = "Import the first activity report"
+    first_action = gettext_noop("Import the first activity report")
     url_name = "engage:home"
     pages = (
-        StepPage("home", "Activity", "engage:home"),
-        StepPage("accounts", "Accounts", "engage:accounts"),
-        StepPage("imports", "Imports", "engage:imports"),
-        StepPage("cadence", "Official accounts", "engage:cadence", roles=EDITORS),
+        StepPage("home", gettext_lazy("Activity"), "engage:home"),
+        StepPage("accounts", gettext_lazy("Accounts"), "engage:accounts"),
+        StepPage("imports", gettext_lazy("Imports"), "engage:imports"),
+        StepPage("cadence", gettext_lazy("Official accounts"), "engage:cadence", roles=EDITORS),
     )
 
     def health(self, rollouts):
@@ -106,65 +110,128 @@ class EngageStep(Step):
         active, previous = figures["active"], figures["previous"]
         rate = share.rate if share is not None else None
         expected = expected_participation(rollout, target, today)
-        name = share.headline.name if share is not None and share.headline else "the audience"
+        name = share.headline.name if share is not None and share.headline else Phrase.gettext("the audience")
         if rate is not None and expected:
             part = min(1.0, rate / float(expected))
-            fact = (
-                f"Participation of {name} {rate:.0f}% in the last 28 days against {float(expected):.0f}% "
-                f"on the path to the target of {target.target:.0f}%."
+            # Translators: e.g. "Participation of Sales 30% in the last 28 days against 40% on the path to the target of 60%."
+            fact = Phrase.gettext(
+                "Participation of %(audience)s %(rate)s in the last 28 days against %(expected)s "
+                "on the path to the target of %(target)s.",
+                audience=name,
+                rate=Percent(round(rate), 0),
+                expected=Percent(round(float(expected)), 0),
+                target=Percent(round(target.target), 0),
             )
         elif rate is not None:
             part = min(1.0, rate / 50)
-            fact = f"Participation of {name} {rate:.0f}% in the last 28 days; no participation target is set."
+            fact = Phrase.gettext(
+                "Participation of %(audience)s %(rate)s in the last 28 days; no participation target is set.",
+                audience=name,
+                rate=Percent(round(rate), 0),
+            )
         else:
             part = None
             why = share.headline.unknown if share is not None and share.headline else ""
-            fact = f"Participation of {name} is not known. {why}".strip()
+            if why:
+                fact = Phrase.gettext(
+                    "Participation of %(audience)s is not known. %(why)s", audience=name, why=why
+                )
+            else:
+                fact = Phrase.gettext("Participation of %(audience)s is not known.", audience=name)
         if previous:
             trend = min(1.0, active / previous)
             change = round(100 * (active - previous) / previous)
-            trend_fact = (
-                f"Active users {'+' if change >= 0 else ''}{change}% on the 28 days before ({previous})."
-            )
+            if change >= 0:
+                trend_fact = Phrase.gettext(
+                    "Active users +%(change)s on the 28 days before (%(previous)s).",
+                    change=Percent(change, 0),
+                    previous=previous,
+                )
+            else:
+                trend_fact = Phrase.gettext(
+                    "Active users %(change)s on the 28 days before (%(previous)s).",
+                    change=Percent(change, 0),
+                    previous=previous,
+                )
         else:
             trend = 1.0 if active else 0.0
-            trend_fact = f"{active} active users in the last 28 days; none in the 28 days before."
+            trend_fact = Phrase.ngettext(
+                "%(count)s active users in the last 28 days; none in the 28 days before.",
+                "%(count)s active users in the last 28 days; none in the 28 days before.",
+                active,
+                count=active,
+            )
         parts = {"trend": Part(WEIGHTS["trend"], trend, trend_fact)}
         if rate is not None:  # an unknown participation is not a 0 %: it caps the status instead
             parts["participation"] = Part(WEIGHTS["participation"], part, fact)
         reasons = [fact, trend_fact]
         stale = figures["last"] and figures["last"] < today - timedelta(days=14)
         if stale:
-            reasons.append(f"The latest activity data is from {figures['last']:%d %b %Y}.")
+            reasons.append(
+                Phrase.gettext(
+                    "The latest activity data is from %(date)s.", date=day(figures["last"], padded=True)
+                )
+            )
         if share is not None and share.outside:
-            reasons.append(f"{share.outside} active people are outside the rollout's audiences.")
+            reasons.append(
+                Phrase.ngettext(
+                    "%(count)s active people are outside the rollout's audiences.",
+                    "%(count)s active people are outside the rollout's audiences.",
+                    share.outside,
+                    count=share.outside,
+                )
+            )
         if share is not None and share.unmatched:
-            reasons.append(f"{share.unmatched} active people are matched to no member.")
+            reasons.append(
+                Phrase.ngettext(
+                    "%(count)s active people are matched to no member.",
+                    "%(count)s active people are matched to no member.",
+                    share.unmatched,
+                    count=share.unmatched,
+                )
+            )
         ceilings = []
         if rate is None:
-            ceilings.append(Ceiling(Status.AT_RISK, f"Participation of {name} is not known."))
+            ceilings.append(
+                Ceiling(
+                    Status.AT_RISK,
+                    Phrase.gettext("Participation of %(audience)s is not known.", audience=name),
+                )
+            )
         elif expected and rate < float(expected) / 2:
             ceilings.append(
                 Ceiling(
                     Status.OFF_TRACK,
-                    f"Participation is under half the {float(expected):.0f}% expected by now.",
+                    Phrase.gettext(
+                        "Participation is under half the %(expected)s expected by now.",
+                        expected=Percent(round(float(expected)), 0),
+                    ),
                 )
             )
         if stale:
-            ceilings.append(Ceiling(Status.AT_RISK, f"No activity data since {figures['last']:%d %b %Y}."))
+            ceilings.append(
+                Ceiling(
+                    Status.AT_RISK,
+                    Phrase.gettext(
+                        "No activity data since %(date)s.", date=day(figures["last"], padded=True)
+                    ),
+                )
+            )
         if stale:
             action, url = (
-                "Import the latest activity report",
+                Phrase.gettext("Import the latest activity report"),
                 reverse("engage:upload", kwargs={"pk": rollout.pk}),
             )
         elif target is None:
-            action, url = "Set a participation target in the strategy", self.url(rollout)
+            action, url = Phrase.gettext("Set a participation target in the strategy"), self.url(rollout)
         elif part is None:
-            action, url = "Give the audience a size (strategy) or correct the headcount", self.url(rollout)
+            action = Phrase.gettext("Give the audience a size (strategy) or correct the headcount")
+            url = self.url(rollout)
         elif part < 1:
-            action, url = "Find the units furthest behind and plan with their champions", self.url(rollout)
+            action = Phrase.gettext("Find the units furthest behind and plan with their champions")
+            url = self.url(rollout)
         else:
-            action, url = "Keep importing the activity reports", self.url(rollout)
+            action, url = Phrase.gettext("Keep importing the activity reports"), self.url(rollout)
         return scored(parts, reasons=reasons, next_action=action, next_url=url, ceilings=ceilings)
 
     def portfolio_facts(self, rollouts):
@@ -205,10 +272,18 @@ class EngageStep(Step):
             if not figures:
                 continue
             active, previous = figures["active"], figures["previous"]
+            if active >= previous:
+                value = Phrase.gettext(
+                    "%(count)s (+%(change)s on the 28 days before)", count=active, change=active - previous
+                )
+            else:
+                value = Phrase.gettext(
+                    "%(count)s (%(change)s on the 28 days before)", count=active, change=active - previous
+                )
             facts[rollout.pk] = [
                 Fact(
-                    "Active users (28 days)",
-                    f"{active} ({'+' if active >= previous else ''}{active - previous} on the 28 days before)",
+                    Phrase.gettext("Active users (28 days)"),
+                    value,
                     trend=tuple(weeks.get(rollout.pk, ())),
                     definition="active-users",
                     rows_url=reverse("engage:people", kwargs={"pk": rollout.pk}) + "?group=all",
@@ -217,13 +292,24 @@ class EngageStep(Step):
             share = shares.get(rollout.pk)
             if share is not None and share.headline is not None:
                 value = (
-                    f"{share.rate:.1f}% of {share.headline.name}" if share.rate is not None else "not known"
+                    Phrase.gettext(
+                        "%(percent)s of %(audience)s",
+                        percent=Percent(share.rate, 1),
+                        audience=share.headline.name,
+                    )
+                    if share.rate is not None
+                    else Phrase.gettext("not known")
                 )
                 rows = reverse("engage:people", kwargs={"pk": rollout.pk})
                 if share.headline.audience_id is not None:
                     rows += f"?audience={share.headline.audience_id}"
                 facts[rollout.pk].append(
-                    Fact("Participation (28 days)", value, definition="participation-rate", rows_url=rows)
+                    Fact(
+                        Phrase.gettext("Participation (28 days)"),
+                        value,
+                        definition="participation-rate",
+                        rows_url=rows,
+                    )
                 )
         return facts
 
@@ -285,17 +371,29 @@ class EngageStep(Step):
         share = participation(rollout, last)
         lines = []
         if share is not None:
-            lines.append(f"{share.active_users} active users in the {share.window}.")
+            lines.append(
+                Phrase.ngettext(
+                    "%(count)s active users in the 28 days to %(date)s.",
+                    "%(count)s active users in the 28 days to %(date)s.",
+                    share.active_users,
+                    count=share.active_users,
+                    date=day(share.end),
+                )
+            )
             lines.append(share.text)
             if share.outside or share.unmatched:
                 lines.append(
-                    f"Outside the rollout's audiences: {share.outside}; matched to no member: {share.unmatched}."
+                    Phrase.gettext(
+                        "Outside the rollout's audiences: %(outside)s; matched to no member: %(unmatched)s.",
+                        outside=share.outside,
+                        unmatched=share.unmatched,
+                    )
                 )
         lines.append(dialogue_ratio(rollout, last).text)
         since_day = timezone.localdate(since) if hasattr(since, "hour") else since
         if last < since_day - timedelta(days=7):
-            lines.append("No new activity report this week: import the latest export.")
-        return DigestSection("Engagement", lines)
+            lines.append(Phrase.gettext("No new activity report this week: import the latest export."))
+        return DigestSection(Phrase.gettext("Engagement"), lines)
 
     # The employee's side: the conversations part's panel, records and pulse results, and the
     # activity part's records of the person.
@@ -316,7 +414,7 @@ class EngageStep(Step):
         from .models import ActivityRecord, Source
 
         keys = keys_of(membership.organization_id, membership.user.email, membership.user_id)
-        rows = tuple(
+        found = tuple(
             (
                 rollout,
                 Source(source).label if source in Source.values else source,
@@ -326,8 +424,8 @@ class EngageStep(Step):
                 replies,
                 reads,
                 reactions,
-                "yes" if active else "no",
-                "no (a later export covers the period)" if superseded else "yes",
+                active,
+                superseded,
             )
             for rollout, source, start, end, posts, replies, reads, reactions, active, superseded in (
                 ActivityRecord.objects.filter(
@@ -350,25 +448,37 @@ class EngageStep(Step):
                 )
             )
         )
-        active = sum(1 for row in rows if row[8] == "yes" and row[9] == "yes")
+        active = sum(1 for row in found if row[8] and not row[9])
+        rows = tuple(
+            (
+                *row[:8],
+                _("yes") if row[8] else _("no"),
+                _("no (a later export covers the period)") if row[9] else _("yes"),
+            )
+            for row in found
+        )
         return PersonalRecords(
             key="activity",
-            title="Your activity in the imported usage reports",
+            title=_("Your activity in the imported usage reports"),
             columns=(
-                "Rollout",
-                "Report",
-                "From",
-                "To",
-                "Posts",
-                "Replies",
-                "Reads",
-                "Reactions",
-                "Active",
-                "Counted",
+                _("Rollout"),
+                _("Report"),
+                pgettext("the start of a reporting period", "From"),
+                pgettext("the end of a reporting period", "To"),
+                _("Posts"),
+                _("Replies"),
+                _("Reads"),
+                _("Reactions"),
+                _("Active"),
+                _("Counted"),
             ),
             rows=rows,
-            summary=f"{len(rows)} reporting period{'' if len(rows) == 1 else 's'} of activity, "
-            f"{active} counted as active.",
+            summary=ngettext(
+                "%(count)s reporting period of activity, %(active)s counted as active.",
+                "%(count)s reporting periods of activity, %(active)s counted as active.",
+                len(rows),
+            )
+            % {"count": number(len(rows)), "active": number(active)},
         )
 
     # Erasing a person and retention (rollout/privacy.py asks every step) -------------------------

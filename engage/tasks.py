@@ -5,12 +5,23 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import ImportBatch
 
 # A QUEUED or CHECKING batch this old lost its task (the broker was down when it was sent).
 LOST_TASK_AFTER = timedelta(minutes=5)
+
+
+def _language_of(batch_id, person):
+    """The language of the words a task stores for a batch (its message, its problems): that of the
+    person who uploaded (`person="uploaded_by"`) or confirmed it, else their organization's."""
+    from rollout.i18n import email_language
+
+    batch = ImportBatch.objects.select_related(person, "rollout__organization").filter(pk=batch_id).first()
+    if batch is None:
+        return settings.LANGUAGE_CODE
+    return email_language(getattr(batch, person), batch.rollout.organization)
 
 
 def stale_import_cutoff(now):
@@ -23,10 +34,15 @@ def check_activity_file(batch_id):
     """Check an uploaded file too large to check in the request (idempotent: only CHECKING)."""
     from .services import check
 
-    batch = ImportBatch.objects.select_related("rollout__organization").filter(pk=batch_id).first()
+    batch = (
+        ImportBatch.objects.select_related("rollout__organization", "uploaded_by").filter(pk=batch_id).first()
+    )
     if batch is None or batch.status != ImportBatch.Status.CHECKING:
         return "nothing to check"
-    check(batch)
+    from rollout.i18n import email_language
+
+    with translation.override(email_language(batch.uploaded_by, batch.rollout.organization)):
+        check(batch)
     return batch.status
 
 
@@ -35,7 +51,8 @@ def import_activity(batch_id):
     """Import a confirmed file, all or nothing (claims the batch first, so it is safe to rerun)."""
     from .services import run_import
 
-    return run_import(batch_id)
+    with translation.override(_language_of(batch_id, "confirmed_by")):
+        return run_import(batch_id)
 
 
 @shared_task

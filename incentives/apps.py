@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IncentivesConfig(AppConfig):
     name = "incentives"
-    verbose_name = "Step 2: Incentivize"
+    verbose_name = _("Step 2: Incentivize")
 
     def ready(self):
         from rollout.events import activity
@@ -19,29 +20,36 @@ class IncentivesConfig(AppConfig):
         catalogue.register(
             Metric(
                 key="recognitions_given",
-                label="Recognitions given",
-                unit="recognitions in 30 days",
-                help="Public thank-yous (kudos) given in the rollout in the 30 days up to the date, "
-                "in the organization's time zone.",
+                label=_("Recognitions given"),
+                unit=_("recognitions in 30 days"),
+                help=_(
+                    "Public thank-yous (kudos) given in the rollout in the 30 days up to the date, "
+                    "in the organization's time zone."
+                ),
                 compute=selectors.recognitions_in_30_days,
             )
         )
         catalogue.register(
             Metric(
                 key="people_recognised_share",
-                label="People recognised or rewarded",
-                unit="% of the organization's people",
-                help="Share of the organization's people who received a recognition, points or a badge "
-                "in the rollout in the 30 days up to the date.",
+                label=_("People recognised or rewarded"),
+                # xgettext:no-python-format
+                unit=_("% of the organization's people"),
+                help=_(
+                    "Share of the organization's people who received a recognition, points or a badge "
+                    "in the rollout in the 30 days up to the date."
+                ),
                 compute=selectors.people_recognised_share,
             )
         )
         catalogue.register(
             Metric(
                 key="badges_awarded",
-                label="Badges awarded",
-                unit="badges in 30 days",
-                help="Badge levels awarded in the rollout (earned or by a manager) in the 30 days up to the date.",
+                label=_("Badges awarded"),
+                unit=_("badges in 30 days"),
+                help=_(
+                    "Badge levels awarded in the rollout (earned or by a manager) in the 30 days up to the date."
+                ),
                 compute=selectors.badges_in_30_days,
             )
         )

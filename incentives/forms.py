@@ -5,6 +5,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Role
 
@@ -33,6 +35,7 @@ class PlannedIncentiveForm(forms.ModelForm):
         model = PlannedIncentive
         fields = ["incentive", "audience", "rationale"]
         widgets = {"rationale": forms.Textarea(attrs={"rows": 2})}
+        labels = {"incentive": _("Incentive"), "audience": _("Audience"), "rationale": _("Rationale")}
 
     def __init__(self, *args, rollout, audiences=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,7 +50,7 @@ class PlannedIncentiveForm(forms.ModelForm):
         if incentive and audience:
             clash = self.rollout.planned_incentives.filter(incentive=incentive, audience__iexact=audience)
             if clash.exclude(pk=self.instance.pk).exists():
-                self.add_error("audience", "This incentive is already planned for this audience.")
+                self.add_error("audience", gettext("This incentive is already planned for this audience."))
         return cleaned
 
 
@@ -55,6 +58,12 @@ class PointsRuleForm(forms.ModelForm):
     class Meta:
         model = PointsRule
         fields = ["event", "points", "daily_cap", "active"]
+        labels = {
+            "event": _("Event"),
+            "points": _("Points"),
+            "daily_cap": _("Daily cap"),
+            "active": _("Active"),
+        }
 
     def __init__(self, *args, rollout, **kwargs):
         super().__init__(*args, **kwargs)
@@ -66,16 +75,23 @@ class PointsRuleForm(forms.ModelForm):
     def clean_event(self):
         event = self.cleaned_data["event"]
         if self.rollout.points_rules.filter(event=event).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("This rollout already has a rule for this event; change that one.")
+            raise forms.ValidationError(
+                gettext("This rollout already has a rule for this event; change that one.")
+            )
         return event
 
 
 class CorrectionForm(forms.Form):
-    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None)
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Person"))
     points = forms.IntegerField(
-        min_value=-10000, max_value=10000, help_text="Negative to take points away, e.g. -20."
+        min_value=-10000,
+        max_value=10000,
+        label=_("Points"),
+        help_text=_("Negative to take points away, e.g. -20."),
     )
-    reason = forms.CharField(max_length=180, help_text="Why, for the person and for the record.")
+    reason = forms.CharField(
+        max_length=180, label=_("Reason"), help_text=_("Why, for the person and for the record.")
+    )
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,29 +101,29 @@ class CorrectionForm(forms.Form):
         points = self.cleaned_data["points"]
         if points == 0:
             raise forms.ValidationError(
-                "A correction of 0 points changes nothing; enter a number other than 0."
+                gettext("A correction of 0 points changes nothing; enter a number other than 0.")
             )
         return points
 
 
 class PointsClaimForm(forms.ModelForm):
     evidence_url = forms.URLField(
-        label="Evidence link", required=False, assume_scheme="https", max_length=200
+        label=_("Evidence link"), required=False, assume_scheme="https", max_length=200
     )
 
     class Meta:
         model = PointsClaim
         fields = ["reason", "points", "evidence_url", "evidence"]
         widgets = {"evidence": forms.Textarea(attrs={"rows": 3})}
-        labels = {"evidence": "Evidence (optional)"}
+        labels = {"reason": _("Reason"), "points": _("Points"), "evidence": _("Evidence (optional)")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["points"].help_text = "Between 1 and 100; a manager approves or rejects the claim."
+        self.fields["points"].help_text = _("Between 1 and 100; a manager approves or rejects the claim.")
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
 
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -119,9 +135,9 @@ LEVEL_FIELDS = {
 
 
 class BadgeForm(forms.ModelForm):
-    bronze = forms.IntegerField(min_value=1, required=False, label="Bronze at")
-    silver = forms.IntegerField(min_value=1, required=False, label="Silver at")
-    gold = forms.IntegerField(min_value=1, required=False, label="Gold at")
+    bronze = forms.IntegerField(min_value=1, required=False, label=_("Bronze at"))
+    silver = forms.IntegerField(min_value=1, required=False, label=_("Silver at"))
+    gold = forms.IntegerField(min_value=1, required=False, label=_("Gold at"))
 
     class Meta:
         model = BadgeClass
@@ -130,6 +146,16 @@ class BadgeForm(forms.ModelForm):
             "criteria": forms.Textarea(attrs={"rows": 3}),
             "color": forms.TextInput(attrs={"type": "color"}),
             "requires": forms.CheckboxSelectMultiple,
+        }
+        labels = {
+            "name": _("Name"),
+            "description": _("Description"),
+            "criteria": _("Criteria"),
+            "image": _("Image"),
+            "color": _("Color"),
+            "criterion": _("Criterion"),
+            "rule": _("Rule"),
+            "requires": _("Requires"),
         }
 
     def __init__(self, *args, rollout, **kwargs):
@@ -141,7 +167,7 @@ class BadgeForm(forms.ModelForm):
             criterion=BadgeClass.Criterion.META
         )
         for field in LEVEL_FIELDS.values():
-            self.fields[field].help_text = "Events (or points) needed; empty for no such level."
+            self.fields[field].help_text = _("Events (or points) needed; empty for no such level.")
         if self.instance.pk:
             for level in self.instance.levels.all():
                 if level.rank in LEVEL_FIELDS:
@@ -160,30 +186,39 @@ class BadgeForm(forms.ModelForm):
         limit = settings.BADGE_IMAGE_MAX_BYTES
         if image.size > limit:
             raise forms.ValidationError(
-                f"The image is {filesizeformat(image.size)}; choose one of at most {filesizeformat(limit)}."
+                gettext("The image is %(size)s; choose one of at most %(limit)s.")
+                % {"size": filesizeformat(image.size), "limit": filesizeformat(limit)}
             )
         if uploaded.format not in BADGE_IMAGE_FORMATS:
-            raise forms.ValidationError(
-                f"This file is a {uploaded.format or 'unknown'} image; upload a PNG, JPEG or WebP image."
-            )
+            if uploaded.format:
+                message = gettext("This file is a %(format)s image; upload a PNG, JPEG or WebP image.")
+            else:
+                message = gettext(
+                    "This file is an image of an unknown format; upload a PNG, JPEG or WebP image."
+                )
+            raise forms.ValidationError(message % {"format": uploaded.format})
         width, height = uploaded.size
         if width > BADGE_IMAGE_MAX_SIDE or height > BADGE_IMAGE_MAX_SIDE:
             raise forms.ValidationError(
-                f"The image is {width}×{height} pixels; use one of at most "
-                f"{BADGE_IMAGE_MAX_SIDE}×{BADGE_IMAGE_MAX_SIDE}."
+                gettext("The image is %(width)s×%(height)s pixels; use one of at most %(side)s×%(side)s.")
+                % {"width": width, "height": height, "side": BADGE_IMAGE_MAX_SIDE}
             )
         return image
 
     def clean_color(self):
         color = self.cleaned_data["color"]
         if not HEX_COLOUR.match(color):
-            raise forms.ValidationError("Enter a colour as # and six hexadecimal digits, e.g. #0d6efd.")
+            raise forms.ValidationError(
+                gettext("Enter a colour as # and six hexadecimal digits, e.g. #0d6efd.")
+            )
         return color
 
     def clean_name(self):
         name = self.cleaned_data["name"]
         if self.rollout.badges.filter(name__iexact=name).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(f"This rollout already has a badge called “{name}”.")
+            raise forms.ValidationError(
+                gettext("This rollout already has a badge called “%(name)s”.") % {"name": name}
+            )
         return name
 
     def clean(self):
@@ -192,20 +227,24 @@ class BadgeForm(forms.ModelForm):
         thresholds = [cleaned.get(field) for field in LEVEL_FIELDS.values()]
         given = [value for value in thresholds if value]
         if given != sorted(set(given)):
-            self.add_error("gold", "Each level needs more than the one below it (bronze < silver < gold).")
+            self.add_error(
+                "gold", gettext("Each level needs more than the one below it (bronze < silver < gold).")
+            )
         if criterion in (BadgeClass.Criterion.EVENTS, BadgeClass.Criterion.POINTS) and not given:
-            self.add_error("bronze", "An earned badge needs at least one level with a number to reach.")
+            self.add_error(
+                "bronze", gettext("An earned badge needs at least one level with a number to reach.")
+            )
         if criterion == BadgeClass.Criterion.EVENTS and not cleaned.get("rule"):
-            self.add_error("rule", "Choose the points rule whose events count towards this badge.")
+            self.add_error("rule", gettext("Choose the points rule whose events count towards this badge."))
         if criterion == BadgeClass.Criterion.META and len(cleaned.get("requires") or []) < 2:
-            self.add_error("requires", "A meta-badge needs at least two badges to collect.")
+            self.add_error("requires", gettext("A meta-badge needs at least two badges to collect."))
         if criterion == BadgeClass.Criterion.META and given:
-            self.add_error("bronze", "A meta-badge has one level: leave the level numbers empty.")
+            self.add_error("bronze", gettext("A meta-badge has one level: leave the level numbers empty."))
         if self.instance.pk:
             awarded = set(self.instance.levels.filter(awards__isnull=False).values_list("rank", flat=True))
             for rank, field in LEVEL_FIELDS.items():
                 if rank in awarded and not cleaned.get(field):
-                    self.add_error(field, "People already hold this level; it cannot be removed.")
+                    self.add_error(field, gettext("People already hold this level; it cannot be removed."))
         return cleaned
 
     def cleaned_levels(self):
@@ -221,11 +260,14 @@ class BadgeForm(forms.ModelForm):
 
 
 class AwardForm(forms.Form):
-    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None)
-    level: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, empty_label=None)
-    evidence_url = forms.URLField(label="Evidence link", required=False, assume_scheme="https")
+    person: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Person"))
+    level: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, empty_label=None, label=_("Level"))
+    evidence_url = forms.URLField(label=_("Evidence link"), required=False, assume_scheme="https")
     evidence = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, help_text="What they did to earn it."
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        label=_("Evidence"),
+        help_text=_("What they did to earn it."),
     )
 
     def __init__(self, *args, scope, badge, **kwargs):
@@ -239,7 +281,9 @@ class AwardForm(forms.Form):
         cleaned = super().clean()
         person, level = cleaned.get("person"), cleaned.get("level")
         if person and level and level.awards.filter(person=person).exists():
-            raise forms.ValidationError(f"{person} already holds {level}.")
+            raise forms.ValidationError(
+                gettext("%(person)s already holds %(badge)s.") % {"person": person, "badge": level}
+            )
         return cleaned
 
 
@@ -247,8 +291,8 @@ class RecognitionForm(forms.ModelForm):
     class Meta:
         model = Recognition
         fields = ["recipient", "message"]
-        widgets = {"message": forms.Textarea(attrs={"rows": 2, "placeholder": "Thank you for…"})}
-        labels = {"recipient": "Who would you like to thank?"}
+        widgets = {"message": forms.Textarea(attrs={"rows": 2, "placeholder": _("Thank you for…")})}
+        labels = {"recipient": _("Who would you like to thank?"), "message": _("Message")}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -261,7 +305,14 @@ class RecognitionForm(forms.ModelForm):
         given = Recognition.objects.filter(giver=self.scope.user, created_at__gte=since).count()
         if given >= RECOGNITIONS_PER_DAY:
             raise forms.ValidationError(
-                f"You have thanked {given} people in the last 24 hours, the daily limit. Please try again tomorrow."
+                ngettext(
+                    "You have thanked %(count)s person in the last 24 hours, the daily limit. "
+                    "Please try again tomorrow.",
+                    "You have thanked %(count)s people in the last 24 hours, the daily limit. "
+                    "Please try again tomorrow.",
+                    given,
+                )
+                % {"count": given}
             )
         return cleaned
 
@@ -270,32 +321,43 @@ class AppraisalObjectiveForm(forms.ModelForm):
     class Meta:
         model = AppraisalObjective
         fields = ["person", "role", "objective", "measure", "period"]
-        help_texts = {"person": "A person, or leave empty and choose a role."}
+        labels = {
+            "person": _("Person"),
+            "role": _("Role"),
+            "objective": _("Objective"),
+            "measure": _("Measure"),
+            "period": _("Period"),
+        }
+        help_texts = {"person": _("A person, or leave empty and choose a role.")}
 
     def __init__(self, *args, scope, rollout, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.rollout = rollout
         self.fields["person"].queryset = people_choices(scope)
         self.fields["role"].choices = [("", "---------"), *Role.choices]
-        self.fields["role"].help_text = "Everyone with this role, when no person is chosen."
+        self.fields["role"].help_text = _("Everyone with this role, when no person is chosen.")
 
     def clean(self):
         cleaned = super().clean()
         if bool(cleaned.get("person")) == bool(cleaned.get("role")):
-            raise forms.ValidationError("Choose either a person or a role, not both and not neither.")
+            raise forms.ValidationError(
+                gettext("Choose either a person or a role, not both and not neither.")
+            )
         return cleaned
 
 
 class SeasonForm(forms.Form):
-    name = forms.CharField(max_length=80, label="Name of the new season", help_text="E.g. “Autumn 2026”.")
+    name = forms.CharField(
+        max_length=80, label=_("Name of the new season"), help_text=_("E.g. “Autumn 2026”.")
+    )
 
 
 class LeaderboardFilterForm(forms.Form):
     season: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Current season"
+        queryset=None, required=False, empty_label=_("Current season"), label=_("Season")
     )
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Every unit"
+        queryset=None, required=False, empty_label=_("Every unit"), label=_("Unit")
     )
 
     def __init__(self, *args, scope, rollout, **kwargs):
@@ -306,7 +368,7 @@ class LeaderboardFilterForm(forms.Form):
 
 class UnitFilterForm(forms.Form):
     unit: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Every unit"
+        queryset=None, required=False, empty_label=_("Every unit"), label=_("Unit")
     )
 
     def __init__(self, *args, scope, **kwargs):

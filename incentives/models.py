@@ -6,6 +6,7 @@ a new entry with negative points. Every automatic write is idempotent through a 
 (an event is received once, a rule pays an event once, a badge level is awarded to a person once).
 """
 
+import functools
 import secrets
 import uuid
 
@@ -14,27 +15,30 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Organization, Role, Rollout, Unit
 
 # Events Rollout records (rollout/events.py) that a points rule or a badge may reward.
 EVENT_CHOICES = [
-    ("support_session_logged", "A support session logged (champions)"),
-    ("guideline_acknowledged", "The usage guidelines acknowledged (trust)"),
-    ("training_passed", "A training passed (trust)"),
-    ("question_answered", "A question answered in the community (engage)"),
-    ("recognition_given", "A recognition given to a colleague"),
+    ("support_session_logged", _("A support session logged (champions)")),
+    ("guideline_acknowledged", _("The usage guidelines acknowledged (trust)")),
+    ("training_passed", _("A training passed (trust)")),
+    ("question_answered", _("A question answered in the community (engage)")),
+    ("recognition_given", _("A recognition given to a colleague")),
 ]
+# In the reader's language (lazy): str() it before storing or comparing with stored text.
 EVENT_LABELS = dict(EVENT_CHOICES)
 
 
 class Incentive(models.TextChoices):
-    RECOGNITION = "recognition", "Public recognition"
-    POINTS = "points", "Points"
-    BADGES = "badges", "Badges"
-    APPRAISAL = "appraisal", "Appraisal objectives"
-    LEADERSHIP = "leadership", "Leadership participation"
+    RECOGNITION = "recognition", _("Public recognition")
+    POINTS = "points", _("Points")
+    BADGES = "badges", _("Badges")
+    APPRAISAL = "appraisal", _("Appraisal objectives")
+    LEADERSHIP = "leadership", _("Leadership participation")
 
 
 class PlannedIncentive(models.Model):
@@ -43,10 +47,10 @@ class PlannedIncentive(models.Model):
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="planned_incentives")
     incentive = models.CharField(max_length=20, choices=Incentive.choices)
     audience = models.CharField(
-        max_length=150, help_text="Who it is for, e.g. an audience of the strategy: “Ward nurses”."
+        max_length=150, help_text=_("Who it is for, e.g. an audience of the strategy: “Ward nurses”.")
     )
     rationale = models.TextField(
-        max_length=1000, help_text="In a sentence or two: why it will work for them."
+        max_length=1000, help_text=_("In a sentence or two: why it will work for them.")
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -59,7 +63,10 @@ class PlannedIncentive(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_incentive_display()} for {self.audience}"
+        return gettext("%(incentive)s for %(audience)s") % {
+            "incentive": self.get_incentive_display(),
+            "audience": self.audience,
+        }
 
 
 class Season(models.Model):
@@ -96,7 +103,9 @@ class PointsRule(models.Model):
     daily_cap = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="A person earns these points at most this many times a day; further events count for nothing.",
+        help_text=_(
+            "A person earns these points at most this many times a day; further events count for nothing."
+        ),
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -106,7 +115,10 @@ class PointsRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["rollout", "event"], name="one_points_rule_per_event")]
 
     def __str__(self):
-        return f"{self.points} points: {EVENT_LABELS.get(self.event, self.event)}"
+        return ngettext("%(count)s point: %(event)s", "%(count)s points: %(event)s", self.points) % {
+            "count": self.points,
+            "event": self.event_label,
+        }
 
     @property
     def event_label(self):
@@ -158,6 +170,18 @@ class AppendOnlyQuerySet(models.QuerySet):
         if not changes or set(changes) - self.ERASABLE:
             raise TypeError(f"Only {sorted(self.ERASABLE)} of a points entry may be erased.")
         return super().update(**changes)
+
+
+@functools.cache
+def _events_by_english_label():
+    """{English label: event}: a rule's points entry stores its event's label in English."""
+    with translation.override("en"):
+        return {str(label): event for event, label in EVENT_CHOICES}
+
+
+# The English prefixes of the reasons Rollout writes for an approved claim and a correction.
+CLAIM_APPROVED = "Claim approved: "
+CORRECTION = "Correction: "
 
 
 class PointsEntry(models.Model):
@@ -220,14 +244,28 @@ class PointsEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise TypeError("Points entries are never deleted; add a correcting entry instead.")
 
+    @property
+    def shown_reason(self):
+        """The reason in the reader's language. What Rollout itself writes (a rule's event, "Claim
+        approved: …", "Correction: …") is stored in English (services.pay, decide_claim, correct) and
+        translated here; what a person wrote after the prefix stays as written."""
+        if self.rule_id is not None:
+            event = _events_by_english_label().get(self.reason)
+            return str(EVENT_LABELS[event]) if event else self.reason
+        if self.claim_id is not None and self.reason.startswith(CLAIM_APPROVED):
+            return gettext("Claim approved: %(reason)s") % {"reason": self.reason[len(CLAIM_APPROVED) :]}
+        if self.claim_id is None and self.reason.startswith(CORRECTION):
+            return gettext("Correction: %(reason)s") % {"reason": self.reason[len(CORRECTION) :]}
+        return self.reason
+
 
 class PointsClaim(models.Model):
     """A person asks for points for something Rollout does not record; a manager decides."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="points_claims")
     person = models.ForeignKey(
@@ -235,9 +273,9 @@ class PointsClaim(models.Model):
     )
     points = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
     reason = models.CharField(
-        max_length=200, help_text="What you did, e.g. “Ran a lunch-and-learn for my ward”."
+        max_length=200, help_text=_("What you did, e.g. “Ran a lunch-and-learn for my ward”.")
     )
-    evidence_url = models.URLField("evidence link", blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True)
     evidence = models.TextField(max_length=2000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     # Many claims in a short time: shown to the approver as a warning (possible gaming).
@@ -265,24 +303,26 @@ class BadgeClass(models.Model):
     """A badge a rollout awards, in one or more levels (e.g. bronze, silver, gold)."""
 
     class Criterion(models.TextChoices):
-        MANUAL = "manual", "Awarded by a manager, with evidence"
-        EVENTS = "events", "Earned by repeating an event (the points rule's count)"
-        POINTS = "points", "Earned by a points total in this rollout"
-        META = "meta", "Earned by holding every badge of a set"
+        MANUAL = "manual", _("Awarded by a manager, with evidence")
+        EVENTS = "events", _("Earned by repeating an event (the points rule's count)")
+        POINTS = "points", _("Earned by a points total in this rollout")
+        META = "meta", _("Earned by holding every badge of a set")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="badges")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=300)
-    criteria = models.TextField(max_length=2000, help_text="What a person does to earn it, in plain words.")
+    criteria = models.TextField(
+        max_length=2000, help_text=_("What a person does to earn it, in plain words.")
+    )
     image = models.ImageField(
         upload_to=badge_image_path,
         blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp"])],
-        help_text="A square PNG or JPEG; leave empty to use a generated image.",
+        help_text=_("A square PNG or JPEG; leave empty to use a generated image."),
     )
     color = models.CharField(
-        max_length=7, default="#0d6efd", help_text="The generated image's colour, e.g. #0d6efd."
+        max_length=7, default="#0d6efd", help_text=_("The generated image's colour, e.g. #0d6efd.")
     )
     criterion = models.CharField(max_length=20, choices=Criterion.choices, default=Criterion.MANUAL)
     rule = models.ForeignKey(
@@ -291,10 +331,10 @@ class BadgeClass(models.Model):
         blank=True,
         on_delete=models.RESTRICT,
         related_name="badges",
-        help_text="For event badges: the points rule whose paid events count.",
+        help_text=_("For event badges: the points rule whose paid events count."),
     )
     requires = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="required_by", help_text="For a meta-badge."
+        "self", symmetrical=False, blank=True, related_name="required_by", help_text=_("For a meta-badge.")
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -310,15 +350,15 @@ class BadgeLevel(models.Model):
     """One level of a badge: an Open Badges BadgeClass of its own, earned at `threshold`."""
 
     class Rank(models.IntegerChoices):
-        STANDARD = 0, "Standard"
-        BRONZE = 1, "Bronze"
-        SILVER = 2, "Silver"
-        GOLD = 3, "Gold"
+        STANDARD = 0, _("Standard")
+        BRONZE = 1, _("Bronze")
+        SILVER = 2, _("Silver")
+        GOLD = 3, _("Gold")
 
     badge = models.ForeignKey(BadgeClass, on_delete=models.CASCADE, related_name="levels")
     rank = models.PositiveSmallIntegerField(choices=Rank.choices, default=Rank.STANDARD)
     threshold = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Events or points needed; empty for manual and meta badges."
+        null=True, blank=True, help_text=_("Events or points needed; empty for manual and meta badges.")
     )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -329,7 +369,10 @@ class BadgeLevel(models.Model):
     def __str__(self):
         if self.rank == self.Rank.STANDARD:
             return self.badge.name
-        return f"{self.badge.name} ({self.get_rank_display().lower()})"
+        return gettext("%(badge)s (%(level)s)") % {
+            "badge": self.badge.name,
+            "level": str(self.get_rank_display()).lower(),
+        }
 
 
 def new_salt():
@@ -340,9 +383,9 @@ class BadgeAward(models.Model):
     """A badge level awarded to a person: once, by a rule, a manager or a meta-badge."""
 
     class Source(models.TextChoices):
-        RULE = "rule", "Earned"
-        MANUAL = "manual", "Awarded by a manager"
-        META = "meta", "Earned (meta-badge)"
+        RULE = "rule", _("Earned")
+        MANUAL = "manual", _("Awarded by a manager")
+        META = "meta", _("Earned (meta-badge)")
 
     level = models.ForeignKey(BadgeLevel, on_delete=models.RESTRICT, related_name="awards")
     badge = models.ForeignKey(BadgeClass, on_delete=models.RESTRICT, related_name="awards")
@@ -354,7 +397,7 @@ class BadgeAward(models.Model):
     awarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    evidence_url = models.URLField("evidence link", blank=True)
+    evidence_url = models.URLField(_("evidence link"), blank=True)
     evidence = models.TextField(max_length=2000, blank=True)
     # Open Badges: an unguessable public id, and the salt of the hashed recipient email.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -418,12 +461,14 @@ class AppraisalObjective(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     objective = models.CharField(
-        max_length=200, help_text="E.g. “Answers questions in the community within a day”."
+        max_length=200, help_text=_("E.g. “Answers questions in the community within a day”.")
     )
     measure = models.CharField(
-        max_length=200, help_text="How it is measured, e.g. “80% of questions answered within 24 hours”."
+        max_length=200,
+        # xgettext:no-python-format
+        help_text=_("How it is measured, e.g. “80% of questions answered within 24 hours”."),
     )
-    period = models.CharField(max_length=50, blank=True, help_text="E.g. “2026 appraisal year”.")
+    period = models.CharField(max_length=50, blank=True, help_text=_("E.g. “2026 appraisal year”."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -443,7 +488,7 @@ class AppraisalObjective(models.Model):
 
     def clean(self):
         if bool(self.person_id) == bool(self.role):
-            raise ValidationError("Choose either a person or a role.")
+            raise ValidationError(gettext("Choose either a person or a role."))
 
 
 class LeaderboardOptOut(models.Model):

@@ -11,6 +11,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 OB3_CONTEXT = [
@@ -65,7 +66,10 @@ def badge_class_document(level, issuer):
 def criteria_narrative(level):
     text = level.badge.criteria
     if level.threshold:
-        text += f" ({level.get_rank_display()} level: {level.threshold}.)"
+        text += " " + _("(%(level)s level: %(threshold)s.)") % {
+            "level": level.get_rank_display(),
+            "threshold": level.threshold,
+        }
     return text
 
 
@@ -93,7 +97,7 @@ def revoked_document(award):
         "id": absolute("openbadges:assertion", award.public_id),
         "type": "Assertion",
         "revoked": True,
-        "revocationReason": "Revoked by the issuer.",
+        "revocationReason": _("Revoked by the issuer."),
     }
 
 

@@ -9,6 +9,8 @@ corrected a points entry is not part of the person's records and is left out.
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout.models import Organization, User
 from rollout.steps import PersonalRecords
@@ -24,10 +26,6 @@ from .models import (
     ReceivedEvent,
     Recognition,
 )
-
-
-def _plural(n: int, word: str, words: str = "") -> str:
-    return f"{n} {word if n == 1 else words or word + 's'}"
 
 
 def personal_records(organization: Organization, person: User) -> list[PersonalRecords]:
@@ -53,7 +51,7 @@ def personal_records(organization: Organization, person: User) -> list[PersonalR
         .order_by("-issued_at", "-pk")
     )
     entries = tuple(
-        (e.created_at, e.rollout.name, e.points, e.reason)
+        (e.created_at, e.rollout.name, e.points, e.shown_reason)
         for e in PointsEntry.objects.filter(in_org, person=person)
         .select_related("rollout")
         .order_by("-created_at", "-pk")
@@ -79,62 +77,88 @@ def personal_records(organization: Organization, person: User) -> list[PersonalR
         .order_by("-created_at", "-pk")
     )
     events = tuple(
-        (e.occurred_at, e.rollout.name if e.rollout else "", EVENT_LABELS.get(e.name, e.name))
+        (e.occurred_at, e.rollout.name if e.rollout else "", str(EVENT_LABELS.get(e.name, e.name)))
         for e in ReceivedEvent.objects.filter(organization=organization, person=person)
         .select_related("rollout")
         .order_by("-occurred_at", "-pk")
     )
     choices = _choices(organization, person)
     points = sum(row[2] for row in entries)
+    held = sum(1 for row in badges if row[5] is None)
     return [
         PersonalRecords(
             "recognitions-received",
-            "Recognitions you received",
-            ("When", "Rollout", "From", "Message"),
+            _("Recognitions you received"),
+            (_("When"), _("Rollout"), _("From"), _("Message")),
             received,
-            f"{_plural(len(received), 'recognition')} received.",
+            ngettext("%(count)s recognition received.", "%(count)s recognitions received.", len(received))
+            % {"count": len(received)},
         ),
         PersonalRecords(
             "recognitions-given",
-            "Recognitions you gave",
-            ("When", "Rollout", "To", "Message"),
+            _("Recognitions you gave"),
+            (_("When"), _("Rollout"), _("To"), _("Message")),
             given,
-            f"{_plural(len(given), 'recognition')} given.",
+            ngettext("%(count)s recognition given.", "%(count)s recognitions given.", len(given))
+            % {"count": len(given)},
         ),
         PersonalRecords(
             "badges",
-            "Your badges",
-            ("Awarded", "Rollout", "Badge", "How", "Evidence link", "Revoked"),
+            _("Your badges"),
+            (_("Awarded"), _("Rollout"), _("Badge"), _("How"), _("Evidence link"), _("Revoked")),
             badges,
-            f"{_plural(sum(1 for row in badges if row[5] is None), 'badge')} held.",
+            ngettext("%(count)s badge held.", "%(count)s badges held.", held) % {"count": held},
         ),
         PersonalRecords(
             "points",
-            "Your points",
-            ("When", "Rollout", "Points", "Reason"),
+            _("Your points"),
+            (_("When"), _("Rollout"), _("Points"), _("Reason")),
             entries,
-            f"{_plural(points, 'point')} in all, from {_plural(len(entries), 'entry', 'entries')}.",
+            ngettext(
+                "%(count)s point in all, from %(entries)s.",
+                "%(count)s points in all, from %(entries)s.",
+                points,
+            )
+            % {
+                "count": points,
+                "entries": ngettext("%(count)s entry", "%(count)s entries", len(entries))
+                % {"count": len(entries)},
+            },
         ),
         PersonalRecords(
             "claims",
-            "Your points claims",
-            ("When", "Rollout", "Points", "What you did", "Evidence link", "Status", "Decided"),
+            _("Your points claims"),
+            (
+                _("When"),
+                _("Rollout"),
+                _("Points"),
+                _("What you did"),
+                _("Evidence link"),
+                _("Status"),
+                _("Decided"),
+            ),
             claims,
-            f"{_plural(len(claims), 'claim')}.",
+            ngettext("%(count)s claim.", "%(count)s claims.", len(claims)) % {"count": len(claims)},
         ),
         PersonalRecords(
             "objectives",
-            "Your appraisal objectives",
-            ("Set", "Rollout", "Objective", "Measure", "Period"),
+            _("Your appraisal objectives"),
+            (_("Set"), _("Rollout"), _("Objective"), _("Measure"), _("Period")),
             objectives,
-            f"{_plural(len(objectives), 'objective')} set for you by name.",
+            ngettext(
+                "%(count)s objective set for you by name.",
+                "%(count)s objectives set for you by name.",
+                len(objectives),
+            )
+            % {"count": len(objectives)},
         ),
         PersonalRecords(
             "activity",
-            "Activity recorded for points and badges",
-            ("When", "Rollout", "Activity"),
+            _("Activity recorded for points and badges"),
+            (_("When"), _("Rollout"), _("Activity")),
             events,
-            f"{_plural(len(events), 'activity', 'activities')} recorded.",
+            ngettext("%(count)s activity recorded.", "%(count)s activities recorded.", len(events))
+            % {"count": len(events)},
         ),
         choices,
     ]
@@ -145,19 +169,21 @@ def _choices(organization: Organization, person: User) -> PersonalRecords:
     part as a leader (two small queries)."""
     rows = [
         *(
-            ("Left off the leaderboards", since)
+            (_("Left off the leaderboards"), since)
             for since in LeaderboardOptOut.objects.filter(organization=organization, user=person).values_list(
                 "created_at", flat=True
             )
         ),
         *(
-            ("Seen taking part as a leader", since)
+            (_("Seen taking part as a leader"), since)
             for since in LeaderVisibility.objects.filter(organization=organization, user=person).values_list(
                 "agreed_at", flat=True
             )
         ),
     ]
-    summary = (
-        "; ".join(kind for kind, _ in rows) or "Shown on the leaderboards; not seen taking part as a leader"
+    summary = "; ".join(kind for kind, _since in rows) or _(
+        "Shown on the leaderboards; not seen taking part as a leader"
     )
-    return PersonalRecords("choices", "Your choices", ("Choice", "Since"), tuple(rows), f"{summary}.")
+    return PersonalRecords(
+        "choices", _("Your choices"), (_("Choice"), _("Since")), tuple(rows), f"{summary}."
+    )

@@ -19,12 +19,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from rollout.events import Event, emit
 from rollout.models import Membership, Organization, Role, Rollout, User
 
 from .models import (
+    CLAIM_APPROVED,
+    CORRECTION,
     EVENT_LABELS,
     BadgeAward,
     BadgeClass,
@@ -111,6 +114,8 @@ def pay(rule: PointsRule, person_id: int, event_key: str, occurred_at: datetime)
         return existing
     zone = zoneinfo.ZoneInfo(rule.rollout.organization.timezone)
     day = timezone.localdate(occurred_at, timezone=zone)
+    with translation.override("en"):  # stored in English; PointsEntry.shown_reason translates it
+        reason = str(rule.event_label)
     used = PointsEntry.objects.filter(rule=rule, person_id=person_id, day=day).count()
     for slot in range(used + 1, rule.daily_cap + 1):
         try:
@@ -119,7 +124,7 @@ def pay(rule: PointsRule, person_id: int, event_key: str, occurred_at: datetime)
                     rollout_id=rule.rollout_id,
                     person_id=person_id,
                     points=rule.points,
-                    reason=rule.event_label,
+                    reason=reason,
                     rule=rule,
                     event_key=event_key,
                     day=day,
@@ -299,7 +304,7 @@ def decide_claim(claim: PointsClaim, approve: bool, decided_by: User) -> bool:
                 rollout_id=claim.rollout_id,
                 person_id=claim.person_id,
                 points=claim.points,
-                reason=f"Claim approved: {claim.reason}"[:200],
+                reason=f"{CLAIM_APPROVED}{claim.reason}"[:200],  # English: see PointsEntry.shown_reason
                 claim=claim,
                 awarded_by=decided_by,
             )
@@ -315,7 +320,11 @@ def decide_claim(claim: PointsClaim, approve: bool, decided_by: User) -> bool:
 def correct(rollout: Rollout, person: User, points: int, reason: str, by: User) -> PointsEntry:
     """A correction is a new entry (negative to take points away); the ledger is never edited."""
     return PointsEntry.objects.create(
-        rollout=rollout, person=person, points=points, reason=f"Correction: {reason}"[:200], awarded_by=by
+        rollout=rollout,
+        person=person,
+        points=points,
+        reason=f"{CORRECTION}{reason}"[:200],  # English: see PointsEntry.shown_reason
+        awarded_by=by,
     )
 
 
@@ -368,7 +377,8 @@ def start_new_season(rollout: Rollout, name: str) -> Season:
             .values_list("created_at", flat=True)
         )
         started = min([locked.created_at, *first[:1]])
-        Season.objects.create(rollout=locked, name="Season 1", started_at=started, ended_at=now)
+        # Named in the language of the manager who closes it, as they name the next one.
+        Season.objects.create(rollout=locked, name=gettext("Season 1"), started_at=started, ended_at=now)
     else:
         Season.objects.filter(pk=current.pk).update(ended_at=now)
     return Season.objects.create(rollout=locked, name=name, started_at=now)

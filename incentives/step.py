@@ -3,8 +3,10 @@
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 
 from rollout.access import EDITORS, STAFF
+from rollout.i18n import Percent, Phrase
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -15,6 +17,7 @@ from rollout.steps import (
     Step,
     StepPage,
     scored,
+    sentence,
 )
 
 # How the score weighs its three parts (docs/steps/incentivize.md explains them).
@@ -23,38 +26,38 @@ WEIGHTS = {"plan": 30, "reach": 50, "leaders": 20}
 FULL_REACH = 0.5
 
 
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 class IncentivizeStep(Step):
     number = 2
     key = "incentivize"
-    name = "Incentivize"
+    name = pgettext_lazy("the name of a step", "Incentivize")
     icon = "award"
-    summary = "Give each audience a reason to take part: recognition, points and badges, appraisal objectives, leaders who take part."
-    questions = (
-        "What is in it for each audience: recognition, points and badges, objectives in the appraisal?",
-        "How will good contributions be acknowledged in public?",
-        "How will leadership show that it listens and takes part?",
-        "How will the incentives resist gaming?",
+    summary = gettext_lazy(
+        "Give each audience a reason to take part: recognition, points and badges, appraisal objectives, leaders who take part."
     )
-    first_action = "Choose the incentives for each audience"
+    questions = (
+        gettext_lazy(
+            "What is in it for each audience: recognition, points and badges, objectives in the appraisal?"
+        ),
+        gettext_lazy("How will good contributions be acknowledged in public?"),
+        gettext_lazy("How will leadership show that it listens and takes part?"),
+        gettext_lazy("How will the incentives resist gaming?"),
+    )
+    first_action = gettext_noop("Choose the incentives for each audience")
     url_name = "incentives:home"
-    member_crumb = ("incentives_org:me", "My recognition and badges")
+    member_crumb = ("incentives_org:me", gettext_lazy("My recognition and badges"))
     pages = (
-        StepPage("home", "Home", "incentives:home", roles=STAFF),
-        StepPage("recognition", "Recognition", "incentives:recognition"),
-        StepPage("leaderboard", "Leaderboard", "incentives:leaderboard"),
-        StepPage("badges", "Badges", "incentives:badges"),
-        StepPage("claim", "Claim points", "incentives:claim"),
-        StepPage("plan", "Plan", "incentives:plan", roles=EDITORS),
-        StepPage("rules", "Points rules", "incentives:rules", roles=EDITORS),
-        StepPage("ledger", "Ledger", "incentives:ledger", roles=EDITORS),
-        StepPage("claims", "Approvals", "incentives:claims", roles=EDITORS),
-        StepPage("seasons", "Seasons", "incentives:seasons", roles=EDITORS),
-        StepPage("objectives", "Appraisal objectives", "incentives:objectives", roles=EDITORS),
-        StepPage("leaders", "Lead by example", "incentives:leaders", roles=EDITORS),
+        StepPage("home", gettext_lazy("Home"), "incentives:home", roles=STAFF),
+        StepPage("recognition", gettext_lazy("Recognition"), "incentives:recognition"),
+        StepPage("leaderboard", gettext_lazy("Leaderboard"), "incentives:leaderboard"),
+        StepPage("badges", gettext_lazy("Badges"), "incentives:badges"),
+        StepPage("claim", gettext_lazy("Claim points"), "incentives:claim"),
+        StepPage("plan", gettext_lazy("Plan"), "incentives:plan", roles=EDITORS),
+        StepPage("rules", gettext_lazy("Points rules"), "incentives:rules", roles=EDITORS),
+        StepPage("ledger", gettext_lazy("Ledger"), "incentives:ledger", roles=EDITORS),
+        StepPage("claims", gettext_lazy("Approvals"), "incentives:claims", roles=EDITORS),
+        StepPage("seasons", gettext_lazy("Seasons"), "incentives:seasons", roles=EDITORS),
+        StepPage("objectives", gettext_lazy("Appraisal objectives"), "incentives:objectives", roles=EDITORS),
+        StepPage("leaders", gettext_lazy("Lead by example"), "incentives:leaders", roles=EDITORS),
     )
 
     def health(self, rollouts):
@@ -91,19 +94,38 @@ class IncentivizeStep(Step):
             org = people.get(rollout.organization_id, {"audience": 0, "leaders": 0})
             rows = reverse("incentives:reached", kwargs={"pk": rollout.pk})
             if org["audience"] and reach <= org["audience"]:
-                of = f"{round(100 * reach / org['audience'])}% of {_plural(org['audience'], 'member')}"
+                value = Phrase.ngettext(
+                    "%(reached)s (%(percent)s of %(count)s member)",
+                    "%(reached)s (%(percent)s of %(count)s members)",
+                    org["audience"],
+                    reached=reach,
+                    percent=Percent(round(100 * reach / org["audience"]), 0),
+                    count=org["audience"],
+                )
             else:  # people who have left count in the numerator: the rate would mislead
-                of = f"rate not known: more than the {_plural(org['audience'], 'member')}"
+                value = Phrase.ngettext(
+                    "%(reached)s (rate not known: more than the %(count)s member)",
+                    "%(reached)s (rate not known: more than the %(count)s members)",
+                    org["audience"],
+                    reached=reach,
+                    count=org["audience"],
+                )
             facts[rollout.pk] = [
                 Fact(
-                    "People reached (30 days)",
-                    f"{reach} ({of})",
+                    Phrase.gettext("People reached (30 days)"),
+                    value,
                     definition="people-reached",
                     rows_url=rows,
                 ),
                 Fact(
-                    "Leaders taking part (30 days)",
-                    f"{leaders.get(rollout.pk, 0)} of {_plural(org['leaders'], 'leader')}",
+                    Phrase.gettext("Leaders taking part (30 days)"),
+                    Phrase.ngettext(
+                        "%(active)s of %(count)s leader",
+                        "%(active)s of %(count)s leaders",
+                        org["leaders"],
+                        active=leaders.get(rollout.pk, 0),
+                        count=org["leaders"],
+                    ),
                     definition="leaders-taking-part",
                     rows_url=f"{rows}?group=leaders",
                 ),
@@ -125,12 +147,26 @@ class IncentivizeStep(Step):
     def _health(self, rollout, planned, reach, active_leaders, org):
         share = reach / org["audience"] if org["audience"] else 0.0
         leader_share = active_leaders / org["leaders"] if org["leaders"] else 0.0
-        reached = (
-            f"{round(100 * share)}% of the {org['audience']} people had a recognition, points or a badge"
-            " in the last 30 days"
+        reached = Phrase.ngettext(
+            "%(percent)s of the %(count)s people had a recognition, points or a badge in the last 30 days",
+            "%(percent)s of the %(count)s people had a recognition, points or a badge in the last 30 days",
+            org["audience"],
+            percent=Percent(round(100 * share), 0),
+            count=org["audience"],
         )
-        leading = f"{active_leaders} of {_plural(org['leaders'], 'leader')} took part in the last 30 days"
-        plan = f"Incentive plan: {_plural(planned, 'line')}" if planned else "No incentive plan yet"
+        leading = Phrase.ngettext(
+            "%(active)s of %(count)s leader took part in the last 30 days",
+            "%(active)s of %(count)s leaders took part in the last 30 days",
+            org["leaders"],
+            active=active_leaders,
+            count=org["leaders"],
+        )
+        if planned:
+            plan = Phrase.ngettext(
+                "Incentive plan: %(count)s line", "Incentive plan: %(count)s lines", planned, count=planned
+            )
+        else:
+            plan = Phrase.gettext("No incentive plan yet")
         parts = {
             "plan": Part(WEIGHTS["plan"], 1.0 if planned else 0.0, plan),
             "reach": Part(WEIGHTS["reach"], min(1.0, share / FULL_REACH), reached),
@@ -142,27 +178,31 @@ class IncentivizeStep(Step):
             if planned
             else [
                 Ceiling(
-                    Status.AT_RISK, "No incentive plan: the incentives for each audience are not chosen yet"
+                    Status.AT_RISK,
+                    Phrase.gettext("No incentive plan: the incentives for each audience are not chosen yet"),
                 )
             ]
         )
         if not planned:
             action, url = (
-                "Choose the incentives for each audience",
+                Phrase.gettext("Choose the incentives for each audience"),
                 reverse("incentives:plan", args=[rollout.pk]),
             )
         elif org["leaders"] and leader_share < 0.5:
             action, url = (
-                "Invite leaders to recognise people",
+                Phrase.gettext("Invite leaders to recognise people"),
                 reverse("incentives:leaders", args=[rollout.pk]),
             )
         elif share < FULL_REACH:
-            action, url = "Recognise more people", reverse("incentives:recognition", args=[rollout.pk])
+            action, url = (
+                Phrase.gettext("Recognise more people"),
+                reverse("incentives:recognition", args=[rollout.pk]),
+            )
         else:
-            action, url = "Keep recognising good contributions", self.url(rollout)
+            action, url = Phrase.gettext("Keep recognising good contributions"), self.url(rollout)
         return scored(
             parts,
-            reasons=[f"{reached}.", f"{leading}.", f"{plan}."],
+            reasons=[sentence(reached), sentence(leading), sentence(plan)],
             next_action=action,
             next_url=url,
             ceilings=ceilings,
@@ -226,7 +266,10 @@ class IncentivizeStep(Step):
             lambda: _badges_of_the_week(rollout, since),
             organization=rollout.organization_id,
         )
-        lines = [f"New badge: {level}." for level in badges.get(membership.user_id, [])]
+        lines = [
+            Phrase.gettext("New badge: %(badge)s.", badge=level)
+            for level in badges.get(membership.user_id, [])
+        ]
         if membership.role in EDITORS:
             # The same for every manager of the rollout: read once per digest run.
             lines += remember(
@@ -236,7 +279,7 @@ class IncentivizeStep(Step):
             )
         if not lines:
             return None
-        return DigestSection("Recognition and badges", lines)
+        return DigestSection(Phrase.gettext("Recognition and badges"), lines)
 
 
 def _badges_of_the_week(rollout, since, per_person=10):
@@ -263,7 +306,14 @@ def _recognition_week(rollout, since):
     total = week.count()
     if not total:
         return []
-    lines = [f"{_plural(total, 'recognition')} given this week."]
+    lines = [
+        Phrase.ngettext(
+            "%(count)s recognition given this week.",
+            "%(count)s recognitions given this week.",
+            total,
+            count=total,
+        )
+    ]
     top = (
         week.values("recipient__full_name", "recipient__email")
         .annotate(n=Count("pk"), leaders=Count("pk", filter=Q(from_leader=True)))
@@ -271,6 +321,15 @@ def _recognition_week(rollout, since):
     )
     for row in top:
         who = row["recipient__full_name"] or row["recipient__email"]
-        extra = f", {row['leaders']} from leaders" if row["leaders"] else ""
-        lines.append(f"Most thanked: {who} ({row['n']}{extra}).")
+        if row["leaders"]:
+            lines.append(
+                Phrase.gettext(
+                    "Most thanked: %(name)s (%(count)s, %(leaders)s from leaders).",
+                    name=who,
+                    count=row["n"],
+                    leaders=row["leaders"],
+                )
+            )
+        else:
+            lines.append(Phrase.gettext("Most thanked: %(name)s (%(count)s).", name=who, count=row["n"]))
     return lines

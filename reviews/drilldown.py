@@ -6,6 +6,8 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from rollout import drilldown
 from rollout.access import STAFF
@@ -41,28 +43,29 @@ def _kpis(request, rollout):
         total=Count("pk"),
     )
     return drilldown.Rows(
-        title=f"KPIs at review {review.number}",
-        explanation=(
-            f"Every success metric as review {review.number} recorded it when it was completed "
-            f"({drilldown.day(review.completed_on) or 'date not recorded'}): its actual against where "
+        title=_("KPIs at review %(number)s") % {"number": review.number},
+        explanation=_(
+            "Every success metric as review %(number)s recorded it when it was completed "
+            "(%(date)s): its actual against where "
             "the path from the baseline to the target expected it by then, and the status the review "
             "gave it. A KPI without an actual counts in the total and not as on track."
-        ),
+        )
+        % {"number": review.number, "date": drilldown.day(review.completed_on) or _("date not recorded")},
         definition="kpis-on-track",
         columns=(
-            "Success metric",
-            "Audience",
-            "Baseline",
-            "Expected by then",
-            "Actual",
-            "Target",
-            "Target date",
-            "Status",
-            "Note",
+            _("Success metric"),
+            _("Audience"),
+            _("Baseline"),
+            _("Expected by then"),
+            _("Actual"),
+            _("Target"),
+            _("Target date"),
+            _("Status"),
+            _("Note"),
         ),
         items=kpis,
         row=lambda kpi: [
-            kpi.name,
+            kpi.display_name,
             kpi.audience or "—",
             _number(kpi.baseline),
             _number(kpi.expected),
@@ -74,15 +77,17 @@ def _kpis(request, rollout):
         ],
         csv_url=reverse("reviews:kpis_csv", kwargs={"pk": rollout.pk}),
         back=(
-            f"Review {review.number}",
+            _("Review %(number)s") % {"number": review.number},
             reverse("reviews:detail", kwargs={"pk": rollout.pk, "review": review.pk}),
         ),
-        total=(
-            f"{counts['on_track']} of {counts['total']} on track ({counts['at_risk']} at risk, "
-            f"{counts['off_track']} off track)."
-        ),
-        noun=("KPI", "KPIs"),
-        empty="This review recorded no KPI.",
+        total=ngettext(
+            "%(on_track)s of %(total)s on track (%(at_risk)s at risk, %(off_track)s off track).",
+            "%(on_track)s of %(total)s on track (%(at_risk)s at risk, %(off_track)s off track).",
+            counts["total"],
+        )
+        % counts,
+        noun=(_("KPI"), _("KPIs")),
+        empty=_("This review recorded no KPI."),
     )
 
 
@@ -93,25 +98,36 @@ def _actions(request, rollout):
         status = "open"
     today = selectors.today_in(rollout.organization)
     actions = selectors.actions_of(rollout, status)
-    shown = {"": "all", "open": "open and in progress"}.get(status) or Action.Status(status).label.lower()
+    shown = {
+        "": pgettext("actions of every status", "all"),
+        "open": _("open and in progress"),
+    }.get(status) or Action.STATUS_IN_SENTENCE[Action.Status(status)]
     return drilldown.Rows(
-        title=f"Actions from the reviews ({shown})",
+        title=_("Actions from the reviews (%(shown)s)") % {"shown": shown},
         explanation="",
         definition="open-actions",
-        columns=("Action", "Owner", "Due", "Overdue", "Status", "Raised in", "Closed in"),
+        columns=(
+            _("Action"),
+            _("Owner"),
+            _("Due"),
+            _("Overdue"),
+            _("Status"),
+            _("Raised in"),
+            _("Closed in"),
+        ),
         items=actions,
         row=lambda action: [
             action.title,
             str(action.owner or "—"),
             drilldown.day(action.due_date),
-            "yes" if action.is_open and action.due_date and action.due_date < today else "no",
+            _("yes") if action.is_open and action.due_date and action.due_date < today else _("no"),
             action.get_status_display(),
-            f"Review {action.raised_in.number}",
-            f"Review {action.closed_in.number}" if action.closed_in else "",
+            _("Review %(number)s") % {"number": action.raised_in.number},
+            _("Review %(number)s") % {"number": action.closed_in.number} if action.closed_in else "",
         ],
         csv_url=reverse("reviews:actions_csv", kwargs={"pk": rollout.pk}),
     )
 
 
 kpis, kpis_csv = drilldown.views(STAFF, _kpis)
-_, actions_csv = drilldown.views(STAFF, _actions)  # the actions page itself is reviews:actions
+actions_csv = drilldown.views(STAFF, _actions)[1]  # the actions page itself is reviews:actions

@@ -8,6 +8,9 @@ review, the scheduling of the next one.
 from django import forms
 from django.db.models import Q
 from django.forms import BaseFormSet, BaseModelFormSet, formset_factory, modelformset_factory
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.access import EDITORS
 from rollout.forms import DATE_WIDGET
@@ -27,6 +30,7 @@ class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = ["due_date", "owner", "decisions", "share_decisions", "shared_summary", "shared_said"]
+        labels = Review.LABELS
         widgets = {
             "due_date": DATE_WIDGET,
             "decisions": forms.Textarea(attrs={"rows": 4}),
@@ -37,15 +41,15 @@ class ReviewForm(forms.ModelForm):
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = scope.people(EDITORS).order_by("full_name", "email")
-        self.fields["owner"].help_text = "A manager or admin; gets the reminders."
+        self.fields["owner"].help_text = gettext("A manager or admin; gets the reminders.")
 
 
 class ScheduleForm(forms.Form):
     """The first review of a rollout (later ones are scheduled by completing a review)."""
 
-    due_date = forms.DateField(widget=DATE_WIDGET, label="First review on")
+    due_date = forms.DateField(widget=DATE_WIDGET, label=_("First review on"))
     owner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Gets the reminders."
+        queryset=None, required=False, label=_("Owner"), help_text=_("Gets the reminders.")
     )
 
     def __init__(self, *args, scope, **kwargs):
@@ -60,8 +64,8 @@ class ShareForm(forms.ModelForm):
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Actions to share with employees in “You said, we did”",
-        help_text="Employees see each chosen action with its state (done, in progress, its due date).",
+        label=_("Actions to share with employees in “You said, we did”"),
+        help_text=_("Employees see each chosen action with its state (done, in progress, its due date)."),
     )
 
     class Meta:
@@ -77,7 +81,11 @@ class ShareForm(forms.ModelForm):
         raised = self.instance.raised_actions.order_by("due_date", "pk")
         self.fields["actions"].queryset = raised
         self.fields["actions"].label_from_instance = lambda action: (
-            f"{action.title} ({action.get_status_display().lower()})"
+            gettext("%(action)s (%(status)s)")
+            % {
+                "action": action.title,
+                "status": action.status_in_sentence,
+            }
         )
         if not self.is_bound:
             self.initial["actions"] = [action.pk for action in raised if action.shared]
@@ -85,10 +93,12 @@ class ShareForm(forms.ModelForm):
 
 class CompleteForm(forms.Form):
     next_due_date = forms.DateField(
-        widget=DATE_WIDGET, label="Next review on", help_text="Proposed from the strategy's review cadence."
+        widget=DATE_WIDGET,
+        label=_("Next review on"),
+        help_text=_("Proposed from the strategy's review cadence."),
     )
     next_owner: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, label="Next review's owner", help_text="Gets the reminders."
+        queryset=None, required=False, label=_("Next review's owner"), help_text=_("Gets the reminders.")
     )
 
     def __init__(self, *args, scope, today, **kwargs):
@@ -99,14 +109,17 @@ class CompleteForm(forms.Form):
     def clean_next_due_date(self):
         due = self.cleaned_data["next_due_date"]
         if due <= self.today:
-            raise forms.ValidationError(f"The next review must come after today ({self.today:%-d %b %Y}).")
+            raise forms.ValidationError(
+                _("The next review must come after today (%(today)s)."),
+                params={"today": date_format(self.today, "j M Y")},
+            )
         return due
 
 
 class KpiForm(forms.Form):
     metric = forms.IntegerField(widget=forms.HiddenInput)
-    actual = forms.DecimalField(max_digits=12, decimal_places=2, required=False)
-    note = forms.CharField(max_length=300, required=False)
+    actual = forms.DecimalField(max_digits=12, decimal_places=2, required=False, label=_("Actual"))
+    note = forms.CharField(max_length=300, required=False, label=_("Note"))
 
     def __init__(self, *args, row, **kwargs):
         self.row = row
@@ -114,12 +127,12 @@ class KpiForm(forms.Form):
         if row.computed:
             # Computed from Rollout's own data: shown, never typed over.
             self.fields["actual"].disabled = True
-            self.fields["actual"].help_text = "Computed by Rollout."
+            self.fields["actual"].help_text = gettext("Computed by Rollout.")
 
     def clean_metric(self):
         if self.cleaned_data["metric"] != self.row.metric_id:
             raise forms.ValidationError(
-                "The strategy's success metrics changed while you were editing: reload the page."
+                _("The strategy's success metrics changed while you were editing: reload the page.")
             )
         return self.cleaned_data["metric"]
 
@@ -142,7 +155,7 @@ class BaseKpiFormSet(BaseFormSet):
         submitted = self.management_form.cleaned_data.get("TOTAL_FORMS") if self.is_bound else None
         if self.is_bound and submitted != len(self.rows):
             raise forms.ValidationError(
-                "The strategy's success metrics changed while you were editing: reload the page."
+                _("The strategy's success metrics changed while you were editing: reload the page.")
             )
 
 
@@ -166,6 +179,7 @@ class ActionForm(forms.ModelForm):
     class Meta:
         model = Action
         fields = ["title", "owner", "due_date", "status", "shared"]
+        labels = Action.LABELS
         widgets = {"due_date": DATE_WIDGET}
         help_texts = {"shared": ""}  # the review form says once when employees see it
 
@@ -189,8 +203,10 @@ class BaseActionFormSet(BaseModelFormSet):
         ]
         if kept:
             raise forms.ValidationError(
-                f"“{'”, “'.join(kept)}” came from an earlier review: set the status to Dropped "
-                "instead of removing it."
+                _(
+                    "“%(actions)s” came from an earlier review: set the status to Dropped instead of removing it."
+                ),
+                params={"actions": "”, “".join(kept)},
             )
 
 
@@ -203,6 +219,7 @@ class AssessmentForm(forms.ModelForm):
     class Meta:
         model = PlatformAssessment
         fields = ["status", "relevance", "decision", "notes"]
+        labels = PlatformAssessment.LABELS
 
 
 AssessmentFormSet = modelformset_factory(PlatformAssessment, form=AssessmentForm, extra=0, can_delete=False)
@@ -211,17 +228,23 @@ AssessmentFormSet = modelformset_factory(PlatformAssessment, form=AssessmentForm
 class NewPlatformForm(forms.Form):
     """A platform that has appeared since the last review: added to the organization and assessed."""
 
-    name = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=Platform.Kind.choices, initial=Platform.Kind.OTHER)
-    url = forms.URLField(required=False, assume_scheme="https", label="Address")
-    status = forms.ChoiceField(choices=Platform.Status.choices, initial=Platform.Status.EMERGING)
+    name = forms.CharField(max_length=100, label=_("Name"))
+    kind = forms.ChoiceField(choices=Platform.Kind.choices, initial=Platform.Kind.OTHER, label=_("Kind"))
+    url = forms.URLField(required=False, assume_scheme="https", label=_("Address"))
+    status = forms.ChoiceField(
+        choices=Platform.Status.choices, initial=Platform.Status.EMERGING, label=_("Status")
+    )
     relevance = forms.ChoiceField(
-        choices=PlatformAssessment.Relevance.choices, initial=PlatformAssessment.Relevance.MEDIUM
+        choices=PlatformAssessment.Relevance.choices,
+        initial=PlatformAssessment.Relevance.MEDIUM,
+        label=_("Relevance"),
     )
     decision = forms.ChoiceField(
-        choices=PlatformAssessment.Decision.choices, initial=PlatformAssessment.Decision.EVALUATE
+        choices=PlatformAssessment.Decision.choices,
+        initial=PlatformAssessment.Decision.EVALUATE,
+        label=_("Decision"),
     )
-    notes = forms.CharField(max_length=300, required=False)
+    notes = forms.CharField(max_length=300, required=False, label=_("Notes"))
 
     def __init__(self, *args, review, scope, **kwargs):
         self.review, self.scope = review, scope
@@ -231,7 +254,9 @@ class NewPlatformForm(forms.Form):
         name = self.cleaned_data["name"].strip()
         existing = self.scope.platforms().filter(name__iexact=name).first()
         if existing is not None and existing.assessments.filter(review=self.review).exists():
-            raise forms.ValidationError(f"“{existing.name}” is already in this review's landscape.")
+            raise forms.ValidationError(
+                _("“%(name)s” is already in this review's landscape."), params={"name": existing.name}
+            )
         self.existing = existing
         return name
 
@@ -244,7 +269,7 @@ class BaseNewPlatformFormSet(BaseFormSet):
             if form.has_changed() and form.cleaned_data.get("name")
         ]
         if len(names) != len(set(names)):
-            raise forms.ValidationError("The same new platform is named twice.")
+            raise forms.ValidationError(_("The same new platform is named twice."))
 
 
 NewPlatformFormSet = formset_factory(NewPlatformForm, formset=BaseNewPlatformFormSet, extra=1)
@@ -315,6 +340,6 @@ class ReviewSheet:
         for form in self.kpis.forms:
             missing = form.is_valid() and form.cleaned_data.get("actual") is None
             if not form.row.computed and missing and not form.cleaned_data.get("note"):
-                form.add_error("actual", "Enter the actual, or say in the note why there is none.")
+                form.add_error("actual", gettext("Enter the actual, or say in the note why there is none."))
                 ready = False
         return ready

@@ -154,7 +154,7 @@ def rows_from_results(results, previous=None):
         KpiRow(
             metric_id=r.metric_id,
             metric_key=r.metric_key,
-            name=r.name,
+            name=r.display_name,
             audience=r.audience,
             baseline=r.baseline,
             target=r.target,

@@ -19,6 +19,8 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rollout.models import Membership
 from rollout.notifications import Cancel, Due, producer, register_kind
@@ -79,14 +81,14 @@ def reminder_context(notification):
         .first()
     )
     if review is None or not review.is_open:
-        raise Cancel("The review has been completed.")
+        raise Cancel(gettext_noop("The review has been completed."))
     if review.owner_id is None or review.owner_id != notification.recipient_id:
-        raise Cancel("The review has no owner, or another owner now.")
+        raise Cancel(gettext_noop("The review has no owner, or another owner now."))
     rollout = review.rollout
     if not Membership.objects.filter(
         user_id=review.owner_id, organization_id=rollout.organization_id
     ).exists():
-        raise Cancel("The review's owner has left the organization.")
+        raise Cancel(gettext_noop("The review's owner has left the organization."))
     today = today_in(rollout.organization)
     previous = previous_completed(review)
     last = {r.metric_id: r for r in KpiResult.objects.filter(review=previous)} if previous else {}
@@ -108,4 +110,4 @@ def reminder_context(notification):
     }
 
 
-register_kind(KIND, "Review reminder", context=reminder_context)
+register_kind(KIND, _("Review reminder"), context=reminder_context)

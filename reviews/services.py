@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from rollout import webhooks
 from rollout.models import Platform, Rollout, User
@@ -74,7 +75,7 @@ def create_review(rollout: Rollout, due_date: date, owner: User | None, number: 
         with transaction.atomic():
             review = Review.objects.create(rollout=rollout, number=number, due_date=due_date, owner=owner)
     except IntegrityError:
-        raise ReviewError("This rollout already has an open review.") from None
+        raise ReviewError(gettext("This rollout already has an open review.")) from None
     Finding.objects.bulk_create([Finding(review=review, step=key) for key, _ in STEPS])
     before = {a.platform_id: a for a in last.assessments.all()} if last else {}
     platforms = Platform.objects.filter(organization_id=rollout.organization_id).exclude(
@@ -100,7 +101,9 @@ def create_review(rollout: Rollout, due_date: date, owner: User | None, number: 
 def schedule(rollout: Rollout, due_date: date, owner: User | None) -> Review:
     """The first review (or the next one, if a rollout's cycle was ever broken off)."""
     if Review.objects.filter(rollout=rollout, status=Review.Status.OPEN).exists():
-        raise ReviewError("This rollout already has an open review: complete it to schedule the next.")
+        raise ReviewError(
+            gettext("This rollout already has an open review: complete it to schedule the next.")
+        )
     return create_review(rollout, due_date, owner)
 
 
@@ -232,7 +235,7 @@ def complete_review(
         status=Review.Status.COMPLETED, completed_on=today, completed_by=user
     )
     if not claimed:
-        raise ReviewError("This review was completed in the meantime; nothing was changed.")
+        raise ReviewError(gettext("This review was completed in the meantime; nothing was changed."))
     review.refresh_from_db()
     stamp_shared(review.rollout_id)
     _emit_completed(review)
@@ -268,7 +271,10 @@ def share_review(
     plain-language summary and what people told us) and which of the actions raised in it.
     Every other action raised in it stops being shared."""
     if review.is_open:
-        raise ReviewError(f"Review {review.number} is still open: choose what to share in its form.")
+        raise ReviewError(
+            gettext("Review %(number)s is still open: choose what to share in its form.")
+            % {"number": review.number}
+        )
     review.share_decisions = share_decisions
     review.shared_summary, review.shared_said = shared_summary, shared_said
     review.save(update_fields=[*SHARING_FIELDS, "updated_at"])

@@ -4,7 +4,10 @@ from datetime import datetime, time
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext, pgettext_lazy
 
+from rollout.i18n import Phrase, number
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -16,17 +19,15 @@ from rollout.steps import (
     Step,
     StepPage,
     Trend,
+    day,
     scored,
+    sentence,
 )
 
 # How the score weighs its three parts (docs/steps/review.md explains them).
 WEIGHTS = {"schedule": 40, "kpis": 40, "actions": 20}
 # A review this many days overdue scores nothing for the schedule and caps the step at off track.
 LATE_DAYS = 28
-
-
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def schedule_points(days_late):
@@ -42,14 +43,43 @@ def _kpi_ceilings(number, n_kpis, at_risk, off_track):
     if 2 * off_track > n_kpis:
         return [
             Ceiling(
-                Status.OFF_TRACK, f"{off_track} of {n_kpis} KPIs off track at review {number}: more than half"
+                Status.OFF_TRACK,
+                Phrase.ngettext(
+                    "%(off_track)s of %(count)s KPIs off track at review %(number)s: more than half",
+                    "%(off_track)s of %(count)s KPIs off track at review %(number)s: more than half",
+                    n_kpis,
+                    off_track=off_track,
+                    count=n_kpis,
+                    number=number,
+                ),
             )
         ]
     if off_track:
-        return [Ceiling(Status.AT_RISK, f"{_plural(off_track, 'KPI')} off track at review {number}")]
+        return [
+            Ceiling(
+                Status.AT_RISK,
+                Phrase.ngettext(
+                    "%(count)s KPI off track at review %(number)s",
+                    "%(count)s KPIs off track at review %(number)s",
+                    off_track,
+                    count=off_track,
+                    number=number,
+                ),
+            )
+        ]
     if 2 * at_risk > n_kpis:
         return [
-            Ceiling(Status.AT_RISK, f"{at_risk} of {n_kpis} KPIs at risk at review {number}: more than half")
+            Ceiling(
+                Status.AT_RISK,
+                Phrase.ngettext(
+                    "%(at_risk)s of %(count)s KPIs at risk at review %(number)s: more than half",
+                    "%(at_risk)s of %(count)s KPIs at risk at review %(number)s: more than half",
+                    n_kpis,
+                    at_risk=at_risk,
+                    count=n_kpis,
+                    number=number,
+                ),
+            )
         ]
     return []
 
@@ -58,36 +88,50 @@ def _action_state(action):
     """An action as employees read it: "<title>: done", "in progress, due 3 Mar 2026", ..."""
     from .models import Action
 
-    due = f", due {action.due_date:%-d %b %Y}" if action.due_date else ""
-    state = {
-        Action.Status.DONE: "Done",
-        Action.Status.DROPPED: "Dropped",
-        Action.Status.IN_PROGRESS: f"In progress{due}",
-        Action.Status.OPEN: f"Planned{due}",
-    }.get(action.status, action.get_status_display())
-    return f"{action.title}: {state}"
+    due = {"date": day(action.due_date)} if action.due_date else None
+    if action.status == Action.Status.DONE:
+        state = _("Done")
+    elif action.status == Action.Status.DROPPED:
+        state = _("Dropped")
+    elif action.status == Action.Status.IN_PROGRESS:
+        state = _("In progress, due %(date)s") % due if due else _("In progress")
+    elif action.status == Action.Status.OPEN:
+        state = _("Planned, due %(date)s") % due if due else _("Planned")
+    else:
+        state = action.get_status_display()
+    # Translators: a review action and its state, e.g. "Recruit a Finance champion: In progress, due 2 Mar 2026".
+    return _("%(action)s: %(state)s") % {"action": action.title, "state": state}
+
+
+def _when(days):
+    """When a review is due, as a Phrase value: "in 5 days", "today", "3 days overdue"."""
+    if days > 0:
+        return Phrase.ngettext("in %(count)s days", "in %(count)s days", days, count=days)
+    if days == 0:
+        return Phrase.gettext("today")
+    return Phrase.ngettext("%(count)s days overdue", "%(count)s days overdue", -days, count=-days)
 
 
 class ReviewStep(Step):
     number = 6
     key = "review"
-    name = "Review"
+    name = pgettext_lazy("the name of a step", "Review")
     icon = "arrow-repeat"
-    summary = (
+    summary = gettext_lazy(
         "Review the rollout regularly against its strategy, act on what you find, and reassess the platforms."
     )
     questions = (
-        "Is each success metric on track against its target?",
-        "What is working and what is not, step by step?",
-        "Which actions were decided, who owns them, and are they done?",
-        "Which platforms are emerging, in use, declining or due to retire?",
+        gettext_lazy("Is each success metric on track against its target?"),
+        gettext_lazy("What is working and what is not, step by step?"),
+        gettext_lazy("Which actions were decided, who owns them, and are they done?"),
+        gettext_lazy("Which platforms are emerging, in use, declining or due to retire?"),
     )
-    first_action = "Schedule the first review"
+    first_action = gettext_noop("Schedule the first review")
     url_name = "reviews:home"
     pages = (
-        StepPage("home", "Reviews", "reviews:home"),
-        StepPage("actions", "Actions", "reviews:actions"),
-        StepPage("landscape", "Platform landscape", "reviews:landscape"),
+        StepPage("home", gettext_lazy("Reviews"), "reviews:home"),
+        StepPage("actions", pgettext_lazy("the actions decided at reviews", "Actions"), "reviews:actions"),
+        StepPage("landscape", gettext_lazy("Platform landscape"), "reviews:landscape"),
     )
 
     def health(self, rollouts):
@@ -126,44 +170,85 @@ class ReviewStep(Step):
 
     def _health(self, rollout, today, upcoming, last, actions):
         parts, reasons, kpi_ceilings, late_ceilings = {}, [], [], []
-        action, url = "Schedule the next review", self.url(rollout)
+        action, url = Phrase.gettext("Schedule the next review"), self.url(rollout)
         if upcoming is not None:
             days = (upcoming["due_date"] - today).days
             edit = reverse("reviews:edit", kwargs={"pk": rollout.pk, "review": upcoming["pk"]})
+            number, due = upcoming["number"], upcoming["due_date"]
             if days < 0:
-                schedule = f"Review {upcoming['number']} is {_plural(-days, 'day')} overdue"
-                action, url = f"Hold review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
+                schedule = Phrase.ngettext(
+                    "Review %(number)s is %(count)s day overdue",
+                    "Review %(number)s is %(count)s days overdue",
+                    -days,
+                    number=number,
+                    count=-days,
+                )
+                action = Phrase.gettext(
+                    "Hold review %(number)s, due %(date)s", number=number, date=day(due, year=False)
+                )
             else:
-                when = "today" if days == 0 else f"in {_plural(days, 'day')}"
-                schedule = f"Review {upcoming['number']} due {upcoming['due_date']:%-d %b %Y} ({when})"
-                action, url = f"Prepare review {upcoming['number']}, due {upcoming['due_date']:%-d %b}", edit
+                when = (
+                    Phrase.gettext("today")
+                    if days == 0
+                    else Phrase.ngettext("in %(count)s day", "in %(count)s days", days, count=days)
+                )
+                # Translators: e.g. "Review 2 due 2 Mar 2026 (in 14 days)"; %(when)s is "today" or "in 14 days".
+                schedule = Phrase.gettext(
+                    "Review %(number)s due %(date)s (%(when)s)", number=number, date=day(due), when=when
+                )
+                action = Phrase.gettext(
+                    "Prepare review %(number)s, due %(date)s", number=number, date=day(due, year=False)
+                )
+            url = edit
             if -days > LATE_DAYS:
                 late_ceilings.append(
-                    Ceiling(Status.OFF_TRACK, f"Review {upcoming['number']} is more than four weeks overdue")
+                    Ceiling(
+                        Status.OFF_TRACK,
+                        Phrase.gettext("Review %(number)s is more than four weeks overdue", number=number),
+                    )
                 )
             parts["schedule"] = Part(WEIGHTS["schedule"], schedule_points(-days), schedule)
         else:
-            parts["schedule"] = Part(WEIGHTS["schedule"], 0.0, "No review is scheduled")
-        reasons.append(f"{parts['schedule'].fact}.")
+            parts["schedule"] = Part(WEIGHTS["schedule"], 0.0, Phrase.gettext("No review is scheduled"))
+        reasons.append(sentence(parts["schedule"].fact))
         if last is not None and last["n_kpis"]:
             n_kpis, on_track, at_risk, off_track = (
                 last[key] for key in ("n_kpis", "n_on_track", "n_at_risk", "n_off_track")
             )
-            kpis = (
-                f"{on_track} of {_plural(n_kpis, 'KPI')} on track at review {last['number']}"
-                f" ({at_risk} at risk, {off_track} off track)"
+            kpis = Phrase.ngettext(
+                "%(on_track)s of %(count)s KPI on track at review %(number)s"
+                " (%(at_risk)s at risk, %(off_track)s off track)",
+                "%(on_track)s of %(count)s KPIs on track at review %(number)s"
+                " (%(at_risk)s at risk, %(off_track)s off track)",
+                n_kpis,
+                on_track=on_track,
+                count=n_kpis,
+                number=last["number"],
+                at_risk=at_risk,
+                off_track=off_track,
             )
             parts["kpis"] = Part(WEIGHTS["kpis"], (on_track + at_risk / 2) / n_kpis, kpis)
-            reasons.append(f"{kpis}.")
+            reasons.append(sentence(kpis))
             kpi_ceilings = _kpi_ceilings(last["number"], n_kpis, at_risk, off_track)
         elif last is None:
-            reasons.append("No review completed yet.")
+            reasons.append(Phrase.gettext("No review completed yet."))
         overdue = actions["overdue"]
-        open_actions = f"{_plural(actions['open'], 'open action')}, {overdue} overdue"
+        open_actions = Phrase.ngettext(
+            "%(count)s open action, %(overdue)s overdue",
+            "%(count)s open actions, %(overdue)s overdue",
+            actions["open"],
+            count=actions["open"],
+            overdue=overdue,
+        )
         parts["actions"] = Part(WEIGHTS["actions"], max(0.0, 1 - overdue / 4), open_actions)
-        reasons.append(f"{open_actions}.")
+        reasons.append(sentence(open_actions))
         if overdue and (upcoming is None or (upcoming["due_date"] - today).days >= 0):
-            action = f"Follow up {_plural(overdue, 'overdue action')}"
+            action = Phrase.ngettext(
+                "Follow up %(count)s overdue action",
+                "Follow up %(count)s overdue actions",
+                overdue,
+                count=overdue,
+            )
             url = reverse("reviews:actions", kwargs={"pk": rollout.pk}) + "?status=open"
         # The most severe cap first, so that it alone is named among the drivers.
         ceilings = sorted(
@@ -184,17 +269,32 @@ class ReviewStep(Step):
         counts = action_counts(rollout, today)
         lines = []
         if review is None:
-            lines.append("No review is scheduled.")
+            lines.append(Phrase.gettext("No review is scheduled."))
         else:
             days = (review.due_date - today).days
-            when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days overdue")
-            lines.append(
-                f"Review {review.number} is due {review.due_date:%-d %b %Y} ({when}), owner {review.owner or 'not set'}."
-            )
+            values = {"number": review.number, "date": day(review.due_date), "when": _when(days)}
+            if review.owner:
+                # Translators: e.g. "Review 2 is due 2 Mar 2026 (in 5 days), owner Ann Lee."
+                line = Phrase.gettext(
+                    "Review %(number)s is due %(date)s (%(when)s), owner %(owner)s.",
+                    owner=str(review.owner),
+                    **values,
+                )
+            else:
+                line = Phrase.gettext(
+                    "Review %(number)s is due %(date)s (%(when)s), owner not set.", **values
+                )
+            lines.append(line)
         lines.append(
-            f"{counts['open']} open action{'s' if counts['open'] != 1 else ''}, {counts['overdue']} overdue."
+            Phrase.ngettext(
+                "%(count)s open action, %(overdue)s overdue.",
+                "%(count)s open actions, %(overdue)s overdue.",
+                counts["open"],
+                count=counts["open"],
+                overdue=counts["overdue"],
+            )
         )
-        return DigestSection("Reviews", lines)
+        return DigestSection(Phrase.gettext("Reviews"), lines)
 
     def digest_key(self, membership):
         """The section is the same for every manager of the rollout (and absent for others)."""
@@ -218,12 +318,12 @@ class ReviewStep(Step):
             review = open_reviews.get(rollout.pk)
             if review is not None:
                 days = (review["due_date"] - today[rollout.organization_id]).days
-                when = f"in {days} days" if days > 0 else ("today" if days == 0 else f"{-days} days overdue")
                 status = Status.OFF_TRACK if days < 0 else (Status.AT_RISK if days <= 7 else Status.ON_TRACK)
                 rows.append(
                     Fact(
-                        "Next review",
-                        f"{review['due_date']:%-d %b %Y} ({when})",
+                        Phrase.gettext("Next review"),
+                        # Translators: e.g. "2 Mar 2026 (in 5 days)"; %(when)s is "today", "in 5 days" or "3 days overdue".
+                        Phrase.gettext("%(date)s (%(when)s)", date=day(review["due_date"]), when=_when(days)),
                         status,
                         definition="next-review",
                         rows_url=reverse("reviews:detail", kwargs={"pk": rollout.pk, "review": review["pk"]}),
@@ -232,8 +332,8 @@ class ReviewStep(Step):
             else:
                 rows.append(
                     Fact(
-                        "Next review",
-                        "none scheduled",
+                        Phrase.gettext("Next review"),
+                        Phrase.gettext("none scheduled"),
                         Status.AT_RISK,
                         definition="next-review",
                         rows_url=self.url(rollout),
@@ -244,8 +344,13 @@ class ReviewStep(Step):
                 share = last["n_on_track"] / last["n_kpis"]
                 rows.append(
                     Fact(
-                        "KPIs on track",
-                        f"{last['n_on_track']} of {last['n_kpis']} (review {last['number']})",
+                        Phrase.gettext("KPIs on track"),
+                        Phrase.gettext(
+                            "%(on_track)s of %(count)s (review %(number)s)",
+                            on_track=last["n_on_track"],
+                            count=last["n_kpis"],
+                            number=last["number"],
+                        ),
                         Status.from_score(round(100 * share)),
                         definition="kpis-on-track",
                         rows_url=reverse("reviews:kpis", kwargs={"pk": rollout.pk})
@@ -256,8 +361,12 @@ class ReviewStep(Step):
                 counted = actions.get(rollout.pk, {"open": 0, "overdue": 0})
                 rows.append(
                     Fact(
-                        "Open actions",
-                        f"{counted['open']} ({counted['overdue']} overdue)",
+                        Phrase.gettext("Open actions"),
+                        Phrase.gettext(
+                            "%(count)s (%(overdue)s overdue)",
+                            count=counted["open"],
+                            overdue=counted["overdue"],
+                        ),
                         definition="open-actions",
                         rows_url=reverse("reviews:actions", kwargs={"pk": rollout.pk}) + "?status=open",
                     )
@@ -277,7 +386,7 @@ class ReviewStep(Step):
         for review in shared_reviews(rollouts, since):
             did = []
             if review.decisions_for_employees:
-                did.append(f"Decided: {review.decisions_for_employees}")
+                did.append(_("Decided: %(decisions)s") % {"decisions": review.decisions_for_employees})
             did += [_action_state(action) for action in review.shared_actions]
             said = tuple(line.strip() for line in review.shared_said.splitlines() if line.strip())
             published = review.shared_at or timezone.make_aware(
@@ -287,7 +396,8 @@ class ReviewStep(Step):
                 SharedOutcome(
                     rollout_id=review.rollout_id,
                     kind="review",
-                    title=f"Review {review.number} of {review.rollout.name}",
+                    title=_("Review %(number)s of %(rollout)s")
+                    % {"number": review.number, "rollout": review.rollout.name},
                     published_at=published,
                     said=said,
                     did=tuple(did),
@@ -324,25 +434,40 @@ class ReviewStep(Step):
                 action.due_date,
                 action.get_status_display(),
                 action.raised_in.number,
-                "yes" if action.shared else "no",
+                _("yes") if action.shared else _("no"),
+                action.status,
             )
             for action in assigned_actions(organization, user)
         )
-        open_actions = sum(1 for row in actions if row[3] in ("Open", "In progress"))
+        open_actions = sum(1 for row in actions if row[6] in ("open", "in_progress"))
+        actions = tuple(row[:6] for row in actions)
         return [
             PersonalRecords(
                 key="reviews",
-                title="Reviews you own",
-                columns=("Rollout", "Review", "Due", "Status", "Completed on"),
+                title=_("Reviews you own"),
+                columns=(_("Rollout"), _("Review"), _("Due"), _("Status"), _("Completed on")),
                 rows=reviews,
-                summary=f"You own {_plural(len(reviews), 'review')}.",
+                summary=ngettext("You own %(count)s review.", "You own %(count)s reviews.", len(reviews))
+                % {"count": number(len(reviews))},
             ),
             PersonalRecords(
                 key="actions",
-                title="Review actions assigned to you",
-                columns=("Rollout", "Action", "Due", "Status", "Raised in review", "Shared with employees"),
+                title=_("Review actions assigned to you"),
+                columns=(
+                    _("Rollout"),
+                    pgettext("an action decided at a review", "Action"),
+                    _("Due"),
+                    _("Status"),
+                    _("Raised in review"),
+                    _("Shared with employees"),
+                ),
                 rows=actions,
-                summary=f"{_plural(len(actions), 'action')} assigned to you, {open_actions} still open.",
+                summary=ngettext(
+                    "%(count)s action assigned to you, %(open)s still open.",
+                    "%(count)s actions assigned to you, %(open)s still open.",
+                    len(actions),
+                )
+                % {"count": number(len(actions)), "open": number(open_actions)},
             ),
         ]
 
@@ -366,7 +491,14 @@ class ReviewStep(Step):
             target = tuple((day(r), r.expected) for r in rows if r.expected is not None)
             if last.target_date:
                 target += ((last.target_date, last.target),)
-            title = f"{last.name}{f' ({last.audience})' if last.audience else ''} against the target path"
+            if last.audience:
+                title = Phrase.gettext(
+                    "%(metric)s (%(audience)s) against the target path",
+                    metric=last.name,
+                    audience=str(last.audience),
+                )
+            else:
+                title = Phrase.gettext("%(metric)s against the target path", metric=last.name)
             trends.append(
                 Trend(
                     key=f"kpi-{metric_id}",
@@ -374,16 +506,18 @@ class ReviewStep(Step):
                     unit=last.name.lower(),
                     points=points,
                     target=target,
-                    missing="No actual recorded at a completed review yet.",
+                    missing=Phrase.gettext("No actual recorded at a completed review yet."),
                 )
             )
         if not trends:
             trends.append(
                 Trend(
                     key="kpis",
-                    title="Success metrics against the target path",
-                    unit="value",
-                    missing="Complete a review (Review step) to see each success metric against its target path.",
+                    title=Phrase.gettext("Success metrics against the target path"),
+                    unit=Phrase.gettext("value"),
+                    missing=Phrase.gettext(
+                        "Complete a review (Review step) to see each success metric against its target path."
+                    ),
                 )
             )
         return trends

@@ -5,6 +5,9 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
@@ -16,8 +19,44 @@ from trust.selectors import incident_summary
 from . import cycles, selectors, services
 from .forms import ReviewSheet, ScheduleForm, ShareForm, review_actions
 from .models import Action, Review
+from .notifications import SEND_AT
 
 LANDSCAPE_COLUMNS = 6
+
+# The incident kinds and severities (trust's choice keys) as they read after a number, "2 security".
+INCIDENT_KINDS = {
+    "security": pgettext_lazy("incidents of this kind, after a number", "security"),
+    "defamation": pgettext_lazy("incidents of this kind, after a number", "defamation"),
+    "copyright": pgettext_lazy("incidents of this kind, after a number", "copyright"),
+    "privacy": pgettext_lazy("incidents of this kind, after a number", "privacy"),
+    "conduct": pgettext_lazy("incidents of this kind, after a number", "conduct"),
+    "other": pgettext_lazy("incidents of this kind, after a number", "other"),
+}
+INCIDENT_SEVERITIES = {
+    "low": pgettext_lazy("incidents of this severity, after a number", "low"),
+    "medium": pgettext_lazy("incidents of this severity, after a number", "medium"),
+    "high": pgettext_lazy("incidents of this severity, after a number", "high"),
+    "critical": pgettext_lazy("incidents of this severity, after a number", "critical"),
+}
+
+
+def _incidents_shown(summary):
+    """Trust's incident summary with its non-zero counts by kind and of open ones by severity as
+    they read, in the summary's order: ["2 security", "1 privacy"]."""
+
+    def shown(counts, words):
+        return [
+            pgettext("a number of incidents and their kind or severity", "%(count)s %(kind)s")
+            % {"count": n, "kind": words.get(key, key)}
+            for key, n in counts.items()
+            if n
+        ]
+
+    return {
+        **summary,
+        "kinds_shown": shown(summary["by_kind"], INCIDENT_KINDS),
+        "open_shown": shown(summary["open_by_severity"], INCIDENT_SEVERITIES),
+    }
 
 
 @role_required(STAFF)
@@ -33,6 +72,7 @@ def home(request, pk):
         **step_context(rollout, step.key, request.user),  # its health and when it was computed
         "upcoming": upcoming,
         "days_to_go": (upcoming.due_date - today).days if upcoming else None,
+        "reminder_at": SEND_AT,  # in the organization's time zone, named on the page
         "days_late": (today - upcoming.due_date).days if upcoming else None,
         "page": past,
         "actions": selectors.action_counts(rollout, today),
@@ -52,14 +92,18 @@ def schedule(request, pk):
     rollout = request.scope.rollout(pk)
     form = ScheduleForm(request.POST, scope=request.scope)
     if not form.is_valid():
-        messages.error(request, "Choose the date of the review (and, if you like, its owner).")
+        messages.error(request, _("Choose the date of the review (and, if you like, its owner)."))
         return redirect("reviews:home", pk=rollout.pk)
     try:
         review = services.schedule(rollout, form.cleaned_data["due_date"], form.cleaned_data["owner"])
     except services.ReviewError as error:
         messages.error(request, str(error))
         return redirect("reviews:home", pk=rollout.pk)
-    messages.success(request, f"Review {review.number} scheduled for {review.due_date:%-d %b %Y}.")
+    messages.success(
+        request,
+        _("Review %(number)s scheduled for %(date)s.")
+        % {"number": review.number, "date": date_format(review.due_date, "j M Y")},
+    )
     return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
 
 
@@ -76,10 +120,12 @@ def _review_context(request, rollout, review, today):
         "is_editor": request.scope.has_role(EDITORS),
         # The Trust findings start from the incident register since the previous review
         # (trust's documented read function; reviews does not read trust's models).
-        "incidents": incident_summary(
-            rollout.organization,
-            previous.completed_on if previous else None,
-            today + timedelta(days=1),
+        "incidents": _incidents_shown(
+            incident_summary(
+                rollout.organization,
+                previous.completed_on if previous else None,
+                today + timedelta(days=1),
+            )
         )
         if request.scope.has_role(EDITORS)
         else None,
@@ -106,7 +152,10 @@ def edit(request, pk, review):
     rollout = request.scope.rollout(pk)
     review = selectors.review_of(rollout, review)
     if not review.is_open:
-        messages.info(request, f"Review {review.number} is completed and can no longer be changed.")
+        messages.info(
+            request,
+            _("Review %(number)s is completed and can no longer be changed.") % {"number": review.number},
+        )
         return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
     today = selectors.today_in(request.scope.organization)
     context = _review_context(request, rollout, review, today)
@@ -129,7 +178,10 @@ def share(request, pk, review):
     rollout = request.scope.rollout(pk)
     review = selectors.review_of(rollout, review)
     if review.is_open:
-        messages.info(request, f"Review {review.number} is open: choose what to share in its form.")
+        messages.info(
+            request,
+            _("Review %(number)s is open: choose what to share in its form.") % {"number": review.number},
+        )
         return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
     form = ShareForm(request.POST if request.method == "POST" else None, instance=review)
     if form.is_valid():
@@ -141,7 +193,9 @@ def share(request, pk, review):
             shared_said=values["shared_said"],
             shared_actions=values["actions"],
         )
-        messages.success(request, f"What employees see of review {review.number} is saved.")
+        messages.success(
+            request, _("What employees see of review %(number)s is saved.") % {"number": review.number}
+        )
         return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
     context = {"rollout": rollout, "review": review, "form": form}
     return render(request, "reviews/share.html", context, status=400 if form.is_bound else 200)
@@ -203,11 +257,15 @@ def _submit(request, sheet, completing, today):
     if completing:
         messages.success(
             request,
-            f"Review {review.number} completed. Review {following.number} is scheduled "
-            f"for {following.due_date:%-d %b %Y}.",
+            _("Review %(number)s completed. Review %(next)s is scheduled for %(date)s.")
+            % {
+                "number": review.number,
+                "next": following.number,
+                "date": date_format(following.due_date, "j M Y"),
+            },
         )
         return redirect("reviews:detail", pk=rollout.pk, review=review.pk)
-    messages.success(request, f"Review {review.number} saved.")
+    messages.success(request, _("Review %(number)s saved.") % {"number": review.number})
     return redirect("reviews:edit", pk=rollout.pk, review=review.pk)
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from . import data_versions, figures
 from .models import Invitation, Membership, Platform, Role, Rollout, Unit
@@ -173,7 +174,7 @@ def role_required(roles):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.scope.has_role(roles):
-                raise PermissionDenied("Your role in this organization does not give access to this page.")
+                raise PermissionDenied(_("Your role in this organization does not give access to this page."))
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles = frozenset(roles)

@@ -9,6 +9,7 @@ import ipaddress
 
 from django.conf import settings
 
+from .i18n import Phrase
 from .models import AuditEvent, User
 
 Action = AuditEvent.Action
@@ -48,7 +49,9 @@ def record(request, action, target=None, summary="", *, organization=None, actor
 
     `target` is the model instance concerned (its organization is the event's, else the
     request's current one). `actor` defaults to the signed-in user; `organization` may be
-    given explicitly (a sign-in event passes `organization=False` for none).
+    given explicitly (a sign-in event passes `organization=False` for none). A `Phrase` summary
+    is kept as its message and values too, and read in each reader's language; its English text
+    is the `summary` that search, exports and erasure use.
     """
     if organization is False:
         organization_id = None
@@ -65,7 +68,8 @@ def record(request, action, target=None, summary="", *, organization=None, actor
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None and target.pk is not None else "",
-        summary=str(summary)[:500],
+        summary=(str.__str__(summary) if isinstance(summary, Phrase) else str(summary))[:500],
+        summary_phrase=summary.dump() if isinstance(summary, Phrase) else None,
         ip=client_ip(request),
     )
 
@@ -87,12 +91,14 @@ def events_for(organization):
 
 
 def on_logged_in(sender, request, user, **kwargs):
-    record(request, Action.LOGIN, user, f"{user.email} logged in", organization=False, actor=user)
+    summary = Phrase.gettext("%(email)s logged in", email=user.email)
+    record(request, Action.LOGIN, user, summary, organization=False, actor=user)
 
 
 def on_logged_out(sender, request, user, **kwargs):
     if user is not None:
-        record(request, Action.LOGOUT, user, f"{user.email} logged out", organization=False, actor=user)
+        summary = Phrase.gettext("%(email)s logged out", email=user.email)
+        record(request, Action.LOGOUT, user, summary, organization=False, actor=user)
 
 
 def _user_named(username):
@@ -108,7 +114,7 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
         request,
         Action.LOGIN_FAILED,
         user,
-        f"Failed login for {username or 'an empty email'}",
+        Phrase.gettext("Failed login for %(email)s", email=username or Phrase.gettext("an empty email")),
         organization=False,
         actor=user,
     )
@@ -120,7 +126,11 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
         request,
         Action.LOCKED_OUT,
         user,
-        f"{username} locked out after {settings.AXES_FAILURE_LIMIT} failed logins",
+        Phrase.gettext(
+            "%(email)s locked out after %(limit)s failed logins",
+            email=str(username),
+            limit=settings.AXES_FAILURE_LIMIT,
+        ),
         organization=False,
         actor=user,
     )

@@ -21,6 +21,9 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from . import data_versions, figures, portfolio, retention
 from .models import DigestRun, Membership, Organization, Role, Rollout
@@ -108,7 +111,7 @@ def _membership(notification):
         None,
     )
     if membership is None or not membership.weekly_digest:
-        raise Cancel("The recipient no longer receives this organization's digest.")
+        raise Cancel(gettext_noop("The recipient no longer receives this organization's digest."))
     return membership
 
 
@@ -121,7 +124,10 @@ def _shared(notification, since):
     organization = notification.organization
     rollout_pk = notification.payload.get("rollout")
     # Not "digest": entries cached under that name before a deploy hold no rollout.
-    key = data_versions.versioned_key("digest-run", rollout_pk, since, organization=organization.pk)
+    # The language too: a step's section may hold text translated for the recipient (outbox.build_message).
+    key = data_versions.versioned_key(
+        "digest-run", rollout_pk, since, translation.get_language(), organization=organization.pk
+    )
     found = data_versions.cached(key)
     if found is not None:
         return key, {**found, "sections": dict(found["sections"])}  # the cached value stays as it is
@@ -129,7 +135,7 @@ def _shared(notification, since):
         Rollout.objects.filter(pk=rollout_pk, organization=organization).select_related("platform").first()
     )
     if rollout is None or rollout.status not in DIGEST_STATUSES:
-        raise Cancel("The rollout is no longer in pilot or live.")
+        raise Cancel(gettext_noop("The rollout is no longer in pilot or live."))
     rollout.organization = organization  # already loaded; the sections read it
     healths = figures.of_rollout(rollout, fresh=True).healths()
     return key, {
@@ -173,7 +179,7 @@ def digest_context(notification):
     if membership.role == Role.ADMIN:
         lines = retention.week_lines(notification.organization, since)
         if lines:
-            sections.append(DigestSection("Retention: old records removed", lines))
+            sections.append(DigestSection(_("Retention: old records removed"), lines))
     return {
         "rollout": rollout,
         "membership": membership,
@@ -193,7 +199,7 @@ def portfolio_context(notification):
         ).select_related("platform")
     )
     if not rollouts:
-        raise Cancel("No rollout is in pilot or live.")
+        raise Cancel(gettext_noop("No rollout is in pilot or live."))
     table = portfolio.healths_for(rollouts, fresh=True)
     lines = []
     for rollout in rollouts:
@@ -215,5 +221,7 @@ def portfolio_context(notification):
     }
 
 
-register_kind("digest", "Weekly engagement digest", digest_context, unsubscribe=True)
-register_kind("portfolio-digest", "Weekly portfolio digest (leaders)", portfolio_context, unsubscribe=True)
+register_kind("digest", gettext_lazy("Weekly engagement digest"), digest_context, unsubscribe=True)
+register_kind(
+    "portfolio-digest", gettext_lazy("Weekly portfolio digest (leaders)"), portfolio_context, unsubscribe=True
+)

@@ -19,16 +19,19 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import audit
 from .access import role_required
 from .csv_safety import safe_row
+from .i18n import Phrase, Text
 from .models import Unit
 from .paging import PAGE_SIZE
 
-OTHER = "Other"
+OTHER = _("Other")  # a unit too small to be named (the figures merge it), in the reader's language
 
 
 class Link(NamedTuple):
@@ -53,7 +56,7 @@ class Rows:
     back: tuple = ()  # (label, url) of the step page the figure belongs to
     total: str = ""  # the sentence that adds the rows up to the figure ("3 of 8 leaders took part")
     noun: tuple = ("row", "rows")  # how the count names the rows: ("session", "sessions")
-    empty: str = "Nothing to list."
+    empty: Text = _("Nothing to list.")
 
 
 def page(request, rollout, rows):
@@ -71,10 +74,18 @@ def page(request, rollout, rows):
             "page": listed,
             "table": table,
             "count": count,
-            "noun": rows.noun[0] if count == 1 else rows.noun[1],
+            "noun": _noun(rows.noun, count),
             "csv_url": _with_query(rows.csv_url, request),
         },
     )
+
+
+def _noun(noun, count):
+    """The rows' noun for `count` in the reader's language: ("session", "sessions") as a plural
+    entry of the catalogue when there is one, else each word as given (already translated, when a
+    step passes gettext_lazy words)."""
+    singular, plural = str(noun[0]), str(noun[1])
+    return ngettext(singular, plural, count)
 
 
 def csv_download(request, rollout, rows):
@@ -91,7 +102,10 @@ def csv_download(request, rollout, rows):
     items = rows.items.iterator(chunk_size=2000) if hasattr(rows.items, "iterator") else rows.items
     for item in items:
         writer.writerow(safe_row(rows.row(item)))
-    audit.record(request, audit.Action.EXPORTED, rollout, f"{rows.title} of “{rollout}” (CSV)")
+    with translation.override("en"):  # the table's title stays English inside the translated sentence
+        title = str(rows.title)
+    summary = Phrase.gettext("%(table)s of “%(rollout)s” (CSV)", table=title, rollout=str(rollout))
+    audit.record(request, audit.Action.EXPORTED, rollout, summary)
     return response
 
 
@@ -118,7 +132,7 @@ def small_units(organization):
 def unit_label(unit_id, name, small):
     """A unit's name, or "Other" for a unit in `small` (see small_units) or no unit at all."""
     if unit_id is None or unit_id in small:
-        return OTHER
+        return str(OTHER)
     return name
 
 

@@ -35,6 +35,7 @@ from django.db.models import Case, F, JSONField, PositiveSmallIntegerField, Q, V
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from .i18n import Phrase, dump_text
 from .models import RolloutFigures
 from .steps import Driver, Fact, StepHealth, overall_score, registry
 
@@ -233,26 +234,53 @@ def _computed(rollouts):
     }
 
 
+# The document's text is stored as messages and values (rollout/i18n.py: Phrase.dump), so that
+# figures computed once in English read in each reader's language; text stored as plain strings
+# (documents written before) loads as it is.
+
+
 def _dumped_health(health):
     dumped = asdict(health)
-    dumped["reasons"] = [str(reason) for reason in health.reasons]
-    dumped["drivers"] = [[str(driver.fact), driver.points_lost] for driver in health.drivers]
+    dumped["reasons"] = [dump_text(reason) for reason in health.reasons]
+    dumped["next_action"] = dump_text(health.next_action)
+    dumped["ceiling_reason"] = dump_text(health.ceiling_reason)
+    dumped["drivers"] = [[dump_text(driver.fact), driver.points_lost] for driver in health.drivers]
     return dumped
 
 
 def _dumped_fact(fact):
-    dumped = {name: str(value) for name, value in asdict(fact).items() if name != "trend"}
+    dumped = {name: dump_text(value) for name, value in asdict(fact).items() if name != "trend"}
     dumped["trend"] = [None if value is None else float(value) for value in fact.trend]
     return dumped
 
 
+def _loaded_health(found):
+    return StepHealth(
+        **{
+            **found,
+            "reasons": [Phrase.load(reason) for reason in found["reasons"]],
+            "next_action": Phrase.load(found["next_action"]),
+            "ceiling_reason": Phrase.load(found.get("ceiling_reason", "")),
+            "drivers": tuple(Driver(Phrase.load(fact), points) for fact, points in found["drivers"]),
+        }
+    )
+
+
+def _loaded_fact(found):
+    return Fact(
+        **{
+            **found,
+            "label": Phrase.load(found["label"]),
+            "value": Phrase.load(found["value"]),
+            "trend": tuple(found["trend"]),
+        }
+    )
+
+
 def _loaded_document(data):
     """(health, facts) from the stored document."""
-    health = {
-        key: StepHealth(**{**found, "drivers": tuple(Driver(*driver) for driver in found["drivers"])})
-        for key, found in data["health"].items()
-    }
-    facts = [Fact(**{**found, "trend": tuple(found["trend"])}) for found in data["facts"]]
+    health = {key: _loaded_health(found) for key, found in data["health"].items()}
+    facts = [_loaded_fact(found) for found in data["facts"]]
     return health, facts
 
 

@@ -4,9 +4,12 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .access import ADMINS, EDITORS
+from .i18n import chosen_language
 from .models import Invitation, Membership, Organization, Platform, Role, Rollout, Unit, User, WebhookEndpoint
 from .webhooks import EVENTS, private_address
 
@@ -37,7 +40,11 @@ class ScopedForm(forms.ModelForm):
             lookup.update({name: cleaned[name] for name in fields[1:]})
             clash = self.scoped_queryset().filter(**lookup).exclude(pk=self.instance.pk)
             if clash.exists():
-                self.add_error(fields[0], f"This organization already has one called “{cleaned[fields[0]]}”.")
+                self.add_error(
+                    fields[0],
+                    gettext("This organization already has one called “%(name)s”.")
+                    % {"name": cleaned[fields[0]]},
+                )
         return cleaned
 
     def save(self, commit=True):
@@ -64,19 +71,28 @@ class RolloutForm(ScopedForm):
             "start_date": DATE_WIDGET,
             "target_date": DATE_WIDGET,
         }
+        labels = {
+            "name": _("Name"),
+            "platform": _("Platform"),
+            "status": _("Status"),
+            "owner": _("Owner"),
+            "purpose": _("Purpose"),
+            "start_date": _("Start date"),
+            "target_date": _("Target date"),
+        }
         error_messages = {
-            "also_accepts": {"invalid_choice": "%(value)s is not a platform of this organization."},
+            "also_accepts": {"invalid_choice": _("%(value)s is not a platform of this organization.")},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = self.scope.organization
         self.fields["platform"].queryset = self.scope.platforms()
-        self.fields["platform"].help_text = "Platforms are managed under Settings."
+        self.fields["platform"].help_text = _("Platforms are managed under Settings.")
         # Only this organization's platforms, as for `platform`: a foreign id is refused by the field.
         self.fields["also_accepts"].queryset = self.scope.platforms()
         self.fields["owner"].queryset = self.scope.people(EDITORS).order_by("full_name", "email")
-        self.fields["owner"].help_text = "A manager or admin of this organization; approves the strategy."
+        self.fields["owner"].help_text = _("A manager or admin of this organization; approves the strategy.")
 
     def clean(self):
         cleaned = super().clean()
@@ -91,11 +107,12 @@ class RolloutForm(ScopedForm):
 
 
 class PlatformForm(ScopedForm):
-    url = forms.URLField(required=False, assume_scheme="https", label="Address")
+    url = forms.URLField(required=False, assume_scheme="https", label=_("Address"))
 
     class Meta:
         model = Platform
         fields = ["name", "product", "kind", "status", "url"]
+        labels = {"name": _("Name"), "product": _("Product"), "kind": _("Kind"), "status": _("Status")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,12 +133,15 @@ class UnitForm(ScopedForm):
     class Meta:
         model = Unit
         fields = ["name", "kind", "parent", "headcount"]
+        labels = {"name": _("Name"), "kind": _("Kind"), "parent": _("Parent"), "headcount": _("Headcount")}
 
     count_from_directory = forms.BooleanField(
-        label="Count from the directory",
+        label=_("Count from the directory"),
         required=False,
-        help_text="Ticked, the headcount is counted from the people the directory (SCIM, an HR import) "
-        "puts in this unit. Typing a headcount unticks it: your figure is kept until you tick it again.",
+        help_text=_(
+            "Ticked, the headcount is counted from the people the directory (SCIM, an HR import) "
+            "puts in this unit. Typing a headcount unticks it: your figure is kept until you tick it again."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -168,16 +188,27 @@ class OrganizationForm(forms.ModelForm):
             "keep_email_days",
             "keep_audit_days",
         ]
+        labels = {
+            "name": _("Name"),
+            "timezone": _("Timezone"),
+            "digest_weekday": _("Digest weekday"),
+            "digest_hour": _("Digest hour"),
+            "response_target_hours": _("Response target hours"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        if self.instance.timezone:  # the hour is the organization's: name its zone
+            self.fields["digest_hour"].help_text = gettext(
+                "Hour (0-23) the weekly digest goes out, in the organization's time zone (now %(zone)s)."
+            ) % {"zone": self.instance.timezone}
         general = [name for name in self.fields if not name.startswith("keep_")]
         kept = [name for name in self.fields if name.startswith("keep_")]
         self.helper.layout = Layout(
-            Fieldset("The organization", *general),
-            Fieldset("Privacy: how long records are kept (empty: as long as they exist)", *kept),
+            Fieldset(_("The organization"), *general),
+            Fieldset(_("Privacy: how long records are kept (empty: as long as they exist)"), *kept),
         )
 
 
@@ -187,13 +218,16 @@ def _last_admin_check(form, membership, new_role=None):
         return
     admins = Membership.objects.filter(organization=membership.organization, role__in=ADMINS)
     if not admins.exclude(pk=membership.pk).exists():
-        form.add_error(None, "This is the organization's only admin. Make someone else an admin first.")
+        form.add_error(
+            None, gettext("This is the organization's only admin. Make someone else an admin first.")
+        )
 
 
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role", "unit"]
+        labels = {"role": _("Role"), "unit": _("Unit")}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -235,7 +269,7 @@ class PersonalSettingsForm(forms.ModelForm):
 class EraseMembershipForm(forms.Form):
     """Erasing a person cannot be undone: the admin types the person's email to confirm."""
 
-    confirm = forms.CharField(label="Type their email address to confirm", max_length=254)
+    confirm = forms.CharField(label=_("Type their email address to confirm"), max_length=254)
 
     def __init__(self, *args, membership, admin, **kwargs):
         self.membership, self.admin = membership, admin
@@ -244,12 +278,12 @@ class EraseMembershipForm(forms.Form):
     def clean_confirm(self):
         typed = self.cleaned_data["confirm"].strip().lower()
         if typed != self.membership.user.email.lower():
-            raise forms.ValidationError("That is not their email address: nothing was erased.")
+            raise forms.ValidationError(_("That is not their email address: nothing was erased."))
         return typed
 
     def clean(self):
         if self.membership.user_id == self.admin.pk:
-            raise forms.ValidationError("You cannot erase yourself. Ask another admin.")
+            raise forms.ValidationError(_("You cannot erase yourself. Ask another admin."))
         _last_admin_check(self, self.membership)
         return super().clean()
 
@@ -258,6 +292,7 @@ class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "role", "unit"]
+        labels = {"email": _("Email"), "role": _("Role"), "unit": _("Unit")}
 
     def __init__(self, *args, scope, **kwargs):
         self.scope = scope
@@ -268,10 +303,10 @@ class InvitationForm(forms.ModelForm):
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
         if self.scope.memberships().filter(user__email__iexact=email).exists():
-            raise forms.ValidationError("This person is already a member of the organization.")
+            raise forms.ValidationError(_("This person is already a member of the organization."))
         if any(i.is_pending for i in self.scope.invitations().filter(email__iexact=email)):
             raise forms.ValidationError(
-                "An invitation to this address is still pending; use “Resend” in the list below."
+                _("An invitation to this address is still pending; use “Resend” in the list below.")
             )
         return email
 
@@ -279,14 +314,14 @@ class InvitationForm(forms.ModelForm):
 class AcceptInvitationForm(forms.Form):
     """Set a name and password for a new account created from an invitation."""
 
-    full_name = forms.CharField(max_length=150, label="Your name")
+    full_name = forms.CharField(max_length=150, label=_("Your name"))
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
     def __init__(self, *args, email, **kwargs):
@@ -297,7 +332,7 @@ class AcceptInvitationForm(forms.Form):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", gettext("The two passwords differ."))
         elif p1:
             from .models import User
 
@@ -325,9 +360,14 @@ class QueuedPasswordResetForm(PasswordResetForm):
         from .emails import send_rendered
         from .tasks import enqueue_on_commit, send_email
 
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        text = render_to_string(email_template_name, context)
-        html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
+        # In the account's language, else its organization's, else the language of the page asked from.
+        user = context["user"]
+        membership = user.memberships.select_related("organization").first()
+        language = chosen_language(user, membership.organization if membership else None)
+        with translation.override(language or translation.get_language()):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            text = render_to_string(email_template_name, context)
+            html = render_to_string(html_email_template_name, context) if html_email_template_name else ""
         enqueue_on_commit(
             send_email,
             subject,
@@ -339,22 +379,26 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
 
 class RolloutFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "All statuses"), *Rollout.Status.choices], required=False)
-    q = forms.CharField(required=False, label="Search", max_length=100)
+    status = forms.ChoiceField(
+        choices=[("", _("All statuses")), *Rollout.Status.choices], required=False, label=_("Status")
+    )
+    q = forms.CharField(required=False, label=_("Search"), max_length=100)
 
 
 class MemberFilterForm(forms.Form):
-    role = forms.ChoiceField(choices=[("", "All roles"), *Role.choices], required=False)
-    q = forms.CharField(required=False, label="Search", max_length=100)
+    role = forms.ChoiceField(choices=[("", _("All roles")), *Role.choices], required=False, label=_("Role"))
+    q = forms.CharField(required=False, label=_("Search"), max_length=100)
 
 
 class PortfolioFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "All statuses"), *Rollout.Status.choices], required=False)
-    platform: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All platforms"
+    status = forms.ChoiceField(
+        choices=[("", _("All statuses")), *Rollout.Status.choices], required=False, label=_("Status")
     )
-    unit = forms.ChoiceField(required=False)
-    sort = forms.ChoiceField(required=False, label="Sort")
+    platform: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label=_("All platforms"), label=_("Platform")
+    )
+    unit = forms.ChoiceField(required=False, label=_("Unit"))
+    sort = forms.ChoiceField(required=False, label=_("Sort"))
 
     def __init__(self, *args, platforms, units, **kwargs):
         from .portfolio import SORTS
@@ -364,9 +408,9 @@ class PortfolioFilterForm(forms.Form):
         # Units smaller than the privacy threshold are not offered one by one: a filter on one of
         # them would show figures about too few people (docs/metrics.md, "The privacy merge").
         self.fields["unit"].choices = [
-            ("", "All units"),
+            ("", _("All units")),
             *[(str(unit.pk), unit.name) for unit in units],
-            ("other", "Other (smaller) units"),
+            ("other", _("Other (smaller) units")),
         ]
         self.fields["sort"].choices = list(SORTS.items())
         for field in self.fields.values():
@@ -380,22 +424,22 @@ class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(
         max_length=500,
         assume_scheme="https",
-        label="Payload URL",
-        help_text="Rollout POSTs each event here as signed JSON (https:// recommended).",
+        label=_("Payload URL"),
+        help_text=_("Rollout POSTs each event here as signed JSON (https:// recommended)."),
     )
     events = forms.MultipleChoiceField(
-        choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple, label="Events to send"
+        choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple, label=_("Events to send")
     )
 
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "description", "events", "active"]
-        labels = {"active": "Send events to this endpoint"}
+        labels = {"description": _("Description"), "active": _("Send events to this endpoint")}
 
     def clean_url(self):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError("Use an http:// or https:// address.")
+            raise forms.ValidationError(_("Use an http:// or https:// address."))
         refusal = private_address(url)
         if refusal:
             raise forms.ValidationError(refusal)

@@ -8,11 +8,12 @@ their organization, which OrganizationMiddleware resolves first.
 """
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.translation import pgettext
 
@@ -43,12 +44,18 @@ class LanguageMiddleware:
         return response
 
 
+# Text shown to people: plain, or a lazy translation (gettext_lazy) resolved when shown.
+Text = str | Promise
+
+
 # Numbers and deferred text ------------------------------------------------------------------
 
 
 def number(value, decimals: int = 0) -> str:
-    """A number in the active language: "1,234.5" in English, "1.234,5" in German, "1 234,5" in French."""
-    return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    """A number in the active language: "1,234.5" in English, "1.234,5" in German, "1 234,5" in French.
+    Rounded half up to `decimals` places, as `floatformat` rounds (Django's number_format cuts)."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def percent(value, decimals: int = 1) -> str:
@@ -122,7 +129,7 @@ class Phrase(str):
 
     message: str
     plural: str
-    count: int | None
+    quantity: int | None  # the number choosing the plural form (not `count`: that is str.count)
     values: dict
 
     def __new__(cls, message: str, values: dict | None = None, *, plural: str = "", count: int | None = None):
@@ -130,7 +137,7 @@ class Phrase(str):
         with translation.override("en"):
             english = cls._render(message, plural, count, encoded)
         phrase = super().__new__(cls, english)
-        phrase.message, phrase.plural, phrase.count, phrase.values = message, plural, count, encoded
+        phrase.message, phrase.plural, phrase.quantity, phrase.values = message, plural, count, encoded
         return phrase
 
     @classmethod
@@ -147,7 +154,7 @@ class Phrase(str):
         return text % {name: _shown(value) for name, value in encoded.items()} if encoded else text
 
     def __str__(self) -> str:
-        return self._render(self.message, self.plural, self.count, self.values)
+        return self._render(self.message, self.plural, self.quantity, self.values)
 
     def __format__(self, spec) -> str:
         return format(str(self), spec)
@@ -162,7 +169,7 @@ class Phrase(str):
         """The message and its values, for JSON."""
         dumped: dict = {"phrase": self.message}
         if self.plural:
-            dumped.update(plural=self.plural, count=self.count)
+            dumped.update(plural=self.plural, count=self.quantity)
         if self.values:
             dumped["values"] = self.values
         return dumped
@@ -172,19 +179,22 @@ class Phrase(str):
         """A Phrase from `dump`, or the text itself when it was stored as plain text."""
         if isinstance(dumped, str):
             return dumped
-        phrase = super().__new__(cls, "")
-        phrase.message, phrase.plural = dumped["phrase"], dumped.get("plural", "")
-        phrase.count, phrase.values = dumped.get("count"), dumped.get("values", {})
-        with translation.override("en"):
-            english = cls._render(phrase.message, phrase.plural, phrase.count, phrase.values)
-        loaded = super().__new__(cls, english)
-        loaded.message, loaded.plural, loaded.count, loaded.values = (
-            phrase.message,
-            phrase.plural,
-            phrase.count,
-            phrase.values,
+        return cls(dumped["phrase"], None, plural=dumped.get("plural", ""), count=dumped.get("count"))._with(
+            dumped.get("values", {})
         )
-        return loaded
+
+    def _with(self, encoded: dict) -> "Phrase":
+        """This message with values already encoded (as `dump` wrote them)."""
+        with translation.override("en"):
+            english = self._render(self.message, self.plural, self.quantity, encoded)
+        phrase = str.__new__(Phrase, english)
+        phrase.message, phrase.plural, phrase.quantity, phrase.values = (
+            self.message,
+            self.plural,
+            self.quantity,
+            encoded,
+        )
+        return phrase
 
 
 def dump_text(text):

@@ -22,15 +22,19 @@ hand until that step provides it).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
+from .i18n import Text
+
 CUSTOM = "custom"
 
 
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str
-    unit: str
-    help: str
+    label: Text
+    unit: Text
+    help: Text
     compute: Callable | None = None
     higher_is_better: bool = True
 
@@ -62,7 +66,7 @@ class MetricCatalogue:
 
     def choices(self):
         return [(metric.key, metric.label) for metric in self.all()] + [
-            (CUSTOM, "Custom metric (entered by hand)")
+            (CUSTOM, _("Custom metric (entered by hand)"))
         ]
 
 

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .secrets import EncryptedTextField
 from .steps import RetentionPolicy
@@ -48,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the Django admin.")
+    is_staff = models.BooleanField(default=False, help_text=_("Can sign in to the Django admin."))
     date_joined = models.DateTimeField(default=timezone.now)
     # Empty: the organization's default language and time zone.
     language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
@@ -79,86 +81,89 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 class Organization(models.Model):
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     name = models.CharField(max_length=150)
     slug = models.SlugField(unique=True)
     timezone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     language = models.CharField(
-        "default language",
+        _("default language"),
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="For people who have not chosen one. Empty: each person's browser decides.",
+        help_text=_("For people who have not chosen one. Empty: each person's browser decides."),
     )
     digest_weekday = models.PositiveSmallIntegerField(
         choices=Weekday.choices,
         default=Weekday.MONDAY,
-        help_text="Day the weekly engagement digest goes out, in the organization's time zone.",
+        help_text=_("Day the weekly engagement digest goes out, in the organization's time zone."),
     )
     digest_hour = models.PositiveSmallIntegerField(
         default=8,
         validators=[MaxValueValidator(23)],
-        help_text="Hour (0-23) the weekly digest goes out, in the organization's time zone.",
+        help_text=_("Hour (0-23) the weekly digest goes out, in the organization's time zone."),
     )
     response_target_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
-        help_text="A question should get its first reply within this many hours: the default for "
-        "rollouts whose strategy sets no response-time target.",
+        help_text=_(
+            "A question should get its first reply within this many hours: the default for "
+            "rollouts whose strategy sets no response-time target."
+        ),
     )
     privacy_min_group = models.PositiveSmallIntegerField(
-        "minimum group size",
+        _("minimum group size"),
         default=5,
         validators=[MinValueValidator(2), MaxValueValidator(100)],
-        help_text="No figures are broken down for a group smaller than this; "
-        "smaller groups merge into 'other'.",
+        help_text=_(
+            "No figures are broken down for a group smaller than this; smaller groups merge into 'other'."
+        ),
     )
     champion_target_ratio = models.PositiveIntegerField(
-        "target people per champion",
+        _("target people per champion"),
         default=50,
         validators=[MinValueValidator(1), MaxValueValidator(10000)],
-        help_text="Champion coverage target: one active champion per this many people in a unit.",
+        help_text=_("Champion coverage target: one active champion per this many people in a unit."),
     )
     # Retention (docs/operations.md, "Privacy"): how long each kind of record is kept, in days;
     # empty keeps it. The nightly retention task removes what is older.
     keep_activity_days = models.PositiveIntegerField(
-        "keep activity records for (days)",
+        _("keep activity records for (days)"),
         null=True,
         blank=True,
         default=730,
         validators=[MinValueValidator(30)],
-        help_text="Per-person rows of imported usage reports. The figures computed from them stay.",
+        help_text=_("Per-person rows of imported usage reports. The figures computed from them stay."),
     )
     keep_conversation_text_days = models.PositiveIntegerField(
-        "keep conversation text for (days)",
+        _("keep conversation text for (days)"),
         null=True,
         blank=True,
         default=365,
         validators=[MinValueValidator(30)],
-        help_text="The text of imported messages and questions. Response times and counts stay.",
+        help_text=_("The text of imported messages and questions. Response times and counts stay."),
     )
     keep_email_days = models.PositiveIntegerField(
-        "keep sent emails for (days)",
+        _("keep sent emails for (days)"),
         null=True,
         blank=True,
         default=90,
         validators=[MinValueValidator(7)],
-        help_text="The outbox's copies of sent emails and their details.",
+        help_text=_("The outbox's copies of sent emails and their details."),
     )
     keep_audit_days = models.PositiveIntegerField(
-        "keep the audit trail for (days)",
+        _("keep the audit trail for (days)"),
         null=True,
         blank=True,
         default=730,
         validators=[MinValueValidator(90)],
-        help_text="Sign-ins, changes, exports and erasures.",
+        help_text=_("Sign-ins, changes, exports and erasures."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -167,6 +172,11 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def digest_weekdays_display(self):
+        """The digest's weekday as a habit, "Mondays" (the person's email settings)."""
+        return WEEKDAYS_AS_HABIT.get(self.digest_weekday, self.get_digest_weekday_display())
 
     @property
     def retention(self) -> RetentionPolicy:
@@ -178,13 +188,25 @@ class Organization(models.Model):
         )
 
 
+# "Mondays at 8:00": a weekday as what happens every week on it.
+WEEKDAYS_AS_HABIT = {
+    Organization.Weekday.MONDAY: _("Mondays"),
+    Organization.Weekday.TUESDAY: _("Tuesdays"),
+    Organization.Weekday.WEDNESDAY: _("Wednesdays"),
+    Organization.Weekday.THURSDAY: _("Thursdays"),
+    Organization.Weekday.FRIDAY: _("Fridays"),
+    Organization.Weekday.SATURDAY: _("Saturdays"),
+    Organization.Weekday.SUNDAY: _("Sundays"),
+}
+
+
 class Unit(models.Model):
     """A department, location or team: the grain of coverage and segmentation."""
 
     class Kind(models.TextChoices):
-        DEPARTMENT = "department", "Department"
-        LOCATION = "location", "Location"
-        TEAM = "team", "Team"
+        DEPARTMENT = "department", _("Department")
+        LOCATION = "location", _("Location")
+        TEAM = "team", _("Team")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.DEPARTMENT)
@@ -194,11 +216,11 @@ class Unit(models.Model):
     )
 
     class HeadcountSource(models.TextChoices):
-        MANUAL = "manual", "Entered by hand"
-        DIRECTORY = "directory", "Counted from the directory"
+        MANUAL = "manual", _("Entered by hand")
+        DIRECTORY = "directory", _("Counted from the directory")
 
     headcount = models.PositiveIntegerField(
-        default=0, help_text="People in this unit, for coverage and participation rates."
+        default=0, help_text=_("People in this unit, for coverage and participation rates.")
     )
     # Where `headcount` comes from. A unit kept by the directory (SCIM, an HR import) has its
     # headcount counted from its active members on each sync; an admin who types a headcount for it
@@ -209,7 +231,7 @@ class Unit(models.Model):
     # The directory's id of the unit (a SCIM group's externalId, an HR file's department): blank for
     # units made in Rollout.
     external_id = models.CharField(max_length=200, blank=True)
-    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last changed by the directory.")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text=_("Last changed by the directory."))
 
     class Meta:
         ordering = ["kind", "name"]
@@ -224,28 +246,45 @@ class Unit(models.Model):
         if self.parent_id is None:
             return
         if self.parent.organization_id != self.organization_id:
-            raise ValidationError({"parent": "The parent unit must belong to the same organization."})
+            raise ValidationError({"parent": _("The parent unit must belong to the same organization.")})
         ancestor, seen = self.parent, set()
         while ancestor is not None and ancestor.pk not in seen:
             if self.pk and ancestor.pk == self.pk:
-                raise ValidationError({"parent": "A unit cannot sit inside itself."})
+                raise ValidationError({"parent": _("A unit cannot sit inside itself.")})
             seen.add(ancestor.pk)
             ancestor = ancestor.parent
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    CHAMPION = "champion", "Champion"
-    LEADER = "leader", "Leader"
-    MEMBER = "member", "Member"
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    CHAMPION = "champion", _("Champion")
+    LEADER = "leader", _("Leader")
+    MEMBER = "member", _("Member")
+
+
+# A role inside a sentence ("You are invited as admin"): lower case in English and French, a noun
+# in German.
+ROLES_IN_SENTENCE = {
+    Role.ADMIN: pgettext_lazy("a role inside a sentence", "admin"),
+    Role.MANAGER: pgettext_lazy("a role inside a sentence", "manager"),
+    Role.CHAMPION: pgettext_lazy("a role inside a sentence", "champion"),
+    Role.LEADER: pgettext_lazy("a role inside a sentence", "leader"),
+    Role.MEMBER: pgettext_lazy("a role inside a sentence", "member"),
+}
+
+
+def role_in_sentence(role) -> str:
+    """The role as a sentence names it: "admin" in English, "Administrator" in German."""
+    found = ROLES_IN_SENTENCE.get(role)
+    return str(found) if found is not None else str(role)
 
 
 class Shift(models.TextChoices):
-    DAY = "day", "Day (07-15)"
-    EVENING = "evening", "Evening (15-23)"
-    NIGHT = "night", "Night (23-07)"
-    FLEXIBLE = "flexible", "Flexible / on call"
+    DAY = "day", _("Day (07-15)")
+    EVENING = "evening", _("Evening (15-23)")
+    NIGHT = "night", _("Night (23-07)")
+    FLEXIBLE = "flexible", _("Flexible / on call")
 
 
 class ActiveMembershipManager(models.Manager):
@@ -259,12 +298,12 @@ class ActiveMembershipManager(models.Manager):
 
 class Membership(models.Model):
     class Source(models.TextChoices):
-        INVITATION = "invitation", "Invited in Rollout"
-        SCIM = "scim", "Directory (SCIM)"
-        HR_IMPORT = "hr_import", "HR file import"
-        GRAPH = "graph", "Directory (Microsoft Graph)"
-        SSO = "sso", "First single sign-on"
-        SEED = "seed", "Demo data"
+        INVITATION = "invitation", _("Invited in Rollout")
+        SCIM = "scim", _("Directory (SCIM)")
+        HR_IMPORT = "hr_import", _("HR file import")
+        GRAPH = "graph", _("Directory (Microsoft Graph)")
+        SSO = "sso", _("First single sign-on")
+        SEED = "seed", _("Demo data")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
@@ -273,11 +312,11 @@ class Membership(models.Model):
         Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
     )
     weekly_digest = models.BooleanField(
-        default=True, help_text="Receive the weekly engagement digest of this organization's rollouts."
+        default=True, help_text=_("Receive the weekly engagement digest of this organization's rollouts.")
     )
     announcements = models.BooleanField(
         default=True,
-        help_text="Receive the organization's news for employees: new champions, “You said, we did”.",
+        help_text=_("Receive the organization's news for employees: new champions, “You said, we did”."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     # What the organization's directory says of the person (SCIM, an HR import), beside `unit`.
@@ -296,10 +335,10 @@ class Membership(models.Model):
     external_id = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The directory's id of the person (SCIM externalId, HR employee id).",
+        help_text=_("The directory's id of the person (SCIM externalId, HR employee id)."),
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.INVITATION)
-    synced_at = models.DateTimeField(null=True, blank=True, help_text="Last changed by the directory.")
+    synced_at = models.DateTimeField(null=True, blank=True, help_text=_("Last changed by the directory."))
     # A deactivated membership gives no access and is left out of every count (see the managers);
     # the person's records (sessions logged, points, acknowledgements) stay.
     is_active = models.BooleanField(default=True)
@@ -325,37 +364,41 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} - {self.get_role_display()} at {self.organization}"
 
+    @property
+    def role_in_sentence(self):
+        return role_in_sentence(self.role)
+
     def clean(self):
         if self.unit_id and self.unit.organization_id != self.organization_id:
-            raise ValidationError({"unit": "The unit must belong to the same organization."})
+            raise ValidationError({"unit": _("The unit must belong to the same organization.")})
 
 
 class Platform(models.Model):
     """A social technology the organization uses or considers; shared by rollouts and reviews."""
 
     class Kind(models.TextChoices):
-        ENTERPRISE_SOCIAL = "enterprise_social", "Enterprise social network"
-        CHAT = "chat", "Chat and collaboration (Teams, Slack)"
-        SOCIAL_MEDIA = "social_media", "Public social media"
-        CROWDSOURCING = "crowdsourcing", "Crowdsourcing / ideas"
-        KNOWLEDGE = "knowledge", "Knowledge sharing / wiki"
-        OTHER = "other", "Other"
+        ENTERPRISE_SOCIAL = "enterprise_social", _("Enterprise social network")
+        CHAT = "chat", _("Chat and collaboration (Teams, Slack)")
+        SOCIAL_MEDIA = "social_media", _("Public social media")
+        CROWDSOURCING = "crowdsourcing", _("Crowdsourcing / ideas")
+        KNOWLEDGE = "knowledge", _("Knowledge sharing / wiki")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        EMERGING = "emerging", "Emerging"
-        IN_USE = "in_use", "In use"
-        DECLINING = "declining", "Declining"
-        RETIRED = "retired", "Retired"
+        EMERGING = "emerging", _("Emerging")
+        IN_USE = "in_use", _("In use")
+        DECLINING = "declining", _("Declining")
+        RETIRED = "retired", _("Retired")
 
     class Product(models.TextChoices):
         """Which product the platform is, whatever the organization calls it: an activity export
         fits a rollout only if it comes from its platform's product (or one it also accepts)."""
 
-        VIVA_ENGAGE = "viva_engage", "Viva Engage (Yammer)"
-        TEAMS = "teams", "Microsoft Teams"
-        SLACK = "slack", "Slack"
-        WORKPLACE = "workplace", "Workplace from Meta"
-        OTHER = "other", "Other / not listed"
+        VIVA_ENGAGE = "viva_engage", _("Viva Engage (Yammer)")
+        TEAMS = "teams", _("Microsoft Teams")
+        SLACK = "slack", _("Slack")
+        WORKPLACE = "workplace", _("Workplace from Meta")
+        OTHER = "other", _("Other / not listed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="platforms")
     name = models.CharField(max_length=100)
@@ -364,8 +407,10 @@ class Platform(models.Model):
         max_length=20,
         choices=Product.choices,
         default=Product.OTHER,
-        help_text="Which product this is. A rollout on it accepts only this product's activity exports "
-        "(and Rollout's CSV template).",
+        help_text=_(
+            "Which product this is. A rollout on it accepts only this product's activity exports "
+            "(and Rollout's CSV template)."
+        ),
     )
     url = models.URLField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_USE)
@@ -382,11 +427,11 @@ class Rollout(models.Model):
     """The introduction of one platform to an organization, planned and tracked in six steps."""
 
     class Status(models.TextChoices):
-        PLANNING = "planning", "Planning"
-        PILOT = "pilot", "Pilot"
-        LIVE = "live", "Live"
-        PAUSED = "paused", "Paused"
-        CLOSED = "closed", "Closed"
+        PLANNING = "planning", _("Planning")
+        PILOT = "pilot", _("Pilot")
+        LIVE = "live", _("Live")
+        PAUSED = "paused", _("Paused")
+        CLOSED = "closed", _("Closed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rollouts")
     name = models.CharField(max_length=150)
@@ -395,12 +440,14 @@ class Rollout(models.Model):
         Platform,
         blank=True,
         related_name="also_in_rollouts",
-        verbose_name="Also accept activity exports from these platforms",
-        help_text="Only if this rollout spans several platforms: their people and posts are added "
-        "together in its figures.",
+        verbose_name=_("Also accept activity exports from these platforms"),
+        help_text=_(
+            "Only if this rollout spans several platforms: their people and posts are added "
+            "together in its figures."
+        ),
     )
     purpose = models.TextField(
-        blank=True, help_text="In a sentence or two: what the organization wants from it."
+        blank=True, help_text=_("In a sentence or two: what the organization wants from it.")
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNING)
     owner = models.ForeignKey(
@@ -430,13 +477,13 @@ class Rollout(models.Model):
 
     def clean(self):
         if self.start_date and self.target_date and self.target_date < self.start_date:
-            raise ValidationError({"target_date": "The target date must not be before the start."})
+            raise ValidationError({"target_date": _("The target date must not be before the start.")})
         if (
             self.platform_id
             and self.organization_id
             and self.platform.organization_id != self.organization_id
         ):
-            raise ValidationError({"platform": "Choose a platform of this organization."})
+            raise ValidationError({"platform": _("Choose a platform of this organization.")})
 
     def activity_platforms(self):
         """The platforms whose activity exports this rollout takes: its own first, then those the
@@ -483,6 +530,15 @@ class Invitation(models.Model):
         return self.email_sent_at is None and self.email_attempts > EMAIL_MAX_RETRIES
 
     @property
+    def role_in_sentence(self):
+        return role_in_sentence(self.role)
+
+    @property
+    def state_label(self):
+        """The state as the members page shows it, in the reader's language."""
+        return INVITATION_STATES.get(self.state, self.state)
+
+    @property
     def state(self):
         if self.accepted_at:
             return "accepted"
@@ -491,6 +547,14 @@ class Invitation(models.Model):
         if timezone.now() >= self.expires_at:
             return "expired"
         return "pending"
+
+
+INVITATION_STATES = {
+    "accepted": pgettext_lazy("an invitation's state", "accepted"),
+    "revoked": pgettext_lazy("an invitation's state", "revoked"),
+    "expired": pgettext_lazy("an invitation's state", "expired"),
+    "pending": pgettext_lazy("an invitation's state", "pending"),
+}
 
 
 class Heartbeat(models.Model):
@@ -508,11 +572,11 @@ class Notification(models.Model):
     create the same notification twice, and a sender must claim the row before sending it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=50)
@@ -530,7 +594,7 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     sent_file = models.CharField(
-        max_length=300, blank=True, help_text="Embedded mode: the file the message was written to."
+        max_length=300, blank=True, help_text=_("Embedded mode: the file the message was written to.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -588,12 +652,14 @@ class ApiToken(models.Model):
     """
 
     class Scope(models.TextChoices):
-        READ = "read", "Read"
-        WRITE = "write", "Read and write"
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(max_length=100, help_text="What it is for, e.g. 'Nightly Microsoft 365 import'.")
+    name = models.CharField(
+        max_length=100, help_text=_("What it is for, e.g. 'Nightly Microsoft 365 import'.")
+    )
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
     # Looked up by prefix (indexed, unique), then the hash is compared in constant time.
     prefix = models.CharField(max_length=12, unique=True)
@@ -625,25 +691,25 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        LOGIN = "login", "Logged in"
-        LOGIN_FAILED = "login_failed", "Login failed"
-        LOCKED_OUT = "locked_out", "Locked out after failed logins"
-        LOGOUT = "logout", "Logged out"
-        MEMBER_CHANGED = "member_changed", "Member's role or unit changed"
-        MEMBER_REMOVED = "member_removed", "Member removed"
-        INVITED = "invited", "Invitation sent"
-        INVITATION_RESENT = "invitation_resent", "Invitation sent again"
-        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
-        SETTINGS_CHANGED = "settings_changed", "Organization settings changed"
-        EXPORTED = "exported", "Data exported"
-        IMPORTED = "imported", "Data imported"
-        DELETED = "deleted", "Deleted"
-        TOKEN_CREATED = "token_created", "API token created"
-        TOKEN_REVOKED = "token_revoked", "API token revoked"
-        SESSIONS_ENDED = "sessions_ended", "Sessions ended"
-        PERSON_EXPORTED = "person_exported", "A person's data exported"
-        PERSON_ERASED = "person_erased", "A person erased"
-        RETENTION = "retention", "Old records removed (retention)"
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+        LOGOUT = "logout", _("Logged out")
+        MEMBER_CHANGED = "member_changed", _("Member's role or unit changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        INVITED = "invited", _("Invitation sent")
+        INVITATION_RESENT = "invitation_resent", _("Invitation sent again")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        SETTINGS_CHANGED = "settings_changed", _("Organization settings changed")
+        EXPORTED = "exported", _("Data exported")
+        IMPORTED = "imported", _("Data imported")
+        DELETED = "deleted", _("Deleted")
+        TOKEN_CREATED = "token_created", _("API token created")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        SESSIONS_ENDED = "sessions_ended", _("Sessions ended")
+        PERSON_EXPORTED = "person_exported", _("A person's data exported")
+        PERSON_ERASED = "person_erased", _("A person erased")
+        RETENTION = "retention", _("Old records removed (retention)")
 
     SIGN_IN_ACTIONS = (Action.LOGIN, Action.LOGIN_FAILED, Action.LOCKED_OUT, Action.LOGOUT)
 
@@ -655,6 +721,9 @@ class AuditEvent(models.Model):
     target_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the target")
     target_id = models.CharField(max_length=64, blank=True)
     summary = models.CharField(max_length=500, blank=True)
+    # The summary as a Phrase (`rollout.i18n`), shown in the reader's language; `summary` keeps its
+    # English text for search, exports and erasure. Empty for events written with plain text.
+    summary_phrase = models.JSONField(null=True, blank=True, editable=False)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -670,6 +739,15 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} by {self.actor or 'someone unknown'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def shown_summary(self):
+        """The summary in the active language (a Phrase), else the text as it was written."""
+        if self.summary_phrase:
+            from .i18n import Phrase
+
+            return Phrase.load(self.summary_phrase)
+        return self.summary
 
 
 class RolloutFigures(models.Model):
@@ -734,10 +812,10 @@ class WebhookDelivery(models.Model):
     endpoint at most once however often it is emitted; a sender claims the row before sending."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=50)

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 _producers: list[Callable] = []
 _kinds: dict[str, object] = {}
 
@@ -51,8 +53,8 @@ class Kind:
 
 # The email preferences a person can turn off per organization: Membership field -> what it is.
 PREFERENCES = {
-    "weekly_digest": "the weekly digest",
-    "announcements": "news for employees (new champions, “You said, we did”)",
+    "weekly_digest": _("the weekly digest"),
+    "announcements": _("news for employees (new champions, “You said, we did”)"),
 }
 
 

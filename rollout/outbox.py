@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from . import data_versions, notifications
 from .emails import render_email
@@ -101,7 +102,7 @@ def release_stuck(now):
         status=Notification.Status.PENDING,
         next_attempt_at=now,
         queued_at=None,
-        last_error="The sender stopped mid-send; retrying.",
+        last_error=gettext_noop("The sender stopped mid-send; retrying."),
     )
 
 

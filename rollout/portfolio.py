@@ -9,7 +9,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from . import figures
 from .models import HealthSnapshot
@@ -18,10 +19,10 @@ from .steps import Status, overall_score
 CHANGE_THRESHOLD = 10  # points of overall health that count as a change worth marking
 ROW_SECONDS = 600  # a rendered row is kept this long at most (a new version makes a new key anyway)
 SORTS = {
-    "worst": "Worst first",
-    "best": "Best first",
-    "changed": "Most changed",
-    "name": "Name",
+    "worst": _("Worst first"),
+    "best": _("Best first"),
+    "changed": _("Most changed"),
+    "name": _("Name"),
 }
 
 
@@ -139,10 +140,12 @@ def rows_for(rollouts, user=None, today=None, changes=True):
 def row_key(row):
     """The cache key of a portfolio row's rendering, made of what it shows: the rollout's figures
     version (every write to its data, its name included, makes a new one) and computation time,
-    whether they are out of date, the snapshot its change is measured from, and the day."""
+    whether they are out of date, the snapshot its change is measured from, the day, and the
+    language it is written in."""
     change = row.change and (row.change.since, row.change.before)
     computed = row.computed_at.isoformat() if row.computed_at else ""
-    shown = f"{row.version}:{computed}:{row.out_of_date}:{change}:{timezone.localdate()}"
+    language = translation.get_language()
+    shown = f"{row.version}:{computed}:{row.out_of_date}:{change}:{timezone.localdate()}:{language}"
     return f"portfolio-row:{row.rollout.pk}:{hashlib.sha256(shown.encode()).hexdigest()[:32]}"
 
 

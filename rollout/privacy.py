@@ -9,11 +9,14 @@ import hmac
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import audit, user_sessions
 from .connections.models import Connection, ConnectionRun
 from .data_versions import new_data_version
 from .directory.models import PeopleImport
+from .i18n import Phrase
 from .models import (
     ApiToken,
     AuditEvent,
@@ -53,23 +56,25 @@ def pseudonym_for(user) -> Pseudonym:
 def centre_records(membership: Membership) -> list[PersonalRecords]:
     """What the centre holds about the person in the membership's organization."""
     user, organization = membership.user, membership.organization
+    # Column headings are lazy: the CSV reads them in the reader's language, the JSON keeps English
+    # keys (rollout/people/download.py).
     account = PersonalRecords(
         "account",
-        "Account and membership",
+        _("Account and membership"),
         (
-            "Email",
-            "Name",
-            "Organization",
-            "Role",
-            "Unit",
-            "Location",
-            "Shift",
-            "Manager",
-            "Source",
-            "Member since",
-            "Last sign-in",
-            "Weekly digest",
-            "News for employees",
+            gettext_lazy("Email"),
+            gettext_lazy("Name"),
+            gettext_lazy("Organization"),
+            gettext_lazy("Role"),
+            gettext_lazy("Unit"),
+            gettext_lazy("Location"),
+            gettext_lazy("Shift"),
+            gettext_lazy("Manager"),
+            gettext_lazy("Source"),
+            gettext_lazy("Member since"),
+            gettext_lazy("Last sign-in"),
+            gettext_lazy("Weekly digest"),
+            gettext_lazy("News for employees"),
         ),
         (
             (
@@ -96,26 +101,38 @@ def centre_records(membership: Membership) -> list[PersonalRecords]:
         account,
         PersonalRecords(
             "emails",
-            "Emails sent to you",
-            ("Kind", "Subject", "Scheduled", "Status", "Sent"),
+            _("Emails sent to you"),
+            (
+                gettext_lazy("Kind"),
+                gettext_lazy("Subject"),
+                gettext_lazy("Scheduled"),
+                gettext_lazy("Status"),
+                gettext_lazy("Sent"),
+            ),
             tuple(emails.values_list("kind", "subject", "scheduled_for", "status", "sent_at")),
         ),
         PersonalRecords(
             "audit",
-            "Your actions in the audit trail",
-            ("When", "Action", "Summary", "Address"),
+            _("Your actions in the audit trail"),
+            (gettext_lazy("When"), gettext_lazy("Action"), gettext_lazy("Summary"), gettext_lazy("Address")),
             tuple(audit_events.values_list("created_at", "action", "summary", "ip")),
         ),
         PersonalRecords(
             "api-tokens",
-            "Your API tokens (without their secret)",
-            ("Name", "Access", "Created", "Last used", "Revoked"),
+            _("Your API tokens (without their secret)"),
+            (
+                gettext_lazy("Name"),
+                gettext_lazy("Access"),
+                gettext_lazy("Created"),
+                gettext_lazy("Last used"),
+                gettext_lazy("Revoked"),
+            ),
             tuple(tokens.values_list("name", "scope", "created_at", "last_used_at", "revoked_at")),
         ),
         PersonalRecords(
             "sessions",
-            "Your signed-in sessions",
-            ("Since", "Address", "Browser"),
+            _("Your signed-in sessions"),
+            (gettext_lazy("Since"), gettext_lazy("Address"), gettext_lazy("Browser")),
             tuple(UserSession.objects.filter(user=user).values_list("created_at", "ip", "user_agent")),
         ),
     ]
@@ -131,7 +148,9 @@ def export_person(membership: Membership, by: User, request=None) -> bytes:
         request,
         AuditEvent.Action.PERSON_EXPORTED,
         membership,
-        f"Exported the records of member #{membership.pk} (subject-access request)",
+        Phrase.gettext(
+            "Exported the records of member #%(member)s (subject-access request)", member=str(membership.pk)
+        ),
         organization=membership.organization,
         actor=by,
     )
@@ -163,7 +182,12 @@ def erase_person(membership: Membership, by: User, request=None) -> dict[str, in
             request,
             AuditEvent.Action.PERSON_ERASED,
             None,
-            f"Erased member #{membership.pk}: now “{pseudonym.name}”; {sum(changed.values())} records changed",
+            Phrase.gettext(
+                "Erased member #%(member)s: now “%(pseudonym)s”; %(count)s records changed",
+                member=str(membership.pk),
+                pseudonym=pseudonym.name,
+                count=sum(changed.values()),
+            ),
             organization=organization,
             actor=by,
         )
@@ -191,7 +215,7 @@ def _erase_centre(membership: Membership, pseudonym: Pseudonym, elsewhere: bool)
     # email in any summary become the pseudonym's.
     events = AuditEvent.objects.filter(organization=organization)
     n += events.filter(actor=user).exclude(ip=None).update(ip=None)
-    n += pseudonym.scrub(events, "summary")
+    n += pseudonym.scrub(events, "summary", "summary_phrase")
     n += pseudonym.scrub(
         Notification.objects.filter(organization=organization), "subject", "last_error", "payload", "cc"
     )

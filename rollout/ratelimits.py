@@ -12,13 +12,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 from django_ratelimit import ALL, UNSAFE
 from django_ratelimit.core import get_usage
 
 from .audit import client_ip
 
 # What a person who sent too many messages in a short while is told.
-TOO_MANY = "You have sent a lot of messages in the last hour."
+TOO_MANY = gettext_lazy("You have sent a lot of messages in the last hour.")
 
 __all__ = [
     "ALL",

@@ -13,12 +13,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from . import audit
+from .i18n import Phrase, number
 from .models import AuditEvent, Notification, Organization, RetentionRun
 from .steps import registry
 
 RUN_FROM = time(2)  # local time: the quiet hours
+# What a run removes, by the name it is stored under (RetentionRun.removed), as people read it.
+KINDS = {
+    "activity records": _("activity records"),
+    "conversation texts": _("conversation texts"),
+    "copies of sent emails": _("copies of sent emails"),
+    "audit events": _("audit events"),
+}
 
 
 def run_due(now: datetime) -> int:
@@ -56,13 +67,14 @@ def apply(organization: Organization, now: datetime, day=None) -> dict[str, int]
         run, _ = RetentionRun.objects.update_or_create(
             organization=organization, day=day or now.date(), defaults={"removed": removed}
         )
-        audit.record(
-            None,
-            AuditEvent.Action.RETENTION,
-            None,
-            summarize(removed) or "Nothing was old enough to remove.",
-            organization=organization,
+        with translation.override("en"):  # what was removed stays English inside the translated sentence
+            parts = _parts(removed)
+        summary = (
+            Phrase.gettext("Removed %(parts)s.", parts=parts)
+            if parts
+            else Phrase.gettext("Nothing was old enough to remove.")
         )
+        audit.record(None, AuditEvent.Action.RETENTION, None, summary, organization=organization)
     return removed
 
 
@@ -86,12 +98,21 @@ def remove_file(path: str) -> None:
 
 
 def summarize(removed: dict[str, int]) -> str:
-    """ "Removed activity records: 120, audit events: 3." (kinds with nothing removed left out)."""
-    parts = [f"{what}: {count:,}" for what, count in removed.items() if count]
-    return f"Removed {', '.join(parts)}." if parts else ""
+    """ "Removed activity records: 120, audit events: 3." (kinds with nothing removed left out), in
+    the active language."""
+    parts = _parts(removed)
+    return gettext("Removed %(parts)s.") % {"parts": parts} if parts else ""
+
+
+def _parts(removed: dict[str, int]) -> str:
+    return ", ".join(f"{KINDS.get(what, what)}: {number(count)}" for what, count in removed.items() if count)
 
 
 def week_lines(organization: Organization, since: datetime) -> list[str]:
     """The admins' digest lines: the retention runs of the week, with what they removed."""
     runs = RetentionRun.objects.filter(organization=organization, created_at__gte=since).order_by("day")
-    return [f"{run.day:%a %d %b}: {summarize(run.removed)}" for run in runs if summarize(run.removed)]
+    return [
+        f"{formats.date_format(run.day, 'D d M')}: {summarize(run.removed)}"
+        for run in runs
+        if summarize(run.removed)
+    ]

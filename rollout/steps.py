@@ -21,9 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from .i18n import Phrase
 
 if TYPE_CHECKING:
     from .models import Membership, Organization, Rollout
+
+# Static text shown to people: a string, or a lazy translation (gettext_lazy) read in the reader's language.
+Text = str | Promise
 
 
 class Status:
@@ -33,10 +42,10 @@ class Status:
     ON_TRACK = "on_track"
 
     LABELS = {
-        NOT_STARTED: "Not started",
-        OFF_TRACK: "Off track",
-        AT_RISK: "At risk",
-        ON_TRACK: "On track",
+        NOT_STARTED: _("Not started"),
+        OFF_TRACK: _("Off track"),
+        AT_RISK: _("At risk"),
+        ON_TRACK: _("On track"),
     }
 
     @staticmethod
@@ -55,6 +64,72 @@ class Status:
     ORDER = (NOT_STARTED, OFF_TRACK, AT_RISK, ON_TRACK)
 
 
+# Text of the step figures ----------------------------------------------------------------------
+# The figures are computed once (by a worker, in English) and read in several languages: their
+# text is a Phrase (rollout/i18n.py), stored as its message and values. Dates are Phrases too, so
+# that they read "3 Mar 2026" in English and "3. März 2026" in German.
+
+MONTHS = (
+    # Translators: the months abbreviated, as in a date "3 Mar 2026" (rollout/steps.py: day()).
+    gettext_noop("Jan"),
+    gettext_noop("Feb"),
+    gettext_noop("Mar"),
+    gettext_noop("Apr"),
+    gettext_noop("May"),
+    gettext_noop("Jun"),
+    gettext_noop("Jul"),
+    gettext_noop("Aug"),
+    gettext_noop("Sep"),
+    gettext_noop("Oct"),
+    gettext_noop("Nov"),
+    gettext_noop("Dec"),
+)
+
+
+def marked(text) -> Phrase:
+    """A text marked for translation where it is defined (gettext_lazy, or English marked with
+    gettext_noop: a choice's label, a metric's name) as a Phrase: stored as its English message."""
+    with translation.override("en"):
+        return Phrase.gettext(str(text))
+
+
+def sentence(fact) -> Phrase:
+    """A fact (a Phrase or a name) as a sentence of a step's reasons: "<fact>."."""
+    # Translators: a fact of a step's health written as a sentence (usually: add a full stop).
+    return Phrase.gettext("%(fact)s.", fact=fact)
+
+
+def listing(items):
+    """Figures (Phrases or names) as one text, "a; b; c", in the reader's language."""
+    text = items[0]
+    for item in items[1:]:
+        # Translators: a list of figures, e.g. "Adoption → 40; Posts → 500"; %(list)s may be a list itself.
+        text = Phrase.gettext("%(list)s; %(item)s", list=text, item=item)
+    return text
+
+
+def day(value: date, *, year: bool = True, padded: bool = False) -> Phrase:
+    """`value` as "3 Mar 2026" (or "3 Mar" without the year, "03 Mar 2026" `padded`), in the
+    reader's language."""
+    abbreviated = Phrase.gettext(MONTHS[value.month - 1])
+    number = f"{value.day:02d}" if padded else str(value.day)
+    if year:
+        # Translators: a date, e.g. "3 Mar 2026"; %(month)s is the month abbreviated.
+        return Phrase.gettext(
+            "%(day)s %(month)s %(year)s", day=number, month=abbreviated, year=str(value.year)
+        )
+    # Translators: a date without its year, e.g. "3 Mar"; %(month)s is the month abbreviated.
+    return Phrase.gettext("%(day)s %(month)s", day=number, month=abbreviated)
+
+
+def month(value: date) -> Phrase:
+    """`value`'s month as "Mar 2026", in the reader's language."""
+    # Translators: a month of a year, e.g. "Mar 2026"; %(month)s is the month abbreviated.
+    return Phrase.gettext(
+        "%(month)s %(year)s", month=Phrase.gettext(MONTHS[value.month - 1]), year=str(value.year)
+    )
+
+
 @dataclass(frozen=True)
 class Driver:
     """A fact that moved the score: a part with the points of 100 it cost, or a ceiling's
@@ -63,10 +138,23 @@ class Driver:
     fact: str
     points_lost: int | None
 
-    def __str__(self) -> str:
+    @property
+    def text(self) -> str:
+        """The driver as shown: a Phrase, read in the reader's language."""
         if self.points_lost is None:
             return self.fact
-        return f"{self.fact} (−{self.points_lost} points)"
+        # Translators: a fact that cost a step's health score points, e.g. "No incentive plan yet (−30 points)".
+        return Phrase.ngettext(
+            "%(fact)s (−%(points)s points)",
+            "%(fact)s (−%(points)s points)",
+            self.points_lost,
+            fact=self.fact,
+            points=self.points_lost,
+        )
+
+    def __str__(self) -> str:
+        # The text in the active language (a Phrase returned from __str__ would stay English).
+        return str(self.text)
 
 
 @dataclass(frozen=True)
@@ -114,7 +202,7 @@ class StepHealth:
     ceiling_reason: str = ""
 
     @property
-    def label(self) -> str:
+    def label(self) -> Text:
         return Status.LABELS[self.status]
 
     @property
@@ -171,7 +259,7 @@ class StepPage:
     who may open the step's pages)."""
 
     key: str
-    label: str
+    label: Text
     url_name: str
     roles: frozenset[str] | None = None
     per_rollout: bool = True
@@ -185,17 +273,19 @@ class Step:
 
     number: int
     key: str  # also the URL segment: /r/<rollout>/<key>/
-    name: str
+    name: Text
     icon: str  # a Bootstrap Icons name, e.g. "compass"
-    summary: str  # one sentence, shown on the overview
-    questions: tuple[str, ...] = ()  # what this step makes a rollout decide
+    summary: Text  # one sentence, shown on the overview
+    questions: tuple[Text, ...] = ()  # what this step makes a rollout decide
     url_name: str = "rollout:step"
-    first_action: str = "Start this step"
+    # The first next action while nothing is recorded: English, marked with gettext_noop (it is
+    # stored in the figures as a Phrase and read in the reader's language).
+    first_action: str = gettext_noop("Start this step")
     # The step's pages, in the order of its tabs (templates/rollout/_step_nav.html).
     pages: tuple[StepPage, ...] = ()
     # (URL name, label) of the crumb that people without a staff role come from instead of the
     # rollout list (members reach Incentivize from their own recognition page).
-    member_crumb: tuple[str, str] | None = None
+    member_crumb: tuple[str, Text] | None = None
 
     def url(self, rollout: Rollout) -> str:
         if self.url_name == "rollout:step":
@@ -206,8 +296,8 @@ class Step:
         return StepHealth(
             score=None,
             status=Status.NOT_STARTED,
-            reasons=["Nothing has been recorded for this step yet."],
-            next_action=self.first_action,
+            reasons=[Phrase.gettext("Nothing has been recorded for this step yet.")],
+            next_action=Phrase.gettext(self.first_action),
             next_url=self.url(rollout),
         )
 
@@ -338,8 +428,9 @@ class Trend:
     @property
     def chart_data(self) -> dict[str, Any]:
         rows = self.rows
+        unit = str(self.unit)  # in the reader's language (a Phrase sliced would be English)
         return {
-            "label": self.unit[:1].upper() + self.unit[1:],
+            "label": unit[:1].upper() + unit[1:],
             "kind": self.kind,
             "labels": [day.isoformat() for day, _, _ in rows],
             "values": [None if value is None else float(value) for _, value, _ in rows],
@@ -377,7 +468,7 @@ class PersonalRecords:
 
     key: str
     title: str
-    columns: tuple[str, ...]
+    columns: tuple[Text, ...]
     rows: tuple[tuple[Any, ...], ...]
     summary: str = ""
 

@@ -8,9 +8,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .emails import render_email, send_rendered
+from .i18n import email_language
 from .models import Heartbeat, Invitation
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,11 @@ def send_invitation(self, invitation_id):
     if claimed != 1:
         return "already sent or no longer pending"
     invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_id)
-    subject, text, html = render_email(
-        "invitation", {"invitation": invitation, "link": invitation_link(invitation)}
-    )
+    # The invited person has no language of their own yet: the organization's, else English.
+    with translation.override(email_language(None, invitation.organization)):
+        subject, text, html = render_email(
+            "invitation", {"invitation": invitation, "link": invitation_link(invitation)}
+        )
     try:
         send_rendered(subject, text, html, [invitation.email])
     except Exception as exc:

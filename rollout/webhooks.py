@@ -29,7 +29,9 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .outbox import claim_rows
@@ -37,10 +39,10 @@ from .outbox import claim_rows
 log = logging.getLogger(__name__)
 
 EVENTS = {
-    "import.finished": "An activity import finished (imported or failed)",
-    "question.late": "A question is waiting past its response target",
-    "review.completed": "A review was completed",
-    "incident.opened": "An incident was opened",
+    "import.finished": _("An activity import finished (imported or failed)"),
+    "question.late": _("A question is waiting past its response target"),
+    "review.completed": _("A review was completed"),
+    "incident.opened": _("An incident was opened"),
 }
 MAX_ATTEMPTS = 8
 SENDING_TIMEOUT = timedelta(minutes=5)
@@ -150,14 +152,17 @@ def private_address(url):
     for text in sorted(found):
         address = ipaddress.ip_address(text.split("%")[0])
         if not address.is_global or address.is_multicast:
-            return f"{host} is a private or local address ({address}): Rollout does not call into its own network."
+            return gettext(
+                "%(host)s is a private or local address (%(address)s): Rollout does not call into its own network."
+            ) % {"host": host, "address": address}
     return ""
 
 
 def send(pk):
     """POST one claimed delivery and record the answer. Returns the row's new status."""
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
-    refusal = private_address(delivery.endpoint.url)
+    with translation.override("en"):  # kept in the delivery log as written
+        refusal = private_address(delivery.endpoint.url)
     if refusal:
         log.warning("Webhook delivery %s refused: %s", delivery.pk, refusal)
         _finish(delivery, status=WebhookDelivery.Status.FAILED, code=None, error=refusal)

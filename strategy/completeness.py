@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+
+from rollout.i18n import Phrase
 
 from .models import Audience, AwarenessChannel, Objective, Stakeholder, SuccessMetric, TimeAllowance
 
@@ -53,7 +56,9 @@ def annotate_counts(worksheets):
 
 @dataclass(frozen=True)
 class Check:
-    label: str  # what is missing, phrased as the next thing to do
+    # What is missing, phrased as the next thing to do: a Phrase, English as a str and shown in the
+    # reader's language (a step's health stores it as its next action).
+    label: str
     done: bool
 
 
@@ -61,45 +66,52 @@ def section_checks(ws):
     """{section key: [Check]} for an annotated worksheet."""
     return {
         "purpose": [
-            Check("Choose the main purpose", bool(ws.main_purpose)),
-            Check("Add at least one objective", ws.n_objectives > 0),
-            Check("Say how much time people are expected to spend on it", ws.n_allowances > 0),
+            Check(Phrase.gettext("Choose the main purpose"), bool(ws.main_purpose)),
+            Check(Phrase.gettext("Add at least one objective"), ws.n_objectives > 0),
+            Check(
+                Phrase.gettext("Say how much time people are expected to spend on it"), ws.n_allowances > 0
+            ),
         ],
         "stakeholders": [
-            Check("Add the stakeholders and what they need", ws.n_stakeholders > 0),
-            Check("Identify at least one high-influence stakeholder", ws.n_stakeholders_high > 0),
+            Check(Phrase.gettext("Add the stakeholders and what they need"), ws.n_stakeholders > 0),
             Check(
-                "Say how every stakeholder will be involved",
+                Phrase.gettext("Identify at least one high-influence stakeholder"), ws.n_stakeholders_high > 0
+            ),
+            Check(
+                Phrase.gettext("Say how every stakeholder will be involved"),
                 ws.n_stakeholders > 0 and ws.n_stakeholders_unplanned == 0,
             ),
         ],
         "audiences": [
-            Check("Add at least one target audience", ws.n_audiences > 0),
+            Check(Phrase.gettext("Add at least one target audience"), ws.n_audiences > 0),
             Check(
-                "Say who is in every audience (a unit, a list of people or a size)",
+                Phrase.gettext("Say who is in every audience (a unit, a list of people or a size)"),
                 ws.n_audiences > 0 and ws.n_audiences_unsized == 0,
             ),
             Check(
-                "Plan how every audience will hear about it",
+                Phrase.gettext("Plan how every audience will hear about it"),
                 ws.n_audiences > 0 and ws.n_audiences_unreached == 0,
             ),
         ],
         "ownership": [
-            Check("Name the business owner", ws.business_owner_id is not None),
-            Check("Name the budget holder", ws.budget_holder_id is not None),
-            Check("Set the budget", ws.budget_amount is not None),
-            Check("Name who manages it day to day", ws.process_manager_id is not None),
+            Check(Phrase.gettext("Name the business owner"), ws.business_owner_id is not None),
+            Check(Phrase.gettext("Name the budget holder"), ws.budget_holder_id is not None),
+            Check(Phrase.gettext("Set the budget"), ws.budget_amount is not None),
+            Check(Phrase.gettext("Name who manages it day to day"), ws.process_manager_id is not None),
         ],
         "operating": [
-            Check("Choose the coverage", bool(ws.coverage)),
-            Check("Set a response-time target", ws.response_target_hours is not None),
-            Check("Choose how it is moderated", bool(ws.moderation)),
+            Check(Phrase.gettext("Choose the coverage"), bool(ws.coverage)),
+            Check(Phrase.gettext("Set a response-time target"), ws.response_target_hours is not None),
+            Check(Phrase.gettext("Choose how it is moderated"), bool(ws.moderation)),
         ],
         "evaluation": [
-            Check("Add at least one success metric", ws.n_metrics > 0),
-            Check("Give every metric a target date", ws.n_metrics > 0 and ws.n_metrics_undated == 0),
-            Check("Set the review cadence", bool(ws.review_cadence)),
-            Check("Set the first review date", ws.first_review_date is not None),
+            Check(Phrase.gettext("Add at least one success metric"), ws.n_metrics > 0),
+            Check(
+                Phrase.gettext("Give every metric a target date"),
+                ws.n_metrics > 0 and ws.n_metrics_undated == 0,
+            ),
+            Check(Phrase.gettext("Set the review cadence"), bool(ws.review_cadence)),
+            Check(Phrase.gettext("Set the first review date"), ws.first_review_date is not None),
         ],
     }
 
@@ -121,9 +133,9 @@ def sign_off_problems(ws):
     """What must exist before a worksheet can be submitted (plain sentences)."""
     problems = []
     if ws.n_objectives == 0:
-        problems.append("Add at least one objective (section 1).")
+        problems.append(gettext("Add at least one objective (section 1)."))
     if ws.n_audiences == 0:
-        problems.append("Add at least one target audience (section 3).")
+        problems.append(gettext("Add at least one target audience (section 3)."))
     if ws.n_metrics == 0:
-        problems.append("Add at least one success metric (section 6).")
+        problems.append(gettext("Add at least one success metric (section 6)."))
     return problems

@@ -4,11 +4,22 @@ import zoneinfo
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import inlineformset_factory
+from django.utils.formats import date_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.forms import DATE_WIDGET
 from rollout.metrics import CUSTOM, catalogue
 
 from .models import (
+    AUDIENCE_LABELS,
+    CHANNEL_LABELS,
+    METRIC_LABELS,
+    OBJECTIVE_LABELS,
+    STAKEHOLDER_LABELS,
+    TIME_ALLOWANCE_LABELS,
+    WORKSHEET_LABELS,
     Audience,
     AwarenessChannel,
     Objective,
@@ -19,6 +30,12 @@ from .models import (
     split_people,
 )
 from .selectors import split_time_zones
+
+
+def _capitalized(labels):
+    """Form labels from verbose names, as Django makes them: "main purpose" -> "Main purpose"."""
+    return {name: capfirst(label) for name, label in labels.items()}
+
 
 # An email address or a UPN (the same shape): something@domain.tld, no spaces.
 EMAIL_OR_UPN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -37,12 +54,15 @@ class PurposeForm(WorksheetPartForm):
     class Meta:
         model = Worksheet
         fields = ["main_purpose", "purpose_notes"]
+        labels = _capitalized(WORKSHEET_LABELS)
         widgets = {"purpose_notes": forms.Textarea(attrs={"rows": 3})}
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("main_purpose") == Worksheet.Purpose.OTHER and not cleaned.get("purpose_notes"):
-            self.add_error("purpose_notes", "You chose 'Other': say in a sentence what the purpose is.")
+            self.add_error(
+                "purpose_notes", gettext("You chose 'Other': say in a sentence what the purpose is.")
+            )
         return cleaned
 
 
@@ -50,6 +70,7 @@ class OwnershipForm(WorksheetPartForm):
     class Meta:
         model = Worksheet
         fields = ["business_owner", "budget_holder", "process_manager", "budget_amount", "budget_currency"]
+        labels = _capitalized(WORKSHEET_LABELS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,13 +81,13 @@ class OwnershipForm(WorksheetPartForm):
     def clean_budget_amount(self):
         amount = self.cleaned_data["budget_amount"]
         if amount is not None and amount < 0:
-            raise forms.ValidationError("A budget cannot be negative.")
+            raise forms.ValidationError(_("A budget cannot be negative."))
         return amount
 
     def clean_budget_currency(self):
         currency = self.cleaned_data["budget_currency"].strip().upper()
         if len(currency) != 3 or not currency.isalpha():
-            raise forms.ValidationError("Use a three-letter currency code such as EUR, USD or GBP.")
+            raise forms.ValidationError(_("Use a three-letter currency code such as EUR, USD or GBP."))
         return currency
 
 
@@ -81,6 +102,7 @@ class OperatingForm(WorksheetPartForm):
             "moderation",
             "moderation_notes",
         ]
+        labels = _capitalized(WORKSHEET_LABELS)
         widgets = {"moderation": forms.RadioSelect, "moderation_notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -90,17 +112,18 @@ class OperatingForm(WorksheetPartForm):
         default = self.rollout.organization.response_target_hours
         field = self.fields["response_target_hours"]
         field.widget.attrs["placeholder"] = str(default)
-        field.help_text = (
-            f"Every question should get a first reply within this many hours. Leave empty to use the "
-            f"organization's default ({default} h, Settings)."
-        )
+        field.help_text = gettext(
+            "Every question should get a first reply within this many hours. Leave empty to use the "
+            "organization's default (%(hours)s h, Settings)."
+        ) % {"hours": default}
 
     def clean_coverage_time_zones(self):
         names = split_time_zones(self.cleaned_data["coverage_time_zones"])
         unknown = [name for name in names if name not in zoneinfo.available_timezones()]
         if unknown:
             raise forms.ValidationError(
-                f"Not a time zone: {', '.join(unknown)}. Use names such as Europe/London or America/Chicago."
+                _("Not a time zone: %(names)s. Use names such as Europe/London or America/Chicago."),
+                params={"names": ", ".join(unknown)},
             )
         return ", ".join(names)
 
@@ -109,9 +132,11 @@ class OperatingForm(WorksheetPartForm):
         if cleaned.get("coverage") == Worksheet.Coverage.BUSINESS_HOURS and not cleaned.get(
             "coverage_time_zones"
         ):
-            self.add_error("coverage_time_zones", "Business hours in which time zones? Name at least one.")
+            self.add_error(
+                "coverage_time_zones", gettext("Business hours in which time zones? Name at least one.")
+            )
         if cleaned.get("coverage") == Worksheet.Coverage.CUSTOM and not cleaned.get("coverage_notes"):
-            self.add_error("coverage_notes", "Describe the custom coverage.")
+            self.add_error("coverage_notes", gettext("Describe the custom coverage."))
         return cleaned
 
 
@@ -119,6 +144,7 @@ class EvaluationForm(WorksheetPartForm):
     class Meta:
         model = Worksheet
         fields = ["review_cadence", "review_every_weeks", "first_review_date"]
+        labels = _capitalized(WORKSHEET_LABELS)
         widgets = {"first_review_date": DATE_WIDGET}
 
     def clean(self):
@@ -126,12 +152,13 @@ class EvaluationForm(WorksheetPartForm):
         if cleaned.get("review_cadence") == Worksheet.Cadence.EVERY_N_WEEKS and not cleaned.get(
             "review_every_weeks"
         ):
-            self.add_error("review_every_weeks", "Every how many weeks?")
+            self.add_error("review_every_weeks", gettext("Every how many weeks?"))
         first = cleaned.get("first_review_date")
         if first and self.rollout.start_date and first < self.rollout.start_date:
             self.add_error(
                 "first_review_date",
-                f"The first review cannot come before the start ({self.rollout.start_date:%-d %b %Y}).",
+                gettext("The first review cannot come before the start (%(start)s).")
+                % {"start": date_format(self.rollout.start_date, "j M Y")},
             )
         return cleaned
 
@@ -163,6 +190,7 @@ class AudienceForm(RowForm):
     class Meta:
         model = Audience
         fields = ["kind", "name", "unit", "people", "size"]
+        labels = _capitalized(AUDIENCE_LABELS)
         widgets = {"people": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -175,18 +203,23 @@ class AudienceForm(RowForm):
         if wrong:
             shown = ", ".join(f"'{item[:60]}'" for item in wrong[:3])
             raise ValidationError(
-                f"{shown} {'is not an email' if len(wrong) == 1 else 'are not emails'} "
-                "(one email or UPN per line, e.g. ana.silva@example.org)."
+                ngettext(
+                    "%(shown)s is not an email (one email or UPN per line, e.g. ana.silva@example.org).",
+                    "%(shown)s are not emails (one email or UPN per line, e.g. ana.silva@example.org).",
+                    len(wrong),
+                ),
+                params={"shown": shown},
             )
         return "\n".join(dict.fromkeys(split_people(text)))
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("unit") and cleaned.get("kind") != Audience.Kind.EMPLOYEES:
-            self.add_error("unit", "Only an audience of employees belongs to a unit.")
+            self.add_error("unit", gettext("Only an audience of employees belongs to a unit."))
         if cleaned.get("unit") and cleaned.get("people"):
             self.add_error(
-                "people", "Choose a unit or list the people, not both: an audience is one or the other."
+                "people",
+                gettext("Choose a unit or list the people, not both: an audience is one or the other."),
             )
         return cleaned
 
@@ -195,6 +228,7 @@ class ChannelForm(RowForm):
     class Meta:
         model = AwarenessChannel
         fields = ["audience", "channel", "planned_date", "notes"]
+        labels = _capitalized(CHANNEL_LABELS)
         widgets = {"planned_date": DATE_WIDGET}
 
     def __init__(self, *args, **kwargs):
@@ -203,34 +237,38 @@ class ChannelForm(RowForm):
 
 
 class MetricForm(RowForm):
-    metric_key = forms.ChoiceField(label="Metric", choices=())
+    metric_key = forms.ChoiceField(label=_("Metric"), choices=())
 
     class Meta:
         model = SuccessMetric
         fields = ["metric_key", "custom_name", "audience", "baseline", "target", "target_date", "source"]
+        labels = _capitalized(METRIC_LABELS)
         widgets = {"target_date": DATE_WIDGET}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric_key"].choices = [("", "---------"), *catalogue.choices()]
-        self.fields[
-            "metric_key"
-        ].help_text = "Metrics Rollout computes itself, or a custom one you enter at each review."
+        self.fields["metric_key"].help_text = gettext(
+            "Metrics Rollout computes itself, or a custom one you enter at each review."
+        )
         self.limit("audience", worksheet_audiences(self.worksheet))
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("metric_key") == CUSTOM and not cleaned.get("custom_name"):
-            self.add_error("custom_name", "Name the custom metric: what is counted?")
+            self.add_error("custom_name", gettext("Name the custom metric: what is counted?"))
         baseline, target = cleaned.get("baseline"), cleaned.get("target")
         if baseline is not None and target is not None and baseline == target:
             self.add_error(
-                "target", "The target must differ from the baseline — otherwise there is nothing to reach."
+                "target",
+                gettext("The target must differ from the baseline — otherwise there is nothing to reach."),
             )
         target_date, start = cleaned.get("target_date"), self.rollout.start_date
         if target_date and start and target_date <= start:
             self.add_error(
-                "target_date", f"The target date must come after the rollout's start ({start:%-d %b %Y})."
+                "target_date",
+                gettext("The target date must come after the rollout's start (%(start)s).")
+                % {"start": date_format(start, "j M Y")},
             )
         return cleaned
 
@@ -248,20 +286,26 @@ def shared_choices(worksheet, scope):
     }
 
 
-def _formset(model, form=RowForm, fields=None, widgets=None):
+def _formset(model, form=RowForm, fields=None, widgets=None, labels=None):
     return inlineformset_factory(
-        Worksheet, model, form=form, fields=fields, widgets=widgets, extra=1, can_delete=True
+        Worksheet, model, form=form, fields=fields, widgets=widgets, labels=labels, extra=1, can_delete=True
     )
 
 
 ObjectiveFormSet = _formset(
-    Objective, fields=["title", "description"], widgets={"description": forms.Textarea(attrs={"rows": 2})}
+    Objective,
+    fields=["title", "description"],
+    widgets={"description": forms.Textarea(attrs={"rows": 2})},
+    labels=_capitalized(OBJECTIVE_LABELS),
 )
-TimeAllowanceFormSet = _formset(TimeAllowance, fields=["audience", "hours_per_week"])
+TimeAllowanceFormSet = _formset(
+    TimeAllowance, fields=["audience", "hours_per_week"], labels=_capitalized(TIME_ALLOWANCE_LABELS)
+)
 StakeholderFormSet = _formset(
     Stakeholder,
     fields=["name", "need", "influence", "interest", "involvement"],
     widgets={"need": forms.Textarea(attrs={"rows": 2})},
+    labels=_capitalized(STAKEHOLDER_LABELS),
 )
 AudienceFormSet = _formset(Audience, form=AudienceForm)
 ChannelFormSet = _formset(AwarenessChannel, form=ChannelForm)
@@ -271,8 +315,8 @@ MetricFormSet = _formset(SuccessMetric, form=MetricForm)
 class CopyFromForm(forms.Form):
     source: forms.ModelChoiceField = forms.ModelChoiceField(
         queryset=None,
-        label="Start from the worksheet of",
-        empty_label="Choose a rollout",
+        label=_("Start from the worksheet of"),
+        empty_label=_("Choose a rollout"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
@@ -286,5 +330,6 @@ class CopyFromForm(forms.Form):
 class SendBackForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What needs another look? The manager sees this on the worksheet.",
+        label=_("Comment"),
+        help_text=_("What needs another look? The manager sees this on the worksheet."),
     )

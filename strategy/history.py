@@ -7,7 +7,17 @@ consecutive versions of a row are computed from the fetched records.
 from dataclasses import dataclass
 from itertools import pairwise
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from .models import (
+    AUDIENCE_LABELS,
+    CHANNEL_LABELS,
+    METRIC_LABELS,
+    OBJECTIVE_LABELS,
+    STAKEHOLDER_LABELS,
+    TIME_ALLOWANCE_LABELS,
+    WORKSHEET_LABELS,
     Audience,
     AwarenessChannel,
     Objective,
@@ -18,15 +28,25 @@ from .models import (
 )
 
 TRACKED = [
-    (Worksheet, "Worksheet"),
-    (Objective, "Objective"),
-    (TimeAllowance, "Time allowance"),
-    (Stakeholder, "Stakeholder"),
-    (Audience, "Audience"),
-    (AwarenessChannel, "Awareness channel"),
-    (SuccessMetric, "Success metric"),
+    (Worksheet, _("Worksheet")),
+    (Objective, _("Objective")),
+    (TimeAllowance, _("Time allowance")),
+    (Stakeholder, _("Stakeholder")),
+    (Audience, _("Audience")),
+    (AwarenessChannel, _("Awareness channel")),
+    (SuccessMetric, _("Success metric")),
 ]
-KINDS = {"+": "added", "~": "changed", "-": "removed"}
+# The translated labels of the fields whose verbose name Django derives from their name.
+LABELS = {
+    Worksheet: WORKSHEET_LABELS,
+    Objective: OBJECTIVE_LABELS,
+    TimeAllowance: TIME_ALLOWANCE_LABELS,
+    Stakeholder: STAKEHOLDER_LABELS,
+    Audience: AUDIENCE_LABELS,
+    AwarenessChannel: CHANNEL_LABELS,
+    SuccessMetric: METRIC_LABELS,
+}
+KINDS = {"+": "added", "~": "changed", "-": "removed"}  # the page words each kind in a sentence
 LIMIT = 300
 IGNORED = {"updated_at"}
 
@@ -38,7 +58,7 @@ class Change:
     what: str
     name: str
     kind: str
-    fields: list  # [(field verbose name, old, new)]
+    fields: list  # [(field label, old, new)]
 
 
 def _diff(model, older, newer):
@@ -68,14 +88,17 @@ def _readable(entries):
             return ""
         if field.is_relation:
             found = names[field.related_model].get(value)
-            return str(found) if found is not None else "(removed)"
+            return str(found) if found is not None else gettext("(removed)")
         if field.choices:
             return dict(field.flatchoices).get(value, value)
         return value
 
+    def label(field):
+        return LABELS.get(field.model, {}).get(field.name, field.verbose_name)
+
     for entry in entries:
         entry.fields = [
-            (field.verbose_name, show(field, old), show(field, new)) for field, old, new in entry.fields
+            (label(field), show(field, old), show(field, new)) for field, old, new in entry.fields
         ]
     return entries
 
@@ -117,7 +140,7 @@ def _entry(model, label, older, record):
 def _name(model, record):
     # Avoid following foreign keys here: one query per record, and the row may be gone.
     if model is Worksheet:
-        return "Worksheet"
+        return gettext("Worksheet")
     if model is AwarenessChannel:
         return record.get_channel_display()
     return str(record.instance)

@@ -19,7 +19,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
+from rollout.i18n import Phrase
 from rollout.models import Rollout
 
 from .models import SuccessMetric, Worksheet
@@ -68,7 +70,9 @@ class ResponseTarget:
     organization's default. Every figure, page, email and API field that mentions a response target
     reads it from here, so they can never disagree.
 
-    `str(target)` is how pages say it: "4 h, from the strategy" or "24 h, the organization's default".
+    `str(target)` is how pages say it: "4 h, from the strategy" or "24 h, the organization's default",
+    in the active language; `phrase` is the same as a Phrase, for text that is stored and read later
+    in the reader's language (step figures).
     """
 
     STRATEGY = "strategy"
@@ -87,10 +91,16 @@ class ResponseTarget:
 
     @property
     def source_label(self) -> str:
-        return "from the strategy" if self.from_strategy else "the organization's default"
+        return gettext("from the strategy") if self.from_strategy else gettext("the organization's default")
+
+    @property
+    def phrase(self) -> Phrase:
+        if self.from_strategy:
+            return Phrase.gettext("%(hours)s h, from the strategy", hours=self.hours)
+        return Phrase.gettext("%(hours)s h, the organization's default", hours=self.hours)
 
     def __str__(self) -> str:
-        return f"{self.hours} h, {self.source_label}"
+        return str(self.phrase)
 
 
 def split_time_zones(text: str) -> list[str]:

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.access import ADMINS, Scope
 from rollout.models import Rollout, User
@@ -28,7 +30,7 @@ class SignOffError(Exception):
     """The worksheet is not in a state that allows this step of the sign-off."""
 
 
-LOCKED = "This worksheet is submitted or approved; reopen it to make changes."
+LOCKED = _("This worksheet is submitted or approved; reopen it to make changes.")
 
 
 # The rows a worksheet's sections edit in formsets.
@@ -71,7 +73,7 @@ def save_section(
         worksheet.save()
     else:
         if Worksheet.objects.select_for_update().get(pk=worksheet.pk).is_locked:
-            raise SignOffError(LOCKED)
+            raise SignOffError(str(LOCKED))
         if values is not None:
             worksheet.save(update_fields=[*_assign(worksheet, values), "updated_at"])
     # Channels before audiences: deleting an audience deletes its channels.
@@ -120,7 +122,7 @@ def _transition(
     """Move the worksheet to a new status if it is still in one of `allowed_from` (row-locked)."""
     current = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
     if current.status not in allowed_from:
-        raise SignOffError("The worksheet changed in the meantime; reload the page.")
+        raise SignOffError(gettext("The worksheet changed in the meantime; reload the page."))
     if check is not None:
         check(current)
     for name, value in changes.items():
@@ -206,17 +208,19 @@ def copy_from(source_rollout: Rollout, rollout: Rollout) -> Worksheet:
     empty worksheet can be filled this way.
     """
     source = Worksheet.objects.get(rollout=source_rollout)
-    worksheet, _ = Worksheet.objects.get_or_create(rollout=rollout)
+    worksheet, _created = Worksheet.objects.get_or_create(rollout=rollout)
     worksheet = Worksheet.objects.select_for_update().get(pk=worksheet.pk)
     if worksheet.is_locked:
-        raise SignOffError("The worksheet is submitted or approved; reopen it before copying into it.")
+        raise SignOffError(
+            gettext("The worksheet is submitted or approved; reopen it before copying into it.")
+        )
     if any(
         model.objects.filter(worksheet=worksheet).exists()
         for model in (Objective, Stakeholder, Audience, SuccessMetric)
     ):
         # Copying twice (a double click) would duplicate every row.
         raise SignOffError(
-            "This worksheet already has rows: a worksheet can only be copied into an empty one."
+            gettext("This worksheet already has rows: a worksheet can only be copied into an empty one.")
         )
     for name in COPIED_FIELDS:
         setattr(worksheet, name, getattr(source, name))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import EDITORS, STAFF, role_required
@@ -133,7 +134,7 @@ def section_edit(request, pk, section):
     worksheet = _worksheet(rollout)
     if request.method == "POST":
         if worksheet.is_locked:  # checked again under a row lock when saving
-            messages.error(request, services.LOCKED)
+            messages.error(request, str(services.LOCKED))
             return redirect("strategy:worksheet", pk=rollout.pk)
         form, formsets = _bind(section, request.POST, worksheet, rollout, request.scope)
         if (form is None or form.is_valid()) and all(formset.is_valid() for formset in formsets):
@@ -146,7 +147,11 @@ def section_edit(request, pk, section):
             except services.SignOffError as error:
                 messages.error(request, str(error))
                 return redirect("strategy:worksheet", pk=rollout.pk)
-            messages.success(request, f"Section {section.number}, {section.title.lower()}, saved.")
+            messages.success(
+                request,
+                _("Section %(number)s, %(title)s, saved.")
+                % {"number": section.number, "title": section.in_sentence},
+            )
             following = next_section(section)
             if "continue" in request.POST and following:
                 return redirect("strategy:section", pk=rollout.pk, section=following.key)
@@ -165,10 +170,10 @@ def section_edit(request, pk, section):
 def _transition(request, pk, action, *, approver=False):
     rollout = request.scope.rollout(pk)
     if approver and not services.can_approve(rollout, request.scope):
-        raise PermissionDenied("Only the rollout's owner or an admin signs off the strategy.")
+        raise PermissionDenied(_("Only the rollout's owner or an admin signs off the strategy."))
     worksheet = Worksheet.objects.filter(rollout=rollout).first()
     if worksheet is None:
-        messages.error(request, "There is no worksheet yet: fill in section 1 first.")
+        messages.error(request, _("There is no worksheet yet: fill in section 1 first."))
         return redirect("strategy:worksheet", pk=rollout.pk)
     try:
         message = action(worksheet)
@@ -184,7 +189,7 @@ def _transition(request, pk, action, *, approver=False):
 def submit(request, pk):
     def action(worksheet):
         services.submit(worksheet, request.user)
-        return "Submitted for approval. The rollout's owner can now approve it or send it back."
+        return _("Submitted for approval. The rollout's owner can now approve it or send it back.")
 
     return _transition(request, pk, action)
 
@@ -194,7 +199,7 @@ def submit(request, pk):
 def approve(request, pk):
     def action(worksheet):
         services.approve(worksheet, request.user)
-        return "Strategy approved. It is read-only until reopened."
+        return _("Strategy approved. It is read-only until reopened.")
 
     return _transition(request, pk, action, approver=True)
 
@@ -206,9 +211,9 @@ def send_back(request, pk):
 
     def action(worksheet):
         if not form.is_valid():
-            raise services.SignOffError("Say what needs another look before sending the worksheet back.")
+            raise services.SignOffError(_("Say what needs another look before sending the worksheet back."))
         services.send_back(worksheet, request.user, form.cleaned_data["comment"])
-        return "Sent back to draft with your comment."
+        return _("Sent back to draft with your comment.")
 
     return _transition(request, pk, action, approver=True)
 
@@ -218,7 +223,7 @@ def send_back(request, pk):
 def reopen(request, pk):
     def action(worksheet):
         services.reopen(worksheet, request.user)
-        return "Reopened: the worksheet can be edited again and needs a new sign-off."
+        return _("Reopened: the worksheet can be edited again and needs a new sign-off.")
 
     return _transition(request, pk, action, approver=True)
 
@@ -229,7 +234,7 @@ def copy(request, pk):
     rollout = request.scope.rollout(pk)
     form = CopyFromForm(request.POST, scope=request.scope, rollout=rollout)
     if not form.is_valid():
-        messages.error(request, "Choose a rollout of this organization that has a worksheet.")
+        messages.error(request, _("Choose a rollout of this organization that has a worksheet."))
         return redirect("strategy:worksheet", pk=rollout.pk)
     try:
         services.copy_from(form.cleaned_data["source"], rollout)
@@ -237,7 +242,9 @@ def copy(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(
-            request, f"Copied from {form.cleaned_data['source']}. Set the dates for this rollout."
+            request,
+            _("Copied from %(rollout)s. Set the dates for this rollout.")
+            % {"rollout": form.cleaned_data["source"]},
         )
     return redirect("strategy:worksheet", pk=rollout.pk)
 

@@ -87,8 +87,13 @@ def _without_template_language(source):
     return re.sub(r"\{\{.*?\}\}", blank, source, flags=re.S)
 
 
+CODE_LIKE = re.compile(
+    r"\S*\w[._@/]\w\S*|\w+_|Open Badges"
+)  # domains, addresses, paths, token prefixes, a standard
+
+
 def _words(text):
-    return [word for word in WORD.findall(text) if word not in SAME_IN_EVERY_LANGUAGE]
+    return [word for word in WORD.findall(CODE_LIKE.sub(" ", text)) if word not in SAME_IN_EVERY_LANGUAGE]
 
 
 class _Text(HTMLParser):

@@ -3,8 +3,10 @@
 from django.contrib.admin.sites import site
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import AuditEvent, Membership, Role
 from rollout.paging import PAGE_SIZE
 
@@ -149,3 +151,23 @@ def test_the_django_admin_shows_the_trail_read_only(rf, personas):
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+def test_a_phrase_summary_reads_in_the_admins_language_and_plain_text_as_written(client_as, personas):
+    phrase = Phrase.gettext("Removed %(parts)s.", parts="ann@example.com")
+    event = audit.record(None, audit.Action.RETENTION, None, phrase, organization=personas.org)
+    audit.record(None, audit.Action.RETENTION, None, "Written as plain text", organization=personas.org)
+    event.refresh_from_db()
+    assert event.summary == "Removed ann@example.com."  # search, CSV and erasure read the English text
+    assert event.summary_phrase == phrase.dump()
+    with translation.override("de"):
+        german = str(event.shown_summary)
+    assert german != "Removed ann@example.com." and "ann@example.com" in german
+
+    english = client_as(personas.admin).get(reverse("rollout:audit")).content.decode()
+    assert "Removed ann@example.com." in english and "Written as plain text" in english
+    personas.admin.language = "de"
+    personas.admin.save(update_fields=["language"])
+    page = client_as(personas.admin).get(reverse("rollout:audit")).content.decode()
+    assert german in page and "Removed ann@example.com." not in page
+    assert "Written as plain text" in page

@@ -2,9 +2,8 @@
 own time zone, and catalogues that are complete and compiled."""
 
 import gettext
-import re
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -13,27 +12,9 @@ from django.urls import reverse
 from rollout import outbox
 
 from .factories import NotificationFactory
+from .international import LOCALE, catalogue
 
-LOCALE = Path(settings.BASE_DIR) / "locale"
 TRANSLATED = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-
-
-def catalogue(language):
-    """{msgid: msgstr} of the language's django.po (plural forms as msgid -> first form; an entry with a
-    context keyed "context\x04msgid", as gettext keys it)."""
-    text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    assert "#, fuzzy" not in text, f"{language}: a fuzzy entry is not a translation"
-    entries = {}
-    for block in text.split("\n\n"):
-        context = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
-        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
-        msgstr = re.search(r'^msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
-        if msgid and msgstr:
-            unquote = lambda part: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', part)).replace('\\"', '"')  # noqa: E731
-            key = unquote(msgid.group(1))
-            entries[f"{unquote(context.group(1))}\x04{key}" if context else key] = unquote(msgstr.group(1))
-    entries.pop("", None)  # the header
-    return entries
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
@@ -195,3 +176,66 @@ def test_a_phrase_is_english_text_kept_as_message_and_values_and_read_in_each_la
     with translation.override("fr"):
         assert str(pickle.loads(pickle.dumps(loaded))) == "1\u00a0234 actifs"
     assert Phrase.load("plain text stored earlier") == "plain text stored earlier"
+
+
+def test_a_number_is_rounded_as_floatformat_rounds_not_cut():
+    from rollout.i18n import number, percent
+
+    assert (number(72.9), percent(72.9, 0), number(0.25, 1), number(1234.5)) == ("73", "73%", "0.3", "1,235")
+
+
+# The time-zone test of the digest suite, on the pages: the digest goes out at the organization's
+# local hour, and the pages that show when say the same local time and name the zone.
+DIGEST_ZONES = {
+    "Europe/London": (0, 8, "GMT"),
+    "America/New_York": (4, 7, "EST"),
+    "Australia/Sydney": (6, 2, "AEDT"),
+}
+
+
+@pytest.mark.parametrize("zone", DIGEST_ZONES)
+def test_pages_show_the_digest_at_the_organizations_local_hour_and_name_the_zone(client_as, personas, zone):
+    import time_machine
+    from django.utils import timezone
+
+    from rollout import digest, notifications
+    from rollout.models import Notification
+
+    weekday, hour, abbreviation = DIGEST_ZONES[zone]
+    personas.org.timezone, personas.org.digest_weekday, personas.org.digest_hour = zone, weekday, hour
+    personas.org.save()
+    admin = client_as(personas.admin)
+    settings_page = admin.get(reverse("rollout:settings")).text
+    assert f"(now {zone})" in settings_page  # the digest hour's help names the zone
+    assert f"at {hour}:00, {zone}" in admin.get(reverse("rollout:notification_settings")).text
+
+    # Every hour of one week (January: no daylight saving in the north, summer time in Sydney).
+    tick = datetime(2027, 1, 4, tzinfo=UTC)
+    producers = notifications._producers
+    notifications._producers = [digest.weekly_digests]
+    try:
+        for _ in range(24 * 7):
+            with time_machine.travel(tick, tick=False):
+                outbox.insert_due(tick)
+            tick += timedelta(hours=1)
+    finally:
+        notifications._producers = producers
+    row = Notification.objects.filter(organization=personas.org, kind="digest").first()
+    local = timezone.localtime(row.scheduled_for, ZoneInfo(zone))
+    assert (local.weekday(), local.hour) == (weekday, hour)
+    outbox_page = admin.get(reverse("rollout:outbox")).text
+    assert f"{local:%-d %b %Y}, {hour:02d}:00 {abbreviation}" in outbox_page
+
+
+def test_the_review_page_names_the_hour_and_zone_of_its_reminders(client_as, personas):
+    from reviews.models import Review
+
+    personas.org.timezone = "Europe/Berlin"
+    personas.org.save()
+    Review.objects.create(rollout=personas.rollout, number=1, due_date=datetime(2027, 1, 11).date())
+    page = client_as(personas.manager).get(reverse("reviews:home", args=[personas.rollout.pk])).text
+    assert "reminded by email at 08:00 (Europe/Berlin)" in page
+    personas.manager.language = "de"
+    personas.manager.save()
+    page = client_as(personas.manager).get(reverse("reviews:home", args=[personas.rollout.pk])).text
+    assert "08:00 (Europe/Berlin)" in page and "reminded by email" not in page

@@ -35,3 +35,16 @@ def test_seed_demo_creates_northwind_and_is_idempotent(capsys):
         assert email in output
         assert User.objects.get(email=email).check_password("rollout-demo")
     assert org.units.filter(kind="location").count() == 3
+
+
+def test_the_demo_has_managers_who_read_german_and_french(capsys):
+    from rollout.models import User
+
+    call_command("seed_demo")
+    languages = dict(
+        User.objects.filter(
+            email__in=["katrin.vogel@northwind.example", "camille.laurent@northwind.example"]
+        ).values_list("email", "language")
+    )
+    assert languages == {"katrin.vogel@northwind.example": "de", "camille.laurent@northwind.example": "fr"}
+    assert "camille.laurent@northwind.example" in capsys.readouterr().out  # printed with the logins

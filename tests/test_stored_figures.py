@@ -1,14 +1,20 @@
 """Step figures computed on write and read from one row (rollout/figures.py)."""
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.db.models import F
 from django.urls import reverse
+from django.utils import translation
 
 from rollout import data_versions, figures, tasks
+from rollout.i18n import Phrase
 from rollout.models import RolloutFigures
-from rollout.steps import registry
+from rollout.steps import Driver, registry
 
 from .champions.factories import ChampionFactory
 from .factories import RolloutFactory, UnitFactory
@@ -218,3 +224,157 @@ def test_every_step_home_says_when_its_health_was_computed(client_as, personas, 
     assert "updating: a newer change is being counted in" in client.get(url).content.decode()
     worker_catches_up()
     assert "updating" not in client.get(url).content.decode()
+
+
+# The figures' text is stored as messages and values, and read in the reader's language ----------
+
+# The German messages of the figures, until they are merged into locale/ (afterwards the fragment is
+# gone and locale/ answers alone).
+FIGURES_FRAGMENT = Path("/work/i18n/frag/figures.de.po")
+
+
+@pytest.fixture
+def german(settings, tmp_path):
+    """German with the figures' translations: the fragment compiled into a directory searched
+    before locale/ while it is not merged yet."""
+    if FIGURES_FRAGMENT.exists() and shutil.which("msgfmt"):
+        target = tmp_path / "de" / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        subprocess.run(["msgfmt", "-o", str(target / "django.mo"), str(FIGURES_FRAGMENT)], check=True)
+        settings.LOCALE_PATHS = [tmp_path, *settings.LOCALE_PATHS]
+
+
+@pytest.fixture
+def uncovered(personas):
+    """A rollout with one champion, in Sales (60 people), and a unit of 1,234 people without one."""
+    from .factories import UnitFactory
+
+    UnitFactory(organization=personas.org, name="Nursing", headcount=1234)
+    ChampionFactory(rollout=personas.rollout, units=[personas.unit])
+    return personas.rollout
+
+
+COVERAGE = "4% of people covered at the target of 1 per 50 (1 unit without an active champion)"
+
+
+def test_a_stored_document_holds_messages_and_values_not_sentences(uncovered):
+    figures.for_rollouts([uncovered])
+    document = RolloutFigures.objects.get(rollout=uncovered).data
+    champion = document["health"]["champion"]
+    # A reason: the sentence's message, with the fact's message and its values (numbers as numbers).
+    coverage = {
+        "phrase": "%(percent)s of people covered at the target of 1 per %(target)s"
+        " (%(count)s unit without an active champion)",
+        "plural": "%(percent)s of people covered at the target of 1 per %(target)s"
+        " (%(count)s units without an active champion)",
+        "count": 1,
+        "values": {"percent": {"pct": 4.0, "dec": 0}, "target": {"int": 50}, "count": {"int": 1}},
+    }
+    assert champion["reasons"][0] == {"phrase": "%(fact)s.", "values": {"fact": coverage}}
+    # A driver: the fact's message, and the points it cost.
+    assert champion["drivers"][0] == [coverage, 48]
+    # The next action and the ceiling's reason: a unit's name stays as it is, its headcount a number.
+    assert champion["next_action"]["values"] == {"unit": "Nursing", "count": {"int": 1234}}
+    assert champion["ceiling_reason"]["values"]["uncovered"] == {"int": 1234}
+    # A fact: its label's message, its value's message and values.
+    coverage_fact = next(fact for fact in document["facts"] if fact["definition"] == "champion-coverage")
+    assert coverage_fact["label"] == {"phrase": "Champion coverage"}
+    assert coverage_fact["value"]["values"]["coverage"] == {
+        "phrase": "%(percent)s of people covered at 1 per %(target)s",
+        "values": {"percent": {"pct": 4.0, "dec": 0}, "target": {"int": 50}},
+    }
+    # No English sentence is stored.
+    stored = json.dumps(document)
+    assert COVERAGE not in stored and "people covered at 1 per 50" not in stored
+
+
+def test_stored_figures_read_in_english_as_before(uncovered):
+    figures.for_rollouts([uncovered])
+    health = figures.of_rollout(uncovered).health["champion"]  # read back from the row
+    assert health.reasons == [
+        f"{COVERAGE}.",
+        "0 of 1 active champion logged a session in the last 30 days.",
+        "0 sessions in the last 30 days (0 in the 30 days before).",
+    ]
+    assert isinstance(health.reasons[0], Phrase)
+    assert [str(driver) for driver in health.drivers][0] == f"{COVERAGE} (−48 points)"
+    assert health.next_action == "Appoint a champion for Nursing (1,234 people, none yet)"
+    facts = {str(fact.label): str(fact.value) for fact in figures.of_rollout(uncovered).facts}
+    assert facts["Champion coverage"] == "4% of people covered at 1 per 50; 1 active champions"
+    assert facts["Next review"] == "none scheduled"
+
+
+def test_stored_figures_read_in_german_though_computed_in_english(uncovered, german):
+    # GERMAN ASSERTIONS: they need the figures' German translations (the "figures" catalogue
+    # fragment, compiled by the `german` fixture until it is merged into locale/).
+    figures.for_rollouts([uncovered])  # computed (by the worker) in English
+    stored = figures.of_rollout(uncovered)
+    health = stored.health["champion"]
+    with translation.override("de"):  # a percentage: the number, a no-break space, "%"
+        assert str(health.reasons[0]) == (
+            "4\u00a0% der Personen abgedeckt beim Ziel von 1 pro 50 (1 Einheit ohne aktiven Champion)."
+        )
+        assert str(health.drivers[0]) == (
+            "4\u00a0% der Personen abgedeckt beim Ziel von 1 pro 50 (1 Einheit ohne aktiven Champion) (−48 Punkte)"
+        )
+        assert str(health.next_action) == "Einen Champion für Nursing benennen (1.234 Personen, noch keiner)"
+        assert str(health.ceiling_reason) == (
+            "1.234 von 1.294 Personen (95\u00a0%) sind in Einheiten ohne aktiven Champion"
+        )
+        assert str(health.label) == "Nicht im Plan"
+        facts = {str(fact.label): str(fact.value) for fact in stored.facts}
+        assert (
+            facts["Champion-Abdeckung"] == "4\u00a0% der Personen abgedeckt bei 1 pro 50; 1 aktiver Champion"
+        )
+        assert facts["Nächste Überprüfung"] == "keine geplant"
+    # ...and the same objects read in English again.
+    assert str(health.reasons[0]) == f"{COVERAGE}."
+
+
+def test_a_date_in_the_figures_reads_in_the_readers_language(german):
+    from datetime import date
+
+    from rollout.steps import day
+
+    due = day(date(2026, 3, 2))
+    assert str(due) == "2 Mar 2026"
+    with translation.override("de"):  # the figures' German translations
+        assert str(Phrase.gettext("28 days to %(date)s", date=due)) == "28 Tage bis 2. März 2026"
+
+
+def test_a_document_stored_as_plain_text_still_loads(uncovered):
+    figures.for_rollouts([uncovered])
+    row = RolloutFigures.objects.get(rollout=uncovered)
+    old = json.loads(json.dumps(row.data))
+    # The format before messages and values: every text an English string.
+    old["health"]["champion"].update(
+        reasons=["Coverage: 1 per 64."],
+        next_action="Add a champion",
+        ceiling_reason="Most people have no champion",
+        drivers=[["Coverage: 1 per 64", 30], ["Most people have no champion", None]],
+    )
+    for fact in old["facts"]:
+        fact.update(label="Old label", value="old value")
+    RolloutFigures.objects.filter(pk=row.pk).update(data=old)
+    health = figures.of_rollout(uncovered).health["champion"]
+    assert health.reasons == ["Coverage: 1 per 64."]
+    assert health.next_action == "Add a champion" and health.ceiling_reason == "Most people have no champion"
+    assert health.drivers == (Driver("Coverage: 1 per 64", 30), Driver("Most people have no champion", None))
+    assert [str(driver) for driver in health.drivers] == [
+        "Coverage: 1 per 64 (−30 points)",
+        "Most people have no champion",
+    ]
+    assert {(fact.label, fact.value) for fact in figures.of_rollout(uncovered).facts} == {
+        ("Old label", "old value")
+    }
+
+
+def test_a_german_manager_reads_the_stored_figures_in_german(client_as, personas, uncovered, german):
+    # GERMAN ASSERTIONS (the figures' German translations): the page reads what the worker stored.
+    figures.for_rollouts([uncovered])
+    personas.manager.language = "de"
+    personas.manager.save(update_fields=["language"])
+    page = client_as(personas.manager).get(reverse("champions:home", args=[uncovered.pk])).content.decode()
+    assert "Einen Champion für Nursing benennen (1.234 Personen, noch keiner)" in page
+    assert "1 Einheit ohne aktiven Champion" in page
+    assert "Appoint a champion" not in page

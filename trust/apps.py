@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrustConfig(AppConfig):
     name = "trust"
-    verbose_name = "Step 3: Trust"
+    verbose_name = _("Step 3: Trust")
 
     def ready(self):
         from rollout.metrics import Metric, catalogue
@@ -16,20 +17,24 @@ class TrustConfig(AppConfig):
         catalogue.replace(
             Metric(
                 key="guideline_acknowledgement",
-                label="Guideline acknowledgement rate",
+                label=_("Guideline acknowledgement rate"),
                 unit="%",
-                help="Share of the audience of the guidelines that apply to the rollout who acknowledged "
-                "the current version (or a version since the last material change), at the end of the date.",
+                help=_(
+                    "Share of the audience of the guidelines that apply to the rollout who acknowledged "
+                    "the current version (or a version since the last material change), at the end of the date."
+                ),
                 compute=selectors.acknowledgement_rate,
             )
         )
         catalogue.replace(
             Metric(
                 key="training_completion",
-                label="Training completion",
+                label=_("Training completion"),
                 unit="%",
-                help="Safe-practice modules passed by the organization's members, as a share of "
-                "members x active modules, at the end of the date.",
+                help=_(
+                    "Safe-practice modules passed by the organization's members, as a share of "
+                    "members x active modules, at the end of the date."
+                ),
                 compute=selectors.training_completion,
             )
         )

@@ -1,5 +1,7 @@
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.access import EDITORS
 from rollout.forms import DATE_WIDGET, ScopedForm
@@ -8,18 +10,18 @@ from .models import SPEAK_UP_CONCERNS, Boundary, Guideline, GuidelineVersion, In
 from .selectors import MEMBER_ROLLOUT_STATUSES, today_in
 from .services import INCIDENT_FIELDS
 
-BODY_HELP = (
+BODY_HELP = _(
     "Markdown: # heading, **bold**, - list item, [link text](https://…). "
     "HTML is not allowed and is removed. Aim for something people read in five minutes."
 )
-QUESTIONS_HELP = (
+QUESTIONS_HELP = _(
     "One question per paragraph: the question on its first line, then one answer per line "
     "starting with “- ”, the correct one starting with “* ”. Leave a blank line between questions."
 )
-QUESTIONS_EXAMPLE = """What should you do with a link from a sender you do not know?
+QUESTIONS_EXAMPLE = _("""What should you do with a link from a sender you do not know?
 - Open it to see what it is
 * Report it without opening it
-- Forward it to a colleague to check"""
+- Forward it to a colleague to check""")
 
 
 class GuidelineForm(ScopedForm):
@@ -30,21 +32,24 @@ class GuidelineForm(ScopedForm):
     class Meta:
         model = Guideline
         fields = ["title", "rollout", "audience_unit"]
+        labels = {"title": _("Title"), "rollout": _("Rollout")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = self.scope.organization
         self.fields["rollout"].queryset = self.scope.rollouts()
-        self.fields["rollout"].empty_label = "Every rollout"
+        self.fields["rollout"].empty_label = _("Every rollout")
         self.fields["audience_unit"].queryset = self.scope.units()
-        self.fields["audience_unit"].empty_label = "Everyone in the organization"
+        self.fields["audience_unit"].empty_label = _("Everyone in the organization")
 
     def scoped_queryset(self):
         return Guideline.objects.filter(organization=self.scope.organization)
 
 
 class NewGuidelineForm(GuidelineForm):
-    body = forms.CharField(label="Guidelines", widget=forms.Textarea(attrs={"rows": 16}), help_text=BODY_HELP)
+    body = forms.CharField(
+        label=_("Guidelines"), widget=forms.Textarea(attrs={"rows": 16}), help_text=BODY_HELP
+    )
 
     field_order = ["title", "rollout", "audience_unit", "body"]
 
@@ -55,8 +60,8 @@ class VersionForm(forms.ModelForm):
         fields = ["body", "changes", "material"]
         widgets = {"body": forms.Textarea(attrs={"rows": 18})}
         labels = {
-            "body": "Guidelines",
-            "material": "This is a material change: ask everyone to acknowledge again",
+            "body": _("Guidelines"),
+            "material": _("This is a material change: ask everyone to acknowledge again"),
         }
         help_texts = {"body": BODY_HELP}
 
@@ -69,15 +74,17 @@ class VersionForm(forms.ModelForm):
         body = self.cleaned_data["body"]
         current = self.guideline.current
         if current is not None and body.strip() == current.body.strip():
-            raise forms.ValidationError("The text is the same as the current version; change it or cancel.")
+            raise forms.ValidationError(
+                gettext("The text is the same as the current version; change it or cancel.")
+            )
         return body
 
 
 class AcknowledgeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(
-        label="I have read these guidelines and will follow them",
-        error_messages={"required": "Tick the box to confirm you have read the guidelines."},
+        label=_("I have read these guidelines and will follow them"),
+        error_messages={"required": _("Tick the box to confirm you have read the guidelines.")},
     )
 
     def __init__(self, *args, guideline, **kwargs):
@@ -89,7 +96,9 @@ class AcknowledgeForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("version") is not None and cleaned["version"] != self.guideline.current_id:
             raise forms.ValidationError(
-                "A new version was published while you were reading. Please read it and confirm again."
+                gettext(
+                    "A new version was published while you were reading. Please read it and confirm again."
+                )
             )
         return cleaned
 
@@ -102,22 +111,31 @@ def parse_questions(text):
         lines = [line.strip() for line in block.strip().splitlines() if line.strip()]
         question, answers = lines[0], []
         if question[:2] in ("- ", "* "):
-            errors.append(f"Question {number}: the first line must be the question, not an answer.")
+            errors.append(
+                gettext("Question %(number)s: the first line must be the question, not an answer.")
+                % {"number": number}
+            )
             continue
         for line in lines[1:]:
             if line[:2] not in ("- ", "* ") or not line[2:].strip():
                 errors.append(
-                    f"Question {number}: “{line}” should start with “- ” (wrong) or “* ” (correct)."
+                    gettext(
+                        "Question %(number)s: “%(line)s” should start with “- ” (wrong) or “* ” (correct)."
+                    )
+                    % {"number": number, "line": line}
                 )
                 continue
             answers.append((line[2:].strip()[:300], line.startswith("*")))
         if len(answers) < 2:
-            errors.append(f"Question {number} needs at least two answers.")
-        elif sum(correct for _, correct in answers) != 1:
-            errors.append(f"Question {number} needs exactly one correct answer, marked with “* ”.")
+            errors.append(gettext("Question %(number)s needs at least two answers.") % {"number": number})
+        elif sum(correct for _answer, correct in answers) != 1:
+            errors.append(
+                gettext("Question %(number)s needs exactly one correct answer, marked with “* ”.")
+                % {"number": number}
+            )
         questions.append((question[:500], answers))
     if not blocks:
-        errors.append("Write at least one question.")
+        errors.append(gettext("Write at least one question."))
     if errors:
         raise forms.ValidationError(errors)
     return questions
@@ -133,7 +151,7 @@ def format_questions(module):
 class TrainingModuleForm(ScopedForm):
     unique_together_in_organization = ("title",)
     questions = forms.CharField(
-        label="Quiz",
+        label=_("Quiz"),
         widget=forms.Textarea(attrs={"rows": 12, "placeholder": QUESTIONS_EXAMPLE}),
         help_text=QUESTIONS_HELP,
     )
@@ -142,6 +160,13 @@ class TrainingModuleForm(ScopedForm):
         model = TrainingModule
         fields = ["title", "topic", "lesson", "questions", "pass_mark", "guideline_version", "active"]
         widgets = {"lesson": forms.Textarea(attrs={"rows": 12})}
+        labels = {
+            "title": _("Title"),
+            "topic": _("Topic"),
+            "lesson": _("Lesson"),
+            "guideline_version": _("Guideline version"),
+            "active": _("Active"),
+        }
         help_texts = {"lesson": BODY_HELP}
 
     def __init__(self, *args, **kwargs):
@@ -175,7 +200,7 @@ class QuizForm(forms.Form):
                 choices=[(choice.pk, choice.text) for choice in question.choices.all()],
                 coerce=int,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose an answer."},
+                error_messages={"required": gettext("Choose an answer.")},
             )
 
     def answers(self):
@@ -186,20 +211,26 @@ class BoundaryForm(forms.ModelForm):
     class Meta:
         model = Boundary
         fields = ["platform", "permission", "unit", "devices", "restrictions"]
+        labels = {
+            "platform": _("Platform"),
+            "permission": _("Permission"),
+            "devices": _("Devices"),
+            "restrictions": _("Restrictions"),
+        }
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
         self.instance.organization = scope.organization
         self.fields["platform"].queryset = scope.platforms()
-        self.fields["platform"].help_text = "Platforms are managed under Settings."
+        self.fields["platform"].help_text = _("Platforms are managed under Settings.")
         self.fields["unit"].queryset = scope.units()
-        self.fields["unit"].empty_label = "Everyone"
+        self.fields["unit"].empty_label = _("Everyone")
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("permission") == Boundary.Permission.RESTRICTED and not cleaned.get("restrictions"):
-            self.add_error("restrictions", "Say what the restrictions are.")
+            self.add_error("restrictions", gettext("Say what the restrictions are."))
         return cleaned
 
 
@@ -213,49 +244,67 @@ class IncidentForm(forms.ModelForm):
             "resolution": forms.Textarea(attrs={"rows": 3}),
             "lessons": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {
+            "title": _("Title"),
+            "kind": _("Kind"),
+            "severity": _("Severity"),
+            "occurred_on": _("Occurred on"),
+            "rollout": _("Rollout"),
+            "platform": _("Platform"),
+            "what_happened": _("What happened"),
+            "status": _("Status"),
+            "resolution": _("Resolution"),
+        }
         help_texts = {
-            "what_happened": "Facts only: what, where, who was affected. No blame.",
-            "lessons": "What we change so it does not happen again; feeds the review's Trust findings.",
+            "what_happened": _("Facts only: what, where, who was affected. No blame."),
+            "lessons": _("What we change so it does not happen again; feeds the review's Trust findings."),
         }
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = scope.organization
         self.fields["rollout"].queryset = scope.rollouts()
-        self.fields["rollout"].empty_label = "Not tied to one rollout"
+        self.fields["rollout"].empty_label = _("Not tied to one rollout")
         self.fields["handler"].queryset = scope.people(EDITORS).order_by("full_name", "email")
-        self.fields["handler"].help_text = "A manager or admin."
+        self.fields["handler"].help_text = _("A manager or admin.")
         self.fields["platform"].queryset = scope.platforms()
-        self.fields["platform"].empty_label = "Not tied to one platform"
+        self.fields["platform"].empty_label = _("Not tied to one platform")
 
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data["occurred_on"]
         if occurred_on > timezone.localdate():
-            raise forms.ValidationError("The date is in the future; enter the day it happened.")
+            raise forms.ValidationError(gettext("The date is in the future; enter the day it happened."))
         return occurred_on
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("status") == Incident.Status.RESOLVED and not cleaned.get("resolution", "").strip():
-            self.add_error("resolution", "Describe how the incident was resolved before marking it resolved.")
+            self.add_error(
+                "resolution", gettext("Describe how the incident was resolved before marking it resolved.")
+            )
         return cleaned
 
 
 class IncidentFilterForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[("", "Any status"), ("open_any", "Open or investigating"), *Incident.Status.choices],
+        label=_("Status"),
+        choices=[("", _("Any status")), ("open_any", _("Open or investigating")), *Incident.Status.choices],
         required=False,
     )
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *Incident.Kind.choices], required=False)
-    severity = forms.ChoiceField(choices=[("", "Any severity"), *Incident.Severity.choices], required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("", _("Any kind")), *Incident.Kind.choices], required=False
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"), choices=[("", _("Any severity")), *Incident.Severity.choices], required=False
+    )
     source = forms.ChoiceField(
-        label="Reported",
+        label=_("Reported"),
         choices=[
-            ("", "Any way"),
-            ("register", "Recorded in the register"),
-            ("employee", "By an employee"),
-            ("named", "By an employee, by name"),
-            ("anonymous", "By an employee, anonymously"),
+            ("", _("Any way")),
+            ("register", _("Recorded in the register")),
+            ("employee", _("By an employee")),
+            ("named", _("By an employee, by name")),
+            ("anonymous", _("By an employee, anonymously")),
         ],
         required=False,
     )
@@ -286,31 +335,38 @@ class SpeakUpForm(forms.Form):
     """An employee's report of a problem; services.report_incident takes its cleaned values."""
 
     concern = forms.ChoiceField(
-        label="What do you want to report?",
+        label=_("What do you want to report?"),
         choices=[(key, label) for key, (label, _explanation, _kind) in SPEAK_UP_CONCERNS.items()],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what kind of problem it is; “Something else” is fine."},
+        error_messages={"required": _("Choose what kind of problem it is; “Something else” is fine.")},
     )
     what_happened = forms.CharField(
-        label="What happened?",
+        label=_("What happened?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=5000,
-        help_text="Where it happened, what you saw, who was affected if that matters. "
-        "Facts help more than opinions; nobody will hold a rough description against you.",
-        error_messages={"required": "Describe what happened, even in a few words."},
+        help_text=_(
+            "Where it happened, what you saw, who was affected if that matters. "
+            "Facts help more than opinions; nobody will hold a rough description against you."
+        ),
+        error_messages={"required": _("Describe what happened, even in a few words.")},
     )
-    occurred_on = forms.DateField(label="When did it happen?", widget=DATE_WIDGET)
+    occurred_on = forms.DateField(label=_("When did it happen?"), widget=DATE_WIDGET)
     rollout: forms.ModelChoiceField = forms.ModelChoiceField(
-        label="Which rollout (optional)", queryset=None, required=False, empty_label="Not sure, or none"
+        label=_("Which rollout (optional)"), queryset=None, required=False, empty_label=_("Not sure, or none")
     )
     platform: forms.ModelChoiceField = forms.ModelChoiceField(
-        label="Which platform (optional)", queryset=None, required=False, empty_label="Not sure, or none"
+        label=_("Which platform (optional)"),
+        queryset=None,
+        required=False,
+        empty_label=_("Not sure, or none"),
     )
     anonymous = forms.BooleanField(
-        label="Report anonymously",
+        label=_("Report anonymously"),
         required=False,
-        help_text="Rollout will not keep your name with the report, and nobody, admins included, "
-        "will be able to see who sent it. You will not be able to follow it here either.",
+        help_text=_(
+            "Rollout will not keep your name with the report, and nobody, admins included, "
+            "will be able to see who sent it. You will not be able to follow it here either."
+        ),
     )
 
     def __init__(self, *args, scope, **kwargs):
@@ -325,5 +381,7 @@ class SpeakUpForm(forms.Form):
     def clean_occurred_on(self):
         occurred_on = self.cleaned_data["occurred_on"]
         if occurred_on > self.today:
-            raise forms.ValidationError("The date is in the future; enter the day it happened, or today.")
+            raise forms.ValidationError(
+                gettext("The date is in the future; enter the day it happened, or today.")
+            )
         return occurred_on

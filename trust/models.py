@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Organization, Platform, Rollout, Unit
 
@@ -27,7 +29,7 @@ class Guideline(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="guidelines",
-        help_text="Leave empty for guidelines that apply to every rollout.",
+        help_text=_("Leave empty for guidelines that apply to every rollout."),
     )
     audience_unit = models.ForeignKey(
         Unit,
@@ -35,8 +37,8 @@ class Guideline(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="guidelines",
-        verbose_name="audience",
-        help_text="Leave empty for everyone in the organization. A unit includes its sub-units.",
+        verbose_name=_("audience"),
+        help_text=_("Leave empty for everyone in the organization. A unit includes its sub-units."),
     )
     current = models.ForeignKey(
         "GuidelineVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -59,13 +61,13 @@ class GuidelineVersion(models.Model):
 
     guideline = models.ForeignKey(Guideline, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    body = models.TextField(help_text="Markdown. HTML is not allowed and is removed.")
+    body = models.TextField(help_text=_("Markdown. HTML is not allowed and is removed."))
     changes = models.CharField(
-        "what changed", max_length=300, blank=True, help_text="One line for the version history."
+        _("what changed"), max_length=300, blank=True, help_text=_("One line for the version history.")
     )
     material = models.BooleanField(
         default=False,
-        help_text="A material change asks everyone in the audience to acknowledge again.",
+        help_text=_("A material change asks everyone in the audience to acknowledge again."),
     )
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
@@ -79,7 +81,7 @@ class GuidelineVersion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.guideline} v{self.number}"
+        return gettext("%(guideline)s v%(number)s") % {"guideline": self.guideline, "number": self.number}
 
 
 class Acknowledgement(models.Model):
@@ -100,12 +102,12 @@ class Acknowledgement(models.Model):
 
 
 class Topic(models.TextChoices):
-    MALWARE = "malware", "Malware and suspicious links"
-    DEFAMATION = "defamation", "Defamation"
-    COPYRIGHT = "copyright", "Copyright and using others' material"
-    PRIVACY = "privacy", "Privacy"
-    CONDUCT = "conduct", "Appropriate conduct"
-    OTHER = "other", "Other"
+    MALWARE = "malware", _("Malware and suspicious links")
+    DEFAMATION = "defamation", _("Defamation")
+    COPYRIGHT = "copyright", _("Copyright and using others' material")
+    PRIVACY = "privacy", _("Privacy")
+    CONDUCT = "conduct", _("Appropriate conduct")
+    OTHER = "other", _("Other")
 
 
 class TrainingModule(models.Model):
@@ -114,12 +116,12 @@ class TrainingModule(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="training_modules")
     title = models.CharField(max_length=150)
     topic = models.CharField(max_length=20, choices=Topic.choices)
-    lesson = models.TextField(help_text="Markdown. Keep it short: five minutes of reading.")
+    lesson = models.TextField(help_text=_("Markdown. Keep it short: five minutes of reading."))
     pass_mark = models.PositiveSmallIntegerField(
-        "pass mark (%)",
+        _("pass mark (%)"),
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
-        help_text="The share of questions to answer correctly to pass.",
+        help_text=_("The share of questions to answer correctly to pass."),
     )
     guideline_version = models.ForeignKey(
         GuidelineVersion,
@@ -127,9 +129,11 @@ class TrainingModule(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="training_modules",
-        help_text="The guideline version this module teaches, if any.",
+        help_text=_("The guideline version this module teaches, if any."),
     )
-    active = models.BooleanField(default=True, help_text="Retired modules are no longer offered or counted.")
+    active = models.BooleanField(
+        default=True, help_text=_("Retired modules are no longer offered or counted.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -174,7 +178,7 @@ class Completion(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_completions"
     )
-    score = models.PositiveSmallIntegerField(help_text="Best score, in percent.")
+    score = models.PositiveSmallIntegerField(help_text=_("Best score, in percent."))
     last_score = models.PositiveSmallIntegerField()
     attempts = models.PositiveIntegerField(default=1)
     passed_at = models.DateTimeField(null=True, blank=True)
@@ -198,14 +202,14 @@ class Boundary(models.Model):
     """One line of the boundaries register: where a platform may be used, by whom, on what."""
 
     class Permission(models.TextChoices):
-        ALLOWED = "allowed", "Allowed"
-        RESTRICTED = "restricted", "Allowed with restrictions"
-        NOT_ALLOWED = "not_allowed", "Not allowed"
+        ALLOWED = "allowed", _("Allowed")
+        RESTRICTED = "restricted", _("Allowed with restrictions")
+        NOT_ALLOWED = "not_allowed", _("Not allowed")
 
     class Devices(models.TextChoices):
-        ANY = "any", "Any device"
-        MANAGED = "managed", "Organization-managed devices only"
-        PERSONAL = "personal", "Personal devices with the official app"
+        ANY = "any", _("Any device")
+        MANAGED = "managed", _("Organization-managed devices only")
+        PERSONAL = "personal", _("Personal devices with the official app")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="boundaries")
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="boundaries")
@@ -216,18 +220,18 @@ class Boundary(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="boundaries",
-        verbose_name="for whom",
-        help_text="Leave empty for everyone.",
+        verbose_name=_("for whom"),
+        help_text=_("Leave empty for everyone."),
     )
     devices = models.CharField(max_length=20, choices=Devices.choices, default=Devices.ANY)
     restrictions = models.CharField(
-        max_length=500, blank=True, help_text="E.g. “No patient information, ever.”"
+        max_length=500, blank=True, help_text=_("E.g. “No patient information, ever.”")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["platform__name", "unit__name", "pk"]
-        verbose_name_plural = "boundaries"
+        verbose_name_plural = _("boundaries")
 
     def __str__(self):
         return f"{self.platform}: {self.get_permission_display()}"
@@ -243,27 +247,27 @@ class Incident(models.Model):
     """
 
     class Source(models.TextChoices):
-        REGISTER = "register", "Recorded in the register"
-        EMPLOYEE = "employee", "Reported by an employee"
+        REGISTER = "register", _("Recorded in the register")
+        EMPLOYEE = "employee", _("Reported by an employee")
 
     class Kind(models.TextChoices):
-        SECURITY = "security", "Security (malware, phishing, account)"
-        DEFAMATION = "defamation", "Defamation"
-        COPYRIGHT = "copyright", "Copyright"
-        PRIVACY = "privacy", "Privacy"
-        CONDUCT = "conduct", "Conduct"
-        OTHER = "other", "Other"
+        SECURITY = "security", _("Security (malware, phishing, account)")
+        DEFAMATION = "defamation", _("Defamation")
+        COPYRIGHT = "copyright", _("Copyright")
+        PRIVACY = "privacy", _("Privacy")
+        CONDUCT = "conduct", _("Conduct")
+        OTHER = "other", _("Other")
 
     class Severity(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
-        CRITICAL = "critical", "Critical"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        INVESTIGATING = "investigating", "Investigating"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        INVESTIGATING = "investigating", _("Investigating")
+        RESOLVED = "resolved", _("Resolved")
 
     OPEN_STATUSES = (Status.OPEN, Status.INVESTIGATING)
 
@@ -282,11 +286,11 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="handled_incidents",
-        verbose_name="handled by",
+        verbose_name=_("handled by"),
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(blank=True)
-    lessons = models.TextField("lessons learnt", blank=True)
+    lessons = models.TextField(_("lessons learnt"), blank=True)
     platform = models.ForeignKey(
         Platform, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
@@ -294,7 +298,7 @@ class Incident(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.REGISTER)
-    anonymous = models.BooleanField(default=False, help_text="Reported without the reporter's name.")
+    anonymous = models.BooleanField(default=False, help_text=_("Reported without the reporter's name."))
     # Employee reports: the admins and managers have been told by email (the producer's flag).
     told_managers = models.BooleanField(default=False)
     # Not auto_now_add: an anonymous report is stamped with the hour only (services.report_incident).
@@ -336,29 +340,31 @@ class Incident(models.Model):
 # Abuse and misuse both land in Conduct; the incident's title keeps the concern's label.
 SPEAK_UP_CONCERNS = {
     "misuse": (
-        "Misuse of the platform",
-        "Something posted or shared that breaks the guidelines: confidential or patient information, "
-        "someone else's photos or articles, claims about people that may not be true.",
+        _("Misuse of the platform"),
+        _(
+            "Something posted or shared that breaks the guidelines: confidential or patient information, "
+            "someone else's photos or articles, claims about people that may not be true."
+        ),
         Incident.Kind.CONDUCT,
     ),
     "security": (
-        "A security worry",
-        "A suspicious link or message, a fake sign-in page, an account that seems taken over.",
+        _("A security worry"),
+        _("A suspicious link or message, a fake sign-in page, an account that seems taken over."),
         Incident.Kind.SECURITY,
     ),
     "abuse": (
-        "Abuse or harassment",
-        "Someone is being insulted, threatened, singled out or harassed.",
+        _("Abuse or harassment"),
+        _("Someone is being insulted, threatened, singled out or harassed."),
         Incident.Kind.CONDUCT,
     ),
     "privacy": (
-        "A privacy problem",
-        "Personal information about someone is visible to people who should not see it.",
+        _("A privacy problem"),
+        _("Personal information about someone is visible to people who should not see it."),
         Incident.Kind.PRIVACY,
     ),
     "other": (
-        "Something else",
-        "Anything else that worries you about how the tools are used.",
+        _("Something else"),
+        _("Anything else that worries you about how the tools are used."),
         Incident.Kind.OTHER,
     ),
 }

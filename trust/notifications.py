@@ -23,6 +23,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from rollout.access import EDITORS
 from rollout.models import Membership
@@ -46,15 +48,15 @@ def reminder_context(notification):
         .first()
     )
     if guideline is None or guideline.current is None:
-        raise Cancel("The guideline no longer exists.")
+        raise Cancel(gettext_noop("The guideline no longer exists."))
     if not Membership.objects.filter(
         user=notification.recipient, organization=notification.organization
     ).exists():
-        raise Cancel("The person has left the organization.")
+        raise Cancel(gettext_noop("The person has left the organization."))
     if not audience(guideline).filter(user=notification.recipient).exists():
-        raise Cancel("The person is no longer in the guideline's audience.")
+        raise Cancel(gettext_noop("The person is no longer in the guideline's audience."))
     if has_acknowledged(guideline, notification.recipient):
-        raise Cancel("The person acknowledged the guideline in the meantime.")
+        raise Cancel(gettext_noop("The person acknowledged the guideline in the meantime."))
     path = reverse("trust_org:my_guideline", args=[guideline.pk])
     return {
         "guideline": guideline,
@@ -64,7 +66,7 @@ def reminder_context(notification):
     }
 
 
-register_kind(REMINDER_KIND, "Guideline reminder", context=reminder_context)
+register_kind(REMINDER_KIND, _("Guideline reminder"), context=reminder_context)
 
 
 @producer
@@ -105,7 +107,7 @@ def reported_context(notification):
     if not Membership.objects.filter(
         user_id=notification.recipient_id, organization_id=notification.organization_id, role__in=EDITORS
     ).exists():
-        raise Cancel("The recipient is no longer an admin or manager of the organization.")
+        raise Cancel(gettext_noop("The recipient is no longer an admin or manager of the organization."))
     incident = (
         Incident.objects.filter(
             pk=notification.payload.get("incident"), organization=notification.organization
@@ -114,7 +116,7 @@ def reported_context(notification):
         .first()
     )
     if incident is None:
-        raise Cancel("The report was deleted.")
+        raise Cancel(gettext_noop("The report was deleted."))
     return {
         "incident": incident,
         "organization": incident.organization,
@@ -123,4 +125,4 @@ def reported_context(notification):
     }
 
 
-register_kind(REPORTED_KIND, "Employee report of a problem (admins and managers)", reported_context)
+register_kind(REPORTED_KIND, _("Employee report of a problem (admins and managers)"), reported_context)

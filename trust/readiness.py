@@ -24,6 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
 from rollout.models import Membership, Organization, Rollout
 
@@ -42,8 +43,10 @@ class Requirement:
 
     @property
     def action(self) -> str:
-        verb = "acknowledge" if self.kind == "guideline" else "pass"
-        return f"{verb} “{self.title}”"
+        """What is missing, in the reader's language: "acknowledge “X”" or "pass “Y”"."""
+        if self.kind == "guideline":
+            return _("acknowledge “%(title)s”") % {"title": self.title}
+        return _("pass “%(title)s”") % {"title": self.title}
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,8 @@ class Readiness:
     def summary(self) -> str:
         """ "Ready" or what is missing, in words: "Not ready: acknowledge “X”; pass “Y”"."""
         if self.ready:
-            return "Ready: guidelines acknowledged and required training passed"
-        return "Not ready: " + "; ".join(item.action for item in self.missing)
+            return _("Ready: guidelines acknowledged and required training passed")
+        return _("Not ready: %(missing)s") % {"missing": "; ".join(item.action for item in self.missing)}
 
 
 def readiness(

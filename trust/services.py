@@ -11,10 +11,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from rollout import webhooks
 from rollout.events import emit
+from rollout.i18n import email_language
 from rollout.models import Notification, Organization, Platform, Rollout, Unit, User
 
 from .models import (
@@ -92,7 +94,7 @@ def create_guideline(
         organization=organization, title=title, rollout=rollout, audience_unit=audience_unit
     )
     guideline.save()
-    publish_version(guideline, body, by, changes=changes or "First version.", material=True)
+    publish_version(guideline, body, by, changes=changes or gettext("First version."), material=True)
     guideline.refresh_from_db()
     return guideline
 
@@ -283,7 +285,12 @@ def report_incident(
             raise ValueError(f"{chosen!r} belongs to another organization.")
     now = timezone.now()
     summary = " ".join(what_happened.split())
-    title = f"{label}: {summary}" if len(summary) <= 80 else f"{label}: {summary[:77].rstrip()}…"
+    if len(summary) > 80:
+        summary = f"{summary[:77].rstrip()}…"
+    # The concern in the organization's language, never the reporter's own: an anonymous report
+    # must not say which language its sender reads Rollout in.
+    with translation.override(email_language(None, organization)):
+        title = gettext("%(concern)s: %(summary)s") % {"concern": label, "summary": summary}
     return Incident.objects.create(
         organization=organization,
         source=Incident.Source.EMPLOYEE,

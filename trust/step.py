@@ -2,7 +2,9 @@
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext_lazy
 
+from rollout.i18n import Percent, Phrase, number
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -14,6 +16,7 @@ from rollout.steps import (
     Status,
     Step,
     scored,
+    sentence,
 )
 
 # How the score weighs its three parts (docs/steps/trust.md explains them).
@@ -23,13 +26,9 @@ SEVERITY_COST = {"critical": 1.0, "high": 0.5, "medium": 0.25, "low": 0.1}
 ACKNOWLEDGEMENT_GOAL = 90  # %: below this the next action is to chase the outstanding people
 
 
-def _plural(n, word):
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _percent(rate):
-    """A rate of the portfolio's facts: "43%", or "not known" when nobody is counted."""
-    return "not known" if rate is None else f"{rate}%"
+    """A rate of the portfolio's facts as a Phrase value: "43%", or "not known" when nobody is counted."""
+    return Phrase.gettext("not known") if rate is None else Percent(rate, 0)
 
 
 def incidents_points(open_by_severity):
@@ -39,16 +38,20 @@ def incidents_points(open_by_severity):
 class TrustStep(Step):
     number = 3
     key = "trust"
-    name = "Trust"
+    name = pgettext_lazy("the name of a step", "Trust")
     icon = "shield-check"
-    summary = "Trust people within clear boundaries: publish usage guidelines, have them acknowledged, teach safe practice, handle incidents."
-    questions = (
-        "What are the boundaries, written as usage guidelines people can read in five minutes?",
-        "Who has acknowledged the current guidelines, and who is outstanding?",
-        "Do people know how to spot malware and suspicious links, and what defamation, copyright and privacy mean here?",
-        "How is an incident reported, triaged and closed?",
+    summary = gettext_lazy(
+        "Trust people within clear boundaries: publish usage guidelines, have them acknowledged, teach safe practice, handle incidents."
     )
-    first_action = "Publish the usage guidelines"
+    questions = (
+        gettext_lazy("What are the boundaries, written as usage guidelines people can read in five minutes?"),
+        gettext_lazy("Who has acknowledged the current guidelines, and who is outstanding?"),
+        gettext_lazy(
+            "Do people know how to spot malware and suspicious links, and what defamation, copyright and privacy mean here?"
+        ),
+        gettext_lazy("How is an incident reported, triaged and closed?"),
+    )
+    first_action = gettext_noop("Publish the usage guidelines")
     url_name = "trust:home"
 
     def health(self, rollouts):
@@ -93,8 +96,15 @@ class TrustStep(Step):
                 rate, outstanding = combined_rate(mine, figures)
                 found.append(
                     Fact(
-                        "Guidelines acknowledged",
-                        f"{_percent(rate)} ({_plural(outstanding, 'acknowledgement')} outstanding)",
+                        Phrase.gettext("Guidelines acknowledged"),
+                        # Translators: %(percent)s is a percentage, or "not known".
+                        Phrase.ngettext(
+                            "%(percent)s (%(count)s acknowledgement outstanding)",
+                            "%(percent)s (%(count)s acknowledgements outstanding)",
+                            outstanding,
+                            percent=_percent(rate),
+                            count=outstanding,
+                        ),
                         definition="guidelines-acknowledged",
                         rows_url=reverse("trust:acknowledgement", kwargs={"pk": rollout.pk}),
                     )
@@ -102,10 +112,27 @@ class TrustStep(Step):
             if trained["modules"]:
                 found.append(
                     Fact(
-                        "Training completed",
-                        f"{_percent(trained['rate'])} ({trained['passed']} passes of"
-                        f" {_plural(trained['members'], 'member')}"
-                        f" × {_plural(trained['modules'], 'module')})",
+                        Phrase.gettext("Training completed"),
+                        # Translators: %(percent)s is a percentage, or "not known"; e.g. "40% (12 passes of 10 members × 3 modules)".
+                        Phrase.ngettext(
+                            "%(percent)s (%(count)s passes of %(members)s × %(modules)s)",
+                            "%(percent)s (%(count)s passes of %(members)s × %(modules)s)",
+                            trained["passed"],
+                            percent=_percent(trained["rate"]),
+                            count=trained["passed"],
+                            members=Phrase.ngettext(
+                                "%(count)s member",
+                                "%(count)s members",
+                                trained["members"],
+                                count=trained["members"],
+                            ),
+                            modules=Phrase.ngettext(
+                                "%(count)s module",
+                                "%(count)s modules",
+                                trained["modules"],
+                                count=trained["modules"],
+                            ),
+                        ),
                         definition="training-completed",
                         rows_url=reverse("trust:training", kwargs={"pk": rollout.pk}),
                     )
@@ -133,22 +160,42 @@ class TrustStep(Step):
         from .selectors import combined_rate
 
         org_url = reverse("trust_org:guidelines")
-        action, url = "Keep the guidelines current and review incidents", self.url(rollout)
+        action, url = Phrase.gettext("Keep the guidelines current and review incidents"), self.url(rollout)
         rate, outstanding = combined_rate(guidelines, figures)
         if guidelines:
-            acknowledged = (
-                f"{rate if rate is not None else 0}% acknowledged the current guidelines"
-                f" ({_plural(outstanding, 'person')} outstanding)"
+            acknowledged = Phrase.ngettext(
+                "%(percent)s acknowledged the current guidelines (%(count)s person outstanding)",
+                "%(percent)s acknowledged the current guidelines (%(count)s persons outstanding)",
+                outstanding,
+                percent=Percent(rate if rate is not None else 0, 0),
+                count=outstanding,
             )
         else:
-            acknowledged = "No usage guideline is published yet"
+            acknowledged = Phrase.gettext("No usage guideline is published yet")
         if training["modules"]:
-            trained = f"Training {training['rate'] or 0}% complete ({_plural(training['modules'], 'module')})"
+            trained = Phrase.ngettext(
+                "Training %(percent)s complete (%(count)s module)",
+                "Training %(percent)s complete (%(count)s modules)",
+                training["modules"],
+                percent=Percent(training["rate"] or 0, 0),
+                count=training["modules"],
+            )
         else:
-            trained = "No safe-practice training module yet"
+            trained = Phrase.gettext("No safe-practice training module yet")
         serious = open_now.get("critical", 0) + open_now.get("high", 0)
         total = sum(open_now.values())
-        incidents = _plural(total, "open incident") + (f", {serious} high or critical" if serious else "")
+        if serious:
+            incidents = Phrase.ngettext(
+                "%(count)s open incident, %(serious)s high or critical",
+                "%(count)s open incidents, %(serious)s high or critical",
+                total,
+                count=total,
+                serious=serious,
+            )
+        else:
+            incidents = Phrase.ngettext(
+                "%(count)s open incident", "%(count)s open incidents", total, count=total
+            )
         parts = {
             "acknowledgement": Part(
                 WEIGHTS["acknowledgement"], (rate or 0) / 100 if guidelines else 0.0, acknowledged
@@ -160,27 +207,59 @@ class TrustStep(Step):
         }
         ceilings = []
         if critical := open_now.get("critical", 0):
-            ceilings.append(Ceiling(Status.AT_RISK, f"{_plural(critical, 'critical incident')} still open"))
+            ceilings.append(
+                Ceiling(
+                    Status.AT_RISK,
+                    Phrase.ngettext(
+                        "%(count)s critical incident still open",
+                        "%(count)s critical incidents still open",
+                        critical,
+                        count=critical,
+                    ),
+                )
+            )
         if not guidelines:
-            action, url = "Publish the usage guidelines", reverse("trust_org:guideline_create")
+            action, url = (
+                Phrase.gettext("Publish the usage guidelines"),
+                reverse("trust_org:guideline_create"),
+            )
         elif serious:
-            action = f"Handle {_plural(serious, 'open high-severity incident')}"
+            action = Phrase.ngettext(
+                "Handle %(count)s open high-severity incident",
+                "Handle %(count)s open high-severity incidents",
+                serious,
+                count=serious,
+            )
             url = reverse("trust_org:incidents") + "?status=open_any"
         elif rate is not None and rate < ACKNOWLEDGEMENT_GOAL:
             worst = min(guidelines, key=lambda g: figures.get(g.pk, {}).get("rate") or 0)
-            action = f"Remind the {_plural(outstanding, 'person')} who have not acknowledged the guidelines"
+            action = Phrase.ngettext(
+                "Remind the %(count)s person who have not acknowledged the guidelines",
+                "Remind the %(count)s persons who have not acknowledged the guidelines",
+                outstanding,
+                count=outstanding,
+            )
             url = reverse("trust_org:guideline", args=[worst.pk])
         elif not training["modules"]:
-            action, url = "Add a safe-practice training module", reverse("trust_org:module_create")
+            action, url = (
+                Phrase.gettext("Add a safe-practice training module"),
+                reverse("trust_org:module_create"),
+            )
         elif (training["rate"] or 0) < 70:
-            action, url = "Encourage people to complete the training", reverse("trust_org:modules")
+            action, url = (
+                Phrase.gettext("Encourage people to complete the training"),
+                reverse("trust_org:modules"),
+            )
         elif total:
-            action, url = f"Close {_plural(total, 'open incident')}", reverse("trust_org:incidents")
+            action = Phrase.ngettext(
+                "Close %(count)s open incident", "Close %(count)s open incidents", total, count=total
+            )
+            url = reverse("trust_org:incidents")
         else:
             url = org_url
         return scored(
             parts,
-            reasons=[f"{acknowledged}.", f"{trained}.", f"{incidents}."],
+            reasons=[sentence(acknowledged), sentence(trained), sentence(incidents)],
             next_action=action,
             next_url=url,
             ceilings=ceilings,
@@ -216,21 +295,41 @@ class TrustStep(Step):
         lines = []
         if guidelines:
             lines.append(
-                f"Guidelines acknowledged by {rate or 0}% ({_plural(outstanding, 'person')} outstanding)."
+                Phrase.ngettext(
+                    "Guidelines acknowledged by %(percent)s (%(count)s person outstanding).",
+                    "Guidelines acknowledged by %(percent)s (%(count)s persons outstanding).",
+                    outstanding,
+                    percent=Percent(rate or 0, 0),
+                    count=outstanding,
+                )
             )
         else:
-            lines.append("No usage guideline is published yet.")
+            lines.append(Phrase.gettext("No usage guideline is published yet."))
         if training["modules"]:
             lines.append(
-                f"Training {training['rate'] or 0}% complete; {_plural(passed, 'module')} passed this week."
+                Phrase.ngettext(
+                    "Training %(percent)s complete; %(count)s module passed this week.",
+                    "Training %(percent)s complete; %(count)s modules passed this week.",
+                    passed,
+                    percent=Percent(training["rate"] or 0, 0),
+                    count=passed,
+                )
             )
         if membership.role in EDITORS:
             # The organization-wide incidents (no rollout) and the rollout's own.
             counts = [figures["incidents"].get(key, {}) for key in (None, rollout.pk)]
             open_now = sum(count.get("open", 0) for count in counts)
             new = sum(count.get("new", 0) for count in counts)
-            lines.append(f"{_plural(open_now, 'open incident')}, {new} reported this week.")
-        return DigestSection("Trust", lines)
+            lines.append(
+                Phrase.ngettext(
+                    "%(count)s open incident, %(new)s reported this week.",
+                    "%(count)s open incidents, %(new)s reported this week.",
+                    open_now,
+                    count=open_now,
+                    new=new,
+                )
+            )
+        return DigestSection(Phrase.gettext("Trust"), lines)
 
     # The employee's side (rollout/people) ---------------------------------------------------
 
@@ -305,42 +404,63 @@ class TrustStep(Step):
         records = [
             PersonalRecords(
                 key="acknowledgements",
-                title="Guidelines you acknowledged",
-                columns=("Guideline", "Version", "Acknowledged at"),
+                title=_("Guidelines you acknowledged"),
+                columns=(_("Guideline"), _("Version"), _("Acknowledged at")),
                 rows=acknowledgements,
-                summary=f"{_plural(len(acknowledgements), 'acknowledgement')} of usage guidelines.",
+                summary=ngettext(
+                    "%(count)s acknowledgement of usage guidelines.",
+                    "%(count)s acknowledgements of usage guidelines.",
+                    len(acknowledgements),
+                )
+                % {"count": number(len(acknowledgements))},
             ),
             PersonalRecords(
                 key="training",
-                title="Your training results",
+                title=_("Your training results"),
                 columns=(
-                    "Module",
-                    "Best score (%)",
-                    "Last score (%)",
-                    "Attempts",
-                    "Passed at",
-                    "Last attempt at",
+                    _("Module"),
+                    _("Best score (%)"),
+                    _("Last score (%)"),
+                    _("Attempts"),
+                    _("Passed at"),
+                    _("Last attempt at"),
                 ),
                 rows=results,
-                summary=f"{_plural(passed, 'training module')} passed of {len(results)} attempted.",
+                summary=ngettext(
+                    "%(count)s training module passed of %(attempted)s attempted.",
+                    "%(count)s training modules passed of %(attempted)s attempted.",
+                    passed,
+                )
+                % {"count": number(passed), "attempted": number(len(results))},
             ),
             PersonalRecords(
                 key="reports",
-                title="Incidents you reported by name",
-                columns=("Reported on", "Occurred on", "Title", "Kind", "Status"),
+                title=_("Incidents you reported by name"),
+                columns=(_("Reported on"), _("Occurred on"), _("Title"), _("Kind"), _("Status")),
                 rows=reports,
-                summary=f"{_plural(len(reports), 'incident')} reported by name"
-                " (anonymous reports are linked to nobody and are not listed).",
+                summary=ngettext(
+                    "%(count)s incident reported by name"
+                    " (anonymous reports are linked to nobody and are not listed).",
+                    "%(count)s incidents reported by name"
+                    " (anonymous reports are linked to nobody and are not listed).",
+                    len(reports),
+                )
+                % {"count": number(len(reports))},
             ),
         ]
         if handled:
             records.append(
                 PersonalRecords(
                     key="handled",
-                    title="Incidents you handle",
-                    columns=("Recorded on", "Occurred on", "Title", "Kind", "Status"),
+                    title=_("Incidents you handle"),
+                    columns=(_("Recorded on"), _("Occurred on"), _("Title"), _("Kind"), _("Status")),
                     rows=handled,
-                    summary=f"{_plural(len(handled), 'incident')} handled by you.",
+                    summary=ngettext(
+                        "%(count)s incident handled by you.",
+                        "%(count)s incidents handled by you.",
+                        len(handled),
+                    )
+                    % {"count": number(len(handled))},
                 )
             )
         return records
@@ -354,9 +474,10 @@ class TrustStep(Step):
             SharedOutcome(
                 rollout_id=version.guideline.rollout_id,
                 kind="guideline",
-                title=f"{version.guideline.title} published"
+                title=_("%(guideline)s published") % {"guideline": version.guideline.title}
                 if version.number == 1
-                else f"{version.guideline.title} updated (version {version.number})",
+                else _("%(guideline)s updated (version %(number)s)")
+                % {"guideline": version.guideline.title, "number": version.number},
                 published_at=version.published_at,
                 did=(version.changes,),
             )

@@ -5,8 +5,11 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout import drilldown
+from rollout.i18n import number
+from rollout.steps import registry
 
 from ..coverage import coverage_rows, unit_coverage
 from ..roles import READERS, STAFF
@@ -28,27 +31,28 @@ def _coverage(request, rollout):
         ]
 
     return drilldown.Rows(
-        title=f"Champion coverage at the target of 1 per {target}",
-        explanation=(
+        title=_("Champion coverage at the target of 1 per %(target)s") % {"target": target},
+        explanation=_(
             "Every unit of the organization, worst first: its headcount, its active champions in this "
-            f"rollout and the people they cover at the target (a unit of H people with C active "
-            f"champions covers at most C × {target} of them, and never more than H). Units without "
+            "rollout and the people they cover at the target (a unit of H people with C active "
+            "champions covers at most C × %(target)s of them, and never more than H). Units without "
             "a headcount cover and count nobody."
-        ),
+        )
+        % {"target": target},
         definition="champion-coverage",
         columns=(
-            "Unit",
-            "Headcount",
-            "Active champions",
-            "People per champion",
-            "People covered at the target",
-            "Status",
+            _("Unit"),
+            _("Headcount"),
+            _("Active champions"),
+            _("People per champion"),
+            _("People covered at the target"),
+            _("Status"),
         ),
         items=units,
         row=row,
         csv_url=reverse("champions:coverage_csv", kwargs={"pk": rollout.pk}),
-        back=("Coverage", reverse("champions:coverage", kwargs={"pk": rollout.pk})),
-        noun=("unit", "units"),
+        back=(_("Coverage"), reverse("champions:coverage", kwargs={"pk": rollout.pk})),
+        noun=(_("unit"), _("units")),
     )
 
 
@@ -65,13 +69,21 @@ def _sessions(rollout, now):
     )
     counted, earlier = sessions.count(), before.count()
     return drilldown.Rows(
-        title="Support sessions in the last 30 days",
-        explanation=(
+        title=_("Support sessions in the last 30 days"),
+        explanation=_(
             "Every support session logged for this rollout that happened in the 30 days up to now, "
             "newest first, whoever logged it; a session counts once however many people it helped."
         ),
         definition="support-sessions",
-        columns=("Happened", "Champion", "Unit helped", "People helped", "Minutes", "Topics", "Outcome"),
+        columns=(
+            _("Happened"),
+            _("Champion"),
+            _("Unit helped"),
+            _("People helped"),
+            _("Minutes"),
+            _("Topics"),
+            _("Outcome"),
+        ),
         items=sessions,
         row=lambda session: [
             drilldown.when(session.happened_at),
@@ -83,10 +95,11 @@ def _sessions(rollout, now):
             session.get_outcome_display(),
         ],
         csv_url=reverse("champions:sessions_recent_csv", kwargs={"pk": rollout.pk}),
-        back=("Champion", reverse("champions:home", kwargs={"pk": rollout.pk})),
-        total=f"{counted} in the last 30 days; {earlier} in the 30 days before.",
-        noun=("session", "sessions"),
-        empty="No support session in the last 30 days.",
+        back=(registry.get("champion").name, reverse("champions:home", kwargs={"pk": rollout.pk})),
+        total=_("%(counted)s in the last 30 days; %(earlier)s in the 30 days before.")
+        % {"counted": number(counted), "earlier": number(earlier)},
+        noun=(_("session"), _("sessions")),
+        empty=_("No support session in the last 30 days."),
     )
 
 
@@ -97,7 +110,7 @@ def _topics(session):
     return ", ".join(names) or "—"
 
 
-_, coverage_csv = drilldown.views(STAFF, _coverage)  # the coverage page itself is champions:coverage
+_unused_page, coverage_csv = drilldown.views(STAFF, _coverage)  # the page itself is champions:coverage
 recent_sessions, recent_sessions_csv = drilldown.views(
     READERS, lambda request, rollout: _sessions(rollout, timezone.now())
 )

@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -68,7 +69,12 @@ def _save(request, rollout, event=None):
             event=event,
         )
         messages.success(
-            request, f"“{saved.title}” on {timezone.localtime(saved.starts_at):%-d %b %H:%M} saved."
+            request,
+            _("“%(title)s” on %(when)s saved.")
+            % {
+                "title": saved.title,
+                "when": dateformat.format(timezone.localtime(saved.starts_at), "j M H:i"),
+            },
         )
         return redirect("champions:events", pk=rollout.pk)
     return render(request, "champions/event_form.html", {"rollout": rollout, "form": form, "event": event})
@@ -101,5 +107,5 @@ def event_delete(request, pk, event):
     rollout = request.scope.rollout(pk)
     event = _editable_event(request, rollout, event)
     event.delete()
-    messages.success(request, f"“{event.title}” deleted.")
+    messages.success(request, _("“%(title)s” deleted.") % {"title": event.title})
     return redirect("champions:events", pk=rollout.pk)

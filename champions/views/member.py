@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import EVERYONE, role_required
 from rollout.paging import PAGE_SIZE
@@ -39,7 +40,8 @@ def write(request, champion):
         )
         messages.success(
             request,
-            f"Your message is on its way to {champion.user}. You are copied, so their reply reaches you by email.",
+            _("Your message is on its way to %(name)s. You are copied, so their reply reaches you by email.")
+            % {"name": champion.user},
         )
         return redirect("champions_org:help")
     return render(request, "champions/write.html", {"champion": champion, "form": form})

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout import audit
@@ -70,7 +71,9 @@ def nominate(request, pk):
         services.nominate(
             rollout, person, request.user, form.cleaned_data["motivation"], form.cleaned_data["units"]
         )
-        messages.success(request, f"{person} is nominated; a manager will approve or decline.")
+        messages.success(
+            request, _("%(name)s is nominated; a manager will approve or decline.") % {"name": person}
+        )
         return redirect("champions:network" if nominate_others else "champions:nominate", pk=rollout.pk)
     return render(
         request,
@@ -89,7 +92,9 @@ def decide(request, pk, champion):
     reason = request.POST.get("override_reason", "").strip() if approve and override else ""
     if override and not reason:
         messages.error(
-            request, f"Say why you approve {nominee.user} before they are ready, then approve again."
+            request,
+            _("Say why you approve %(name)s before they are ready, then approve again.")
+            % {"name": nominee.user},
         )
         return redirect("champions:network", pk=rollout.pk)
     try:
@@ -97,13 +102,16 @@ def decide(request, pk, champion):
     except services.NotReady as not_ready:
         messages.error(
             request,
-            f"{nominee.user} cannot be approved yet. {not_ready.readiness.summary}. Ask them to do it, "
-            "or tick “Approve before ready” and give a reason.",
+            _(
+                "%(name)s cannot be approved yet. %(missing)s. Ask them to do it, "
+                "or tick “Approve before ready” and give a reason."
+            )
+            % {"name": nominee.user, "missing": not_ready.readiness.summary},
         )
         return redirect("champions:network", pk=rollout.pk)
     if decided:
-        verdict = "is now an active champion" if approve else "was declined"
-        messages.success(request, f"{nominee.user} {verdict}.")
+        verdict = _("%(name)s is now an active champion.") if approve else _("%(name)s was declined.")
+        messages.success(request, verdict % {"name": nominee.user})
         nominee.refresh_from_db()
         if approve and nominee.readiness_override:
             audit.record(
@@ -114,7 +122,11 @@ def decide(request, pk, champion):
                 f"reason: {nominee.readiness_override}",
             )
     else:
-        messages.error(request, f"{nominee.user} was already decided on: {nominee.get_status_display()}.")
+        messages.error(
+            request,
+            _("%(name)s was already decided on: %(status)s.")
+            % {"name": nominee.user, "status": nominee.get_status_display()},
+        )
     return redirect("champions:network", pk=rollout.pk)
 
 
@@ -130,7 +142,7 @@ def champion_edit(request, pk, champion):
     form = form_class(request.POST or None, instance=profile, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, f"Profile of {profile.user} saved.")
+        messages.success(request, _("Profile of %(name)s saved.") % {"name": profile.user})
         return redirect("champions:network" if manager else "champions:home", pk=rollout.pk)
     return render(
         request, "champions/champion_form.html", {"rollout": rollout, "form": form, "champion": profile}

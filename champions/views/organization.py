@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import EVERYONE, role_required
 from rollout.paging import PAGE_SIZE
@@ -22,7 +23,7 @@ def skills(request):
     form = SkillForm(request.POST or None, scope=request.scope)
     if form.is_valid():
         skill = form.save()
-        messages.success(request, f"“{skill}” added to the taxonomy.")
+        messages.success(request, _("“%(name)s” added to the taxonomy.") % {"name": skill})
         return redirect("champions_org:skills")
     taxonomy = _skills(request).annotate(used=Count("sessions", distinct=True)).order_by("-active", "name")
     page = Paginator(taxonomy, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -35,7 +36,7 @@ def skill_edit(request, skill):
     form = SkillForm(request.POST or None, instance=skill, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, f"“{skill}” saved.")
+        messages.success(request, _("“%(name)s” saved.") % {"name": skill})
         return redirect("champions_org:skills")
     return render(request, "champions/skill_form.html", {"form": form, "skill": skill})
 

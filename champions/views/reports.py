@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from rollout import audit
 from rollout.access import role_required
@@ -80,7 +81,17 @@ def report_csv(request, pk):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     audit.record(request, audit.Action.EXPORTED, rollout, f"Champion activity CSV of “{rollout}”")
     writer = csv.writer(response)
-    writer.writerow(["Champion", "Email", "Month", "Sessions", "People helped", "Minutes", "Open follow-ups"])
+    writer.writerow(
+        [
+            _("Champion"),
+            _("Email"),
+            _("Month"),
+            _("Sessions"),
+            _("People helped"),
+            _("Minutes"),
+            _("Open follow-ups"),
+        ]
+    )
     for row in csv_rows(rollout, since, tz).iterator():
         month = row["month"]
         writer.writerow(

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -33,9 +34,9 @@ def log_session(request, pk):
     if form.is_valid():
         _session, created = services.log_support_session(champion, **form.session_values())
         if created:
-            messages.success(request, "Session logged. Thank you!")
+            messages.success(request, _("Session logged. Thank you!"))
         else:
-            messages.info(request, "That session was already logged; it is saved once.")
+            messages.info(request, _("That session was already logged; it is saved once."))
         return redirect("champions:home", pk=rollout.pk)
     return render(request, "champions/session_form.html", {"rollout": rollout, "form": form})
 
@@ -99,7 +100,7 @@ def session_edit(request, pk, session):
     form = SupportSessionForm(request.POST or None, instance=session, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, "Session saved.")
+        messages.success(request, _("Session saved."))
         return redirect("champions:sessions", pk=rollout.pk)
     return render(
         request, "champions/session_form.html", {"rollout": rollout, "form": form, "session": session}
@@ -112,7 +113,7 @@ def session_delete(request, pk, session):
     rollout = request.scope.rollout(pk)
     session = _editable_session(request, rollout, session)
     session.delete()
-    messages.success(request, "Session deleted.")
+    messages.success(request, _("Session deleted."))
     return redirect("champions:sessions", pk=rollout.pk)
 
 
@@ -124,9 +125,9 @@ def follow_up_done(request, pk, session):
     if not request.scope.has_role(EDITORS) and session.champion.user_id != request.user.pk:
         raise PermissionDenied("Champions close their own follow-ups only.")
     if services.close_follow_up(session):
-        messages.success(request, "Follow-up marked done.")
+        messages.success(request, _("Follow-up marked done."))
     else:
-        messages.info(request, "This follow-up was already closed.")
+        messages.info(request, _("This follow-up was already closed."))
     back = request.POST.get("back")
     return redirect(
         f"champions:{back}" if back in ("sessions", "report") else "champions:home", pk=rollout.pk

@@ -31,6 +31,8 @@ from urllib.error import URLError
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -45,13 +47,13 @@ logger = logging.getLogger(__name__)
 
 # The bot token scopes the pull needs, and why (docs/connectors.md lists the same).
 SCOPES = {
-    "channels:history": "to read the messages of public channels",
-    "groups:history": "to read the messages of private channels the app is invited to",
-    "channels:read": "to find a channel's ID from its name",
-    "users:read": "to name the people who post",
-    "users:read.email": "to match the people who post to the organization's members by email",
+    "channels:history": _("to read the messages of public channels"),
+    "groups:history": _("to read the messages of private channels the app is invited to"),
+    "channels:read": _("to find a channel's ID from its name"),
+    "users:read": _("to name the people who post"),
+    "users:read.email": _("to match the people who post to the organization's members by email"),
 }
-ANALYTICS_UNAVAILABLE = "Member analytics needs Slack Enterprise Grid; conversations still work."
+ANALYTICS_UNAVAILABLE = _("Member analytics needs Slack Enterprise Grid; conversations still work.")
 WRONG_TOKEN = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 # A channel named for the first time: how far back its first pull reads.
 FIRST_PULL = timedelta(days=90)
@@ -78,7 +80,10 @@ class SlackThrottled(SlackProblem):
     """Slack still answered `ratelimited` after the retries: try again in `retry_after` seconds."""
 
     def __init__(self, retry_after: int):
-        super().__init__(f"Slack is limiting Rollout's requests: the pull tries again in {retry_after} s.")
+        super().__init__(
+            gettext("Slack is limiting Rollout's requests: the pull tries again in %(seconds)s s.")
+            % {"seconds": retry_after}
+        )
         self.retry_after = retry_after
 
 
@@ -105,7 +110,7 @@ def _problem(error: SlackApiError, method: str, channel_name: str = "") -> Slack
 
 
 def _explained(response: SlackResponse, code: str | None, method: str, channel_name: str) -> SlackProblem:
-    where = f"#{channel_name}" if channel_name else "the channel"
+    where = f"#{channel_name}" if channel_name else gettext("the channel")
     if response.status_code == 429 or code == "ratelimited":
         headers = {key.lower(): value for key, value in (response.headers or {}).items()}
         try:
@@ -115,30 +120,53 @@ def _explained(response: SlackResponse, code: str | None, method: str, channel_n
         return SlackThrottled(retry_after)
     if response.status_code >= 500:
         return SlackProblem(
-            f"Slack answered HTTP {response.status_code} to {method}: nothing was stored, "
-            "the next pull starts again from the same place."
+            gettext(
+                "Slack answered HTTP %(status)s to %(method)s: nothing was stored, "
+                "the next pull starts again from the same place."
+            )
+            % {"status": response.status_code, "method": method}
         )
     if code in WRONG_TOKEN:
         return SlackProblem(
-            f"Slack refused the bot token ({code}): paste the app's Bot User OAuth Token (xoxb-…) "
-            "from its OAuth & Permissions page."
+            gettext(
+                "Slack refused the bot token (%(code)s): paste the app's Bot User OAuth Token (xoxb-…) "
+                "from its OAuth & Permissions page."
+            )
+            % {"code": code}
         )
     if code == "missing_scope":
-        needed = response.get("needed") or "a scope"
+        needed = response.get("needed") or gettext("a scope")
         why = SCOPES.get(needed, "")
-        return SlackProblem(
-            f"The Slack app lacks the {needed} scope{' (' + why + ')' if why else ''}: add it under "
-            "OAuth & Permissions → Bot Token Scopes, reinstall the app and paste its new token.",
-            permission=needed,
-        )
+        values = {"scope": needed, "why": why}
+        if why:
+            message = gettext(
+                "The Slack app lacks the %(scope)s scope (%(why)s): add it under "
+                "OAuth & Permissions → Bot Token Scopes, reinstall the app and paste its new token."
+            )
+        else:
+            message = gettext(
+                "The Slack app lacks the %(scope)s scope: add it under "
+                "OAuth & Permissions → Bot Token Scopes, reinstall the app and paste its new token."
+            )
+        return SlackProblem(message % values, permission=needed)
     if code == "channel_not_found":
         return SlackProblem(
-            f"Slack has no channel {where} that the Rollout app can see: check the channel ID, and "
-            "invite the app first if the channel is private."
+            gettext(
+                "Slack has no channel %(channel)s that the Rollout app can see: check the channel ID, and "
+                "invite the app first if the channel is private."
+            )
+            % {"channel": where}
         )
     if code == "not_in_channel":
-        return SlackProblem(f"The Rollout app is not a member of {where}: invite the Rollout app to {where}.")
-    return SlackProblem(f"Slack answered {code or 'an error'} to {method}.")
+        return SlackProblem(
+            gettext("The Rollout app is not a member of %(channel)s: invite the Rollout app to %(channel)s.")
+            % {"channel": where}
+        )
+    if code:
+        return SlackProblem(
+            gettext("Slack answered %(code)s to %(method)s.") % {"code": code, "method": method}
+        )
+    return SlackProblem(gettext("Slack answered an error to %(method)s.") % {"method": method})
 
 
 def _call(method: str, call: Callable[[], SlackResponse], channel_name: str = "") -> SlackResponse:
@@ -149,7 +177,8 @@ def _call(method: str, call: Callable[[], SlackResponse], channel_name: str = ""
     except (URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise SlackProblem(
-            f"Slack could not be reached ({reason}): nothing was stored, the next pull tries again."
+            gettext("Slack could not be reached (%(reason)s): nothing was stored, the next pull tries again.")
+            % {"reason": reason}
         ) from None
 
 
@@ -328,10 +357,17 @@ def find_channel(api: WebClient, *, name: str = "", channel_id: str = "") -> tup
                 not channel_id and str(channel.get("name", "")).lower() == wanted
             ):
                 return str(channel["id"]), str(channel["name"])
-    seen = f"channel {channel_id}" if channel_id else f"channel named #{wanted}"
-    raise SlackProblem(
-        f"The Rollout app sees no {seen}: check it, or invite the app to the channel if it is private."
-    )
+    if channel_id:
+        message = gettext(
+            "The Rollout app sees no channel %(channel)s: check it, or invite the app to the channel if it is "
+            "private."
+        )
+    else:
+        message = gettext(
+            "The Rollout app sees no channel named #%(channel)s: check it, or invite the app to the channel if it "
+            "is private."
+        )
+    raise SlackProblem(message % {"channel": channel_id or wanted})
 
 
 def test_slack(token: str) -> str:
@@ -339,20 +375,26 @@ def test_slack(token: str) -> str:
     it. Returns a sentence for the admin; raises SlackProblem naming what to fix."""
     api = client(token)
     response = _call("auth.test", api.auth_test)
-    team = response.get("team") or "the workspace"
-    bot = response.get("user") or "the app"
+    team = response.get("team") or gettext("the workspace")
+    bot = response.get("user") or gettext("the app")
     granted = {key.lower(): value for key, value in (response.headers or {}).items()}.get("x-oauth-scopes")
     if granted is not None:
         have = {scope.strip() for scope in str(granted).split(",")}
         missing = [scope for scope in SCOPES if scope not in have]
         if missing:
             raise SlackProblem(
-                f"The Slack app lacks the {', '.join(missing)} scope{'s' if len(missing) > 1 else ''} "
-                f"({SCOPES[missing[0]]}): add {'them' if len(missing) > 1 else 'it'} under OAuth & "
-                "Permissions → Bot Token Scopes, reinstall the app and paste its new token.",
+                ngettext(
+                    "The Slack app lacks the %(scopes)s scope (%(why)s): add it under OAuth & "
+                    "Permissions → Bot Token Scopes, reinstall the app and paste its new token.",
+                    "The Slack app lacks the %(scopes)s scopes (%(why)s): add them under OAuth & "
+                    "Permissions → Bot Token Scopes, reinstall the app and paste its new token.",
+                    len(missing),
+                )
+                % {"scopes": ", ".join(missing), "why": SCOPES[missing[0]]},
                 permission=missing[0],
             )
-    return f"Connected to {team} as {bot}. {_analytics(api)}"
+    connected = gettext("Connected to %(team)s as %(bot)s.") % {"team": team, "bot": bot}
+    return f"{connected} {_analytics(api)}"
 
 
 test_slack.__test__ = False  # type: ignore[attr-defined]  # a connection test, not a pytest one
@@ -366,8 +408,8 @@ def _analytics(api: WebClient) -> str:
     try:
         _call("admin.analytics.getFile", lambda: api.admin_analytics_getFile(type="member", date=day))
     except SlackThrottled:
-        return "Member analytics could not be checked now (Slack is limiting requests)."
+        return gettext("Member analytics could not be checked now (Slack is limiting requests).")
     except SlackProblem as problem:
         logger.info("Slack member analytics unavailable: %s", problem.message)
-        return ANALYTICS_UNAVAILABLE
-    return "Member analytics is available (Enterprise Grid)."
+        return str(ANALYTICS_UNAVAILABLE)
+    return gettext("Member analytics is available (Enterprise Grid).")

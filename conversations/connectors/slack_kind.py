@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from rollout.connections.registry import ConnectionProblem, ConnectorKind, Throttled
 
 from ..models import ConnectedChannel
@@ -21,7 +24,9 @@ KEY = "slack"
 def _token(connection: Connection) -> str:
     token = str(connection.secrets.get("bot_token") or "").strip()
     if not token:
-        raise ConnectionProblem("No bot token is stored: paste the app's Bot User OAuth Token (xoxb-…).")
+        raise ConnectionProblem(
+            gettext("No bot token is stored: paste the app's Bot User OAuth Token (xoxb-…).")
+        )
     return token
 
 
@@ -49,11 +54,11 @@ def client_for(organization: Organization) -> slack.WebClient | None:
 class SlackConnector(ConnectorKind):
     key = KEY
     label = "Slack"
-    description = (
+    description = _(
         "Questions and replies from the Slack channels your rollouts name (Engage → Conversations → "
         "Slack channels), pulled with a Slack app's bot token."
     )
-    credential_fields = [("bot_token", "Bot User OAuth Token (xoxb-…)", True)]
+    credential_fields = [("bot_token", _("Bot User OAuth Token (xoxb-…)"), True)]
     setting_fields = []
 
     def test(self, connection: Connection) -> str:
@@ -81,12 +86,15 @@ class SlackConnector(ConnectorKind):
                     raise _translated(problem) from None
                 failed.append(problem.message)
         done = len(channels) - len(failed)
-        run.detail = (
-            f"{pulled} new message{'s' if pulled != 1 else ''} from {done} channel{'s' if done != 1 else ''}."
-        )
+        channel_count = ngettext("%(count)s channel", "%(count)s channels", done) % {"count": done}
+        run.detail = ngettext(
+            "%(count)s new message from %(channels)s.", "%(count)s new messages from %(channels)s.", pulled
+        ) % {"count": pulled, "channels": channel_count}
         if failed:
-            others = f" The other channels were pulled: {run.detail}" if done else ""
-            raise ConnectionProblem(" ".join(failed) + others)
+            others = (
+                gettext("The other channels were pulled: %(detail)s") % {"detail": run.detail} if done else ""
+            )
+            raise ConnectionProblem(" ".join([*failed, others]).strip())
         return pulled
 
 

@@ -33,6 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
+from django.utils.translation import pgettext, pgettext_lazy
 
 from rollout.connections.microsoft import GraphClient, GraphProblem
 from rollout.connections.models import Connection
@@ -43,7 +44,7 @@ from ..models import ConnectedChannel, Thread
 
 PERMISSION = "ChannelMessage.Read.All"
 USERS_PERMISSION = "User.Read.All"
-PURPOSE = "read the channel's messages"
+PURPOSE = pgettext_lazy("Microsoft Graph refused to …", "read the channel's messages")
 # A channel named for the first time: how far back its first pull reads.
 FIRST_PULL = timedelta(days=90)
 # Threads started this recently have their replies read again on every pull.
@@ -88,7 +89,9 @@ class People:
                     self.client.url(f"/v1.0/users/{quote(user_id, safe='')}"),
                     {"$select": "mail,userPrincipalName"},
                     permission=USERS_PERMISSION,
-                    purpose="read the email addresses of the people who post",
+                    purpose=pgettext(
+                        "Microsoft Graph refused to …", "read the email addresses of the people who post"
+                    ),
                 )
             except GraphProblem as problem:
                 if problem.status == 403:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from rollout.connections.microsoft import CREDENTIAL_FIELDS, SETTING_FIELDS, GraphProblem
 from rollout.connections.registry import ConnectionProblem, ConnectorKind
 
@@ -20,8 +24,8 @@ KEY = "graph_teams_conversations"
 # Graph's answers that concern one channel only (gone, or not a channel of that team): the run
 # goes on with the others.
 CHANNEL_ERRORS = {404}
-UNMATCHED = (
-    " Without the application permission User.Read.All the people who post could not be matched to "
+UNMATCHED = _(
+    "Without the application permission User.Read.All the people who post could not be matched to "
     "the organization's members, so their questions have no unit: add it to the app registration."
 )
 
@@ -42,11 +46,15 @@ def _channels(connection: Connection):
 
 class TeamsConversations(ConnectorKind):
     key = KEY
-    label = "Microsoft Teams conversations"
-    description = (
-        "Questions and replies from the Teams channels your rollouts name (Engage → Conversations → "
-        "Channels), pulled through Microsoft Graph. Needs an app registration with the application "
-        f"permissions {teams.PERMISSION} and {teams.USERS_PERMISSION} (docs/connectors.md)."
+    label = _("Microsoft Teams conversations")
+    description = format_lazy(
+        _(
+            "Questions and replies from the Teams channels your rollouts name (Engage → Conversations → "
+            "Channels), pulled through Microsoft Graph. Needs an app registration with the application "
+            "permissions {permission} and {users_permission} (docs/connectors.md)."
+        ),
+        permission=teams.PERMISSION,
+        users_permission=teams.USERS_PERMISSION,
     )
     credential_fields = CREDENTIAL_FIELDS
     setting_fields = SETTING_FIELDS
@@ -56,15 +64,15 @@ class TeamsConversations(ConnectorKind):
         client.token()
         channel = _channels(connection).first()
         if channel is None:
-            return (
-                f"Rollout signed in to tenant {client.tenant} as the app. Name a Teams channel under "
-                f"Engage → Conversations → Channels, then test again to check {teams.PERMISSION}."
-            )
+            return gettext(
+                "Rollout signed in to tenant %(tenant)s as the app. Name a Teams channel under "
+                "Engage → Conversations → Channels, then test again to check %(permission)s."
+            ) % {"tenant": client.tenant, "permission": teams.PERMISSION}
         client.get_json(teams.messages_url(client, channel), {"$top": "1"})
-        return (
-            f"Connected to tenant {client.tenant}: Rollout signed in as the app and may read the messages "
-            f"of {channel.channel_name} ({teams.PERMISSION})."
-        )
+        return gettext(
+            "Connected to tenant %(tenant)s: Rollout signed in as the app and may read the messages "
+            "of %(channel)s (%(permission)s)."
+        ) % {"tenant": client.tenant, "channel": channel.channel_name, "permission": teams.PERMISSION}
 
     def pull(self, connection: Connection, run: ConnectionRun) -> int:
         """Every Teams channel of the organization's rollouts, each in a transaction of its own with
@@ -83,12 +91,15 @@ class TeamsConversations(ConnectorKind):
                     raise
                 failed.append(f"{channel.channel_name}: {problem.message}")
         done = len(channels) - len(failed)
-        run.detail = (
-            f"{pulled} new message{'s' if pulled != 1 else ''} from {done} channel{'s' if done != 1 else ''}."
-        )
+        channel_count = ngettext("%(count)s channel", "%(count)s channels", done) % {"count": done}
+        run.detail = ngettext(
+            "%(count)s new message from %(channels)s.", "%(count)s new messages from %(channels)s.", pulled
+        ) % {"count": pulled, "channels": channel_count}
         if people.denied:
-            run.detail += UNMATCHED
+            run.detail = f"{run.detail} {UNMATCHED}"
         if failed:
-            others = f" The other channels were pulled: {run.detail}" if done else ""
-            raise ConnectionProblem(" ".join(failed) + others)
+            others = (
+                gettext("The other channels were pulled: %(detail)s") % {"detail": run.detail} if done else ""
+            )
+            raise ConnectionProblem(" ".join([*failed, others]).strip())
         return pulled

@@ -37,6 +37,8 @@ import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.connections.microsoft import DelegatedSignIn, retry_after, unreachable
 from rollout.connections.registry import ConnectionProblem, Throttled
@@ -63,7 +65,7 @@ GROUP_LINK = re.compile(
     r"^https://(?:engage\.cloud\.microsoft|(?:www\.|web\.)?yammer\.com)/\S*?groups/([\w=-]+)(?:[/?#]\S*)?$"
 )
 GROUP_ID = re.compile(r"^\d{1,20}$")
-THIRD_PARTY = (
+THIRD_PARTY = _(
     "If every community is refused, third-party apps may be blocked for the network: in the Viva "
     "Engage admin center, Settings → Security settings, allow third-party applications."
 )
@@ -134,40 +136,54 @@ class EngageClient:
                 body = response.json()
             except ValueError:
                 raise EngageProblem(
-                    f"Viva Engage answered {what} with something that is not JSON.", status=200
+                    gettext("Viva Engage answered %(what)s with something that is not JSON.")
+                    % {"what": what},
+                    status=200,
                 ) from None
             return body if isinstance(body, dict) else {}
         if status == 429:
             wait = retry_after(response, 60)
             raise Throttled(
                 wait,
-                f"Viva Engage is throttling this network's requests (429); it asked to wait {wait} seconds, "
-                "and the run is retried then.",
+                gettext(
+                    "Viva Engage is throttling this network's requests (429); it asked to wait %(seconds)s seconds, "
+                    "and the run is retried then."
+                )
+                % {"seconds": wait},
             )
         if status == 403:
-            raise EngageProblem(
-                f"Viva Engage refused to let the person who connected read {what} (403). They must be a "
+            refused = gettext(
+                "Viva Engage refused to let the person who connected read %(what)s (403). They must be a "
                 "member of the community (a private community shows its messages to members only): "
-                "join it, or connect again as a member. " + THIRD_PARTY,
-                status=status,
-            )
+                "join it, or connect again as a member."
+            ) % {"what": what}
+            raise EngageProblem(f"{refused} {THIRD_PARTY}", status=status)
         if status == 404:
             raise EngageProblem(
-                f"Viva Engage does not know {what} (404): the community was deleted, or its id is wrong. "
-                "Remove it from the rollout's channels, or add it again from its link.",
+                gettext(
+                    "Viva Engage does not know %(what)s (404): the community was deleted, or its id is wrong. "
+                    "Remove it from the rollout's channels, or add it again from its link."
+                )
+                % {"what": what},
                 status=status,
             )
         if status == 401:
             raise EngageProblem(
-                "Viva Engage refused the connection's token even after a refresh (401). Check that the app "
-                "registration has the delegated permission user_impersonation on the Viva Engage API, then "
-                "press “Connect with Microsoft” again.",
+                gettext(
+                    "Viva Engage refused the connection's token even after a refresh (401). Check that the app "
+                    "registration has the delegated permission user_impersonation on the Viva Engage API, then "
+                    "press “Connect with Microsoft” again."
+                ),
                 status=status,
             )
-        raise EngageProblem(f"Viva Engage answered {status} for {what}; the run is retried.", status=status)
+        raise EngageProblem(
+            gettext("Viva Engage answered %(status)s for %(what)s; the run is retried.")
+            % {"status": status, "what": what},
+            status=status,
+        )
 
     def current_user(self) -> dict:
-        return self.get("users/current.json", what="the signed-in person")
+        return self.get("users/current.json", what=gettext("the signed-in person"))
 
 
 def _created(raw: dict) -> datetime | None:
@@ -263,7 +279,7 @@ def waiting_threads(channel: ConnectedChannel) -> list[str]:
 def fetch_community(client: EngageClient, channel: ConnectedChannel) -> Fetched:
     """Fetch what is new in the community and the threads whose question waits. Writes nothing."""
     fetched = Fetched({}, {})
-    what = f"the community {channel.channel_name}"
+    what = gettext("the community %(community)s") % {"community": channel.channel_name}
     params = {"newer_than": channel.cursor_ts} if channel.cursor_ts else {}
     since = None if channel.cursor_ts else timezone.now() - FIRST_PULL
     _paged(client, f"messages/in_group/{channel.channel_id}.json", params, fetched, what, since)
@@ -272,7 +288,13 @@ def fetch_community(client: EngageClient, channel: ConnectedChannel) -> Fetched:
     fetched.newest = max((int(message_id) for message_id in fetched.raws), default=0)
     for thread_id in waiting_threads(channel):
         try:
-            _paged(client, f"messages/in_thread/{thread_id}.json", {}, fetched, f"a thread of {what}")
+            _paged(
+                client,
+                f"messages/in_thread/{thread_id}.json",
+                {},
+                fetched,
+                gettext("a thread of %(what)s") % {"what": what},
+            )
         except EngageProblem as problem:
             if problem.status != 404:  # a thread deleted since: what is stored stays
                 raise

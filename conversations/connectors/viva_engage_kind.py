@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
 from rollout.connections.microsoft import CREDENTIAL_FIELDS, SETTING_FIELDS, DelegatedSignIn
 from rollout.connections.registry import ConnectionProblem, ConnectorKind
 
@@ -46,8 +49,8 @@ def _keep_tokens(connection: Connection, sign_in: DelegatedSignIn) -> None:
 
 class VivaEngageConversations(ConnectorKind):
     key = KEY
-    label = "Viva Engage conversations"
-    description = (
+    label = _("Viva Engage conversations")
+    description = _(
         "Questions and replies from the Viva Engage communities your rollouts name (Engage → "
         "Conversations → Channels), pulled through the Viva Engage API. Needs an app registration "
         "with the delegated permission user_impersonation on the Viva Engage API, and a person who "
@@ -55,7 +58,7 @@ class VivaEngageConversations(ConnectorKind):
     )
     credential_fields = CREDENTIAL_FIELDS
     setting_fields = SETTING_FIELDS
-    consent_label = "Connect with Microsoft"
+    consent_label = _("Connect with Microsoft")
 
     def start_consent(self, connection: Connection, redirect_uri: str) -> tuple[str, dict]:
         flow = DelegatedSignIn.for_connection(connection, scope=viva_engage.SCOPE).start(redirect_uri)
@@ -67,7 +70,9 @@ class VivaEngageConversations(ConnectorKind):
         who = sign_in.finish(flow, answer)
         connection.secrets = {**connection.secrets, "token_cache": sign_in.serialized(), "signed_in_as": who}
         connection.save(update_fields=["credentials"])
-        return f"Connected to Viva Engage as {who}. Press “Test connection” to check it."
+        return gettext("Connected to Viva Engage as %(who)s. Press “Test connection” to check it.") % {
+            "who": who
+        }
 
     def consented_as(self, connection: Connection) -> str:
         secrets = connection.secrets
@@ -81,25 +86,30 @@ class VivaEngageConversations(ConnectorKind):
             except viva_engage.EngageProblem as problem:
                 if problem.status == 403:
                     raise ConnectionProblem(
-                        "Viva Engage refused the app altogether (403): third-party apps are blocked for the "
-                        "network. In the Viva Engage admin center, Settings → Security settings, allow "
-                        "third-party applications, then test again."
+                        gettext(
+                            "Viva Engage refused the app altogether (403): third-party apps are blocked for the "
+                            "network. In the Viva Engage admin center, Settings → Security settings, allow "
+                            "third-party applications, then test again."
+                        )
                     ) from None
                 raise
-            who = str(me.get("full_name") or me.get("email") or "the person who connected")
+            who = str(me.get("full_name") or me.get("email") or gettext("the person who connected"))
             community = _communities(connection).first()
             if community is None:
-                return (
-                    f"Connected to Viva Engage as {who}. Name a community under Engage → Conversations → "
+                return gettext(
+                    "Connected to Viva Engage as %(who)s. Name a community under Engage → Conversations → "
                     "Channels, then test again to check that they may read it."
-                )
+                ) % {"who": who}
             client.get(
                 f"messages/in_group/{community.channel_id}.json",
-                what=f"the community {community.channel_name}",
+                what=gettext("the community %(community)s") % {"community": community.channel_name},
             )
         finally:
             _keep_tokens(connection, client.sign_in)
-        return f"Connected to Viva Engage as {who}, who may read the community {community.channel_name}."
+        return gettext("Connected to Viva Engage as %(who)s, who may read the community %(community)s.") % {
+            "who": who,
+            "community": community.channel_name,
+        }
 
     def pull(self, connection: Connection, run: ConnectionRun) -> int:
         """Every Viva Engage community of the organization's rollouts, each in a transaction of its
@@ -120,11 +130,17 @@ class VivaEngageConversations(ConnectorKind):
         finally:
             _keep_tokens(connection, client.sign_in)
         done = len(communities) - len(failed)
-        run.detail = (
-            f"{pulled} new message{'s' if pulled != 1 else ''} from {done} "
-            f"communit{'ies' if done != 1 else 'y'}."
-        )
+        communities_done = ngettext("%(count)s community", "%(count)s communities", done) % {"count": done}
+        run.detail = ngettext(
+            "%(count)s new message from %(communities)s.",
+            "%(count)s new messages from %(communities)s.",
+            pulled,
+        ) % {"count": pulled, "communities": communities_done}
         if failed:
-            others = f" The other communities were pulled: {run.detail}" if done else ""
-            raise ConnectionProblem(" ".join(failed) + others)
+            others = (
+                gettext("The other communities were pulled: %(detail)s") % {"detail": run.detail}
+                if done
+                else ""
+            )
+            raise ConnectionProblem(" ".join([*failed, others]).strip())
         return pulled

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from rollout.csv_safety import safe_row
 
@@ -85,7 +86,7 @@ def _decode(upload):
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed(
-            ["The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again."]
+            [gettext("The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again.")]
         ) from None
 
 
@@ -99,19 +100,26 @@ def parse(upload, tz):
     reader = csv.reader(io.StringIO(_decode(upload), newline=""))
     header = next(reader, None)
     if not header:
-        raise ImportFailed(["The file is empty: start from the template."])
+        raise ImportFailed([gettext("The file is empty: start from the template.")])
     columns = {_key(name): index for index, name in enumerate(header)}
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise ImportFailed(
             [
-                f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. Start from the template."
+                ngettext(
+                    "Missing column: %(columns)s. Start from the template.",
+                    "Missing columns: %(columns)s. Start from the template.",
+                    len(missing),
+                )
+                % {"columns": ", ".join(missing)}
             ]
         )
     messages, errors, seen = [], [], set()
     for line, row in enumerate(reader, start=2):
         if line > MAX_ROWS:
-            raise ImportFailed([f"The file has more than {MAX_ROWS} rows: split it."])
+            raise ImportFailed(
+                [gettext("The file has more than %(max)s rows: split it.") % {"max": MAX_ROWS}]
+            )
         if not any(cell.strip() for cell in row):
             continue
 
@@ -120,7 +128,7 @@ def parse(upload, tz):
             return row[index].strip() if index is not None and index < len(row) else ""
 
         problems = [
-            f"Row {line}, column '{name}': it is empty."
+            gettext("Row %(row)s, column '%(column)s': it is empty.") % {"row": line, "column": name}
             for name in ("thread_id", "message_id", "author", "created_at")
             if not cell(name)
         ]
@@ -130,18 +138,27 @@ def parse(upload, tz):
                 created = _when(cell("created_at"), tz)
             except ValueError:
                 problems.append(
-                    f"Row {line}, column 'created_at': {cell('created_at')!r} is not a date and time "
-                    "(use ISO 8601, e.g. 2025-03-03T09:12:00)."
+                    gettext(
+                        "Row %(row)s, column '%(column)s': %(value)s is not a date and time "
+                        "(use ISO 8601, e.g. 2025-03-03T09:12:00)."
+                    )
+                    % {"row": line, "column": "created_at", "value": repr(cell("created_at"))}
                 )
         flags = {}
         for name in ("is_question", "bot"):
             try:
                 flags[name] = yes_no(cell(name))
             except ValueError:
-                problems.append(f"Row {line}, column '{name}': {cell(name)!r} is not yes or no.")
+                problems.append(
+                    gettext("Row %(row)s, column '%(column)s': %(value)s is not yes or no.")
+                    % {"row": line, "column": name, "value": repr(cell(name))}
+                )
         key = (cell("thread_id"), cell("message_id"))
         if not problems and key in seen:
-            problems.append(f"Row {line}: message {key[1]!r} of thread {key[0]!r} appears twice.")
+            problems.append(
+                gettext("Row %(row)s: message %(message)s of thread %(thread)s appears twice.")
+                % {"row": line, "message": repr(key[1]), "thread": repr(key[0])}
+            )
         if problems:
             errors.extend(problems)
             if len(errors) >= 20:
@@ -168,5 +185,5 @@ def parse(upload, tz):
     if errors:
         raise ImportFailed(errors)
     if not messages:
-        raise ImportFailed(["The file has a header but no messages."])
+        raise ImportFailed([gettext("The file has a header but no messages.")])
     return messages

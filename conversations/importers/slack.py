@@ -19,6 +19,8 @@ import re
 import zipfile
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext
+
 from . import ImportFailed, ParsedMessage
 
 DAY_FILE = re.compile(r"^(?:[^/]+/)?(?P<channel>[^/]+)/(?P<day>\d{4}-\d{2}-\d{2})\.json$")
@@ -48,11 +50,13 @@ def _timestamp(ts):
 
 def _load(archive, info):
     if info.file_size > MAX_BYTES:
-        raise ImportFailed([f"{info.filename} is too large to import."])
+        raise ImportFailed([gettext("%(file)s is too large to import.") % {"file": info.filename}])
     try:
         return json.loads(archive.read(info).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportFailed([f"{info.filename} is not valid JSON ({error})."]) from None
+        raise ImportFailed(
+            [gettext("%(file)s is not valid JSON (%(error)s).") % {"file": info.filename, "error": error}]
+        ) from None
 
 
 def _users(archive, names):
@@ -61,7 +65,7 @@ def _users(archive, names):
         return {}
     data = _load(archive, archive.getinfo(path))
     if not isinstance(data, list):
-        raise ImportFailed(["users.json should hold a list of users."])
+        raise ImportFailed([gettext("users.json should hold a list of users.")])
     return {user["id"]: person(user) for user in data if isinstance(user, dict) and user.get("id")}
 
 
@@ -82,32 +86,35 @@ def parse(upload):
         archive = zipfile.ZipFile(upload)
     except (zipfile.BadZipFile, OSError):
         raise ImportFailed(
-            ["This file is not a zip archive: upload the Slack workspace export as is."]
+            [gettext("This file is not a zip archive: upload the Slack workspace export as is.")]
         ) from None
     with archive:
         infos = archive.infolist()
         if len(infos) > MAX_FILES or sum(i.file_size for i in infos) > MAX_BYTES:
             raise ImportFailed(
-                ["This export is too large to import in one go: export fewer channels or months."]
+                [gettext("This export is too large to import in one go: export fewer channels or months.")]
             )
         names = [i.filename for i in infos]
         days = [(m["channel"], i) for i in infos if (m := DAY_FILE.match(i.filename))]
         if not days:
             raise ImportFailed(
-                ["The zip holds no channel/YYYY-MM-DD.json files: is it a Slack workspace export?"]
+                [gettext("The zip holds no channel/YYYY-MM-DD.json files: is it a Slack workspace export?")]
             )
         users = _users(archive, names)
         messages, deleted, errors = {}, set(), []
         for channel, info in sorted(days, key=lambda item: item[1].filename):
             data = _load(archive, info)
             if not isinstance(data, list):
-                errors.append(f"{info.filename}: expected a list of messages.")
+                errors.append(gettext("%(file)s: expected a list of messages.") % {"file": info.filename})
                 continue
             for index, raw in enumerate(data, start=1):
                 try:
                     read_message(channel, raw, users, messages, deleted)
                 except (KeyError, TypeError, ValueError, OverflowError) as error:
-                    errors.append(f"{info.filename}, message {index}: {_describe(error)}")
+                    errors.append(
+                        gettext("%(file)s, message %(index)s: %(problem)s")
+                        % {"file": info.filename, "index": index, "problem": _describe(error)}
+                    )
     if errors:
         raise ImportFailed(errors)
     for key in deleted & messages.keys():
@@ -118,8 +125,8 @@ def parse(upload):
 
 def _describe(error):
     if isinstance(error, KeyError):
-        return f"the field {error.args[0]!r} is missing."
-    return f"a field has an unexpected value ({error})."
+        return gettext("the field %(field)s is missing.") % {"field": repr(error.args[0])}
+    return gettext("a field has an unexpected value (%(error)s).") % {"error": error}
 
 
 def _mark_deleted(message):

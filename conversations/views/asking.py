@@ -4,6 +4,7 @@ with their state. Mounted under /questions/ (conversations/org_urls.py)."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import EVERYONE, role_required
 from rollout.ratelimits import TOO_MANY, limit, person
@@ -23,7 +24,9 @@ def ask(request):
         rollout = form.cleaned_data["rollout"]
         asking.ask(scope.membership, rollout, form.cleaned_data["text"])
         messages.success(
-            request, f"Your question is in the queue of {rollout.name}. You get an email when it is answered."
+            request,
+            _("Your question is in the queue of %(rollout)s. You get an email when it is answered.")
+            % {"rollout": rollout.name},
         )
         return redirect("conversations_org:mine")
     return render(request, "engage/conversations/ask.html", {"form": form})

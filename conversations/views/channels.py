@@ -3,6 +3,7 @@ managers, pulled by the organization's Slack, Microsoft Teams or Viva Engage con
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -46,7 +47,10 @@ def channel_list(request, pk):
         except channels.ChannelRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"#{channel.channel_name} is pulled with the next Slack run.")
+            messages.success(
+                request,
+                _("#%(channel)s is pulled with the next Slack run.") % {"channel": channel.channel_name},
+            )
             return redirect("engage:conversations_channels", pk=rollout.pk)
     return _page(request, rollout, form, TeamsChannelForm())
 
@@ -70,7 +74,10 @@ def teams_channel_add(request, pk):
         except channels.ChannelRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"{channel.channel_name} is pulled with the next Teams run.")
+            messages.success(
+                request,
+                _("%(channel)s is pulled with the next Teams run.") % {"channel": channel.channel_name},
+            )
             return redirect("engage:conversations_channels", pk=rollout.pk)
     return _page(request, rollout, SlackChannelForm(), form)
 
@@ -90,7 +97,11 @@ def viva_engage_community_add(request, pk):
         except channels.ChannelRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, f"{community.channel_name} is pulled with the next Viva Engage run.")
+            messages.success(
+                request,
+                _("%(community)s is pulled with the next Viva Engage run.")
+                % {"community": community.channel_name},
+            )
             return redirect("engage:conversations_channels", pk=rollout.pk)
     return _page(request, rollout, SlackChannelForm(), TeamsChannelForm(), form)
 
@@ -101,5 +112,7 @@ def channel_remove(request, pk, channel):
     rollout = request.scope.rollout(pk)
     connected = get_object_or_404(rollout.connected_channels, pk=channel)
     channels.remove_channel(connected)
-    messages.success(request, f"{connected} is no longer pulled; its conversations stay.")
+    messages.success(
+        request, _("%(channel)s is no longer pulled; its conversations stay.") % {"channel": connected}
+    )
     return redirect("engage:conversations_channels", pk=rollout.pk)

@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout.access import role_required
 
@@ -66,10 +68,17 @@ def import_conversations(request, pk):
             if created:
                 messages.success(
                     request,
-                    f"Imported {record.messages} messages in {record.threads} threads from {record.filename}.",
+                    ngettext(
+                        "Imported %(messages)s message in %(threads)s threads from %(file)s.",
+                        "Imported %(messages)s messages in %(threads)s threads from %(file)s.",
+                        record.messages,
+                    )
+                    % {"messages": record.messages, "threads": record.threads, "file": record.filename},
                 )
             else:
-                messages.info(request, f"{record.filename} was imported already; nothing changed.")
+                messages.info(
+                    request, _("%(file)s was imported already; nothing changed.") % {"file": record.filename}
+                )
             return redirect("engage:conversations", pk=rollout.pk)
     return render(
         request, "engage/conversations/import.html", {"rollout": rollout, "form": form, "errors": errors}
@@ -100,6 +109,6 @@ def log_question(request, pk):
             where=data["where"].strip(),
             logged_by=request.user,
         )
-        messages.success(request, "Question logged: it is in the queue until someone answers it.")
+        messages.success(request, _("Question logged: it is in the queue until someone answers it."))
         return redirect("engage:queue", pk=rollout.pk)
     return render(request, "engage/conversations/log_question.html", {"rollout": rollout, "form": form})

@@ -11,8 +11,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from rollout import drilldown
+from rollout.i18n import percent
 from strategy.selectors import response_target
 
 from .. import selectors
@@ -25,11 +27,11 @@ def outcome(question, target, now):
     """How the question counts in "answered within the target" (selectors.response_summary)."""
     if question.first_response_at is not None:
         if question.response_seconds is not None and question.response_seconds <= target.seconds:
-            return "answered within the target"
-        return "answered after the target"
+            return _("answered within the target")
+        return _("answered after the target")
     if question.created_at <= now - timedelta(hours=target.hours):
-        return "waiting, past the target"
-    return "waiting, not yet due (not counted yet)"
+        return _("waiting, past the target")
+    return _("waiting, not yet due (not counted yet)")
 
 
 def _rows(request, rollout, now):
@@ -50,51 +52,61 @@ def _rows(request, rollout, now):
     }
     questions = questions.select_related("unit").order_by("created_at", "pk")
     rows = {
-        "columns": ("Asked", "Question", "Unit", "First response", "Hours to first response", "Outcome"),
+        "columns": (
+            _("Asked"),
+            _("Question"),
+            _("Unit"),
+            _("First response"),
+            _("Hours to first response"),
+            _("Outcome"),
+        ),
         "items": questions,
         "row": lambda question: [
             drilldown.when(question.created_at),
-            Truncator(question.text or "(no text)").chars(120),
-            question.unit.name if question.unit_id in shown else selectors.OTHER,
+            Truncator(question.text or _("(no text)")).chars(120),
+            question.unit.name if question.unit_id in shown else str(selectors.OTHER),
             drilldown.when(question.first_response_at) or "—",
             round(question.response_seconds / 3600, 1) if question.response_seconds is not None else "",
             outcome(question, target, now),
         ],
         "csv_url": reverse("engage:queue_questions_csv", kwargs={"pk": rollout.pk}),
-        "back": ("Unanswered queue", reverse("engage:queue", kwargs={"pk": rollout.pk})),
-        "noun": ("question", "questions"),
+        "back": (_("Unanswered queue"), reverse("engage:queue", kwargs={"pk": rollout.pk})),
+        "noun": (_("question"), _("questions")),
     }
     if status == OPEN:
         summary = selectors.response_summary(rollout, now=now, target=target)
         return drilldown.Rows(
             **rows,
-            title="Questions waiting for a first reply",
+            title=_("Questions waiting for a first reply"),
             definition="questions-waiting",
-            explanation=(
+            explanation=_(
                 "Every question of this rollout without a first response yet, however old, oldest "
-                f"first, against the response target ({target}). Units with fewer than {minimum} "
+                "first, against the response target (%(target)s). Units with fewer than %(minimum)s "
                 "of these questions are merged into “Other”."
-            ),
-            total=f"{summary['open']} waiting, {summary['overdue']} of them past the target.",
-            empty="No question is waiting for a first reply.",
+            )
+            % {"target": target, "minimum": minimum},
+            total=_("%(open)s waiting, %(overdue)s of them past the target.")
+            % {"open": summary["open"], "overdue": summary["overdue"]},
+            empty=_("No question is waiting for a first reply."),
         )
     summary = selectors.response_summary(rollout, since=now - timedelta(days=30), now=now, target=target)
-    share = f"{summary['within_share']}%" if summary["within_share"] is not None else "not yet known"
+    share = percent(summary["within_share"], 0) if summary["within_share"] is not None else _("not yet known")
     return drilldown.Rows(
         **rows,
-        title="Questions of the last 30 days",
+        title=_("Questions of the last 30 days"),
         definition="answered-within-the-target",
-        explanation=(
+        explanation=_(
             "Every question asked in this rollout in the 30 days up to now, oldest first, with its "
-            f"outcome against the response target ({target}). A question answered, or still waiting "
+            "outcome against the response target (%(target)s). A question answered, or still waiting "
             "past the target, counts; one still waiting within the target does not count yet. "
-            f"Units with fewer than {minimum} of these questions are merged into “Other”."
-        ),
-        total=(
-            f"{summary['within']} of the {summary['decided']} questions that count were answered "
-            f"within the target: {share}."
-        ),
-        empty="No question was asked in the last 30 days.",
+            "Units with fewer than %(minimum)s of these questions are merged into “Other”."
+        )
+        % {"target": target, "minimum": minimum},
+        total=_(
+            "%(within)s of the %(decided)s questions that count were answered within the target: %(share)s."
+        )
+        % {"within": summary["within"], "decided": summary["decided"], "share": share},
+        empty=_("No question was asked in the last 30 days."),
     )
 
 

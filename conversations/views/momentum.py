@@ -4,6 +4,8 @@ the training attendance import."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -57,9 +59,9 @@ def update_settings(request, pk):
     form = MomentumSettingsForm(request.POST, instance=_settings(rollout))
     if form.is_valid():
         form.save()
-        messages.success(request, "Momentum alert threshold saved.")
+        messages.success(request, _("Momentum alert threshold saved."))
     else:
-        messages.error(request, " ".join(form.errors.get("drop_percent", ["Enter a whole percentage."])))
+        messages.error(request, " ".join(form.errors.get("drop_percent", [_("Enter a whole percentage.")])))
     return redirect("engage:momentum", pk=rollout.pk)
 
 
@@ -75,9 +77,19 @@ def import_attendance(request, pk):
             errors = failure.errors
         else:
             if created:
-                messages.success(request, f"Imported {record.messages} attendances from {record.filename}.")
+                messages.success(
+                    request,
+                    ngettext(
+                        "Imported %(count)s attendance from %(file)s.",
+                        "Imported %(count)s attendances from %(file)s.",
+                        record.messages,
+                    )
+                    % {"count": record.messages, "file": record.filename},
+                )
             else:
-                messages.info(request, f"{record.filename} was imported already; nothing changed.")
+                messages.info(
+                    request, _("%(file)s was imported already; nothing changed.") % {"file": record.filename}
+                )
             return redirect("engage:momentum", pk=rollout.pk)
     return render(
         request,

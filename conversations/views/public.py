@@ -2,9 +2,11 @@
 recipient answers without signing in or browsing any other page."""
 
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from rollout.i18n import chosen_language
 from rollout.ratelimits import limit_failures
 
 from .. import pulses
@@ -19,6 +21,13 @@ def answer(request, token):
     if invitation is None:
         return render(request, "engage/conversations/pulse_answer.html", {"state": "invalid"}, status=404)
     pulse = invitation.pulse
+    # The page is in the invited person's language (else their organization's, else the browser's).
+    language = chosen_language(invitation.user, pulse.rollout.organization)
+    with translation.override(language or translation.get_language()):
+        return _answer(request, invitation, pulse)
+
+
+def _answer(request, invitation, pulse):
     context = {"pulse": pulse, "organization": pulse.rollout.organization}
     if invitation.answered:
         return render(request, "engage/conversations/pulse_answer.html", {**context, "state": "answered"})

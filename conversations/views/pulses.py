@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -55,7 +57,7 @@ def pulse_new(request, pk):
             questions=data["question_lines"],
             created_by=request.user,
         )
-        messages.success(request, "Pulse saved as a draft. Open it to send the invitations.")
+        messages.success(request, _("Pulse saved as a draft. Open it to send the invitations."))
         return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
     return render(request, "engage/conversations/pulse_form.html", {"rollout": rollout, "form": form})
 
@@ -91,9 +93,17 @@ def pulse_open(request, pk, pulse):
     pulse = get_object_or_404(rollout.pulses, pk=pulse)
     invited = pulses.open_pulse(pulse)
     if invited is None:
-        messages.info(request, "This pulse is open or closed already.")
+        messages.info(request, _("This pulse is open or closed already."))
     else:
-        messages.success(request, f"Pulse opened: {invited} people will get an email with their link.")
+        messages.success(
+            request,
+            ngettext(
+                "Pulse opened: %(count)s person will get an email with their link.",
+                "Pulse opened: %(count)s people will get an email with their link.",
+                invited,
+            )
+            % {"count": invited},
+        )
     return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
 
 
@@ -103,9 +113,9 @@ def pulse_close(request, pk, pulse):
     rollout = request.scope.rollout(pk)
     pulse = get_object_or_404(rollout.pulses, pk=pulse)
     if pulses.close_pulse(pulse):
-        messages.success(request, "Pulse closed: no more answers are accepted.")
+        messages.success(request, _("Pulse closed: no more answers are accepted."))
     else:
-        messages.info(request, "This pulse is not open.")
+        messages.info(request, _("This pulse is not open."))
     return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
 
 
@@ -114,12 +124,12 @@ def pulse_outcome(request, pk, pulse):
     rollout = request.scope.rollout(pk)
     pulse = get_object_or_404(rollout.pulses, pk=pulse)
     if pulse.status != pulse.Status.CLOSED:
-        messages.info(request, "Close the pulse first: what was done about it follows its results.")
+        messages.info(request, _("Close the pulse first: what was done about it follows its results."))
         return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
     form = OutcomeForm(request.POST or None, initial={"outcome": pulse.outcome})
     if form.is_valid():
         if pulses.record_outcome(pulse, form.cleaned_data["outcome"]):
-            messages.success(request, "Saved. People see it with the results under “You said, we did”.")
+            messages.success(request, _("Saved. People see it with the results under “You said, we did”."))
         return redirect("engage:pulses_results", pk=rollout.pk, pulse=pulse.pk)
     return render(
         request,

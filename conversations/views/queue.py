@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -95,13 +96,13 @@ def queue_row(question, user, now, target, mine, manager, links):
     if question.thread.channel:
         where.append(question.thread.channel)
     elif question.thread.source == Thread.Source.ASKED:
-        where.append("asked in Rollout")
+        where.append(_("asked in Rollout"))
     claimed = ""
     if question.claimed_by_id is not None:
-        claimed = "you" if question.claimed_by_id == user.pk else str(question.claimed_by)
+        claimed = _("you") if question.claimed_by_id == user.pk else str(question.claimed_by)
     return QueueRow(
         pk=question.pk,
-        text=Truncator(question.shown_text or "(no text)").chars(280),
+        text=Truncator(question.shown_text or _("(no text)")).chars(280),
         asker=" · ".join(where),
         asked=date_format(asked, "D j M, H:i"),
         waiting=timesince(question.created_at, now),
@@ -143,13 +144,17 @@ def claim(request, pk, question):
     rollout = request.scope.rollout(pk)
     question = _question(request, rollout, question)
     if services.claim(question, request.user):
-        messages.success(request, "Claimed: the question is yours to answer.")
+        messages.success(request, _("Claimed: the question is yours to answer."))
         return redirect("engage:queue", pk=rollout.pk)
     question.refresh_from_db()
     if question.first_response_at:
-        messages.info(request, "This question has been answered already.")
+        messages.info(request, _("This question has been answered already."))
+    elif question.claimed_by:
+        messages.warning(
+            request, _("%(person)s claimed this question first.") % {"person": question.claimed_by}
+        )
     else:
-        messages.warning(request, f"{question.claimed_by or 'Someone'} claimed this question first.")
+        messages.warning(request, _("Someone claimed this question first."))
     return redirect("engage:queue", pk=rollout.pk)
 
 
@@ -158,7 +163,9 @@ def _may_work_on(request, question):
     if request.scope.has_role(EDITORS):
         return
     if question.claimed_by_id not in (None, request.user.pk):
-        raise PermissionDenied("Another person claimed this question; ask them or a manager to hand it on.")
+        raise PermissionDenied(
+            _("Another person claimed this question; ask them or a manager to hand it on.")
+        )
 
 
 @role_required(WORKERS)
@@ -167,16 +174,16 @@ def answered(request, pk, question):
     question = _question(request, rollout, question)
     _may_work_on(request, question)
     if question.first_response_at:
-        messages.info(request, "This question has been answered already.")
+        messages.info(request, _("This question has been answered already."))
         return redirect("engage:queue", pk=rollout.pk)
     form = AnsweredForm(request.POST or None)
     if form.is_valid():
         if services.mark_answered(
             question, request.user, form.cleaned_data["url"], form.cleaned_data["text"]
         ):
-            messages.success(request, "Marked answered. Thank you!")
+            messages.success(request, _("Marked answered. Thank you!"))
         else:
-            messages.info(request, "Someone answered this question a moment ago.")
+            messages.info(request, _("Someone answered this question a moment ago."))
         return redirect("engage:queue", pk=rollout.pk)
     return render(
         request,
@@ -194,9 +201,11 @@ def hand_on(request, pk, question):
     if form.is_valid():
         person = form.cleaned_data["person"]
         if services.hand_on(question, request.user, person, manager=request.scope.has_role(EDITORS)):
-            messages.success(request, f"Handed on to {person}.")
+            messages.success(request, _("Handed on to %(person)s.") % {"person": person})
         else:
-            messages.warning(request, "The question changed meanwhile (answered or claimed by someone else).")
+            messages.warning(
+                request, _("The question changed meanwhile (answered or claimed by someone else).")
+            )
         return redirect("engage:queue", pk=rollout.pk)
     return render(
         request,

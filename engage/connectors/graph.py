@@ -29,10 +29,14 @@ from zoneinfo import ZoneInfo
 from django.core.files import File
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.connections.microsoft import CREDENTIAL_FIELDS, SETTING_FIELDS, GraphClient
 from rollout.connections.models import Connection, ConnectionRun
 from rollout.connections.registry import ConnectionProblem, ConnectorKind, SettingField
+from rollout.i18n import Text
 from rollout.models import Platform, Rollout
 
 from .. import services
@@ -46,21 +50,21 @@ Product = Platform.Product
 class Report:
     product: str
     function: str  # Graph's report function
-    label: str
+    label: Text
 
 
 REPORTS = [
-    Report(Product.VIVA_ENGAGE, "getYammerActivityUserDetail", "Viva Engage user activity"),
-    Report(Product.TEAMS, "getTeamsUserActivityUserDetail", "Teams user activity"),
+    Report(Product.VIVA_ENGAGE, "getYammerActivityUserDetail", _("Viva Engage user activity")),
+    Report(Product.TEAMS, "getTeamsUserActivityUserDetail", _("Teams user activity")),
 ]
 PERIODS = (
-    ("D7", "The last 7 days"),
-    ("D30", "The last 30 days"),
-    ("date", "One day: the latest day Microsoft has reported"),
+    ("D7", _("The last 7 days")),
+    ("D30", _("The last 30 days")),
+    ("date", _("One day: the latest day Microsoft has reported")),
 )
 # Microsoft publishes a day's usage about two days later; a date report asks for that day.
 REPORTING_DELAY = timedelta(days=3)
-CONCEALED_NOTICE = (
+CONCEALED_NOTICE = _(
     "Microsoft 365 conceals user names in this tenant's usage reports: they arrive as hashes, so "
     "Rollout can keep only totals, and no figure per person or per unit. To change it, a global "
     "admin opens the Microsoft 365 admin center → Settings → Org settings → Reports and clears "
@@ -75,7 +79,11 @@ def report_url(client: GraphClient, report: Report, period: str, day: date | Non
 
 
 def graph_client(connection: Connection) -> GraphClient:
-    return GraphClient.for_connection(connection, permission=PERMISSION, purpose="read the usage reports")
+    return GraphClient.for_connection(
+        connection,
+        permission=PERMISSION,
+        purpose=pgettext("Microsoft Graph refused to …", "read the usage reports"),
+    )
 
 
 # The connection kind --------------------------------------------------------------------------
@@ -98,16 +106,21 @@ def rollouts_by_product(connection: Connection) -> dict[str, list[Rollout]]:
 
 class UsageReports(ConnectorKind):
     key = "graph_usage_reports"
-    label = "Microsoft 365 usage reports (Microsoft Graph)"
-    description = (
-        "Viva Engage and Teams user activity, pulled from Microsoft Graph every day into each rollout "
-        "on those platforms, as if the report had been exported and uploaded. Needs an app "
-        f"registration with the application permission {PERMISSION} (docs/connectors.md)."
+    label = _("Microsoft 365 usage reports (Microsoft Graph)")
+    description = format_lazy(
+        _(
+            "Viva Engage and Teams user activity, pulled from Microsoft Graph every day into each rollout "
+            "on those platforms, as if the report had been exported and uploaded. Needs an app "
+            "registration with the application permission {permission} (docs/connectors.md)."
+        ),
+        permission=PERMISSION,
     )
     credential_fields = CREDENTIAL_FIELDS
     setting_fields = [
         *SETTING_FIELDS,
-        SettingField("period", "Period of each report", "What each daily pull asks for.", PERIODS, "D7"),
+        SettingField(
+            "period", _("Period of each report"), _("What each daily pull asks for."), PERIODS, "D7"
+        ),
     ]
 
     def test(self, connection: Connection) -> str:
@@ -116,15 +129,15 @@ class UsageReports(ConnectorKind):
         wanted = rollouts_by_product(connection)
         report = next((r for r in REPORTS if r.product in wanted), REPORTS[0])
         client.get(report_url(client, report, "D7"))
-        return (
-            f"Connected to tenant {client.tenant}: Rollout signed in as the app and may read the usage "
-            f"reports ({PERMISSION})."
-        )
+        return gettext(
+            "Connected to tenant %(tenant)s: Rollout signed in as the app and may read the usage reports "
+            "(%(permission)s)."
+        ) % {"tenant": client.tenant, "permission": PERMISSION}
 
     def pull(self, connection: Connection, run: ConnectionRun) -> int:
         wanted = rollouts_by_product(connection)
         if not wanted:
-            run.detail = "No open rollout runs on Viva Engage or Teams: nothing to pull."
+            run.detail = gettext("No open rollout runs on Viva Engage or Teams: nothing to pull.")
             return 0
         client = graph_client(connection)
         period = (connection.settings or {}).get("period") or "D7"
@@ -154,7 +167,7 @@ class UsageReports(ConnectorKind):
                 concealed = concealed or files[report.product].get("concealed", False)
         imported = sorted({pk for pk in cursor["imported"].values() if pk})
         run.import_ref = ("engage.ImportBatch:" + ",".join(map(str, imported)))[:200] if imported else ""
-        connection.notice = CONCEALED_NOTICE if concealed else ""
+        connection.notice = str(CONCEALED_NOTICE) if concealed else ""
         run.detail = _summary(wanted, files, imported, concealed)
         for entry in files.values():
             Path(entry["path"]).unlink(missing_ok=True)
@@ -210,15 +223,22 @@ def _check_all(connection, wanted, files, period, day, today, done):
 
 
 def _store(rollout, report, entry, period, day, today, options) -> ImportBatch:
-    what = f"{day:%Y-%m-%d}" if day is not None else dict(PERIODS).get(period, period).lower()
-    name = f"Microsoft Graph · {report.label}, {what} (pulled {today:%Y-%m-%d}).csv"
+    what = f"{day:%Y-%m-%d}" if day is not None else str(dict(PERIODS).get(period, period)).lower()
+    name = gettext("Microsoft Graph · %(report)s, %(what)s (pulled %(day)s).csv") % {
+        "report": report.label,
+        "what": what,
+        "day": f"{today:%Y-%m-%d}",
+    }
     with open(entry["path"], "rb") as handle:
         try:
             batch = services.store_upload(rollout, File(handle, name=name), None, options)
         except services.TooLarge:
             raise ConnectionProblem(
-                f"Graph's {report.label} report is larger than the import limit (ENGAGE_MAX_UPLOAD_MB, "
-                f"{services.max_upload_bytes() // (1024 * 1024)} MB); raise the limit to import it."
+                gettext(
+                    "Graph's %(report)s report is larger than the import limit (ENGAGE_MAX_UPLOAD_MB, "
+                    "%(limit)s MB); raise the limit to import it."
+                )
+                % {"report": report.label, "limit": services.max_upload_bytes() // (1024 * 1024)}
             ) from None
         except services.WrongPlatform as refusal:
             raise ConnectionProblem(str(refusal)) from None
@@ -228,11 +248,13 @@ def _store(rollout, report, entry, period, day, today, options) -> ImportBatch:
 def _refused(report: Report, batch: ImportBatch) -> str:
     problems = list(batch.problems.all()[:3])
     listed = "; ".join(str(problem) for problem in problems) or batch.message
-    return (
-        f"Graph's {report.label} report did not pass the check for “{batch.rollout}” "
-        f"({batch.problem_count} problem{'s' if batch.problem_count != 1 else ''}: {listed}); nothing was "
-        "imported. The file is in the rollout's import history."
-    )
+    return ngettext(
+        "Graph's %(report)s report did not pass the check for “%(rollout)s” (%(count)s problem: %(listed)s); "
+        "nothing was imported. The file is in the rollout's import history.",
+        "Graph's %(report)s report did not pass the check for “%(rollout)s” (%(count)s problems: %(listed)s); "
+        "nothing was imported. The file is in the rollout's import history.",
+        batch.problem_count,
+    ) % {"report": report.label, "rollout": batch.rollout, "count": batch.problem_count, "listed": listed}
 
 
 def _import(batch: ImportBatch) -> int | None:
@@ -246,7 +268,10 @@ def _import(batch: ImportBatch) -> int | None:
     result = services.run_import(batch.pk)
     if isinstance(result, str):  # "failed", or another worker holds it: not imported by this run
         batch.refresh_from_db()
-        raise ConnectionProblem(f"Importing Graph's report into “{batch.rollout}” failed: {batch.message}")
+        raise ConnectionProblem(
+            gettext("Importing Graph's report into “%(rollout)s” failed: %(message)s")
+            % {"rollout": batch.rollout, "message": batch.message}
+        )
     return batch.pk
 
 
@@ -255,11 +280,18 @@ def _summary(wanted, files, imported, concealed) -> str:
     for report in REPORTS:
         if report.product in files:
             rollouts = len(wanted[report.product])
+            rows = files[report.product].get("rows", 0)
             parts.append(
-                f"{report.label}: {files[report.product].get('rows', 0)} rows for {rollouts} "
-                f"rollout{'s' if rollouts != 1 else ''}"
+                ngettext(
+                    "%(report)s: %(rows)s rows for %(count)s rollout",
+                    "%(report)s: %(rows)s rows for %(count)s rollouts",
+                    rollouts,
+                )
+                % {"report": report.label, "rows": rows, "count": rollouts}
             )
     text = "; ".join(parts) + "."
     if concealed:
-        text += " User names were concealed: only totals were kept (see the notice above)."
+        text = " ".join(
+            [text, gettext("User names were concealed: only totals were kept (see the notice above).")]
+        )
     return text

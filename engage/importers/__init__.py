@@ -11,6 +11,8 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from ..models import Source
 from . import generic, slack, teams, viva_engage
 from .base import Problem, RowProblem, normalize
@@ -61,7 +63,11 @@ class Format:
         """(ParsedRow, None) or (None, Problem) for one row given as a list of cells."""
         if len(row) != len(self.names):
             return None, Problem(
-                line, "", "", f"has {len(row)} values but the header has {len(self.names)} columns"
+                line,
+                "",
+                "",
+                gettext("has %(values)s values but the header has %(columns)s columns")
+                % {"values": len(row), "columns": len(self.names)},
             )
         values = dict(zip(self.names, row, strict=False))  # the lengths are checked above
         try:
@@ -93,15 +99,19 @@ def detect(header):
     columns = set(names)
     duplicated = sorted({name for name in names if names.count(name) > 1 and name})
     if duplicated:
-        raise UnknownFormat(f"The header names a column twice: {', '.join(duplicated)}.")
+        raise UnknownFormat(
+            gettext("The header names a column twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+        )
     for source, module in FORMATS:
         if module.matches(columns):
             return Format(source, module, names, module.variant(columns))
     raise UnknownFormat(
-        "The header does not match a format Rollout reads: Viva Engage or Teams user activity detail "
-        "(Microsoft 365 admin centre, Reports, Usage, Export), Slack member analytics, or Rollout's "
-        "activity template (download it on this page). The first line of this file is: "
-        + ", ".join(cell.strip() for cell in header)[:300]
+        gettext(
+            "The header does not match a format Rollout reads: Viva Engage or Teams user activity detail "
+            "(Microsoft 365 admin centre, Reports, Usage, Export), Slack member analytics, or Rollout's "
+            "activity template (download it on this page). The first line of this file is: %(header)s"
+        )
+        % {"header": ", ".join(cell.strip() for cell in header)[:300]}
     )
 
 
@@ -152,13 +162,15 @@ def rows(path):
             except UnicodeDecodeError:
                 raise Unreadable(
                     reader.line_num + 1,
-                    "is not UTF-8 text; save the file as 'CSV UTF-8' and upload it again",
+                    gettext("is not UTF-8 text; save the file as 'CSV UTF-8' and upload it again"),
                 ) from None
             except csv.Error as error:
-                raise Unreadable(reader.line_num, f"cannot be read as CSV ({error})") from None
+                raise Unreadable(
+                    reader.line_num, gettext("cannot be read as CSV (%(error)s)") % {"error": error}
+                ) from None
             text = "".join(row)  # one string to look at, not one per cell: a million rows come here
             if not text.strip():
                 continue
             if "\x00" in text:  # csv reads NUL since Python 3.11; text has none
-                raise Unreadable(reader.line_num, "holds a NUL character: this is not a text export")
+                raise Unreadable(reader.line_num, gettext("holds a NUL character: this is not a text export"))
             yield reader.line_num, row

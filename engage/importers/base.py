@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext
+
 # Wide enough for any real export, small enough that a hostile file cannot exhaust memory.
 csv.field_size_limit(1_000_000)
 
@@ -33,9 +35,15 @@ class Problem:
     message: str
 
     def __str__(self):
-        where = f"Row {self.row}, " if self.row else ""
-        column = f"'{self.column}': " if self.column else ""
-        return f"{where}{column}{self.message}"
+        # "Row 14, 'Posted Count': 'abc' is not a number", in the language of the check.
+        values = {"row": self.row, "column": self.column, "problem": self.message}
+        if self.row and self.column:
+            return gettext("Row %(row)s, '%(column)s': %(problem)s") % values
+        if self.row:
+            return gettext("Row %(row)s, %(problem)s") % values
+        if self.column:
+            return gettext("'%(column)s': %(problem)s") % values
+        return self.message
 
 
 class RowProblem(Exception):
@@ -88,7 +96,7 @@ def cell(row, column):
 def required_text(row, column):
     value = cell(row, column)
     if not value:
-        raise RowProblem(column, value, "is empty; every row needs a value here")
+        raise RowProblem(column, value, gettext("is empty; every row needs a value here"))
     return value
 
 
@@ -104,18 +112,22 @@ def count(row, column, *, required=True):
         return int(value)
     if not value:
         if required:
-            raise RowProblem(column, value, "is empty; write 0 for no activity")
+            raise RowProblem(column, value, gettext("is empty; write 0 for no activity"))
         return 0
     text = value.replace(",", "").replace(" ", "")
     if text.endswith(".0"):
         text = text[:-2]
     if not re.fullmatch(r"[+-]?\d+", text):
-        raise RowProblem(column, value, f"'{shown(value)}' is not a number")
+        raise RowProblem(column, value, gettext("'%(value)s' is not a number") % {"value": shown(value)})
     number = int(text)
     if number < 0:
-        raise RowProblem(column, value, f"'{shown(value)}' is negative; counts start at 0")
+        raise RowProblem(
+            column, value, gettext("'%(value)s' is negative; counts start at 0") % {"value": shown(value)}
+        )
     if number > MAX_COUNT:
-        raise RowProblem(column, value, f"'{shown(value)}' is too large to be a count")
+        raise RowProblem(
+            column, value, gettext("'%(value)s' is too large to be a count") % {"value": shown(value)}
+        )
     return number
 
 
@@ -133,11 +145,15 @@ def parse_date(row, column, *, required=True):
     value = (raw or "").strip()
     if not value:
         if required:
-            raise RowProblem(column, value, "is empty; a date is needed here (e.g. 2026-05-31)")
+            raise RowProblem(column, value, gettext("is empty; a date is needed here (e.g. 2026-05-31)"))
         return None
     day = _read_date(value)
     if day is None:
-        raise RowProblem(column, value, f"'{shown(value)}' is not a date (write it as 2026-05-31)")
+        raise RowProblem(
+            column,
+            value,
+            gettext("'%(value)s' is not a date (write it as 2026-05-31)") % {"value": shown(value)},
+        )
     if len(_DATES) >= _DATES_KEPT:
         _DATES.clear()
     _DATES[raw] = day
@@ -176,7 +192,11 @@ def _read_date(value):
 def period_days(row, column):
     days = count(row, column)
     if not 1 <= days <= 366:
-        raise RowProblem(column, cell(row, column), f"'{days}' is not a report period (1 to 366 days)")
+        raise RowProblem(
+            column,
+            cell(row, column),
+            gettext("'%(days)s' is not a report period (1 to 366 days)") % {"days": days},
+        )
     return days
 
 
@@ -187,7 +207,11 @@ def yes(row, column):
 def person(row, column):
     value = required_text(row, column).lower()
     if len(value) > 254:
-        raise RowProblem(column, value, f"'{shown(value)}' is too long for an email address or name")
+        raise RowProblem(
+            column,
+            value,
+            gettext("'%(value)s' is too long for an email address or name") % {"value": shown(value)},
+        )
     return value
 
 

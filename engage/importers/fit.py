@@ -7,6 +7,9 @@ else would mix another platform's people and posts into the rollout's figures wi
 the upload is refused with a message that names both platforms and what to do instead.
 """
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from rollout.models import Platform
 
 from ..models import Source
@@ -20,14 +23,20 @@ PRODUCT_OF_SOURCE = {
     Source.SLACK: Product.SLACK,
     Source.GENERIC: None,
 }
-# How a message names a file of each product's format.
+# How a message names a file of each product's format, and several of them.
 EXPORT_NAME = {
-    Product.VIVA_ENGAGE: "Viva Engage user activity export",
-    Product.TEAMS: "Microsoft Teams user activity export",
-    Product.SLACK: "Slack member analytics export",
+    Product.VIVA_ENGAGE: _("Viva Engage user activity export"),
+    Product.TEAMS: _("Microsoft Teams user activity export"),
+    Product.SLACK: _("Slack member analytics export"),
 }
-ALSO_ACCEPTS = "“Also accept activity exports from these platforms”"
-TEMPLATE = "Rollout's CSV template (download it on the Engage upload page)"
+EXPORTS_NAME = {
+    Product.VIVA_ENGAGE: _("Viva Engage user activity exports"),
+    Product.TEAMS: _("Microsoft Teams user activity exports"),
+    Product.SLACK: _("Slack member analytics exports"),
+}
+# The rollout setting that adds another platform's exports (rollout settings).
+ALSO_ACCEPTS = _("Also accept activity exports from these platforms")
+TEMPLATE = _("Rollout's CSV template (download it on the Engage upload page)")
 
 
 def accepted_exports(rollout):
@@ -37,7 +46,7 @@ def accepted_exports(rollout):
     for platform in rollout.activity_platforms():
         if platform.product in EXPORT_NAME and platform.product not in products:
             products.append(platform.product)
-    return _and([EXPORT_NAME[product] + "s" for product in products] + ["Rollout's CSV template"])
+    return _and([EXPORTS_NAME[product] for product in products] + [gettext("Rollout's CSV template")])
 
 
 def refusal(rollout, fmt):
@@ -52,28 +61,65 @@ def refusal(rollout, fmt):
         return ""
     own, others = platforms[0], platforms[1:]
     exported_by = Product(product).label
-    runs_on = f"“{rollout.name}” runs on {own.name}"
+    values = {
+        "export": EXPORT_NAME[product],
+        "rollout": rollout.name,
+        "platform": own.name,
+        "product": exported_by,
+        "setting": ALSO_ACCEPTS,
+        "template": TEMPLATE,
+    }
     if others:
-        runs_on += " and also accepts exports from " + _and(platform.name for platform in others)
-    stated = f"This is a {EXPORT_NAME[product]}; {runs_on}. Nothing was stored."
+        values["others"] = _and(platform.name for platform in others)
+        stated = (
+            gettext(
+                "This is a %(export)s; “%(rollout)s” runs on %(platform)s and also accepts exports from "
+                "%(others)s. Nothing was stored."
+            )
+            % values
+        )
+    else:
+        stated = (
+            gettext("This is a %(export)s; “%(rollout)s” runs on %(platform)s. Nothing was stored.") % values
+        )
     spans = (
-        f"If this rollout really spans {exported_by} too, tick a {exported_by} platform under "
-        f"{ALSO_ACCEPTS} when you edit the rollout."
+        gettext(
+            "If this rollout really spans %(product)s too, tick a %(product)s platform under “%(setting)s” "
+            "when you edit the rollout."
+        )
+        % values
     )
     if own.product == Product.OTHER:
-        return (
-            f"{stated} The product of {own.name} is not set (“{Product.OTHER.label}”), so for {own.name} "
-            f"this rollout accepts only Rollout's CSV template. If {own.name} is {exported_by}, set its "
-            f"product under Settings → Platforms; otherwise fill in {TEMPLATE} from this export."
+        values["other"] = Product.OTHER.label
+        return " ".join(
+            [
+                stated,
+                gettext(
+                    "The product of %(platform)s is not set (“%(other)s”), so for %(platform)s this rollout "
+                    "accepts only Rollout's CSV template. If %(platform)s is %(product)s, set its product under "
+                    "Settings → Platforms; otherwise fill in %(template)s from this export."
+                )
+                % values,
+            ]
         )
     if own.product not in EXPORT_NAME:
-        return (
-            f"{stated} Rollout reads no {own.get_product_display()} export: fill in {TEMPLATE} from "
-            f"{own.name}'s figures. {spans}"
+        values["own_product"] = own.get_product_display()
+        return " ".join(
+            [
+                stated,
+                gettext(
+                    "Rollout reads no %(own_product)s export: fill in %(template)s from %(platform)s's figures."
+                )
+                % values,
+                spans,
+            ]
         )
-    return f"{stated} Upload the rollout's {EXPORT_NAME[own.product]} instead. {spans}"
+    values["own_export"] = EXPORT_NAME[own.product]
+    return " ".join([stated, gettext("Upload the rollout's %(own_export)s instead.") % values, spans])
 
 
 def _and(names):
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    names = [str(name) for name in names]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}

@@ -4,6 +4,8 @@ docs/steps/engage.md and offered for download on the Engage page.
 Active: at least one post, reply, read or reaction.
 """
 
+from django.utils.translation import gettext, gettext_noop
+
 from .base import ParsedRow, RowProblem, cell, count, parse_date, period_days, person
 
 NAME = "Rollout activity template"
@@ -25,16 +27,16 @@ def variant(columns):
 
 
 def mapping(columns):
-    rows = [("person", "person (matched to a unit by email)")]
+    rows = [("person", gettext_noop("person (matched to a unit by email)"))]
     for name, feeds in (
-        ("name", "name"),
-        ("unit", "unit (by name; else by email)"),
-        ("date", "last day of the period"),
-        ("period_days", "period length in days (1 if absent)"),
-        ("posts", "posts"),
-        ("replies", "replies"),
-        ("reads", "reads"),
-        ("reactions", "reactions"),
+        ("name", gettext_noop("name")),
+        ("unit", gettext_noop("unit (by name; else by email)")),
+        ("date", gettext_noop("last day of the period")),
+        ("period_days", gettext_noop("period length in days (1 if absent)")),
+        ("posts", gettext_noop("posts")),
+        ("replies", gettext_noop("replies")),
+        ("reads", gettext_noop("reads")),
+        ("reactions", gettext_noop("reactions")),
     ):
         if name in columns:
             rows.append((name, feeds))
@@ -44,7 +46,7 @@ def mapping(columns):
 def parse(row, columns, options):
     key = person(row, "person")
     if "@" not in key:
-        raise RowProblem("person", key, f"'{key[:60]}' is not an email address")
+        raise RowProblem("person", key, gettext("'%(key)s' is not an email address") % {"key": key[:60]})
     posts, replies = count(row, "posts"), count(row, "replies")
     reads, reactions = count(row, "reads"), count(row, "reactions")
     return ParsedRow(

@@ -5,6 +5,8 @@ read or posted, i.e. at least one day active or one message posted. The export d
 it covers: the upload form asks (by default the 30 days up to yesterday, Slack's default range).
 """
 
+from django.utils.translation import gettext, gettext_noop
+
 from .base import ParsedRow, RowProblem, count, parse_date, person
 
 NAME = "Slack member analytics"
@@ -26,7 +28,7 @@ def matches(columns):
 
 
 def variant(columns):
-    return "" if "Email" in columns else "no Email column: people cannot be matched to units"
+    return "" if "Email" in columns else gettext_noop("no Email column: people cannot be matched to units")
 
 
 def identity(columns):
@@ -34,13 +36,13 @@ def identity(columns):
 
 
 def mapping(columns):
-    rows = [(identity(columns), "person (matched to a unit by email)")]
+    rows = [(identity(columns), gettext_noop("person (matched to a unit by email)"))]
     for name, feeds in (
-        ("Name", "name"),
-        ("Messages posted", "posts"),
-        ("Reactions added", "reactions"),
-        ("Days active", "active or not"),
-        ("Last active (UTC)", "last activity"),
+        ("Name", gettext_noop("name")),
+        ("Messages posted", gettext_noop("posts")),
+        ("Reactions added", gettext_noop("reactions")),
+        ("Days active", gettext_noop("active or not")),
+        ("Last active (UTC)", gettext_noop("last activity")),
     ):
         if name in columns:
             rows.append((name, feeds))
@@ -54,7 +56,10 @@ def parse(row, columns, options):
     reactions = count(row, "Reactions added", required=False) if "Reactions added" in columns else 0
     if days > options["period_days"]:
         raise RowProblem(
-            "Days active", str(days), f"'{days}' is more than the period's {options['period_days']} days"
+            "Days active",
+            str(days),
+            gettext("'%(days)s' is more than the period's %(period)s days")
+            % {"days": days, "period": options["period_days"]},
         )
     name = (row.get("Name") or row.get("Display Name") or "").strip()[:200]
     return ParsedRow(

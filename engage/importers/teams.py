@@ -5,6 +5,8 @@ Active (docs/metrics.md, "Active users"): a channel post, chat, call or meeting 
 (`Post Messages`, `Reply Messages`), which gives a dialogue ratio; the older one does not.
 """
 
+from django.utils.translation import gettext_noop
+
 from .base import ParsedRow, count, is_concealed, parse_date, period_days, person, yes
 
 NAME = "Teams user activity detail"
@@ -39,22 +41,25 @@ def matches(columns):
 
 
 def variant(columns):
-    return "current header" if columns >= CURRENT else "older header"
+    return gettext_noop("current header") if columns >= CURRENT else gettext_noop("older header")
 
 
 def mapping(columns):
     rows = [
-        ("User Principal Name", "person (matched to a unit by email)"),
-        ("Report Refresh Date", "last day of the period"),
-        ("Report Period", "period length in days"),
+        ("User Principal Name", gettext_noop("person (matched to a unit by email)")),
+        ("Report Refresh Date", gettext_noop("last day of the period")),
+        ("Report Period", gettext_noop("period length in days")),
     ]
     if columns >= CURRENT:
-        rows += [("Post Messages", "posts"), ("Reply Messages", "replies")]
+        rows += [("Post Messages", gettext_noop("posts")), ("Reply Messages", gettext_noop("replies"))]
     else:
-        rows += [("Team Chat Message Count", "posts")]
+        rows += [("Team Chat Message Count", gettext_noop("posts"))]
     rows += [
-        ("Private Chat Message Count, Call Count, Meeting Count, Has Other Action", "active or not"),
-        ("Last Activity Date", "last activity"),
+        (
+            "Private Chat Message Count, Call Count, Meeting Count, Has Other Action",
+            gettext_noop("active or not"),
+        ),
+        ("Last Activity Date", gettext_noop("last activity")),
     ]
     return rows
 

@@ -4,6 +4,8 @@ Active (docs/metrics.md, "Active users"): posted, read or liked in the report pe
 count replies apart from posts, so it gives no dialogue ratio.
 """
 
+from django.utils.translation import gettext_noop
+
 from .base import _DATES, HASHED, ParsedRow, count, is_concealed, known_date, parse_date, period_days, person
 
 NAME = "Viva Engage user activity detail"
@@ -20,14 +22,14 @@ REQUIRED = {
     "Report Period",
 }
 MAPPING = [
-    ("User Principal Name", "person (matched to a unit by email)"),
-    ("Display Name", "name"),
-    ("Report Refresh Date", "last day of the period"),
-    ("Report Period", "period length in days"),
-    ("Posted Count", "posts"),
-    ("Read Count", "reads"),
-    ("Liked Count", "reactions"),
-    ("Last Activity Date", "last activity"),
+    ("User Principal Name", gettext_noop("person (matched to a unit by email)")),
+    ("Display Name", gettext_noop("name")),
+    ("Report Refresh Date", gettext_noop("last day of the period")),
+    ("Report Period", gettext_noop("period length in days")),
+    ("Posted Count", gettext_noop("posts")),
+    ("Read Count", gettext_noop("reads")),
+    ("Liked Count", gettext_noop("reactions")),
+    ("Last Activity Date", gettext_noop("last activity")),
 ]
 
 

@@ -10,6 +10,7 @@ and per unit, rebuilt in the database after every import.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Rollout, Unit
 
@@ -31,24 +32,24 @@ CONCEALED_KEY = "(concealed names)"
 
 
 class Source(models.TextChoices):
-    VIVA_ENGAGE = "viva_engage", "Viva Engage user activity"
-    TEAMS = "teams", "Teams user activity"
-    SLACK = "slack", "Slack member analytics"
-    GENERIC = "generic", "Rollout activity template"
+    VIVA_ENGAGE = "viva_engage", _("Viva Engage user activity")
+    TEAMS = "teams", _("Teams user activity")
+    SLACK = "slack", _("Slack member analytics")
+    GENERIC = "generic", _("Rollout activity template")
 
 
 class ImportBatch(models.Model):
     """One uploaded file, from upload through checking and confirmation to its result."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking the file"
-        READY = "ready", "Ready to import"
-        INVALID = "invalid", "Has problems; nothing imported"
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Importing"
-        DONE = "done", "Imported"
-        FAILED = "failed", "Failed; nothing imported"
-        CANCELLED = "cancelled", "Cancelled"
+        CHECKING = "checking", _("Checking the file")
+        READY = "ready", _("Ready to import")
+        INVALID = "invalid", _("Has problems; nothing imported")
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed; nothing imported")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # While a file holds one of these, the same file cannot be imported again into the rollout.
     CLAIMING = (Status.QUEUED, Status.RUNNING, Status.DONE)
@@ -221,9 +222,9 @@ class ActivityRollup(models.Model):
     """Figures per rollout, unit and day (or week, or month), computed in the database."""
 
     class Grain(models.TextChoices):
-        DAY = "day", "Day"
-        WEEK = "week", "Week"
-        MONTH = "month", "Month"
+        DAY = "day", _("Day")
+        WEEK = "week", _("Week")
+        MONTH = "month", _("Month")
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="activity_rollups")
     grain = models.CharField(max_length=5, choices=Grain.choices)
@@ -299,23 +300,23 @@ class PersonMatch(models.Model):
     and the unit, at import and again for the records already imported (engage/matching.py)."""
 
     class Kind(models.TextChoices):
-        DOMAIN = "domain", "A whole email/UPN domain"
-        PERSON = "person", "One person"
+        DOMAIN = "domain", _("A whole email/UPN domain")
+        PERSON = "person", _("One person")
 
     organization = models.ForeignKey(
         "rollout.Organization", on_delete=models.CASCADE, related_name="person_matches"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     export_key = models.CharField(
-        "in the export",
+        _("in the export"),
         max_length=254,
-        help_text="The domain (for a domain) or the email/UPN (for a person).",
+        help_text=_("The domain (for a domain) or the email/UPN (for a person)."),
     )
     member_domain = models.CharField(
-        "members' domain",
+        _("members' domain"),
         max_length=254,
         blank=True,
-        help_text="For a domain: the domain of the members' emails.",
+        help_text=_("For a domain: the domain of the members' emails."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -323,7 +324,7 @@ class PersonMatch(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="For a person: the member they are.",
+        help_text=_("For a person: the member they are."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -351,8 +352,8 @@ class OfficialAccount(models.Model):
     """An account that speaks for the rollout (a comms team, a leader); its cadence is watched."""
 
     rollout = models.ForeignKey(Rollout, on_delete=models.CASCADE, related_name="official_accounts")
-    person_key = models.CharField("email or UPN", max_length=254)
-    label = models.CharField(max_length=100, help_text="e.g. 'Internal communications'.")
+    person_key = models.CharField(_("email or UPN"), max_length=254)
+    label = models.CharField(max_length=100, help_text=_("e.g. 'Internal communications'."))
 
     class Meta:
         ordering = ["label"]

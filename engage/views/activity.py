@@ -8,12 +8,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import LEADERS, role_required
 from rollout.csv_safety import safe_row
 from rollout.data_versions import remember
+from rollout.i18n import percent
 from rollout.paging import PAGE_SIZE
 from rollout.portfolio import step_context
 from rollout.steps import registry
@@ -44,7 +46,14 @@ def home(request, pk):
             "recent_imports": recent,
             "concealed": selectors.concealed_import(rollout, recent),
             "activity": remember(
-                ("engage-activity", rollout.pk, can_import, request.scope.has_role(LEADERS)),
+                # Rendered in the reader's language: one copy per language.
+                (
+                    "engage-activity",
+                    rollout.pk,
+                    can_import,
+                    request.scope.has_role(LEADERS),
+                    translation.get_language(),
+                ),
                 lambda: _activity(request, rollout, can_import),
                 organization=rollout.organization_id,
                 # Imports and accounts, the strategy's audiences, conversations' replies.
@@ -101,11 +110,11 @@ def cadence(request, pk):
         if "band" in request.POST and band_form.is_valid():
             band_form.instance.rollout = rollout
             band_form.save()
-            messages.success(request, "Cadence band saved.")
+            messages.success(request, _("Cadence band saved."))
             return redirect("engage:cadence", pk=rollout.pk)
         if "account" in request.POST and account_form.is_valid():
             account_form.save()
-            messages.success(request, "Official account added.")
+            messages.success(request, _("Official account added."))
             return redirect("engage:cadence", pk=rollout.pk)
     return render(
         request,
@@ -125,7 +134,7 @@ def cadence(request, pk):
 def account_delete(request, pk, account):
     rollout = request.scope.rollout(pk)
     get_object_or_404(OfficialAccount.objects.filter(rollout=rollout), pk=account).delete()
-    messages.success(request, "Official account removed.")
+    messages.success(request, _("Official account removed."))
     return redirect("engage:cadence", pk=rollout.pk)
 
 
@@ -139,15 +148,23 @@ def figures_csv(request, pk):
     response["Content-Disposition"] = f'attachment; filename="engage-figures-{rollout.pk}.csv"'
     writer = csv.writer(response)
     writer.writerow(
-        ["figure", "window start", "window end", "value", "numerator", "denominator", "definition"]
+        [
+            _("figure"),
+            _("window start"),
+            _("window end"),
+            _("value"),
+            _("numerator"),
+            _("denominator"),
+            _("definition"),
+        ]
     )
     share, dialogue = found["participation"], found["dialogue_ratio"]
     if share is not None:
         window = [share.start.isoformat(), share.end.isoformat()]
         rows = [
-            ["Active users", *window, share.active_users, share.active_users, "", share.window],
+            [_("Active users"), *window, share.active_users, share.active_users, "", share.window],
             [
-                "In the rollout's audiences",
+                _("In the rollout's audiences"),
                 *window,
                 share.in_audiences,
                 share.in_audiences,
@@ -155,16 +172,16 @@ def figures_csv(request, pk):
                 "",
             ],
             [
-                "Outside the rollout's audiences",
+                _("Outside the rollout's audiences"),
                 *window,
                 share.outside,
                 share.outside,
                 share.active_users,
                 "",
             ],
-            ["Matched to no member", *window, share.unmatched, share.unmatched, share.active_users, ""],
+            [_("Matched to no member"), *window, share.unmatched, share.unmatched, share.active_users, ""],
             [
-                "Participation rate",
+                _("Participation rate"),
                 *window,
                 _rate(share.rate),
                 share.headline.active if share.headline else "",
@@ -175,7 +192,7 @@ def figures_csv(request, pk):
         for audience in share.audiences:
             rows.append(
                 [
-                    f"Participation: {audience.name}",
+                    _("Participation: %(audience)s") % {"audience": audience.name},
                     *window,
                     _rate(audience.rate),
                     audience.active,
@@ -185,7 +202,7 @@ def figures_csv(request, pk):
             )
         rows.append(
             [
-                "Dialogue ratio",
+                _("Dialogue ratio"),
                 *window,
                 _rate(dialogue.rate),
                 dialogue.replies,
@@ -199,4 +216,4 @@ def figures_csv(request, pk):
 
 
 def _rate(rate):
-    return "not known" if rate is None else f"{rate:.1f}%"
+    return _("not known") if rate is None else percent(rate, 1)

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -35,7 +37,9 @@ def upload(request, pk):
             batch = services.store_upload(rollout, form.cleaned_data["file"], request.user, form.options())
         except services.TooLarge:
             form.add_error(
-                "file", f"The file is larger than the limit of {services.max_upload_bytes() // 1048576} MB."
+                "file",
+                _("The file is larger than the limit of %(limit)s MB.")
+                % {"limit": services.max_upload_bytes() // 1048576},
             )
         except services.WrongPlatform as refusal:
             form.add_error("file", str(refusal))
@@ -70,7 +74,8 @@ def detail(request, pk, batch):
             "rollout": rollout,
             "batch": batch,
             "problems": problems,
-            "columns": (batch.column_map or {}).get("columns", [])
+            # What each column feeds, stored in English by the check, shown in the reader's language.
+            "columns": [(column, _(feeds)) for column, feeds in (batch.column_map or {}).get("columns", [])]
             if isinstance(batch.column_map, dict)
             else [],
             "earlier": services.earlier_import(batch) if batch.status == ImportBatch.Status.READY else None,
@@ -96,6 +101,12 @@ def progress(request, pk, batch):
             "percent": percent,
             "finished": not batch.in_progress,
             "message": batch.message,
+            # The line under the bar while the file is read, in the reader's language.
+            "text": _("%(done)s of about %(total)s rows…")
+            % {
+                "done": formats.number_format(done, force_grouping=True),
+                "total": formats.number_format(total, force_grouping=True),
+            },
             "url": reverse("engage:import_detail", kwargs={"pk": rollout.pk, "batch": batch.pk}),
         }
     )
@@ -107,16 +118,23 @@ def confirm(request, pk, batch):
     rollout, batch = _batch(request, pk, batch)
     try:
         if services.confirm(batch, request.user, request=request):
-            messages.success(request, "Import started. This page follows it; you may leave and come back.")
+            messages.success(request, _("Import started. This page follows it; you may leave and come back."))
         else:
             messages.error(
-                request, f"This file cannot be imported now: it is '{batch.get_status_display()}'."
+                request,
+                _("This file cannot be imported now: it is '%(status)s'.")
+                % {"status": batch.get_status_display()},
             )
     except services.AlreadyImported as error:
         messages.info(
             request,
-            f"This file was already imported ({error.batch.file_name}, {error.batch.created_at:%d %b %Y}); "
-            "importing it again would change nothing.",
+            _(
+                "This file was already imported (%(file_name)s, %(day)s); importing it again would change nothing."
+            )
+            % {
+                "file_name": error.batch.file_name,
+                "day": formats.date_format(error.batch.created_at, "d M Y"),
+            },
         )
         return redirect("engage:import_detail", pk=rollout.pk, batch=error.batch.pk)
     return redirect("engage:import_detail", pk=rollout.pk, batch=batch.pk)
@@ -127,7 +145,7 @@ def confirm(request, pk, batch):
 def cancel(request, pk, batch):
     rollout, batch = _batch(request, pk, batch)
     if services.cancel(batch):
-        messages.success(request, "Cancelled; nothing was imported.")
+        messages.success(request, _("Cancelled; nothing was imported."))
     return redirect("engage:imports", pk=rollout.pk)
 
 

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rollout import audit
@@ -26,9 +27,9 @@ from ..tasks import apply_person_matches
 from . import IMPORTERS
 
 GROUPS = {
-    people.ALL: "Everyone active",
-    people.OUTSIDE: "Outside the rollout's audiences",
-    people.NOT_MATCHED: "Matched to no member",
+    people.ALL: gettext_lazy("Everyone active"),
+    people.OUTSIDE: gettext_lazy("Outside the rollout's audiences"),
+    people.NOT_MATCHED: gettext_lazy("Matched to no member"),
 }
 
 
@@ -37,7 +38,7 @@ def _rows(request, rollout, group=None):
     group or audience, and an audience under the privacy minimum is not listed."""
     on = selectors.last_data_day(rollout)
     if on is None:
-        return "No activity imported yet", [], None, None
+        return gettext("No activity imported yet"), [], None, None
     everyone = people.active_people(rollout, on)
     audience_id = None if group else request.GET.get("audience")
     if audience_id:
@@ -47,11 +48,11 @@ def _rows(request, rollout, group=None):
         rows = people.in_group(everyone, "", spec)
         if 0 < len(rows) < rollout.organization.privacy_min_group:
             rows = []  # too few to name, as the figure itself is not shown for too few
-        return f"Active in {spec.name}", rows, on, spec
+        return gettext("Active in %(audience)s") % {"audience": spec.name}, rows, on, spec
     group = group or request.GET.get("group", people.ALL)
     if group not in GROUPS:
         raise Http404("No such group.")
-    return GROUPS[group], people.in_group(everyone, group), on, None
+    return str(GROUPS[group]), people.in_group(everyone, group), on, None
 
 
 @role_required(LEADERS)
@@ -83,8 +84,8 @@ def _people_page(request, rollout, match_form=None):
             match_form=form,
             match_fields=[
                 (form["export_key"], form["export_key"].help_text),
-                (form["member_domain"], "For a domain."),
-                (form["member_email"], "For one person."),
+                (form["member_domain"], gettext("For a domain.")),
+                (form["member_email"], gettext("For one person.")),
             ],
             matches=PersonMatch.objects.filter(organization=request.scope.organization).select_related(
                 "user"
@@ -101,9 +102,22 @@ def people_csv(request, pk):
     stamp = on.isoformat() if on else timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="people-{rollout.pk}-{stamp}.csv"'
     writer = csv.writer(response)
-    writer.writerow(safe_row([f"{title}, 28 days to {on:%Y-%m-%d}" if on else title]))
+    heading = (
+        gettext("%(title)s, 28 days to %(day)s") % {"title": title, "day": f"{on:%Y-%m-%d}"} if on else title
+    )
+    writer.writerow(safe_row([heading]))
     writer.writerow(
-        safe_row(["person", "name", "unit", "active days", "last active", "audiences", "matched to a member"])
+        safe_row(
+            [
+                gettext("person"),
+                gettext("name"),
+                gettext("unit"),
+                gettext("active days"),
+                gettext("last active"),
+                gettext("audiences"),
+                gettext("matched to a member"),
+            ]
+        )
     )
     for row in rows:
         writer.writerow(
@@ -115,7 +129,7 @@ def people_csv(request, pk):
                     row.active_days,
                     row.last_active.isoformat(),
                     "; ".join(row.audiences),
-                    "yes" if row.matched else "no",
+                    gettext("yes") if row.matched else gettext("no"),
                 ]
             )
         )
@@ -144,7 +158,10 @@ def match_add(request, pk):
     enqueue_on_commit(apply_person_matches, organization.pk)
     messages.success(
         request,
-        f"Matched {match}. The imported activity is being matched again; the figures follow in a minute.",
+        gettext(
+            "Matched %(match)s. The imported activity is being matched again; the figures follow in a minute."
+        )
+        % {"match": match},
     )
     return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
 
@@ -159,7 +176,9 @@ def match_delete(request, pk, match):
     audit.record(request, audit.Action.DELETED, found, f"Match of people removed: {shown}")
     found.delete()
     enqueue_on_commit(apply_person_matches, organization.pk)
-    messages.success(request, f"Removed the match {shown}. The figures follow in a minute.")
+    messages.success(
+        request, gettext("Removed the match %(match)s. The figures follow in a minute.") % {"match": shown}
+    )
     return redirect(f"{_people_url(rollout)}?group={people.NOT_MATCHED}")
 
 

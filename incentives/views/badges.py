@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import role_required
 
@@ -30,7 +31,7 @@ def _badge_form(request, rollout, badge=None):
     form = BadgeForm(request.POST or None, request.FILES or None, instance=badge, rollout=rollout)
     if form.is_valid():
         badge = services.save_badge(rollout, form.cleaned_data, form.cleaned_levels(), badge=badge)
-        messages.success(request, f"Badge “{badge}” saved.")
+        messages.success(request, _("Badge “%(name)s” saved.") % {"name": badge})
         return redirect("incentives:badges", pk=rollout.pk)
     return render(request, "incentives/badge_form.html", {"rollout": rollout, "form": form, "badge": badge})
 
@@ -56,9 +57,15 @@ def award(request, pk, badge):
         if services.award_manually(
             data["level"], data["person"], request.user, data["evidence_url"], data["evidence"]
         ):
-            messages.success(request, f"{data['person']} now holds {data['level']}.")
+            messages.success(
+                request,
+                _("%(person)s now holds %(badge)s.") % {"person": data["person"], "badge": data["level"]},
+            )
         else:
-            messages.info(request, f"{data['person']} already holds {data['level']}.")
+            messages.info(
+                request,
+                _("%(person)s already holds %(badge)s.") % {"person": data["person"], "badge": data["level"]},
+            )
         return redirect("incentives:badges", pk=rollout.pk)
     recent = badge.awards.select_related("person", "level", "awarded_by")[:10]
     return render(

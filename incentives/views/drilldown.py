@@ -18,9 +18,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout import drilldown
 from rollout.access import LEADERS
+from rollout.i18n import percent
 from rollout.models import Membership, Role, User
 
 from ..models import BadgeAward, PointsEntry, ReceivedEvent, Recognition
@@ -73,25 +76,39 @@ def _reached(rollout, since):
     small = drilldown.small_units(rollout.organization)
     reached = people.count()
     if audience and reached <= audience:
-        share = f"{round(100 * reached / audience)}% of the organization's {audience} members"
+        total = ngettext(
+            "%(reached)s reached: %(share)s of the organization's %(count)s member.",
+            "%(reached)s reached: %(share)s of the organization's %(count)s members.",
+            audience,
+        ) % {"reached": reached, "share": percent(round(100 * reached / audience), 0), "count": audience}
     else:
-        share = f"the rate is not known: more than the organization's {audience} members"
+        total = ngettext(
+            "%(reached)s reached: the rate is not known: more than the organization's %(count)s member.",
+            "%(reached)s reached: the rate is not known: more than the organization's %(count)s members.",
+            audience,
+        ) % {"reached": reached, "count": audience}
+    gone = _("no longer a member")
     return drilldown.Rows(
-        title="People reached in the last 30 days",
-        explanation=(
+        title=_("People reached in the last 30 days"),
+        explanation=_(
             "Everyone who received a recognition, a points entry (a correction included) or a badge "
             "in this rollout in the 30 days up to now, each person once. The denominator is every "
             "member of the organization. Units with fewer members than the organization's minimum "
             "group size show as “Other”."
         ),
         definition="people-reached",
-        columns=("Person", "Unit", "Recognitions received", "Points entries", "Points", "Badges"),
+        columns=(
+            _("Person"),
+            _("Unit"),
+            _("Recognitions received"),
+            _("Points entries"),
+            _("Points"),
+            _("Badges"),
+        ),
         items=people,
         row=lambda person: [
             f"{person.full_name or person.email} ({person.email})",
-            drilldown.unit_label(person.unit_id, person.unit_name, small)
-            if person.member
-            else "no longer a member",
+            drilldown.unit_label(person.unit_id, person.unit_name, small) if person.member else gone,
             person.thanks,
             person.entries,
             person.points,
@@ -99,9 +116,9 @@ def _reached(rollout, since):
         ],
         csv_url=_csv_url(rollout),
         back=_back(rollout),
-        total=f"{reached} reached: {share}.",
-        noun=("person", "people"),
-        empty="Nobody received a recognition, points or a badge in the last 30 days.",
+        total=total,
+        noun=(_("person"), _("people")),
+        empty=_("Nobody received a recognition, points or a badge in the last 30 days."),
     )
 
 
@@ -128,16 +145,24 @@ def _leading(rollout, since):
     )
     small = drilldown.small_units(rollout.organization)
     took_part, everyone = leaders.filter(activity=True).count(), leaders.count()
+    yes, no = _("yes"), _("no")
     return drilldown.Rows(
-        title="Leaders taking part in the last 30 days",
-        explanation=(
+        title=_("Leaders taking part in the last 30 days"),
+        explanation=_(
             "Every leader of the organization (the role “leader”), with the recognitions they gave, "
             "the points entries they received and the events recorded for them (questions answered, "
             "posts) in this rollout in the 30 days up to now. A leader with any of them took part. "
             "Units with fewer members than the organization's minimum group size show as “Other”."
         ),
         definition="leaders-taking-part",
-        columns=("Leader", "Unit", "Recognitions given", "Points entries", "Events", "Took part"),
+        columns=(
+            _("Leader"),
+            _("Unit"),
+            _("Recognitions given"),
+            _("Points entries"),
+            _("Events"),
+            _("Took part"),
+        ),
         items=leaders,
         row=lambda leader: [
             f"{leader.user.full_name or leader.user.email} ({leader.user.email})",
@@ -145,13 +170,18 @@ def _leading(rollout, since):
             leader.given,
             leader.entries,
             leader.events,
-            "yes" if leader.activity else "no",
+            yes if leader.activity else no,
         ],
         csv_url=_csv_url(rollout),
         back=_back(rollout),
-        total=f"{took_part} of {everyone} leader{'s' if everyone != 1 else ''} took part.",
-        noun=("leader", "leaders"),
-        empty="The organization has no leader (nobody has the role “leader”).",
+        total=ngettext(
+            "%(took_part)s of %(count)s leader took part.",
+            "%(took_part)s of %(count)s leaders took part.",
+            everyone,
+        )
+        % {"took_part": took_part, "count": everyone},
+        noun=(_("leader"), _("leaders")),
+        empty=_("The organization has no leader (nobody has the role “leader”)."),
     )
 
 
@@ -168,7 +198,7 @@ def _csv_url(rollout):
 
 
 def _back(rollout):
-    return ("Incentivize", reverse("incentives:home", kwargs={"pk": rollout.pk}))
+    return (_("Incentivize"), reverse("incentives:home", kwargs={"pk": rollout.pk}))
 
 
 reached, reached_csv = drilldown.views(LEADERS, _rows)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -55,7 +56,7 @@ def plan(request, pk):
     form = PlannedIncentiveForm(request.POST or None, rollout=rollout)
     if form.is_valid():
         item = form.save()
-        messages.success(request, f"{item} added to the plan.")
+        messages.success(request, _("%(item)s added to the plan.") % {"item": item})
         return redirect("incentives:plan", pk=rollout.pk)
     items = rollout.planned_incentives.all()
     covered = set(items.values_list("incentive", flat=True))
@@ -78,5 +79,5 @@ def plan_delete(request, pk, item):
     rollout = request.scope.rollout(pk)
     item = get_object_or_404(rollout.planned_incentives, pk=item)
     item.delete()
-    messages.success(request, f"{item} removed from the plan.")
+    messages.success(request, _("%(item)s removed from the plan.") % {"item": item})
     return redirect("incentives:plan", pk=rollout.pk)

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import role_required
 from rollout.paging import PAGE_SIZE
@@ -47,7 +48,9 @@ def seasons(request, pk):
     form = SeasonForm(request.POST or None)
     if form.is_valid():
         season = services.start_new_season(rollout, form.cleaned_data["name"])
-        messages.success(request, f"The previous season is closed; “{season}” has started.")
+        messages.success(
+            request, _("The previous season is closed; “%(season)s” has started.") % {"season": season}
+        )
         return redirect("incentives:seasons", pk=rollout.pk)
     return render(
         request,

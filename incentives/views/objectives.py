@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -20,7 +21,7 @@ def objectives(request, pk):
         objective = form.save(commit=False)
         objective.created_by = request.user
         objective.save()
-        messages.success(request, f"Objective “{objective}” recorded.")
+        messages.success(request, _("Objective “%(objective)s” recorded.") % {"objective": objective})
         return redirect("incentives:objectives", pk=rollout.pk)
     listed = rollout.appraisal_objectives.select_related("person", "created_by")
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -36,7 +37,7 @@ def objective_edit(request, pk, objective):
     )
     if form.is_valid():
         form.save()
-        messages.success(request, f"Objective “{objective}” saved.")
+        messages.success(request, _("Objective “%(objective)s” saved.") % {"objective": objective})
         return redirect("incentives:objectives", pk=rollout.pk)
     return render(
         request, "incentives/objective_form.html", {"rollout": rollout, "form": form, "objective": objective}
@@ -49,5 +50,5 @@ def objective_delete(request, pk, objective):
     rollout = request.scope.rollout(pk)
     objective = get_object_or_404(rollout.appraisal_objectives, pk=objective)
     objective.delete()
-    messages.success(request, f"Objective “{objective}” deleted.")
+    messages.success(request, _("Objective “%(objective)s” deleted.") % {"objective": objective})
     return redirect("incentives:objectives", pk=rollout.pk)

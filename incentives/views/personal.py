@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -57,10 +58,10 @@ def leaderboard_opt_out(request):
     services.set_opt_out(request.scope.organization, request.user, opted_out)
     if opted_out:
         messages.success(
-            request, "You no longer appear on the leaderboards. Your points and badges stay yours."
+            request, _("You no longer appear on the leaderboards. Your points and badges stay yours.")
         )
     else:
-        messages.success(request, "You appear on the leaderboards again.")
+        messages.success(request, _("You appear on the leaderboards again."))
     return redirect("incentives_org:me")
 
 
@@ -73,9 +74,11 @@ def leader_visibility(request):
     if visible:
         messages.success(
             request,
-            "People now see on their own page that you take part: what you did and whom you "
-            "thanked in the last 90 days.",
+            _(
+                "People now see on their own page that you take part: what you did and whom you "
+                "thanked in the last 90 days."
+            ),
         )
     else:
-        messages.success(request, "People no longer see your participation on their own page.")
+        messages.success(request, _("People no longer see your participation on their own page."))
     return redirect(f"{reverse('incentives_org:me')}#leader-visibility")

@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -22,7 +24,7 @@ def rules(request, pk):
     form = PointsRuleForm(request.POST or None, rollout=rollout)
     if form.is_valid():
         rule = form.save()
-        messages.success(request, f"Rule saved: {rule}.")
+        messages.success(request, _("Rule saved: %(rule)s.") % {"rule": rule})
         return redirect("incentives:rules", pk=rollout.pk)
     listed = rollout.points_rules.annotate(paid=Count("entries"))
     return render(request, "incentives/rules.html", {"rollout": rollout, "form": form, "rules": listed})
@@ -35,7 +37,9 @@ def rule_edit(request, pk, rule):
     form = PointsRuleForm(request.POST or None, instance=rule, rollout=rollout)
     if form.is_valid():
         form.save()
-        messages.success(request, f"Rule saved: {rule}. Points already paid stay as they are.")
+        messages.success(
+            request, _("Rule saved: %(rule)s. Points already paid stay as they are.") % {"rule": rule}
+        )
         return redirect("incentives:rules", pk=rollout.pk)
     return render(request, "incentives/rule_form.html", {"rollout": rollout, "form": form, "rule": rule})
 
@@ -47,7 +51,15 @@ def ledger(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         services.correct(rollout, data["person"], data["points"], data["reason"], request.user)
-        messages.success(request, f"Correction of {data['points']:+d} points recorded for {data['person']}.")
+        messages.success(
+            request,
+            ngettext(
+                "Correction of %(points)s point recorded for %(person)s.",
+                "Correction of %(points)s points recorded for %(person)s.",
+                abs(data["points"]),
+            )
+            % {"points": f"{data['points']:+d}", "person": data["person"]},
+        )
         return redirect("incentives:ledger", pk=rollout.pk)
     entries = rollout.points_entries.select_related("person", "awarded_by", "rule")
     if person := request.GET.get("person", "").strip():
@@ -72,7 +84,7 @@ def claim(request, pk):
             evidence_url=data["evidence_url"],
             evidence=data["evidence"],
         )
-        messages.success(request, "Claim sent. A manager will approve or reject it.")
+        messages.success(request, _("Claim sent. A manager will approve or reject it."))
         return redirect("incentives:claim", pk=rollout.pk)
     mine = rollout.points_claims.filter(person=request.user).select_related("decided_by")[:10]
     return render(request, "incentives/claim.html", {"rollout": rollout, "form": form, "mine": mine})
@@ -100,10 +112,12 @@ def decide(request, pk, claim):
         raise PermissionDenied("Another manager decides on your own claims.")
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject.")
+        messages.error(request, _("Choose approve or reject."))
     elif services.decide_claim(claim, form.cleaned_data["decision"] == "approve", request.user):
-        verdict = "approved" if form.cleaned_data["decision"] == "approve" else "rejected"
-        messages.success(request, f"Claim of {claim.person} {verdict}.")
+        if form.cleaned_data["decision"] == "approve":
+            messages.success(request, _("Claim of %(person)s approved.") % {"person": claim.person})
+        else:
+            messages.success(request, _("Claim of %(person)s rejected.") % {"person": claim.person})
     else:
-        messages.error(request, f"The claim of {claim.person} was already decided.")
+        messages.error(request, _("The claim of %(person)s was already decided.") % {"person": claim.person})
     return redirect("incentives:claims", pk=rollout.pk)

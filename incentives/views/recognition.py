@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import role_required
 from rollout.paging import PAGE_SIZE
@@ -20,7 +21,7 @@ def recognition(request, pk):
         kudos = services.give_recognition(
             rollout, request.user, form.cleaned_data["recipient"], form.cleaned_data["message"]
         )
-        messages.success(request, f"Thank you sent to {kudos.recipient}.")
+        messages.success(request, _("Thank you sent to %(person)s.") % {"person": kudos.recipient})
         return redirect("incentives:recognition", pk=rollout.pk)
     filters = UnitFilterForm(request.GET or None, scope=request.scope)
     feed = rollout.recognitions.select_related("giver", "recipient", "unit")

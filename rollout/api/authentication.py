@@ -4,6 +4,7 @@ Either way the request gets the same `request.scope` (rollout/access.py) as the 
 API shares the one scoping module.
 """
 
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from ..access import Scope
@@ -21,15 +22,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         parts = header.split()
         if len(parts) != 2 or parts[0] != self.keyword:
-            raise exceptions.AuthenticationFailed("Send the token as 'Authorization: Bearer rlt_...'.")
+            raise exceptions.AuthenticationFailed(_("Send the token as 'Authorization: Bearer rlt_...'."))
         token = check_token(parts[1])
         if token is None:
             # Wrong tokens are counted per address; past the limit they get 429 instead of 401. A
             # right token always passes: providers serve many customers from shared addresses.
             wait = over_limit(request._request, "token_failures", method=ALL)
             if wait:
-                raise exceptions.Throttled(wait, "Too many requests with a wrong token from this address.")
-            raise exceptions.AuthenticationFailed("This token is not valid: it is wrong, revoked or expired.")
+                raise exceptions.Throttled(wait, _("Too many requests with a wrong token from this address."))
+            raise exceptions.AuthenticationFailed(
+                _("This token is not valid: it is wrong, revoked or expired.")
+            )
         membership = (
             Membership.objects.filter(user=token.user, organization=token.organization)
             .select_related("organization")
@@ -37,7 +40,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         )
         if membership is None:
             raise exceptions.AuthenticationFailed(
-                "The token's owner is no longer a member of its organization."
+                _("The token's owner is no longer a member of its organization.")
             )
         # The same scope the web pages use, for the token's organization.
         request._request.scope = Scope(token.user, membership)

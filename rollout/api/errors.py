@@ -6,6 +6,8 @@ The OpenAPI schema documents it once, as the `Error` component, on every operati
 answer with it (rollout/api/schema.py).
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -15,7 +17,7 @@ class Conflict(APIException):
     """The request is valid but the object's state forbids it (a question answered already)."""
 
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "This conflicts with the object's current state."
+    default_detail = gettext_lazy("This conflicts with the object's current state.")
     default_code = "conflict"
 
 
@@ -27,7 +29,7 @@ def exception_handler(exc, context):
     fields = {}
     if isinstance(detail, dict) and "detail" not in detail:
         fields = {key: value if isinstance(value, list) else [value] for key, value in detail.items()}
-        message = "Some fields are not valid."
+        message = _("Some fields are not valid.")
     elif isinstance(detail, dict):
         message = str(detail["detail"])
     elif isinstance(detail, list):

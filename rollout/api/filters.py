@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.db import models
+from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
@@ -41,7 +42,7 @@ class TrueOrFalseField(forms.NullBooleanField):
         if value in (None, ""):
             return None
         if value.lower() not in self.VALUES:  # True and False too, as Python clients send them
-            raise forms.ValidationError(f"“{value}” is neither true nor false.")
+            raise forms.ValidationError(_("“%(value)s” is neither true nor false."), params={"value": value})
         return self.VALUES[value.lower()]
 
 
@@ -66,7 +67,7 @@ class UtcDateTimeField(IsoDateTimeField):
         try:
             return moment.astimezone(UTC)
         except OverflowError:
-            raise forms.ValidationError(f"“{value}” is out of range.") from None
+            raise forms.ValidationError(_("“%(value)s” is out of range."), params={"value": value}) from None
 
 
 class DateTimeFilter(filters.IsoDateTimeFilter):
@@ -96,5 +97,5 @@ class BoundedFilterBackend(filters.DjangoFilterBackend):
         for name, value in request.query_params.items():
             # Decimal, not float: a float rounds 999999999999999999 up to the limit itself.
             if NUMBER.match(value.strip()) and abs(Decimal(value.strip())) >= LIMIT:
-                raise ValidationError({name: [f"“{value}” is too large a number."]})
+                raise ValidationError({name: [_("“%(value)s” is too large a number.") % {"value": value}]})
         return super().get_filterset_kwargs(request, queryset, view)

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from ..access import EDITORS
@@ -14,7 +16,9 @@ class RolloutSerializer(serializers.ModelSerializer):
         lambda scope: scope.platforms(),
         many=True,
         required=False,
-        help_text="Other platforms whose activity exports this rollout accepts (their figures add up).",
+        help_text=gettext_lazy(
+            "Other platforms whose activity exports this rollout accepts (their figures add up)."
+        ),
     )
 
     class Meta:
@@ -40,7 +44,9 @@ class RolloutSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError(f"This organization already has a rollout called “{name}”.")
+            raise serializers.ValidationError(
+                _("This organization already has a rollout called “%(name)s”.") % {"name": name}
+            )
         return name
 
     def validate(self, data):
@@ -48,7 +54,7 @@ class RolloutSerializer(serializers.ModelSerializer):
         target = data.get("target_date", getattr(self.instance, "target_date", None))
         if start and target and target < start:
             raise serializers.ValidationError(
-                {"target_date": ["The target date must not be before the start."]}
+                {"target_date": [_("The target date must not be before the start.")]}
             )
         return data
 
@@ -57,14 +63,22 @@ class RolloutSerializer(serializers.ModelSerializer):
         return super().create(validated_data)
 
 
+class TextField(serializers.CharField):
+    """Text of the step figures (a Phrase, rollout/i18n.py, or a lazy text) in the request's
+    language, the same words as the page: `str()` of it, never the English it holds as a `str`."""
+
+    def to_representation(self, value):
+        return str(value)
+
+
 class StepHealthSerializer(serializers.Serializer):
     step = serializers.CharField()
     number = serializers.IntegerField()
-    name = serializers.CharField()
+    name = TextField()
     score = serializers.IntegerField(allow_null=True)
     status = serializers.CharField()
-    reasons = serializers.ListField(child=serializers.CharField())
-    next_action = serializers.CharField(allow_blank=True)
+    reasons = serializers.ListField(child=TextField())
+    next_action = TextField(allow_blank=True)
     next_url = serializers.CharField(allow_blank=True)
 
 

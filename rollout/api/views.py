@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import (
@@ -18,6 +19,12 @@ from .filters import FilterSet
 from .serializers import NotificationSerializer, RolloutHealthSerializer, RolloutSerializer
 
 
+def _text(value):
+    """Text for JSON in the reader's language: a step's name or a figure's reason may be a lazy
+    translation or a Phrase (rollout/i18n.py), which JSON would otherwise write in English."""
+    return None if value is None else str(value)
+
+
 def health_of(row):
     return {
         "rollout": row.rollout.pk,
@@ -27,11 +34,11 @@ def health_of(row):
             {
                 "step": step.key,
                 "number": step.number,
-                "name": step.name,
+                "name": _text(step.name),
                 "score": health.score,
                 "status": health.status,
-                "reasons": health.reasons,
-                "next_action": health.next_action,
+                "reasons": [_text(reason) for reason in health.reasons],
+                "next_action": _text(health.next_action),
                 "next_url": health.next_url,
             }
             for step, health in row.healths
@@ -118,4 +125,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 def not_found(request, path):
     """Any other path under /api/v1/ (an id that is not a number, say): a 404 in the API's
     error shape, not the site's HTML page."""
-    raise NotFound("There is no such API endpoint or object; the schema lists them (/api/v1/schema/).")
+    raise NotFound(_("There is no such API endpoint or object; the schema lists them (/api/v1/schema/)."))

@@ -1,6 +1,7 @@
 """A connection's form, built from its kind's fields. Secrets are write-only: never rendered back."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Connection
 from .registry import ConnectorKind
@@ -13,6 +14,7 @@ class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ["name", "schedule_hour", "enabled"]
+        labels = {"name": _("Name"), "enabled": _("Enabled")}
         widgets = {"schedule_hour": forms.Select(choices=[(h, f"{h:02d}:00") for h in range(24)])}
 
     def __init__(self, *args, kind: ConnectorKind, **kwargs):
@@ -45,9 +47,9 @@ class ConnectionForm(forms.ModelForm):
                 required=not editing,
                 strip=True,
                 widget=widget,
-                help_text="Stored encrypted and never shown. Leave empty to keep it."
+                help_text=_("Stored encrypted and never shown. Leave empty to keep it.")
                 if editing
-                else "Stored encrypted and never shown again.",
+                else _("Stored encrypted and never shown again."),
             )
 
     def settings_values(self) -> dict:

@@ -32,7 +32,10 @@ from typing import TYPE_CHECKING, Any
 import msal
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from ..i18n import Text
 from .registry import ConnectionProblem, SettingField, Throttled
 
 if TYPE_CHECKING:
@@ -40,16 +43,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GRANT = (
-    "In the Microsoft Entra admin center open App registrations → your app → API permissions → "
-    "Add a permission → Microsoft Graph → Application permissions, add {permission}, then press "
-    "“Grant admin consent”."
-)
 # The fields every Microsoft Graph kind asks for: the app registration's.
-CREDENTIAL_FIELDS = [("client_secret", "Client secret (its Value)", True)]
+CREDENTIAL_FIELDS = [("client_secret", gettext_lazy("Client secret (its Value)"), True)]
 SETTING_FIELDS = [
-    SettingField("tenant_id", "Directory (tenant) ID", "From the app registration's Overview page."),
-    SettingField("client_id", "Application (client) ID", "From the app registration's Overview page."),
+    SettingField(
+        "tenant_id",
+        gettext_lazy("Directory (tenant) ID"),
+        gettext_lazy("From the app registration's Overview page."),
+    ),
+    SettingField(
+        "client_id",
+        gettext_lazy("Application (client) ID"),
+        gettext_lazy("From the app registration's Overview page."),
+    ),
 ]
 
 
@@ -64,8 +70,11 @@ class GraphProblem(ConnectionProblem):
 
 def unreachable(where: str, error: Exception) -> ConnectionProblem:
     return ConnectionProblem(
-        f"Rollout could not reach {where} ({type(error).__name__}). Check that the server running "
-        "Rollout may make HTTPS requests to it (a firewall or proxy may block it); the run is retried."
+        _(
+            "Rollout could not reach %(where)s (%(error)s). Check that the server running "
+            "Rollout may make HTTPS requests to it (a firewall or proxy may block it); the run is retried."
+        )
+        % {"where": where, "error": type(error).__name__}
     )
 
 
@@ -96,26 +105,40 @@ def _sign_in_problem(tenant: str, result: dict[str, Any]) -> ConnectionProblem:
     if 90002 in codes or "AADSTS90002" in description:
         return _unknown_tenant(tenant)
     if 7000215 in codes or 7000222 in codes or error == "invalid_client":
-        expired = 7000222 in codes
-        return ConnectionProblem(
-            f"Microsoft Entra ID refused the client secret ({first_line}). "
-            + ("The secret has expired. " if expired else "")
-            + "Create a new client secret under App registrations → your app → Certificates & secrets, "
-            "and paste its Value (not its Secret ID) here."
-        )
+        if 7000222 in codes:
+            message = _(
+                "Microsoft Entra ID refused the client secret (%(said)s). The secret has expired. "
+                "Create a new client secret under App registrations → your app → Certificates & secrets, "
+                "and paste its Value (not its Secret ID) here."
+            )
+        else:
+            message = _(
+                "Microsoft Entra ID refused the client secret (%(said)s). "
+                "Create a new client secret under App registrations → your app → Certificates & secrets, "
+                "and paste its Value (not its Secret ID) here."
+            )
+        return ConnectionProblem(message % {"said": first_line})
     if 700016 in codes or error == "unauthorized_client":
         return ConnectionProblem(
-            f"The application (client) ID is not an app of tenant {tenant} ({first_line}). Copy the "
-            "Application (client) ID from the app registration's Overview page."
+            _(
+                "The application (client) ID is not an app of tenant %(tenant)s (%(said)s). Copy the "
+                "Application (client) ID from the app registration's Overview page."
+            )
+            % {"tenant": tenant, "said": first_line}
         )
-    return ConnectionProblem(f"Microsoft Entra ID refused to sign Rollout in: {first_line}")
+    return ConnectionProblem(
+        _("Microsoft Entra ID refused to sign Rollout in: %(said)s") % {"said": first_line}
+    )
 
 
 def _unknown_tenant(tenant: str) -> ConnectionProblem:
     return ConnectionProblem(
-        f"Microsoft Entra ID does not know the tenant “{tenant}” (AADSTS90002). Copy the Directory "
-        "(tenant) ID from the app registration's Overview page, or use the tenant's "
-        "primary domain (e.g. contoso.onmicrosoft.com)."
+        _(
+            "Microsoft Entra ID does not know the tenant “%(tenant)s” (AADSTS90002). Copy the Directory "
+            "(tenant) ID from the app registration's Overview page, or use the tenant's "
+            "primary domain (e.g. contoso.onmicrosoft.com)."
+        )
+        % {"tenant": tenant}
     )
 
 
@@ -126,7 +149,7 @@ def app_credentials(connection: Connection) -> tuple[str, str, str]:
     secret = connection.secrets.get("client_secret", "")
     if not (tenant and client_id and secret):
         raise ConnectionProblem(
-            "The connection lacks its tenant ID, client ID or client secret: edit it and fill them in."
+            _("The connection lacks its tenant ID, client ID or client secret: edit it and fill them in.")
         )
     return tenant, client_id, secret
 
@@ -175,9 +198,10 @@ class GraphClient:
     client for its lifetime); a token that Graph calls expired mid-run is replaced once.
 
     `permission` is the application permission the caller's requests need and `purpose` what it
-    reads ("read the usage reports"): a 403 names them."""
+    reads ("read the usage reports", the end of "Microsoft Graph refused to …", in the active
+    language): a 403 names them."""
 
-    def __init__(self, tenant: str, client_id: str, secret: str, *, permission: str, purpose: str) -> None:
+    def __init__(self, tenant: str, client_id: str, secret: str, *, permission: str, purpose: Text) -> None:
         self.tenant, self.client_id, self.secret = tenant, client_id, secret
         self.permission, self.purpose = permission, purpose
         self.login_url = settings.GRAPH_LOGIN_URL
@@ -187,7 +211,7 @@ class GraphClient:
         self._app: msal.ConfidentialClientApplication | None = None
 
     @classmethod
-    def for_connection(cls, connection: Connection, *, permission: str, purpose: str) -> GraphClient:
+    def for_connection(cls, connection: Connection, *, permission: str, purpose: Text) -> GraphClient:
         tenant, client_id, secret = app_credentials(connection)
         return cls(tenant, client_id, secret, permission=permission, purpose=purpose)
 
@@ -225,13 +249,13 @@ class GraphClient:
         *,
         redirects: bool = False,
         permission: str = "",
-        purpose: str = "",
+        purpose: Text = "",
     ) -> requests.Response:
         """Graph's answer to a GET: a success or a redirect; every error raised as its message.
         `permission` and `purpose` override the client's for this request's 403."""
         if not url.startswith(f"{self.api_url}/"):
             raise ConnectionProblem(
-                f"Microsoft Graph sent a link outside {self.api_url}; it was not followed."
+                _("Microsoft Graph sent a link outside %(url)s; it was not followed.") % {"url": self.api_url}
             )
         for attempt in (1, 2):
             headers = {"Authorization": f"Bearer {self.token(fresh=attempt == 2)}"}
@@ -249,7 +273,13 @@ class GraphClient:
         raise AssertionError("unreachable")
 
     def checked(
-        self, response: requests.Response, code: str, message: str, *, permission: str = "", purpose: str = ""
+        self,
+        response: requests.Response,
+        code: str,
+        message: str,
+        *,
+        permission: str = "",
+        purpose: Text = "",
     ) -> requests.Response:
         status = response.status_code
         said = f"{status} {code}" + (f": {message}" if message else "")
@@ -260,42 +290,57 @@ class GraphClient:
             wait = retry_after(response, 60)
             raise Throttled(
                 wait,
-                f"Microsoft Graph is throttling this tenant's requests ({said}); it asked to wait "
-                f"{wait} seconds, and the run is retried then.",
+                ngettext(
+                    "Microsoft Graph is throttling this tenant's requests (%(said)s); it asked to wait "
+                    "%(wait)s second, and the run is retried then.",
+                    "Microsoft Graph is throttling this tenant's requests (%(said)s); it asked to wait "
+                    "%(wait)s seconds, and the run is retried then.",
+                    wait,
+                )
+                % {"said": said, "wait": wait},
             )
         if status in (502, 503, 504):
             raise GraphProblem(
-                f"Microsoft Graph is unavailable ({said}); the run is retried.",
+                _("Microsoft Graph is unavailable (%(said)s); the run is retried.") % {"said": said},
                 status=status,
                 code=code,
                 retry_after=retry_after(response, 120) if "Retry-After" in response.headers else None,
             )
         if status == 403:
             raise GraphProblem(
-                f"Microsoft Graph refused to {purpose} ({said}). The app needs the application "
-                f"permission {permission}, with admin consent. " + GRANT.format(permission=permission),
+                _(
+                    "Microsoft Graph refused to %(purpose)s (%(said)s). The app needs the application "
+                    "permission %(permission)s, with admin consent. In the Microsoft Entra admin center open "
+                    "App registrations → your app → API permissions → Add a permission → Microsoft Graph → "
+                    "Application permissions, add %(permission)s, then press “Grant admin consent”."
+                )
+                % {"purpose": purpose, "said": said, "permission": permission},
                 status=status,
                 code=code,
                 permission=permission,
             )
         if status == 401:
             raise GraphProblem(
-                f"Microsoft Graph refused Rollout's access token ({said}). Check that the app registration "
-                f"has the application permission {permission} with admin consent.",
+                _(
+                    "Microsoft Graph refused Rollout's access token (%(said)s). Check that the app registration "
+                    "has the application permission %(permission)s with admin consent."
+                )
+                % {"said": said, "permission": permission},
                 status=status,
                 code=code,
             )
-        raise GraphProblem(f"Microsoft Graph answered {said}.", status=status, code=code)
+        raise GraphProblem(_("Microsoft Graph answered %(said)s.") % {"said": said}, status=status, code=code)
 
     def get_json(
-        self, url: str, params: dict[str, str] | None = None, *, permission: str = "", purpose: str = ""
+        self, url: str, params: dict[str, str] | None = None, *, permission: str = "", purpose: Text = ""
     ) -> dict:
         response = self.get(url, params, redirects=True, permission=permission, purpose=purpose)
         try:
             body = response.json()
         except ValueError:
             raise GraphProblem(
-                f"Microsoft Graph answered {url.split('?')[0]} with something that is not JSON.",
+                _("Microsoft Graph answered %(url)s with something that is not JSON.")
+                % {"url": url.split("?")[0]},
                 status=response.status_code,
             ) from None
         return body if isinstance(body, dict) else {}
@@ -327,7 +372,7 @@ class GraphClient:
             if response.status_code != 200:
                 location = response.headers.get("Location")
                 if not location:
-                    raise ConnectionProblem("Microsoft Graph redirected the request without a location.")
+                    raise ConnectionProblem(_("Microsoft Graph redirected the request without a location."))
                 response = self.session.get(location, stream=True, timeout=self.timeout)
                 if response.status_code != 200:
                     code, message = graph_error(response)
@@ -348,12 +393,12 @@ class GraphClient:
 
 # A person's sign-in (delegated) -----------------------------------------------------------------
 
-NOT_CONNECTED = (
+NOT_CONNECTED = gettext_lazy(
     "Nobody has connected this connection to Microsoft yet: open it under Settings → Connections and "
     "press “Connect with Microsoft”, signed in as a person who can read what it pulls."
 )
-CONSENT_LOST = (
-    "Microsoft Entra ID no longer accepts the sign-in this connection was given ({said}): the consent "
+CONSENT_LOST = gettext_lazy(
+    "Microsoft Entra ID no longer accepts the sign-in this connection was given (%(said)s): the consent "
     "was revoked, the password changed or the account was disabled. Open the connection under "
     "Settings → Connections and press “Connect with Microsoft” again."
 )
@@ -407,8 +452,11 @@ class DelegatedSignIn:
         if answer.get("error"):
             description = str(answer.get("error_description") or answer["error"]).splitlines()[0]
             raise ConnectionProblem(
-                f"The sign-in did not give Rollout access ({description}). Press “Connect with Microsoft” "
-                "again; if an admin must approve the app first, ask them to grant admin consent."
+                _(
+                    "The sign-in did not give Rollout access (%(said)s). Press “Connect with Microsoft” "
+                    "again; if an admin must approve the app first, ask them to grant admin consent."
+                )
+                % {"said": description}
             )
         try:
             result = self._application().acquire_token_by_auth_code_flow(flow, answer, scopes=[self.scope])
@@ -416,12 +464,14 @@ class DelegatedSignIn:
             raise unreachable(self.login_url, error) from error
         except (ValueError, RuntimeError):  # the state or nonce does not match: a stale or forged answer
             raise ConnectionProblem(
-                "The sign-in answer did not match the one Rollout started; press “Connect with Microsoft” again."
+                _(
+                    "The sign-in answer did not match the one Rollout started; press “Connect with Microsoft” again."
+                )
             ) from None
         if "access_token" not in result:
             raise _sign_in_problem(self.tenant, result)
         claims = result.get("id_token_claims") or {}
-        return str(claims.get("preferred_username") or claims.get("name") or "the person who signed in")
+        return str(claims.get("preferred_username") or claims.get("name") or _("the person who signed in"))
 
     def token(self, fresh: bool = False) -> str:
         """An access token from the cache, refreshed with the refresh token when it has expired
@@ -429,17 +479,17 @@ class DelegatedSignIn:
         app = self._application()
         accounts = app.get_accounts()
         if not accounts:
-            raise ConnectionProblem(NOT_CONNECTED)
+            raise ConnectionProblem(str(NOT_CONNECTED))
         try:
             result = app.acquire_token_silent_with_error([self.scope], accounts[0], force_refresh=fresh)
         except requests.RequestException as error:
             raise unreachable(self.login_url, error) from error
         if not result:
-            raise ConnectionProblem(NOT_CONNECTED)
+            raise ConnectionProblem(str(NOT_CONNECTED))
         if "access_token" not in result:
             if result.get("error") in ("invalid_grant", "interaction_required"):
                 said = str(result.get("error_description") or result["error"]).splitlines()[0]
-                raise ConnectionProblem(CONSENT_LOST.format(said=said))
+                raise ConnectionProblem(str(CONSENT_LOST) % {"said": said})
             raise _sign_in_problem(self.tenant, result)
         return str(result["access_token"])
 

@@ -4,6 +4,8 @@ import json
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Organization, User
 from rollout.secrets import EncryptedTextField
@@ -24,9 +26,9 @@ class Connection(models.Model):
     settings = models.JSONField(default=dict, blank=True)  # non-secret: tenant id, period, ...
     enabled = models.BooleanField(default=True)
     schedule_hour = models.PositiveSmallIntegerField(
-        "hour of the daily pull",
+        _("hour of the daily pull"),
         default=5,
-        help_text="In the organization's time zone (0–23).",
+        help_text=_("In the organization's time zone (0–23)."),
     )
     next_run_at = models.DateTimeField(null=True, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
@@ -57,7 +59,7 @@ class Connection(models.Model):
     @property
     def kind_label(self):
         connector = self.connector
-        return connector.label if connector else f"{self.kind} (not installed)"
+        return connector.label if connector else gettext("%(kind)s (not installed)") % {"kind": self.kind}
 
     @property
     def secrets(self) -> dict:
@@ -75,10 +77,10 @@ class ConnectionRun(models.Model):
     """One attempt to pull a connection: when, how it ended, how many rows, what it imported."""
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        THROTTLED = "throttled", "Throttled; retrying"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        THROTTLED = "throttled", _("Throttled; retrying")
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="runs")
     started_at = models.DateTimeField(default=timezone.now)

@@ -7,6 +7,7 @@ A success starts the count again (services._succeeded), so a later run of failur
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from rollout.notifications import Cancel, Due, producer, register_kind
 
@@ -42,15 +43,15 @@ def failing_context(notification):
         pk=notification.payload.get("connection"), organization_id=notification.organization_id
     ).first()
     if connection is None or not connection.enabled:
-        raise Cancel("The connection was deleted or disabled.")
+        raise Cancel(gettext_noop("The connection was deleted or disabled."))
     if not admins_of(connection.organization).filter(user_id=notification.recipient_id).exists():
-        raise Cancel("The recipient is no longer an admin of the organization.")
+        raise Cancel(gettext_noop("The recipient is no longer an admin of the organization."))
     if connection.consecutive_failures == 0:
-        raise Cancel("The connection has worked again since.")
+        raise Cancel(gettext_noop("The connection has worked again since."))
     return {
         "connection": connection,
         "link": settings.SITE_URL + reverse("connections:runs", args=[connection.pk]),
     }
 
 
-register_kind(KIND, "Connection failing (admins)", failing_context)
+register_kind(KIND, gettext_lazy("Connection failing (admins)"), failing_context)

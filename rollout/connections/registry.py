@@ -19,14 +19,23 @@ kinds on Settings → Connections, builds each connection's form from `credentia
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
+from django.utils.translation import ngettext
+
 if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
     from .models import Connection, ConnectionRun
+
+    # Labels and descriptions are shown to admins: a lazy translation (gettext_lazy) or plain text.
+    Text = str | _StrPromise
 
 
 class ConnectionProblem(Exception):
-    """Why a test or a pull failed, in words an admin can act on.
+    """Why a test or a pull failed, in words an admin can act on, in the active language: the
+    admin's for a test, the organization's for a scheduled run (connections.tasks).
 
     `permission` names the permission the service says is missing (e.g. "Reports.Read.All");
     `retry_after` (seconds) is when the service asked to be called again, if it said.
@@ -47,22 +56,28 @@ class Throttled(ConnectionProblem):
 
     def __init__(self, retry_after: int, message: str = ""):
         super().__init__(
-            message or f"The service is throttling requests; it asked to wait {retry_after} seconds.",
+            message
+            or ngettext(
+                "The service is throttling requests; it asked to wait %(wait)s second.",
+                "The service is throttling requests; it asked to wait %(wait)s seconds.",
+                retry_after,
+            )
+            % {"wait": retry_after},
             retry_after=retry_after,
         )
 
 
 class CredentialField(NamedTuple):
     name: str
-    label: str
+    label: Text
     is_secret: bool = True
 
 
 class SettingField(NamedTuple):
     name: str
-    label: str
-    help: str = ""
-    choices: tuple[tuple[str, str], ...] = ()  # empty: free text
+    label: Text
+    help: Text = ""
+    choices: tuple[tuple[str, Text], ...] = ()  # empty: free text
     default: str = ""
 
 
@@ -70,9 +85,9 @@ class ConnectorKind:
     """One kind of connection. Subclasses set the attributes and implement `test` and `pull`."""
 
     key: str = ""
-    label: str = ""
-    description: str = ""  # one or two sentences on the add page
-    credential_fields: list[tuple[str, str, bool]] = []  # (name, label, is_secret)
+    label: Text = ""
+    description: Text = ""  # one or two sentences on the add page
+    credential_fields: Sequence[tuple[str, Text, bool]] = []  # (name, label, is_secret)
     setting_fields: list[SettingField] = []
     default_hour: int = 5  # when the daily pull runs, in the organization's time zone
 
@@ -87,7 +102,7 @@ class ConnectorKind:
     # `start_consent` returns (its flow is kept in their session), and the answer, sent back to
     # connections:consented, goes to `finish_consent`, which stores what the kind keeps (in the
     # encrypted secrets) and returns a sentence saying who connected, or raises ConnectionProblem.
-    consent_label: str = ""
+    consent_label: Text = ""
 
     def start_consent(self, connection: Connection, redirect_uri: str) -> tuple[str, dict]:
         """(the sign-in page's URL, the flow to keep until the answer comes back)."""
@@ -114,8 +129,8 @@ def register(kind: ConnectorKind) -> ConnectorKind:
 
 
 def kinds() -> list[ConnectorKind]:
-    """The registered kinds, by label."""
-    return sorted(_kinds.values(), key=lambda kind: kind.label)
+    """The registered kinds, by label (in the active language)."""
+    return sorted(_kinds.values(), key=lambda kind: str(kind.label))
 
 
 def get(key: str) -> ConnectorKind | None:

@@ -17,6 +17,7 @@ from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout.models import Membership, Organization, Role, User
 
@@ -69,7 +70,9 @@ def test_connection(connection: Connection) -> tuple[bool, str]:
     """(worked, message) of the kind's test."""
     kind = connection.connector
     if kind is None:
-        return False, f"This kind of connection ({connection.kind}) is no longer installed."
+        return False, _("This kind of connection (%(kind)s) is no longer installed.") % {
+            "kind": connection.kind
+        }
     try:
         return True, kind.test(connection)
     except ConnectionProblem as problem:
@@ -137,7 +140,7 @@ def start_run(pk: int, trigger: str, now: datetime | None = None) -> ConnectionR
         running.filter(started_at__lte=now - STALE_RUN).update(
             status=ConnectionRun.Status.FAILED,
             finished_at=now,
-            detail="The worker stopped during this run; nothing of it was imported.",
+            detail=_("The worker stopped during this run; nothing of it was imported."),
         )
         if running.exists():
             return None
@@ -161,14 +164,17 @@ def run(pk: int, *, trigger: str = "schedule", attempt: int = 0) -> Outcome:
     kind = connection.connector
     try:
         if kind is None:
-            raise ConnectionProblem(f"This kind of connection ({connection.kind}) is no longer installed.")
+            raise ConnectionProblem(
+                _("This kind of connection (%(kind)s) is no longer installed.") % {"kind": connection.kind}
+            )
         rows = kind.pull(connection, current)
     except ConnectionProblem as problem:
         return _failed(current, problem, can_retry=attempt < MAX_RETRIES, attempt=attempt)
     except Exception as error:  # a bug or an unforeseen answer: recorded, never a silent stop
         log.exception("Connection %s: the pull failed", pk)
         unexpected = ConnectionProblem(
-            f"The pull stopped on an unexpected error ({type(error).__name__}: {error})."
+            _("The pull stopped on an unexpected error (%(error)s).")
+            % {"error": f"{type(error).__name__}: {error}"}
         )
         return _failed(current, unexpected, can_retry=attempt < MAX_RETRIES, attempt=attempt)
     return _succeeded(current, rows)

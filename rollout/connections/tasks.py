@@ -1,9 +1,15 @@
-"""The connections' background work: the sweep that starts due runs, and one run with retries."""
+"""The connections' background work: the sweep that starts due runs, and one run with retries.
+
+A run writes what it says (its detail, the connection's last error) in the organization's
+language, as its admins read it on Settings → Connections."""
 
 from celery import shared_task
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from rollout.i18n import email_language
 
 from . import services
+from .models import Connection
 
 
 @shared_task
@@ -15,12 +21,19 @@ def run_due_connections():
     return len(claimed)
 
 
+def language_of(pk):
+    """The language of the connection's organization (English when it chose none)."""
+    connection = Connection.objects.select_related("organization").filter(pk=pk).first()
+    return email_language(None, connection.organization if connection else None)
+
+
 @shared_task(bind=True, max_retries=services.MAX_RETRIES)
 def run_connection(self, pk, trigger="schedule"):
     """Pull one connection. A failure is retried after 2, 4, then 8 minutes, or after the
     service's Retry-After when it throttled; each attempt is a run in the history."""
     attempt = self.request.retries or 0
-    outcome = services.run(pk, trigger="retry" if attempt else trigger, attempt=attempt)
+    with translation.override(language_of(pk)):
+        outcome = services.run(pk, trigger="retry" if attempt else trigger, attempt=attempt)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.status

@@ -6,10 +6,12 @@ from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rollout import audit
 from rollout.access import ADMINS, role_required
+from rollout.i18n import Phrase
 from rollout.paging import PAGE_SIZE
 from rollout.tasks import enqueue_on_commit
 
@@ -54,8 +56,16 @@ def connection_create(request, kind):
             secrets=form.secret_values(),
             user=request.user,
         )
-        audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” added")
-        messages.success(request, f"Connection “{connection}” saved. Press “Test connection” to check it.")
+        audit.record(
+            request,
+            audit.Action.SETTINGS_CHANGED,
+            connection,
+            Phrase.gettext("Connection “%(name)s” added", name=str(connection)),
+        )
+        messages.success(
+            request,
+            _("Connection “%(name)s” saved. Press “Test connection” to check it.") % {"name": connection},
+        )
         return redirect("connections:edit", connection.pk)
     return render(request, "connections/form.html", {"form": form, "kind": connector, "connection": None})
 
@@ -71,8 +81,13 @@ def connection_edit(request, pk):
         services.save_connection(
             form.save(commit=False), settings=form.settings_values(), secrets=form.secret_values()
         )
-        audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” changed")
-        messages.success(request, f"Connection “{connection}” saved.")
+        audit.record(
+            request,
+            audit.Action.SETTINGS_CHANGED,
+            connection,
+            Phrase.gettext("Connection “%(name)s” changed", name=str(connection)),
+        )
+        messages.success(request, _("Connection “%(name)s” saved.") % {"name": connection})
         return redirect("connections:edit", connection.pk)
     context = {
         "form": form,
@@ -98,10 +113,14 @@ def connection_test(request, pk):
 def connection_run(request, pk):
     connection = _connection(request, pk)
     if not connection.enabled:
-        messages.error(request, f"“{connection}” is disabled: enable it before running it.")
+        messages.error(
+            request, _("“%(name)s” is disabled: enable it before running it.") % {"name": connection}
+        )
     else:
         enqueue_on_commit(run_connection, connection.pk, "manual")
-        messages.success(request, f"“{connection}” will run in a moment; its runs are listed below.")
+        messages.success(
+            request, _("“%(name)s” will run in a moment; its runs are listed below.") % {"name": connection}
+        )
     return redirect("connections:runs", connection.pk)
 
 
@@ -113,9 +132,15 @@ def connection_enabled(request, pk):
     if connection.enabled:
         services.schedule(connection)
     connection.save(update_fields=["enabled", "next_run_at"])
-    state = "enabled" if connection.enabled else "disabled"
-    audit.record(request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” {state}")
-    messages.success(request, f"“{connection}” {state}.")
+    if connection.enabled:
+        summary = Phrase.gettext("Connection “%(name)s” enabled", name=str(connection))
+    else:
+        summary = Phrase.gettext("Connection “%(name)s” disabled", name=str(connection))
+    audit.record(request, audit.Action.SETTINGS_CHANGED, connection, summary)
+    if connection.enabled:
+        messages.success(request, _("“%(name)s” enabled.") % {"name": connection})
+    else:
+        messages.success(request, _("“%(name)s” disabled.") % {"name": connection})
     return redirect("connections:edit", connection.pk)
 
 
@@ -123,9 +148,16 @@ def connection_enabled(request, pk):
 @require_POST
 def connection_delete(request, pk):
     connection = _connection(request, pk)
-    audit.record(request, audit.Action.DELETED, connection, f"Connection “{connection}” deleted")
+    audit.record(
+        request,
+        audit.Action.DELETED,
+        connection,
+        Phrase.gettext("Connection “%(name)s” deleted", name=str(connection)),
+    )
     connection.delete()
-    messages.success(request, f"Connection “{connection}” deleted. What it imported stays.")
+    messages.success(
+        request, _("Connection “%(name)s” deleted. What it imported stays.") % {"name": connection}
+    )
     return redirect("connections:list")
 
 
@@ -167,7 +199,7 @@ def connection_consented(request):
     redirect URI."""
     started = request.session.pop(CONSENT_SESSION_KEY, None)
     if not started:
-        messages.error(request, "No sign-in was under way: press “Connect with Microsoft” again.")
+        messages.error(request, _("No sign-in was under way: press “Connect with Microsoft” again."))
         return redirect("connections:list")
     connection = _connection(request, started["connection"])
     connector = connection.connector
@@ -179,7 +211,10 @@ def connection_consented(request):
         messages.error(request, problem.message)
     else:
         audit.record(
-            request, audit.Action.SETTINGS_CHANGED, connection, f"Connection “{connection}” connected"
+            request,
+            audit.Action.SETTINGS_CHANGED,
+            connection,
+            Phrase.gettext("Connection “%(name)s” connected", name=str(connection)),
         )
         messages.success(request, said)
     return redirect("connections:edit", connection.pk)

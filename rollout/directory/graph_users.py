@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.connections import microsoft
 from rollout.connections.microsoft import CREDENTIAL_FIELDS, SETTING_FIELDS, GraphClient, GraphProblem
@@ -50,7 +52,12 @@ RESYNC_CODES = {"syncStateNotFound", "resyncRequired", "SyncStateNotFound"}
 
 
 def graph_client(connection: Connection) -> GraphClient:
-    return GraphClient.for_connection(connection, permission=PERMISSION, purpose="read the directory's users")
+    return GraphClient.for_connection(
+        connection,
+        permission=PERMISSION,
+        # The end of "Microsoft Graph refused to …" (microsoft.GraphClient.checked).
+        purpose=pgettext("Microsoft Graph refused to …", "read the directory's users"),
+    )
 
 
 def last_delta_link(connection: Connection, run: ConnectionRun) -> str:
@@ -199,24 +206,44 @@ class Round:
             sync.deactivate(membership)
 
 
+def outcome_text(outcome: str, number: int) -> str:
+    """ "3 added": a count of people and what happened to them (sync's outcomes)."""
+    texts = {
+        sync.ADDED: ngettext("%(count)s added", "%(count)s added", number),
+        sync.CHANGED: ngettext("%(count)s changed", "%(count)s changed", number),
+        sync.MOVED: ngettext("%(count)s moved", "%(count)s moved", number),
+        sync.DEACTIVATED: ngettext("%(count)s deactivated", "%(count)s deactivated", number),
+        sync.REACTIVATED: ngettext("%(count)s reactivated", "%(count)s reactivated", number),
+        sync.UNCHANGED: ngettext("%(count)s unchanged", "%(count)s unchanged", number),
+    }
+    return texts.get(outcome, f"%(count)s {outcome}") % {"count": number}
+
+
 def summary(counts: dict[str, int], skipped: int, first: bool) -> str:
-    said = ", ".join(f"{number} {what}" for what, number in counts.items() if number) or "no change"
-    text = f"{'First round' if first else 'Changes'} from Microsoft Entra ID: {said}."
+    """The run's detail, in the active language (the organization's, in a worker: connections.tasks)."""
+    said = ", ".join(outcome_text(what, number) for what, number in counts.items() if number)
+    said = said or gettext("no change")
+    if first:
+        text = gettext("First round from Microsoft Entra ID: %(outcomes)s.") % {"outcomes": said}
+    else:
+        text = gettext("Changes from Microsoft Entra ID: %(outcomes)s.") % {"outcomes": said}
     if skipped:
-        text += (
-            f" {skipped} user{'s' if skipped != 1 else ''} without an email address "
-            f"({'were' if skipped != 1 else 'was'}) left out."
-        )
+        left_out = ngettext(
+            "%(count)s user without an email address (was) left out.",
+            "%(count)s users without an email address (were) left out.",
+            skipped,
+        ) % {"count": skipped}
+        text = gettext("%(summary)s %(left_out)s") % {"summary": text, "left_out": left_out}
     return text
 
 
 class GraphUsers(ConnectorKind):
     key = KEY
-    label = "Microsoft Entra ID users"
-    description = (
+    label = _("Microsoft Entra ID users")
+    description = _(
         "The people of your Microsoft 365 tenant, with their department, office location and manager, "
         "kept in step every day through Microsoft Graph, for an organization that has not set up SCIM. "
-        f"Needs an app registration with the application permission {PERMISSION} (docs/connectors.md)."
+        "Needs an app registration with the application permission User.Read.All (docs/connectors.md)."
     )
     credential_fields = CREDENTIAL_FIELDS
     setting_fields = SETTING_FIELDS
@@ -224,10 +251,10 @@ class GraphUsers(ConnectorKind):
     def test(self, connection: Connection) -> str:
         client = graph_client(connection)
         next(iter(client.pages(client.url(DELTA), QUERY)))
-        return (
-            f"Connected to tenant {client.tenant}: Rollout signed in as the app and may read the "
-            f"directory's users ({PERMISSION})."
-        )
+        return gettext(
+            "Connected to tenant %(tenant)s: Rollout signed in as the app and may read the "
+            "directory's users (%(permission)s)."
+        ) % {"tenant": client.tenant, "permission": PERMISSION}
 
     def pull(self, connection: Connection, run: ConnectionRun) -> int:
         client = graph_client(connection)
@@ -236,7 +263,7 @@ class GraphUsers(ConnectorKind):
         users = fetch_round(client, link)
         if not users.delta_link:
             raise ConnectionProblem(
-                "Microsoft Graph ended the round of users without a deltaLink; the run is retried."
+                gettext("Microsoft Graph ended the round of users without a deltaLink; the run is retried.")
             )
         with transaction.atomic():
             applied = Round(connection.organization, users.items)

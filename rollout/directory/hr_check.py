@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import translation
 
+from rollout.i18n import Phrase, dump_text
 from rollout.models import Membership, Organization, Role, Shift, Unit
 
 from . import hr_file
@@ -28,8 +31,29 @@ MAX_PROBLEMS = 1000  # listed; a file wrong throughout says how many more there 
 EXAMPLES = 10  # first rows of each group shown in the preview
 PROGRESS_EVERY = 500
 NEW_UNIT = -1  # a unit the import will make: equal to no existing unit's id
-SHIFTS = {text.lower(): value for value, label in Shift.choices for text in (value, label)}
-ACCEPTED_SHIFTS = ", ".join(f"{value} ({label})" for value, label in Shift.choices)
+
+
+@cache
+def shifts() -> dict[str, str]:
+    """{a shift as a file may give it, in lower case: its value}: the value, or its label in any
+    language Rollout speaks."""
+    found = {}
+    for value, label in Shift.choices:
+        found[value] = value
+        for language, _ in settings.LANGUAGES:
+            with translation.override(language):
+                found.setdefault(str(label).lower(), value)
+    return found
+
+
+def accepted_shifts() -> Phrase:
+    """The shifts a file may give, as "day (Day (07-15)), …": each label in the reader's language."""
+    with translation.override("en"):
+        parts = {
+            f"shift{index}": Phrase(f"{value} (%(label)s)", {"label": Phrase(str(label))})
+            for index, (value, label) in enumerate(Shift.choices)
+        }
+    return Phrase(", ".join(f"%({key})s" for key in parts), parts)
 
 
 def max_rows() -> int:
@@ -125,11 +149,23 @@ class Check:
     header: hr_file.Header = field(default_factory=hr_file.Header)
     new_units: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, lower case) -> name
 
-    def problem(self, row: int | None, column: str, value: str, message: str) -> None:
+    def problem(self, row: int | None, column: str, value: str, message: Phrase) -> None:
+        """`message` is kept as its English text and, under "phrase", as its message and values,
+        so each reader of the import reads it in their language (hr_views.problems_of)."""
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS:
             shown = self.header.names.get(column, column)
-            self.problems.append({"row": row, "column": shown, "value": value[:200], "message": message})
+            with translation.override("en"):
+                english = str(message)
+            self.problems.append(
+                {
+                    "row": row,
+                    "column": shown,
+                    "value": value[:200],
+                    "message": english,
+                    "phrase": dump_text(message),
+                }
+            )
 
     def counts(self) -> dict[str, int]:
         counts = dict.fromkeys((ADDED, CHANGED, MOVED, REACTIVATED, UNCHANGED), 0)
@@ -165,19 +201,27 @@ class Check:
             ],
             "ignored": self.header.ignored,
             "new_units": sorted(f"{name} ({kind})" for (kind, _), name in self.new_units.items())[:50],
+            # The same as [name, kind], for the preview to say the kind in the reader's language.
+            "new_unit_kinds": sorted([name, kind] for (kind, _), name in self.new_units.items())[:50],
             "new_unit_count": len(self.new_units),
         }
 
 
 def _example(person: Person, directory: Directory) -> dict[str, Any]:
+    """One row of the preview. `detail` is English; `moved` ([from, to] unit, "" for none) and
+    `changes` (the fields, as keys) let the preview say it in the reader's language."""
     member = directory.members.get(person.email)
+    example = {"row": person.row, "email": person.email, "name": person.name or ""}
     if person.outcome == MOVED and member is not None:
-        detail = f"{directory.unit_names.get(member.unit_id or 0, 'no unit')} → {person.unit or 'no unit'}"
+        before, after = directory.unit_names.get(member.unit_id or 0, ""), person.unit or ""
+        example["detail"] = f"{before or 'no unit'} → {after or 'no unit'}"
+        example["moved"] = [before, after]
     elif person.outcome == CHANGED:
-        detail = ", ".join(person.changes)
+        example["detail"] = ", ".join(person.changes)
+        example["changes"] = list(person.changes)
     else:
-        detail = person.unit or ""
-    return {"row": person.row, "email": person.email, "name": person.name or "", "detail": detail}
+        example["detail"] = person.unit or ""
+    return example
 
 
 def check_file(
@@ -193,7 +237,7 @@ def check_file(
     try:
         _read(found, hr_file.rows(path), progress)
     except hr_file.Unreadable as error:
-        found.problem(error.row, "", "", f"The file {error.message}.")
+        found.problem(error.row, "", "", error.message)
         return found
     if found.problem_count:
         return found
@@ -210,17 +254,26 @@ def _read(
     stream = iter(stream)
     first = next(stream, None)
     if first is None:
-        found.problem(None, "", "", "The file is empty: it has no header line and no rows.")
+        found.problem(None, "", "", Phrase.gettext("The file is empty: it has no header line and no rows."))
         return
     found.header = header = hr_file.columns(first[1])
     for repeated in header.repeated:
-        found.problem(1, "", repeated, f"The header names the same column twice ({repeated}); keep one.")
+        found.problem(
+            1,
+            "",
+            repeated,
+            Phrase.gettext(
+                "The header names the same column twice (%(columns)s); keep one.", columns=repeated
+            ),
+        )
     if "email" not in header.positions:
         found.problem(
             1,
             "email",
             "",
-            "The header has no email column: name one “email” (or E-mail, Email address, UPN).",
+            Phrase.gettext(
+                "The header has no email column: name one “email” (or E-mail, Email address, UPN)."
+            ),
         )
     if found.problem_count:
         return
@@ -231,12 +284,26 @@ def _read(
         found.rows += 1
         if found.rows > max_rows():
             found.problem(
-                number, "", "", f"The file has more than {max_rows():,} people; split it into smaller files."
+                number,
+                "",
+                "",
+                Phrase.gettext(
+                    "The file has more than %(limit)s people; split it into smaller files.", limit=max_rows()
+                ),
             )
             return
         if len(cells) > width and "".join(cells[width:]).strip():
             found.problem(
-                number, "", "", f"This row has {len(cells)} values but the header has {width} columns."
+                number,
+                "",
+                "",
+                Phrase.ngettext(
+                    "This row has %(values)s values but the header has %(count)s column.",
+                    "This row has %(values)s values but the header has %(count)s columns.",
+                    width,
+                    values=len(cells),
+                    count=width,
+                ),
             )
             continue
         person = _person(found, number, cells, header)
@@ -247,7 +314,11 @@ def _read(
                 number,
                 "email",
                 person.email,
-                f"{person.email} is also on row {rows_of[person.email]}: list each person once.",
+                Phrase.gettext(
+                    "%(email)s is also on row %(row)s: list each person once.",
+                    email=person.email,
+                    row=str(rows_of[person.email]),  # a row number: no grouping
+                ),
             )
             continue
         rows_of[person.email] = number
@@ -257,7 +328,11 @@ def _read(
                     number,
                     "employee_id",
                     person.employee_id,
-                    f"Employee id {person.employee_id} is also on row {ids_of[person.employee_id]}.",
+                    Phrase.gettext(
+                        "Employee id %(id)s is also on row %(row)s.",
+                        id=person.employee_id,
+                        row=str(ids_of[person.employee_id]),
+                    ),
                 )
                 continue
             ids_of[person.employee_id] = number
@@ -265,7 +340,7 @@ def _read(
         if progress is not None and found.rows % PROGRESS_EVERY == 0:
             progress(found.rows)
     if not found.rows:
-        found.problem(None, "", "", "The file has a header but no people.")
+        found.problem(None, "", "", Phrase.gettext("The file has a header but no people."))
 
 
 def _person(found: Check, number: int, cells: list[str], header: hr_file.Header) -> Person | None:
@@ -278,26 +353,49 @@ def _person(found: Check, number: int, cells: list[str], header: hr_file.Header)
     problems = found.problem_count
     email = (values["email"] or "").lower()
     if not email:
-        found.problem(number, "email", "", "The email is missing: every person needs one.")
+        found.problem(number, "email", "", Phrase.gettext("The email is missing: every person needs one."))
     elif not _is_email(email):
-        found.problem(number, "email", email, f"“{email}” is not an email address.")
+        found.problem(
+            number, "email", email, Phrase.gettext("“%(value)s” is not an email address.", value=email)
+        )
     for column, limit in MAX_LENGTHS.items():
         value = values.get(column)
         if column != "email" and value and len(value) > limit:
             found.problem(
-                number, column, value, f"This is {len(value)} characters long; at most {limit} fit."
+                number,
+                column,
+                value,
+                Phrase.ngettext(
+                    "This is %(length)s characters long; at most %(count)s fits.",
+                    "This is %(length)s characters long; at most %(count)s fit.",
+                    limit,
+                    length=len(value),
+                    count=limit,
+                ),
             )
     shift = values["shift"]
     if shift:
-        if shift.lower() not in SHIFTS:
-            found.problem(number, "shift", shift, f"“{shift}” is not a shift; use one of: {ACCEPTED_SHIFTS}.")
-        shift = SHIFTS.get(shift.lower(), shift)
+        if shift.lower() not in shifts():
+            found.problem(
+                number,
+                "shift",
+                shift,
+                Phrase.gettext(
+                    "“%(value)s” is not a shift; use one of: %(shifts)s.",
+                    value=shift,
+                    shifts=accepted_shifts(),
+                ),
+            )
+        shift = shifts().get(shift.lower(), shift)
     manager = values["manager"]
     if manager:
         manager = manager.lower()
         if not _is_email(manager):
             found.problem(
-                number, "manager", manager, f"“{manager}” is not an email address (the manager's email)."
+                number,
+                "manager",
+                manager,
+                Phrase.gettext("“%(value)s” is not an email address (the manager's email).", value=manager),
             )
     if found.problem_count > problems:
         return None
@@ -335,15 +433,21 @@ def _check_managers(
                 person.row,
                 "manager",
                 person.manager,
-                f"The manager {person.manager} is neither in the file nor a member of the organization.",
+                Phrase.gettext(
+                    "The manager %(email)s is neither in the file nor a member of the organization.",
+                    email=person.manager,
+                ),
             )
         elif deactivate_missing and member.role != Role.ADMIN and member.user_id not in protected_user_ids:
             found.problem(
                 person.row,
                 "manager",
                 person.manager,
-                f"The manager {person.manager} is not in the file, so the import would deactivate them; "
-                "add them to the file.",
+                Phrase.gettext(
+                    "The manager %(email)s is not in the file, so the import would deactivate them; "
+                    "add them to the file.",
+                    email=person.manager,
+                ),
             )
 
     def manager_of(email: str) -> str:
@@ -369,7 +473,7 @@ def _check_managers(
                         in_file[looped].row,
                         "manager",
                         in_file[looped].manager or "",
-                        f"The managers form a loop: {chain}.",
+                        Phrase.gettext("The managers form a loop: %(chain)s.", chain=chain),
                     )
         done.update(path)
 
@@ -387,7 +491,11 @@ def _check_employee_ids(found: Check, directory: Directory) -> None:
                 person.row,
                 "employee_id",
                 person.employee_id or "",
-                f"Employee id {person.employee_id} is {holder}'s in Rollout; each person's id must be their own.",
+                Phrase.gettext(
+                    "Employee id %(id)s is %(email)s's in Rollout; each person's id must be their own.",
+                    id=person.employee_id,
+                    email=holder,
+                ),
             )
 
 

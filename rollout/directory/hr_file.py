@@ -12,10 +12,13 @@ import codecs
 import csv
 import datetime
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rollout.i18n import Phrase
 
 # The columns Rollout reads, and the header names (compared without case, spaces or punctuation)
 # that HR systems and spreadsheets use for them.
@@ -29,11 +32,58 @@ ALIASES = {
         "user principal name",
         "upn",
         "login",
+        # German and French exports (and the template in those languages: hr_views.template_header)
+        "e-mail-adresse",
+        "dienstliche e-mail",
+        "courriel",
+        "adresse e-mail",
+        "adresse électronique",
+        "e-mail professionnel",
     ],
-    "name": ["name", "full name", "display name", "employee name", "person"],
-    "unit": ["unit", "department", "dept", "department name", "org unit", "organizational unit", "division"],
-    "location": ["location", "site", "office", "work location", "office location"],
-    "shift": ["shift", "work shift", "shift pattern"],
+    "name": [
+        "name",
+        "full name",
+        "display name",
+        "employee name",
+        "person",
+        "vollständiger name",
+        "mitarbeitername",
+        "nom",
+        "nom complet",
+        "nom et prénom",
+        "prénom et nom",
+    ],
+    "unit": [
+        "unit",
+        "department",
+        "dept",
+        "department name",
+        "org unit",
+        "organizational unit",
+        "division",
+        "einheit",
+        "abteilung",
+        "bereich",
+        "organisationseinheit",
+        "unité",
+        "service",
+        "département",
+        "direction",
+    ],
+    "location": [
+        "location",
+        "site",
+        "office",
+        "work location",
+        "office location",
+        "standort",
+        "arbeitsort",
+        "dienstort",
+        "lieu",
+        "lieu de travail",
+        "établissement",
+    ],
+    "shift": ["shift", "work shift", "shift pattern", "schicht", "schichtmodell", "équipe horaire", "équipe"],
     "manager": [
         "manager",
         "manager email",
@@ -45,6 +95,16 @@ ALIASES = {
         "supervisor",
         "supervisor email",
         "reports to",
+        "vorgesetzte(r)",
+        "vorgesetzte",
+        "vorgesetzter e-mail",
+        "e-mail vorgesetzte(r)",
+        "führungskraft",
+        "führungskraft e-mail",
+        "responsable",
+        "e-mail du responsable",
+        "responsable hiérarchique",
+        "supérieur hiérarchique",
     ],
     "employee_id": [
         "employee_id",
@@ -54,6 +114,13 @@ ALIASES = {
         "staff id",
         "personnel number",
         "external id",
+        "personalnummer",
+        "mitarbeiternummer",
+        "personalnr",
+        "matricule",
+        "numéro d'employé",
+        "numéro de matricule",
+        "identifiant employé",
     ],
 }
 COLUMNS = tuple(ALIASES)
@@ -64,16 +131,19 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 def normalize(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.strip().lower())
+    """A header name without case, accents, spaces or punctuation ("Unité" and "unite" are one)."""
+    plain = "".join(char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char))
+    return re.sub(r"[^a-z0-9]", "", plain.strip().lower())
 
 
 _BY_NAME = {normalize(alias): column for column, aliases in ALIASES.items() for alias in aliases}
 
 
 class Unreadable(Exception):
-    """The file cannot be read as a CSV or XLSX of people; `row` is where reading broke."""
+    """The file cannot be read as a CSV or XLSX of people; `row` is where reading broke. The
+    message is a whole sentence, a Phrase read in each reader's language."""
 
-    def __init__(self, row: int | None, message: str) -> None:
+    def __init__(self, row: int | None, message: Phrase) -> None:
         super().__init__(message)
         self.row, self.message = row, message
 
@@ -118,7 +188,10 @@ def rows(path: Path | str) -> Iterator[tuple[int, list[str]]]:
         kind = kind_of(handle.read(8))
     if kind == "xls":
         raise Unreadable(
-            None, "is an old Excel workbook (.xls); save it as .xlsx or as CSV and upload it again"
+            None,
+            Phrase.gettext(
+                "The file is an old Excel workbook (.xls); save it as .xlsx or as CSV and upload it again."
+            ),
         )
     yield from (_xlsx_rows(path) if kind == "xlsx" else _csv_rows(path))
 
@@ -154,12 +227,17 @@ def _csv_rows(path: Path | str) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except csv.Error as error:
-                raise Unreadable(number + 1, f"cannot be read as CSV ({error})") from None
+                raise Unreadable(
+                    number + 1, Phrase.gettext("The file cannot be read as CSV (%(error)s).", error=error)
+                ) from None
             number += 1
             text = "".join(cells)
             if "\x00" in text:
                 raise Unreadable(
-                    number, "holds a NUL character: this is not a text file; upload a CSV or XLSX"
+                    number,
+                    Phrase.gettext(
+                        "The file holds a NUL character: this is not a text file; upload a CSV or XLSX."
+                    ),
                 )
             if text.strip():
                 yield number, cells
@@ -172,13 +250,19 @@ def _xlsx_rows(path: Path | str) -> Iterator[tuple[int, list[str]]]:
     try:
         with zipfile.ZipFile(path) as archive:
             if sum(entry.file_size for entry in archive.infolist()) > MAX_UNPACKED_BYTES:
-                raise Unreadable(None, "unpacks to more than 400 MB: this is not a list of people")
+                raise Unreadable(
+                    None,
+                    Phrase.gettext("The file unpacks to more than 400 MB: this is not a list of people."),
+                )
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Unreadable:
         raise
     except Exception:  # a broken archive or workbook: openpyxl raises many kinds
         raise Unreadable(
-            None, "cannot be read as an XLSX workbook; save it again from Excel, or as CSV"
+            None,
+            Phrase.gettext(
+                "The file cannot be read as an XLSX workbook; save it again from Excel, or as CSV."
+            ),
         ) from None
     try:
         sheet = workbook.worksheets[0]

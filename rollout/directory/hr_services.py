@@ -21,8 +21,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import Organization, User
 from rollout.tasks import enqueue_on_commit
 
@@ -50,7 +52,10 @@ def inline_import_rows() -> int:
 
 
 class Refused(Exception):
-    """The upload is refused before anything is stored; the message says why and what to do."""
+    """The upload is refused before anything is stored; the message says why and what to do.
+
+    Texts stored for later (an import's `error`) are written in the language active when they are
+    made: the uploader's request, or theirs in a worker (tasks.py)."""
 
 
 def store_upload(
@@ -58,11 +63,16 @@ def store_upload(
 ) -> PeopleImport:
     """Keep the upload (under a name of our own) with its SHA-256; return the import, to be checked."""
     if upload.size is not None and upload.size > max_upload_bytes():
-        raise Refused(f"The file is larger than the limit of {max_upload_bytes() // 1048576} MB; split it.")
+        raise Refused(
+            _("The file is larger than the limit of %(limit)s MB; split it.")
+            % {"limit": max_upload_bytes() // 1048576}
+        )
     upload.seek(0)
     kind = hr_file.kind_of(upload.read(8))
     if kind == "xls":
-        raise Refused("This is an old Excel workbook (.xls): save it as .xlsx or as CSV and upload it again.")
+        raise Refused(
+            _("This is an old Excel workbook (.xls): save it as .xlsx or as CSV and upload it again.")
+        )
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
@@ -110,7 +120,12 @@ def run_check(pk: int) -> str:
         )
     except Exception as error:
         log.exception("People import %s: the check failed", pk)
-        _finish(pk, Status.CHECKING, status=Status.FAILED, error=f"The check failed: {error}"[:2000])
+        _finish(
+            pk,
+            Status.CHECKING,
+            status=Status.FAILED,
+            error=(_("The check failed: %(error)s") % {"error": error})[:2000],
+        )
         return Status.FAILED
     fields: dict[str, Any] = {
         "rows_total": found.rows,
@@ -158,8 +173,12 @@ def confirm(people_import: PeopleImport, user: User, request: HttpRequest | None
         request,
         audit.Action.IMPORTED,
         people_import,
-        f"People file “{people_import.file_name}” ({people_import.rows_total} rows) imported: "
-        + ", ".join(f"{counts.get(group, 0)} {group}" for group in GROUPS),
+        Phrase.gettext(
+            "People file “%(name)s” (%(rows)s rows) imported: %(counts)s",
+            name=people_import.file_name,
+            rows=str(people_import.rows_total),
+            counts=", ".join(f"{counts.get(group, 0)} {group}" for group in GROUPS),
+        ),
         organization=people_import.organization,
         actor=user,
     )
@@ -217,7 +236,7 @@ def _import(people_import: PeopleImport) -> dict[str, int]:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     if digest.hexdigest() != people_import.sha256:
-        raise FileChanged("The stored file changed after it was checked; upload it again.")
+        raise FileChanged(_("The stored file changed after it was checked; upload it again."))
     organization = people_import.organization
     directory = Directory.of(organization)
     protected = _ids(people_import.uploaded_by_id, people_import.confirmed_by_id)
@@ -230,8 +249,11 @@ def _import(people_import: PeopleImport) -> dict[str, int]:
     if found.problem_count:
         first = found.problems[0]
         raise FileChanged(
-            f"The file no longer passes the check (row {first['row']}: {first['message']}); nothing was imported. "
-            "Upload it again to see every problem."
+            _(
+                "The file no longer passes the check (row %(row)s: %(problem)s); nothing was imported. "
+                "Upload it again to see every problem."
+            )
+            % {"row": first["row"], "problem": Phrase.load(first["phrase"])}
         )
     total = len(found.people)
     counts = hr_apply.apply(

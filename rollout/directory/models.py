@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Membership, Organization, Unit
 
@@ -12,7 +13,7 @@ class ScimToken(models.Model):
     people and units. Only its SHA-256 is stored; the token is shown once, when it is created."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scim_tokens")
-    name = models.CharField(max_length=100, help_text="What uses it, e.g. Entra ID provisioning.")
+    name = models.CharField(max_length=100, help_text=_("What uses it, e.g. Entra ID provisioning."))
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell tokens apart.")
     created_by = models.ForeignKey(
@@ -80,13 +81,13 @@ class PeopleImport(models.Model):
     """One HR file (CSV or XLSX of people) checked, previewed and, once confirmed, applied."""
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking"
-        REFUSED = "refused", "Refused: problems found"
-        CHECKED = "checked", "Checked: waiting for confirmation"
-        IMPORTING = "importing", "Importing"
-        DONE = "done", "Imported"
-        CANCELLED = "cancelled", "Cancelled"
-        FAILED = "failed", "Failed"
+        CHECKING = "checking", _("Checking")
+        REFUSED = "refused", _("Refused: problems found")
+        CHECKED = "checked", _("Checked: waiting for confirmation")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="people_imports")
     uploaded_by = models.ForeignKey(

@@ -25,18 +25,30 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_scim import exceptions
 from django_scim.adapters import SCIMGroup, SCIMUser
 from django_scim.constants import SchemaURI
 from django_scim.models import SCIMServiceProviderConfig
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import Membership, Unit, User
 
 from . import sync
 from .models import ScimGroup, ScimPerson
 from .scim_filters import visible_groups, visible_people
 from .scim_patch import boolean, clean_emails, operations, patch_emails, reference_id, text
+
+# The audit trail's summary of what the directory did to a person, by outcome.
+_BY_THE_DIRECTORY = {
+    sync.ADDED: lambda email: Phrase.gettext("%(email)s added by the directory", email=email),
+    sync.CHANGED: lambda email: Phrase.gettext("%(email)s changed by the directory", email=email),
+    sync.MOVED: lambda email: Phrase.gettext("%(email)s moved by the directory", email=email),
+    sync.DEACTIVATED: lambda email: Phrase.gettext("%(email)s deactivated by the directory", email=email),
+    sync.REACTIVATED: lambda email: Phrase.gettext("%(email)s reactivated by the directory", email=email),
+    sync.UNCHANGED: lambda email: Phrase.gettext("%(email)s unchanged by the directory", email=email),
+}
 
 ENTERPRISE = SchemaURI.ENTERPRISE_USER
 MAX_RESULTS = 200  # a list returns at most this many resources at a time
@@ -99,8 +111,9 @@ class ScimAdapter:
 
     def record(self, action, target, what):
         token = getattr(self.request, "scim_token", None)
-        by = f"SCIM token “{token.name}”" if token else "SCIM"
-        audit.record(self.request, action, target, f"{what} (by {by})", organization=self.organization)
+        by = Phrase.gettext("SCIM token “%(name)s”", name=token.name) if token else "SCIM"
+        summary = Phrase.gettext("%(what)s (by %(by)s)", what=what, by=by)
+        audit.record(self.request, action, target, summary, organization=self.organization)
 
     @classmethod
     def resource_type_dict(cls, request=None):
@@ -195,7 +208,7 @@ class PersonAdapter(ScimAdapter, SCIMUser):
 
     def validate_dict(self, d):
         if not text(d.get("userName"), "userName"):
-            raise invalid("'userName' is required.")
+            raise invalid(gettext("'userName' is required."))
 
     def from_dict(self, d):
         """A POST or PUT: the whole person, as the provider has them now."""
@@ -260,7 +273,7 @@ class PersonAdapter(ScimAdapter, SCIMUser):
         attribute = path.attribute
         if attribute == "username":
             if remove:
-                raise invalid("'userName' is required and cannot be removed.")
+                raise invalid(gettext("'userName' is required and cannot be removed."))
             said["user_name"] = text(value, "userName")
         elif attribute in ("externalid", "displayname"):
             field = {"externalid": "external_id", "displayname": "display_name"}[attribute]
@@ -294,7 +307,7 @@ class PersonAdapter(ScimAdapter, SCIMUser):
         if person is not None:
             others = others.exclude(pk=person.pk)
         if others.exists():
-            raise conflict(f"A user with userName '{user_name}' already exists.")
+            raise conflict(gettext("A user with userName '%(name)s' already exists.") % {"name": user_name})
         if person is None:
             self._refuse_existing(email)
         elif email != person.membership.user.email:
@@ -326,11 +339,10 @@ class PersonAdapter(ScimAdapter, SCIMUser):
         touched = {unit for unit in old_units | {membership.unit, membership.location} if unit is not None}
         sync.recount_headcounts(organization, touched)
         if person is None or outcome != sync.UNCHANGED:
-            what = "added" if person is None and outcome == sync.ADDED else outcome
             action = (
                 audit.Action.MEMBER_REMOVED if outcome == sync.DEACTIVATED else audit.Action.MEMBER_CHANGED
             )
-            self.record(action, membership, f"{email} {what} by the directory")
+            self.record(action, membership, _BY_THE_DIRECTORY[outcome](email))
 
     @staticmethod
     def _email(user_name, emails):
@@ -345,23 +357,33 @@ class PersonAdapter(ScimAdapter, SCIMUser):
             except exceptions.BadRequestError:
                 continue
             return User.objects.normalize_email(candidate).lower()
-        raise invalid("Rollout needs an email address: give userName as one, or an email in 'emails'.")
+        raise invalid(
+            gettext("Rollout needs an email address: give userName as one, or an email in 'emails'.")
+        )
 
     def _refuse_existing(self, email):
         """A create for a person who is already a SCIM user here is a conflict (RFC 7644 §3.3); a
         member Rollout has but the provider has not created yet (invited, deleted) is taken over."""
         taken = visible_people(self.organization).filter(membership__user__email__iexact=email).first()
         if taken is not None:
-            raise conflict(f"{email} is already a user here, with id {taken.pk}.")
+            raise conflict(
+                gettext("%(email)s is already a user here, with id %(id)s.")
+                % {"email": email, "id": taken.pk}
+            )
 
     def _change_email(self, membership, email):
         user = membership.user
         if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-            raise conflict(f"Another person in Rollout already has the email {email}.")
+            raise conflict(
+                gettext("Another person in Rollout already has the email %(email)s.") % {"email": email}
+            )
         if Membership.all_objects.filter(user=user).exclude(organization=membership.organization).exists():
             raise conflict(
-                f"{user.email} also belongs to another organization in Rollout, so their email "
-                "cannot be changed from this one's directory."
+                gettext(
+                    "%(email)s also belongs to another organization in Rollout, so their email "
+                    "cannot be changed from this one's directory."
+                )
+                % {"email": user.email}
             )
         user.email = email
         user.save(update_fields=["email"])
@@ -381,7 +403,9 @@ class PersonAdapter(ScimAdapter, SCIMUser):
             .first()
         )
         if manager is None:
-            raise invalid(f"The manager {manager_id} is not a user of this organization.")
+            raise invalid(
+                gettext("The manager %(id)s is not a user of this organization.") % {"id": manager_id}
+            )
         return manager.membership.user
 
     def delete(self):
@@ -396,7 +420,9 @@ class PersonAdapter(ScimAdapter, SCIMUser):
             units = [unit for unit in (membership.unit, membership.location) if unit is not None]
             sync.recount_headcounts(self.organization, units)
             self.record(
-                audit.Action.MEMBER_REMOVED, membership, f"{membership.user.email} deleted by the directory"
+                audit.Action.MEMBER_REMOVED,
+                membership,
+                Phrase.gettext("%(email)s deleted by the directory", email=membership.user.email),
             )
 
 
@@ -442,7 +468,7 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
 
     def validate_dict(self, d):
         if not text(d.get("displayName"), "displayName"):
-            raise invalid("'displayName' is required.")
+            raise invalid(gettext("'displayName' is required."))
 
     def from_dict(self, d):
         self.changes = {
@@ -456,7 +482,7 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list):
-            raise invalid("'members' must be a list of {\"value\": id}.")
+            raise invalid(gettext("'members' must be a list of {\"value\": id}."))
         return {reference_id(item, "members.value") for item in value}
 
     def handle_operations(self, body_operations):
@@ -475,7 +501,7 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
             elif path.attribute in ("displayname", "externalid"):
                 field = {"displayname": "display_name", "externalid": "external_id"}[path.attribute]
                 if op == "remove" and field == "display_name":
-                    raise invalid("'displayName' is required and cannot be removed.")
+                    raise invalid(gettext("'displayName' is required and cannot be removed."))
                 self.changes[field] = "" if op == "remove" else text(value, path.attribute)
         self.save()
 
@@ -488,12 +514,15 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
         if unit is None:
             unit = sync.unit_named(organization, name, Unit.Kind.DEPARTMENT)
             if visible_groups(organization).filter(pk=unit.pk).exists():
-                raise conflict(f"A group named '{name}' already exists, with id {unit.pk}.")
+                raise conflict(
+                    gettext("A group named '%(name)s' already exists, with id %(id)s.")
+                    % {"name": name, "id": unit.pk}
+                )
         elif (
             name != unit.name
             and Unit.objects.filter(organization=organization, kind=unit.kind, name=name).exists()
         ):
-            raise conflict(f"A unit named '{name}' already exists.")
+            raise conflict(gettext("A unit named '%(name)s' already exists.") % {"name": name})
         renamed = group is not None and unit.name != name
         unit.name = name
         unit.external_id = self.changes.get("external_id", unit.external_id)[:200]
@@ -504,9 +533,13 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
         sync.recount_headcounts(organization, {unit, *moved_from})
         what = ["created"] if group is None else (["renamed"] if renamed else [])
         what += [f"{len(added)} added", f"{len(removed)} removed"] if added or removed else []
-        if what:
+        if what:  # what changed stays English inside the translated sentence
             self.record(
-                audit.Action.MEMBER_CHANGED, unit, f"Group “{unit.name}” {', '.join(what)} by the directory"
+                audit.Action.MEMBER_CHANGED,
+                unit,
+                Phrase.gettext(
+                    "Group “%(name)s” %(changes)s by the directory", name=unit.name, changes=", ".join(what)
+                ),
             )
 
     def _apply_members(self, unit):
@@ -534,7 +567,9 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
         }
         unknown = sorted(set(changes) - set(people))
         if unknown:
-            raise invalid(f"No user with id {', '.join(unknown)} in this organization.")
+            raise invalid(
+                gettext("No user with id %(ids)s in this organization.") % {"ids": ", ".join(unknown)}
+            )
         moved_from = set()
         for pk, target in changes.items():
             membership = people[pk].membership
@@ -558,7 +593,9 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
             group.save(update_fields=["deleted_at", "updated_at"])
             sync.recount_headcounts(self.organization, [group.unit])
             self.record(
-                audit.Action.MEMBER_CHANGED, group.unit, f"Group “{group.unit.name}” deleted by the directory"
+                audit.Action.MEMBER_CHANGED,
+                group.unit,
+                Phrase.gettext("Group “%(name)s” deleted by the directory", name=group.unit.name),
             )
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_scim import constants
 from django_scim.middleware import SCIMAuthCheckMiddleware
 
@@ -78,7 +79,7 @@ def unauthorized(detail: str) -> HttpResponse:
 
 
 def too_many_guesses(wait: int) -> HttpResponse:
-    detail = "Too many requests with a wrong SCIM token from this address."
+    detail = gettext("Too many requests with a wrong SCIM token from this address.")
     body = {"schemas": [constants.SchemaURI.ERROR], "status": "429", "detail": detail}
     response = HttpResponse(json.dumps(body), status=429, content_type=constants.SCIM_CONTENT_TYPE)
     response["Retry-After"] = str(wait)
@@ -94,7 +95,9 @@ class BearerTokenCheck(SCIMAuthCheckMiddleware):
     def process_request(self, request):
         kind, _, text = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         if kind.lower() != "bearer" or not text.strip():
-            return unauthorized("Send a SCIM token of the organization as 'Authorization: Bearer <token>'.")
+            return unauthorized(
+                gettext("Send a SCIM token of the organization as 'Authorization: Bearer <token>'.")
+            )
         token = check_token(text.strip())
         if token is None:
             # Wrong tokens are counted per address; past the limit they get 429 instead of 401. A
@@ -102,7 +105,7 @@ class BearerTokenCheck(SCIMAuthCheckMiddleware):
             wait = over_limit(request, "token_failures", method=ALL)
             if wait:
                 return too_many_guesses(wait)
-            return unauthorized("This SCIM token is not valid: it is wrong or has been revoked.")
+            return unauthorized(gettext("This SCIM token is not valid: it is wrong or has been revoked."))
         request.scim_token = token
         request.scim_organization = token.organization
         # The identity provider acts, not whoever's browser session came along: no actor.

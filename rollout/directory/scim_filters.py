@@ -18,6 +18,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.exceptions import FieldError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext as _
 from django_scim import exceptions
 from django_scim.filters import FilterQuery
 from scim2_filter_parser.parser import SCIMParserError
@@ -101,10 +102,12 @@ class ScopedFilterQuery(FilterQuery):
         try:
             condition = get_query(filter_query, cls.attr_map)
             if condition is None:
-                raise ValueError("Rollout cannot filter on this attribute.")
+                raise ValueError(_("Rollout cannot filter on this attribute."))
             return cls.visible(request.scim_organization).filter(condition).distinct().order_by("pk")
         except (SCIMParserError, ValueError, KeyError, AttributeError, FieldError) as error:
-            raise exceptions.BadRequestError(f"Invalid filter: {error}", scim_type="invalidFilter") from None
+            raise exceptions.BadRequestError(
+                _("Invalid filter: %(error)s") % {"error": error}, scim_type="invalidFilter"
+            ) from None
 
 
 class PersonFilterQuery(ScopedFilterQuery):

@@ -10,6 +10,7 @@ so paths are read here: a path is at most `[URN:]attribute[filter].sub-attribute
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from django_scim import exceptions
 from django_scim.constants import SchemaURI
 
@@ -45,7 +46,9 @@ def parse_path(text: str) -> Path:
             break
     match = PATH.match(text)
     if match is None:
-        raise exceptions.BadRequestError(f"Rollout cannot read the path '{text}'.", scim_type="invalidPath")
+        raise exceptions.BadRequestError(
+            _("Rollout cannot read the path '%(path)s'.") % {"path": text}, scim_type="invalidPath"
+        )
     if urn == SchemaURI.USER.lower() or urn == SchemaURI.GROUP.lower():
         urn = ""  # the core schema's own attributes, named in full
     lower = {
@@ -58,21 +61,21 @@ def parse_path(text: str) -> Path:
 def operations(body_operations):
     """(op, Path or None, value) for each operation, the op in lower case."""
     if not isinstance(body_operations, list):
-        raise exceptions.BadRequestError("'Operations' must be a list.", scim_type="invalidSyntax")
+        raise exceptions.BadRequestError(_("'Operations' must be a list."), scim_type="invalidSyntax")
     for operation in body_operations:
         op = str(operation.get("op", "")).lower()
         if op not in OPS:
             raise exceptions.BadRequestError(
-                f"Unknown PATCH op '{operation.get('op')}'.", scim_type="invalidSyntax"
+                _("Unknown PATCH op '%(op)s'.") % {"op": operation.get("op")}, scim_type="invalidSyntax"
             )
         path = operation.get("path")
         value = operation.get("value")
         if not path:
             if op == "remove":
-                raise exceptions.BadRequestError("A remove operation needs a path.", scim_type="noTarget")
+                raise exceptions.BadRequestError(_("A remove operation needs a path."), scim_type="noTarget")
             if not isinstance(value, dict):
                 raise exceptions.BadRequestError(
-                    "An operation without a path needs an object of attributes as its value.",
+                    _("An operation without a path needs an object of attributes as its value."),
                     scim_type="invalidValue",
                 )
             for key, inner in value.items():
@@ -87,7 +90,9 @@ def boolean(value) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise exceptions.BadRequestError(f"'{value}' is not a boolean.", scim_type="invalidValue")
+    raise exceptions.BadRequestError(
+        _("'%(value)s' is not a boolean.") % {"value": value}, scim_type="invalidValue"
+    )
 
 
 def text(value, attribute: str) -> str:
@@ -95,7 +100,9 @@ def text(value, attribute: str) -> str:
         return ""
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value).strip()
-    raise exceptions.BadRequestError(f"'{attribute}' must be a string.", scim_type="invalidValue")
+    raise exceptions.BadRequestError(
+        _("'%(attribute)s' must be a string.") % {"attribute": attribute}, scim_type="invalidValue"
+    )
 
 
 def reference_id(value, attribute: str) -> str:
@@ -114,11 +121,11 @@ def clean_emails(value) -> list[dict]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list):
-        raise exceptions.BadRequestError("'emails' must be a list.", scim_type="invalidValue")
+        raise exceptions.BadRequestError(_("'emails' must be a list."), scim_type="invalidValue")
     emails = []
     for item in value:
         if not isinstance(item, dict) or not text(item.get("value"), "emails.value"):
-            raise exceptions.BadRequestError("Each email needs a value.", scim_type="invalidValue")
+            raise exceptions.BadRequestError(_("Each email needs a value."), scim_type="invalidValue")
         email: dict[str, str | bool] = {"value": text(item["value"], "emails.value")}
         if item.get("type") is not None:
             email["type"] = text(item["type"], "emails.type")

@@ -12,6 +12,7 @@
 import json
 
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django_scim import constants, exceptions, views
 
@@ -84,7 +85,7 @@ class ScimViewMixin:
         return response
 
     def status_501(self, request, *args, **kwargs):
-        error = exceptions.NotImplementedError("Rollout does not offer this SCIM endpoint.")
+        error = exceptions.NotImplementedError(_("Rollout does not offer this SCIM endpoint."))
         return views.HttpResponse(
             json.dumps(error.to_dict()), status=501, content_type=constants.SCIM_CONTENT_TYPE
         )
@@ -105,7 +106,8 @@ class ScimViewMixin:
         current = self.scim_adapter(obj, request=self.request).version
         if _weak(current) not in {_weak(tag) for tag in wanted.split(",")}:
             raise PreconditionFailed(
-                "The resource changed since you read it (If-Match); read it again.", scim_type="invalidVers"
+                _("The resource changed since you read it (If-Match); read it again."),
+                scim_type="invalidVers",
             )
 
 
@@ -183,14 +185,14 @@ class ResourceSearchMixin(ResourceListMixin):
     def post(self, request, *args, **kwargs):
         body = self.load_body(request.body)
         if body.get("schemas") != [constants.SchemaURI.SERACH_REQUEST]:
-            raise exceptions.BadRequestError("Send a SearchRequest.", scim_type="invalidSyntax")
+            raise exceptions.BadRequestError(_("Send a SearchRequest."), scim_type="invalidSyntax")
         request.scim_attributes = _names(body.get("attributes"))
         request.scim_excluded = _names(body.get("excludedAttributes"))
         try:
             start = max(1, int(body.get("startIndex", 1)))
             count = max(0, min(int(body.get("count", MAX_RESULTS)), MAX_RESULTS))
         except (TypeError, ValueError):
-            raise exceptions.BadRequestError("startIndex and count must be numbers.") from None
+            raise exceptions.BadRequestError(_("startIndex and count must be numbers.")) from None
         if body.get("filter"):
             queryset = self.__class__.parser_getter().search(body["filter"], request)
         else:

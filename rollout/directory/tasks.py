@@ -1,7 +1,21 @@
 """Background work of the HR file import: checking a large file and importing a confirmed one.
-Both are safe to run twice (see rollout/directory/hr_services.py)."""
+Both are safe to run twice (see rollout/directory/hr_services.py). What they write for people to
+read (an import's error) is in the language of the admin who uploaded or confirmed the file."""
 
 from celery import shared_task
+from django.utils import translation
+
+
+def language_of(people_import_id, person="uploaded_by"):
+    """The language of the import's uploader (or `person`), else of its organization, else English."""
+    from rollout.i18n import email_language
+
+    from .models import PeopleImport
+
+    found = PeopleImport.objects.select_related(person, "organization").filter(pk=people_import_id).first()
+    if found is None:
+        return email_language(None, None)
+    return email_language(getattr(found, person), found.organization)
 
 
 @shared_task
@@ -9,7 +23,8 @@ def check_people_file(people_import_id):
     """Check an uploaded HR file too large to check in the request (only while CHECKING)."""
     from .hr_services import run_check
 
-    return run_check(people_import_id)
+    with translation.override(language_of(people_import_id)):
+        return run_check(people_import_id)
 
 
 @shared_task
@@ -17,7 +32,8 @@ def import_people_file(people_import_id):
     """Import a confirmed HR file, all or nothing (only while IMPORTING)."""
     from .hr_services import run_import
 
-    return run_import(people_import_id)
+    with translation.override(language_of(people_import_id, "confirmed_by")):
+        return run_import(people_import_id)
 
 
 LOST_TASK_MINUTES = 5

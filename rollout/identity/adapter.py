@@ -24,8 +24,10 @@ from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.shortcuts import render
+from django.utils import translation
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import AuditEvent
 
 from . import signin
@@ -77,14 +79,21 @@ class NonceOpenIDConnectProvider(OpenIDConnectProvider):
         )
 
 
-def refuse(request, provider, reason, *, email="", user=None, status=403):
-    """Record a refused sign-in and answer with the page that says why (nobody is signed in)."""
-    who = email or "someone"
+def refuse(request, provider, reason: Phrase, *, email="", user=None, status=403):
+    """Record a refused sign-in and answer with the page that says why (nobody is signed in).
+    `reason` is a Phrase: the audit trail keeps it in English, the page says it in the person's
+    language."""
+    summary = Phrase.gettext(
+        "Single sign-on with %(provider)s refused for %(who)s: %(reason)s",
+        provider=provider.name if provider else Phrase.gettext("an unknown provider"),
+        who=email or Phrase.gettext("someone"),
+        reason=reason,
+    )
     audit.record(
         request,
         Action.LOGIN_FAILED,
         user,
-        f"Single sign-on with {provider.name if provider else 'an unknown provider'} refused for {who}: {reason}",
+        summary,
         organization=provider.organization if provider else False,
         actor=user,
     )
@@ -135,11 +144,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refuse(
                 request,
                 provider,
-                "the identity token does not answer this sign-in (its nonce differs).",
+                Phrase.gettext("the identity token does not answer this sign-in (its nonce differs)."),
                 email=email,
             )
         if userinfo and userinfo.get("sub") != id_token.get("sub"):
-            refuse(request, provider, "the provider's user information is about someone else.", email=email)
+            refuse(
+                request,
+                provider,
+                Phrase.gettext("the provider's user information is about someone else."),
+                email=email,
+            )
         try:
             user = signin.check_sign_in(provider, email, _email_is_verified(claims))
         except signin.Refused as refused:
@@ -149,7 +163,11 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             refuse(
                 request,
                 provider,
-                f"this {provider.name} account is linked to another Rollout account than {email}.",
+                Phrase.gettext(
+                    "this %(provider)s account is linked to another Rollout account than %(email)s.",
+                    provider=provider.name,
+                    email=email,
+                ),
                 email=email,
                 user=sociallogin.user,
             )
@@ -185,35 +203,51 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 def _join(request, provider, user):
     membership, created = signin.join(provider, user)
     if created:
+        with translation.override("en"):  # the role stays English inside the translated sentence
+            role = str(membership.get_role_display()).lower()
+        summary = Phrase.gettext(
+            "%(email)s joined %(organization)s as %(role)s at their first sign-in with %(provider)s",
+            email=user.email,
+            organization=str(provider.organization),
+            role=role,
+            provider=provider.name,
+        )
         audit.record(
             request,
             Action.MEMBER_CHANGED,
             membership,
-            f"{user.email} joined {provider.organization} as {membership.get_role_display().lower()} "
-            f"at their first sign-in with {provider.name}",
+            summary,
             organization=provider.organization,
             actor=user,
         )
 
 
 def _error_reason(provider, error, exception, context):
-    name = getattr(provider, "name", "The provider")
+    name = getattr(provider, "name", None) or Phrase.gettext("The provider")
     if "state" not in context and "state_id" in context:
-        return (
+        return Phrase.gettext(
             "this sign-in was not started in this browser, was already used, or is more than ten minutes "
             "old (its state does not match). Start again from the login page."
         )
     if error == AuthError.CANCELLED:
-        return f"the sign-in was cancelled at {name}."
+        return Phrase.gettext("the sign-in was cancelled at %(provider)s.", provider=name)
     message = str(exception or "")
     if "id_token" in message or "token already used" in message:
-        return (
-            f"the identity token from {name} is not valid: it has expired, was issued for another "
-            "application, or its signature or issuer does not match."
+        return Phrase.gettext(
+            "the identity token from %(provider)s is not valid: it has expired, was issued for another "
+            "application, or its signature or issuer does not match.",
+            provider=name,
         )
     if "access token" in message:
-        return f"{name} did not accept the sign-in code (a code works once, and only for a short time)."
+        return Phrase.gettext(
+            "%(provider)s did not accept the sign-in code (a code works once, and only for a short time).",
+            provider=name,
+        )
     if exception is not None:
         log.warning("Single sign-on with %s failed: %s", name, type(exception).__name__)
-        return f"Rollout could not complete the sign-in with {name} ({type(exception).__name__})."
-    return f"{name} answered with an error instead of signing you in."
+        return Phrase.gettext(
+            "Rollout could not complete the sign-in with %(provider)s (%(error)s).",
+            provider=name,
+            error=type(exception).__name__,
+        )
+    return Phrase.gettext("%(provider)s answered with an error instead of signing you in.", provider=name)

@@ -1,6 +1,7 @@
 """The audit trail's single sign-on events (refusals are recorded where they happen, adapter.py)."""
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import AuditEvent
 
 from . import signin
@@ -15,7 +16,11 @@ def on_sso_login(sender, request, user, sociallogin=None, **kwargs):
         request,
         AuditEvent.Action.LOGIN,
         user,
-        f"{user.email} signed in with single sign-on ({provider.name if provider else 'a removed provider'})",
+        Phrase.gettext(
+            "%(email)s signed in with single sign-on (%(provider)s)",
+            email=user.email,
+            provider=provider.name if provider else Phrase.gettext("a removed provider"),
+        ),
         organization=provider.organization if provider else False,
         actor=user,
     )
@@ -28,8 +33,12 @@ def on_break_glass(request, user, organizations):
             request,
             AuditEvent.Action.LOGIN,
             user,
-            f"{user.email} logged in with a password although {organization} requires single sign-on "
-            "(admin break-glass)",
+            Phrase.gettext(
+                "%(email)s logged in with a password although %(organization)s requires single sign-on "
+                "(admin break-glass)",
+                email=user.email,
+                organization=str(organization),
+            ),
             organization=organization,
             actor=user,
         )

@@ -2,6 +2,8 @@ import re
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import User
 
@@ -15,20 +17,22 @@ class ProviderForm(forms.ModelForm):
     """An organization's provider. The client secret is write-only: never rendered back."""
 
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         required=False,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
     domains = forms.CharField(
-        label="Allowed email domains",
+        label=_("Allowed email domains"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="One per line or separated by commas, e.g. acme.com. People with these addresses may "
-        "sign in and join as members; the login page offers this provider to them.",
+        help_text=_(
+            "One per line or separated by commas, e.g. acme.com. People with these addresses may "
+            "sign in and join as members; the login page offers this provider to them."
+        ),
     )
 
     issuer = forms.URLField(
-        label="Issuer URL",
+        label=_("Issuer URL"),
         assume_scheme="https",
         max_length=300,
         help_text=IdentityProvider._meta.get_field("issuer").help_text,
@@ -43,12 +47,12 @@ class ProviderForm(forms.ModelForm):
         self.organization = organization
         if self.instance.pk:
             self.initial["domains"] = "\n".join(self.instance.domains)
-            self.fields[
-                "client_secret"
-            ].help_text = "Stored encrypted and never shown. Leave empty to keep it."
+            self.fields["client_secret"].help_text = _(
+                "Stored encrypted and never shown. Leave empty to keep it."
+            )
         else:
             self.fields["client_secret"].required = True
-            self.fields["client_secret"].help_text = "Stored encrypted and never shown again."
+            self.fields["client_secret"].help_text = _("Stored encrypted and never shown again.")
 
     def clean_issuer(self):
         return self.cleaned_data["issuer"].strip().rstrip("/")
@@ -60,17 +64,22 @@ class ProviderForm(forms.ModelForm):
             if not name or name in names:
                 continue
             if not DOMAIN.match(name):
-                raise forms.ValidationError(f"“{name}” is not a domain name (e.g. acme.com).")
+                raise forms.ValidationError(
+                    gettext("“%(name)s” is not a domain name (e.g. acme.com)."), params={"name": name}
+                )
             names.append(name)
         if not names:
-            raise forms.ValidationError("Give at least one email domain.")
+            raise forms.ValidationError(gettext("Give at least one email domain."))
         taken = AllowedDomain.objects.filter(domain__in=names).exclude(
             provider__organization=self.organization
         )
         if taken:
             raise forms.ValidationError(
-                f"{', '.join(sorted(row.domain for row in taken))} already belongs to another organization's "
-                "provider: a domain can sign in to one organization only."
+                gettext(
+                    "%(domains)s already belongs to another organization's "
+                    "provider: a domain can sign in to one organization only."
+                ),
+                params={"domains": ", ".join(sorted(row.domain for row in taken))},
             )
         return names
 

@@ -2,11 +2,19 @@
 checks the password, and keeps the answer (`mfa.Check`) in `self.check` for the view."""
 
 from django import forms
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from . import mfa
 from .models import TwoStepPolicy
 
-WAIT = "Too many wrong codes in a row: wait {wait} seconds, then try again."
+
+def wait_message(wait):
+    return ngettext(
+        "Too many wrong codes in a row: wait %(wait)s second, then try again.",
+        "Too many wrong codes in a row: wait %(wait)s seconds, then try again.",
+        wait,
+    ) % {"wait": wait}
 
 
 def _code_field(label, help_text, **attrs):
@@ -26,7 +34,7 @@ class _CheckForm(forms.Form):
 
     def refuse(self, field, message):
         if self.check.wait:
-            message = WAIT.format(wait=self.check.wait)
+            message = wait_message(self.check.wait)
         raise forms.ValidationError({field: message})
 
 
@@ -34,7 +42,7 @@ class SignInCodeForm(_CheckForm):
     """The login's second step."""
 
     code = _code_field(
-        "Code", "Enter the 6-digit code from your app, or a recovery code.", spellcheck="false"
+        _("Code"), _("Enter the 6-digit code from your app, or a recovery code."), spellcheck="false"
     )
 
     def clean(self):
@@ -44,8 +52,10 @@ class SignInCodeForm(_CheckForm):
         if self.check.device is None:
             self.refuse(
                 "code",
-                "That code is not right. Type the 6 digits your app shows now for Rollout, "
-                "or one of your recovery codes.",
+                gettext(
+                    "That code is not right. Type the 6 digits your app shows now for Rollout, "
+                    "or one of your recovery codes."
+                ),
             )
         return self.cleaned_data
 
@@ -53,7 +63,9 @@ class SignInCodeForm(_CheckForm):
 class EnrolmentForm(forms.Form):
     """Confirming the app being set up with a code from it."""
 
-    code = _code_field("Code from the app", "The 6 digits the app shows for Rollout.", inputmode="numeric")
+    code = _code_field(
+        _("Code from the app"), _("The 6 digits the app shows for Rollout."), inputmode="numeric"
+    )
 
     def __init__(self, *args, device, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,12 +75,14 @@ class EnrolmentForm(forms.Form):
     def clean_code(self):
         code = mfa.normalize(self.cleaned_data["code"])
         if not mfa.CODE.match(code):
-            raise forms.ValidationError("Type the 6 digits the app shows for Rollout.")
+            raise forms.ValidationError(gettext("Type the 6 digits the app shows for Rollout."))
         self.codes = mfa.confirm_enrolment(self.device, code)
         if self.codes is None:
             raise forms.ValidationError(
-                "That code is not right. Check the app shows Rollout with your email, and that your "
-                "phone's clock is set automatically; then type the code it shows now."
+                gettext(
+                    "That code is not right. Check the app shows Rollout with your email, and that your "
+                    "phone's clock is set automatically; then type the code it shows now."
+                )
             )
         return code
 
@@ -77,7 +91,7 @@ class ConfirmForm(_CheckForm):
     """Proof that the person at the keyboard is the account's owner: a code or the password."""
 
     proof = forms.CharField(
-        label="A code from your app, or your password",
+        label=_("A code from your app, or your password"),
         max_length=128,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -88,7 +102,7 @@ class ConfirmForm(_CheckForm):
             return self.cleaned_data
         self.check = mfa.check_code_or_password(self.user, self.cleaned_data["proof"])
         if self.check.device is None:
-            self.refuse("proof", "That is neither the code your app shows now nor your password.")
+            self.refuse("proof", gettext("That is neither the code your app shows now nor your password."))
         return self.cleaned_data
 
 

@@ -8,11 +8,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rollout import audit
 from rollout.access import ADMINS, role_required
+from rollout.i18n import Phrase
 from rollout.models import AuditEvent, Organization
 
 from . import mfa
@@ -28,7 +30,7 @@ def login_code(request):
     django-axes' lockout like a wrong password (the same email and address)."""
     held = mfa.held_sign_in(request)
     if held is None:
-        messages.info(request, "Log in again: the code is asked for within five minutes of the password.")
+        messages.info(request, _("Log in again: the code is asked for within five minutes of the password."))
         return redirect("login")
     pending, user = held
     credentials = {"username": user.email}
@@ -56,14 +58,19 @@ def _sign_in(request, user, pending, check):
             request,
             Action.LOGIN,
             user,
-            f"{user.email} logged in with a recovery code ({left} left)",
+            Phrase.gettext(
+                "%(email)s logged in with a recovery code (%(left)s left)", email=user.email, left=left
+            ),
             organization=False,
             actor=user,
         )
         messages.warning(
             request,
-            f"You used a recovery code; {left} left. If you no longer have your app, turn two-step "
-            "sign-in off and on again with a new phone, or make new recovery codes.",
+            _(
+                "You used a recovery code; %(left)s left. If you no longer have your app, turn two-step "
+                "sign-in off and on again with a new phone, or make new recovery codes."
+            )
+            % {"left": left},
         )
     return redirect(pending["next"])
 
@@ -105,8 +112,13 @@ def setup(request):
     form = EnrolmentForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         mfa.mark_verified(request, mfa.app_device(user))
-        audit.record(request, Action.MEMBER_CHANGED, user, f"{user.email} turned on two-step sign-in")
-        return _show_codes(request, form.codes, "Two-step sign-in is on.")
+        audit.record(
+            request,
+            Action.MEMBER_CHANGED,
+            user,
+            Phrase.gettext("%(email)s turned on two-step sign-in", email=user.email),
+        )
+        return _show_codes(request, form.codes, _("Two-step sign-in is on."))
     context = {
         "form": form,
         "qr": mfa.qr_svg(device),
@@ -133,9 +145,9 @@ def recovery_codes(request):
         request,
         Action.MEMBER_CHANGED,
         user,
-        f"{user.email} made new recovery codes (the old ones stopped working)",
+        Phrase.gettext("%(email)s made new recovery codes (the old ones stopped working)", email=user.email),
     )
-    return _show_codes(request, codes, "New recovery codes made: the old ones no longer work.")
+    return _show_codes(request, codes, _("New recovery codes made: the old ones no longer work."))
 
 
 @login_required
@@ -150,20 +162,28 @@ def turn_off(request):
     if not form.is_valid():
         return _account_page(request, off_form=form)
     mfa.turn_off(user)
-    audit.record(request, Action.MEMBER_CHANGED, user, f"{user.email} turned off two-step sign-in")
+    audit.record(
+        request,
+        Action.MEMBER_CHANGED,
+        user,
+        Phrase.gettext("%(email)s turned off two-step sign-in", email=user.email),
+    )
     if mfa.session_state(request) == mfa.State.SSO:
-        messages.success(request, "Two-step sign-in is off: a password login needs the password alone.")
+        messages.success(request, _("Two-step sign-in is off: a password login needs the password alone."))
         return redirect("identity:mfa")
     if requiring := mfa.organizations_requiring(user):
         request.session[mfa.STATE_KEY] = str(mfa.State.SETUP_REQUIRED)
         messages.warning(
             request,
-            f"Two-step sign-in is off. {requiring[0]} requires it for admins and managers: set it up again "
-            "now, for example with your new phone.",
+            _(
+                "Two-step sign-in is off. %(organization)s requires it for admins and managers: set it up again "
+                "now, for example with your new phone."
+            )
+            % {"organization": requiring[0]},
         )
         return redirect("identity:mfa_setup")
     request.session[mfa.STATE_KEY] = str(mfa.State.PASSWORD)
-    messages.success(request, "Two-step sign-in is off: you log in with your password alone.")
+    messages.success(request, _("Two-step sign-in is off: you log in with your password alone."))
     return redirect("identity:mfa")
 
 
@@ -182,14 +202,18 @@ def policy(request):
             request,
             Action.SETTINGS_CHANGED,
             policy,
-            f"Two-step sign-in for admins and managers: {'required' if required else 'not required'}",
+            Phrase.gettext("Two-step sign-in for admins and managers: required")
+            if required
+            else Phrase.gettext("Two-step sign-in for admins and managers: not required"),
         )
         messages.success(
             request,
-            "Admins and managers who log in with a password now need two-step sign-in: those without it "
-            "set it up at their next login."
+            _(
+                "Admins and managers who log in with a password now need two-step sign-in: those without it "
+                "set it up at their next login."
+            )
             if required
-            else "Two-step sign-in is no longer required; people who turned it on keep it.",
+            else _("Two-step sign-in is no longer required; people who turned it on keep it."),
         )
     return redirect("identity:sso")
 
@@ -206,13 +230,20 @@ def member_reset(request, pk):
             request,
             Action.MEMBER_CHANGED,
             membership,
-            f"Two-step sign-in of {person.email} reset by {request.user.email}",
+            Phrase.gettext(
+                "Two-step sign-in of %(person)s reset by %(admin)s",
+                person=person.email,
+                admin=request.user.email,
+            ),
         )
-        messages.success(
-            request,
-            f"{person}'s two-step sign-in is reset: they log in with their password alone"
-            + (" and are asked to set it up again." if mfa.organizations_requiring(person) else "."),
-        )
+        if mfa.organizations_requiring(person):
+            message = _(
+                "%(person)s's two-step sign-in is reset: they log in with their password alone and are "
+                "asked to set it up again."
+            )
+        else:
+            message = _("%(person)s's two-step sign-in is reset: they log in with their password alone.")
+        messages.success(request, message % {"person": person})
     else:
-        messages.info(request, f"{person} has no two-step sign-in to reset.")
+        messages.info(request, _("%(person)s has no two-step sign-in to reset.") % {"person": person})
     return redirect("rollout:member_edit", pk=membership.pk)

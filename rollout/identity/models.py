@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Organization, Role
 from rollout.secrets import EncryptedTextField
@@ -24,28 +25,32 @@ class IdentityProvider(models.Model):
         Organization, on_delete=models.CASCADE, related_name="identity_provider"
     )
     name = models.CharField(
-        "display name", max_length=100, help_text="Shown on the button: “Sign in with <display name>”."
+        _("display name"), max_length=100, help_text=_("Shown on the button: “Sign in with <display name>”.")
     )
     issuer = models.URLField(
-        "issuer URL",
+        _("issuer URL"),
         max_length=300,
-        help_text="The provider's issuer; its discovery document is at <issuer>/.well-known/openid-configuration.",
+        help_text=_(
+            "The provider's issuer; its discovery document is at <issuer>/.well-known/openid-configuration."
+        ),
     )
-    client_id = models.CharField("client ID", max_length=300)
+    client_id = models.CharField(_("client ID"), max_length=300)
     client_secret = EncryptedTextField()
     # Only member: nothing above member is ever granted without an admin (Settings → Members).
     default_role = models.CharField(
-        "role of new people",
+        _("role of new people"),
         max_length=20,
         choices=[(Role.MEMBER.value, Role.MEMBER.label)],
         default=Role.MEMBER,
-        help_text="People who sign in for the first time join as members; only an admin raises a role.",
+        help_text=_("People who sign in for the first time join as members; only an admin raises a role."),
     )
     require_sso = models.BooleanField(
-        "require single sign-on",
+        _("require single sign-on"),
         default=False,
-        help_text="Members can no longer log in with a password. Admins keep their password as a "
-        "break-glass way in, and each such login is recorded in the audit trail.",
+        help_text=_(
+            "Members can no longer log in with a password. Admins keep their password as a "
+            "break-glass way in, and each such login is recorded in the audit trail."
+        ),
     )
     # The origin of the discovery document's authorization endpoint, if it is not the issuer's:
     # the login page's Content-Security-Policy lets its form go there (form-action).
@@ -98,11 +103,13 @@ class TwoStepPolicy(models.Model):
         Organization, on_delete=models.CASCADE, related_name="two_step_policy"
     )
     required_for_admins_and_managers = models.BooleanField(
-        "require two-step sign-in for admins and managers",
+        _("require two-step sign-in for admins and managers"),
         default=False,
-        help_text="An admin or manager who logs in with a password and has no authenticator app set up is "
-        "sent to set one up before anything else. Single sign-on is not asked: the identity provider "
-        "does its own second step.",
+        help_text=_(
+            "An admin or manager who logs in with a password and has no authenticator app set up is "
+            "sent to set one up before anything else. Single sign-on is not asked: the identity provider "
+            "does its own second step."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,6 +4,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 
 from rollout import audit
+from rollout.i18n import Phrase
 from rollout.models import AuditEvent
 
 from .discovery import origin
@@ -30,13 +31,17 @@ def save_provider(request, form, document=None):
         if document is not None:
             form.instance.authorization_origin = origin(document["authorization_endpoint"])
         provider = form.save()
-        verb = "added" if created else "changed"
-        summary = f"Single sign-on provider {provider.name} {verb}"
+        if created:
+            summary = Phrase.gettext("Single sign-on provider %(name)s added", name=provider.name)
+        else:
+            summary = Phrase.gettext("Single sign-on provider %(name)s changed", name=provider.name)
         audit.record(
             request,
             AuditEvent.Action.SETTINGS_CHANGED,
             provider,
-            f"{summary}: {'; '.join(changes)}" if changes else summary,
+            Phrase.gettext("%(summary)s: %(changes)s", summary=summary, changes="; ".join(changes))
+            if changes
+            else summary,
             organization=provider.organization,
         )
     return provider
@@ -51,7 +56,7 @@ def remove_provider(request, provider):
             request,
             AuditEvent.Action.SETTINGS_CHANGED,
             provider,
-            f"Single sign-on provider {provider.name} removed",
+            Phrase.gettext("Single sign-on provider %(name)s removed", name=provider.name),
             organization=provider.organization,
         )
         provider.delete()

@@ -4,16 +4,19 @@ Plain functions on plain values, called by the allauth adapter (adapter.py) and 
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from rollout.i18n import Phrase
 from rollout.models import Membership, Role, User
 
 from .models import PROVIDER_ID_PREFIX, IdentityProvider
 
 
 class Refused(Exception):
-    """A sign-in refused: `reason` is shown to the person and written to the audit trail."""
+    """A sign-in refused: `reason` (a Phrase) is shown to the person in their language and written
+    to the audit trail in English."""
 
-    def __init__(self, reason):
+    def __init__(self, reason: Phrase):
         super().__init__(reason)
         self.reason = reason
 
@@ -49,21 +52,40 @@ def check_sign_in(provider, email, email_verified):
     """
     organization = provider.organization
     if not email:
-        raise Refused(f"{provider.name} did not send an email address, so Rollout cannot tell who you are.")
+        raise Refused(
+            Phrase.gettext(
+                "%(provider)s did not send an email address, so Rollout cannot tell who you are.",
+                provider=provider.name,
+            )
+        )
     if not email_verified:
-        raise Refused(f"{provider.name} has not verified the email address {email}.")
+        raise Refused(
+            Phrase.gettext(
+                "%(provider)s has not verified the email address %(email)s.",
+                provider=provider.name,
+                email=email,
+            )
+        )
     user = User.objects.filter(email__iexact=email).first()
     membership = Membership.all_objects.filter(organization=organization, user=user).first() if user else None
     if membership is not None and not membership.is_active:
         raise Refused(
-            f"Your access to {organization} has been removed. Ask one of its admins if this is a mistake."
+            Phrase.gettext(
+                "Your access to %(organization)s has been removed. Ask one of its admins if this is a mistake.",
+                organization=organization,
+            )
         )
     if user is not None and not user.is_active:
-        raise Refused(f"The Rollout account {email} is disabled.")
+        raise Refused(Phrase.gettext("The Rollout account %(email)s is disabled.", email=email))
     if membership is None and domain_of(email) not in provider.domains:
         raise Refused(
-            f"{email} is not in {organization}'s directory and its domain is not one that {provider.name} "
-            f"may sign in to {organization}. Ask one of its admins to invite you."
+            Phrase.gettext(
+                "%(email)s is not in %(organization)s's directory and its domain is not one that %(provider)s "
+                "may sign in to %(organization)s. Ask one of its admins to invite you.",
+                email=email,
+                organization=organization,
+                provider=provider.name,
+            )
         )
     return user
 
@@ -92,8 +114,11 @@ def password_policy(user):
         if membership.role != Role.ADMIN:
             provider = membership.organization.identity_provider
             return (
-                f"{membership.organization} requires single sign-on: continue with your email and "
-                f"choose “Sign in with {provider.name}”.",
+                _(
+                    "%(organization)s requires single sign-on: continue with your email and "
+                    "choose “Sign in with %(provider)s”."
+                )
+                % {"organization": membership.organization, "provider": provider.name},
                 [],
             )
         break_glass.append(membership.organization)

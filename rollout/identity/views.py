@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import ADMINS, role_required
@@ -38,7 +39,7 @@ class LoginView(auth_views.LoginView):
         form = self.get_form_class()(request, initial={"username": email})
         if "@" not in email:
             context = self.get_context_data(
-                form=form, email="", email_error="Type the email address you use at work."
+                form=form, email="", email_error=_("Type the email address you use at work.")
             )
             return self.render_to_response(context)
         return self.render_to_response(self.get_context_data(form=form, email=email))
@@ -84,7 +85,9 @@ def sso_login(request, provider_id):
         return OAuth2LoginView.adapter_view(SignedIDTokenAdapter(request, provider_id))(request)
     except (requests.RequestException, ValueError, KeyError):
         messages.error(
-            request, f"Rollout could not reach {provider.name} to start the sign-in. Try again in a moment."
+            request,
+            _("Rollout could not reach %(provider)s to start the sign-in. Try again in a moment.")
+            % {"provider": provider.name},
         )
         return redirect("login")
 
@@ -110,10 +113,15 @@ def provider_settings(request):
             document = None
             test_result = {"ok": False, "message": str(error)}
         if "test" in request.POST:
-            test_result = test_result or {"ok": True, "message": f"Found the discovery document of {issuer}."}
+            test_result = test_result or {
+                "ok": True,
+                "message": _("Found the discovery document of %(issuer)s.") % {"issuer": issuer},
+            }
         elif test_result is None:
             provider = services.save_provider(request, form, document)
-            messages.success(request, f"Single sign-on with {provider.name} saved.")
+            messages.success(
+                request, _("Single sign-on with %(provider)s saved.") % {"provider": provider.name}
+            )
             return redirect("identity:sso")
         else:
             form.add_error("issuer", test_result["message"])
@@ -137,6 +145,8 @@ def provider_remove(request):
         raise Http404
     services.remove_provider(request, provider)
     messages.success(
-        request, f"Single sign-on with {provider.name} removed: everyone logs in with a password again."
+        request,
+        _("Single sign-on with %(provider)s removed: everyone logs in with a password again.")
+        % {"provider": provider.name},
     )
     return redirect("identity:sso")

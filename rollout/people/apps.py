@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PeopleConfig(AppConfig):
@@ -8,7 +9,7 @@ class PeopleConfig(AppConfig):
 
     name = "rollout.people"
     label = "people"
-    verbose_name = "The employee's side"
+    verbose_name = _("The employee's side")
 
     def ready(self):
         from . import notifications  # noqa: F401  (registers the "You said, we did" email)

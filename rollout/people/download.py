@@ -8,7 +8,9 @@ import zipfile
 from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..csv_safety import safe_row
 from ..models import Membership
@@ -33,9 +35,13 @@ def _csv(table: PersonalRecords) -> str:
 
 
 def _json(table: PersonalRecords) -> str:
-    rows = [dict(zip(table.columns, (_cell(value) for value in row), strict=True)) for row in table.rows]
+    # The CSV's headings are in the reader's language; the JSON's keys stay English for programs
+    # (a step that gives its headings as gettext_lazy gets both).
+    with translation.override("en"):
+        keys = [str(column) for column in table.columns]
+    rows = [dict(zip(keys, (_cell(value) for value in row), strict=True)) for row in table.rows]
     return json.dumps(
-        {"title": table.title, "rows": rows}, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False
+        {"title": str(table.title), "rows": rows}, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False
     )
 
 
@@ -44,11 +50,17 @@ def records_zip(membership: Membership, tables: list[tuple[str, list[PersonalRec
     `membership`: each table is "<key>-<table key>.csv" and ".json"."""
     buffer = io.BytesIO()
     lines = [
-        f"What Rollout holds about {membership.user.email} in {membership.organization.name},",
-        f"exported on {timezone.localtime().strftime('%Y-%m-%d %H:%M %Z')}.",
+        _("What Rollout holds about %(email)s in %(organization)s,\nexported on %(when)s.")
+        % {
+            "email": membership.user.email,
+            "organization": membership.organization.name,
+            "when": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+        },
         "",
-        "Each table is here twice: as CSV for a spreadsheet and as JSON. Answers to pulse",
-        "surveys are anonymous: they are not linked to you, so they are not in this file.",
+        _(
+            "Each table is here twice: as CSV for a spreadsheet and as JSON. Answers to pulse\n"
+            "surveys are anonymous: they are not linked to you, so they are not in this file."
+        ),
         "",
     ]
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -57,6 +69,12 @@ def records_zip(membership: Membership, tables: list[tuple[str, list[PersonalRec
                 name = f"{prefix}-{table.key}"
                 archive.writestr(f"{name}.csv", _csv(table))
                 archive.writestr(f"{name}.json", _json(table))
-                lines.append(f"{name}: {table.title} ({len(table.rows)} rows)")
+                count = len(table.rows)
+                lines.append(
+                    ngettext(
+                        "%(name)s: %(title)s (%(count)s row)", "%(name)s: %(title)s (%(count)s rows)", count
+                    )
+                    % {"name": name, "title": table.title, "count": count}
+                )
         archive.writestr("README.txt", "\n".join(lines) + "\n")
     return buffer.getvalue()

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ..digest import digest_moment
 from ..models import Membership, Organization, Rollout
@@ -72,13 +74,13 @@ def news_context(notification):
         .first()
     )
     if membership is None or not membership.announcements:
-        raise Cancel("The recipient left the organization or turned off employee news.")
+        raise Cancel(gettext_noop("The recipient left the organization or turned off employee news."))
     since = datetime.fromisoformat(notification.payload["since"])
     rollouts = selectors.rollouts_for(membership, statuses=(*selectors.IN_PROGRESS, Rollout.Status.CLOSED))
     by_id = {rollout.pk: rollout for rollout in rollouts}
     outcomes = selectors.shared_outcomes(rollouts, since)
     if not outcomes:
-        raise Cancel("Nothing was shared with this person this week.")
+        raise Cancel(gettext_noop("Nothing was shared with this person this week."))
     return {
         "organization": membership.organization,
         "items": [(outcome, by_id.get(outcome.rollout_id)) for outcome in outcomes],
@@ -86,4 +88,4 @@ def news_context(notification):
     }
 
 
-register_kind(KIND, "You said, we did", news_context, unsubscribe=True, preference="announcements")
+register_kind(KIND, _("You said, we did"), news_context, unsubscribe=True, preference="announcements")

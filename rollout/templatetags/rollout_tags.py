@@ -17,13 +17,6 @@ def sparkline_points(values, width=60, height=16):
     )
 
 
-@register.filter
-def in_minutes(duration):
-    """A timedelta as '15 minutes' (the login lockout page)."""
-    minutes = max(1, round(duration.total_seconds() / 60))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
 @register.inclusion_tag("rollout/_definition.html")
 def definition(anchor, label=""):
     """A small link to a figure's definition on the metrics page (docs/metrics.md), e.g.
@@ -83,3 +76,17 @@ def number(value, decimals=0):
     from rollout.i18n import number as shown
 
     return "" if value is None or value == "" else shown(value, int(decimals))
+
+
+# Languages that write nouns with a capital inside a sentence.
+CAPITAL_NOUNS = {"de"}
+
+
+@register.filter
+def in_sentence(text):
+    """A label as it reads inside a sentence: lower case ("How participation rate is defined"),
+    except in languages that capitalize nouns ("Wie Beteiligungsquote definiert ist")."""
+    from django.utils.translation import get_language
+
+    text = str(text)
+    return text if (get_language() or "en").split("-")[0] in CAPITAL_NOUNS else text.lower()

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import invitations
@@ -49,13 +50,15 @@ def switch(request):
     organization_id = request.POST.get("organization", "")
     membership = switch_organization(request, organization_id) if organization_id.isdigit() else None
     if membership:
-        messages.success(request, f"You are now working in {membership.organization}.")
+        messages.success(
+            request, _("You are now working in %(organization)s.") % {"organization": membership.organization}
+        )
     else:
-        messages.error(request, "You are not a member of that organization.")
+        messages.error(request, _("You are not a member of that organization."))
     return redirect("home")
 
 
-@limit_failures("invitation", what="Too many wrong invitation links came from your network.")
+@limit_failures("invitation", what=gettext_lazy("Too many wrong invitation links came from your network."))
 def accept_invitation(request, token):
     invitation = invitations.invitation_from_token(token)
     if invitation is None:
@@ -73,12 +76,18 @@ def accept_invitation(request, token):
         if not accepted:
             return render(request, "rollout/invitation_invalid.html", status=404)
         if existing and request.user != existing:
-            messages.success(request, f"You have joined {invitation.organization}. Log in to continue.")
+            messages.success(
+                request,
+                _("You have joined %(organization)s. Log in to continue.")
+                % {"organization": invitation.organization},
+            )
             return redirect("login")
         if not existing:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         switch_organization(request, invitation.organization_id)
-        messages.success(request, f"Welcome to {invitation.organization}.")
+        messages.success(
+            request, _("Welcome to %(organization)s.") % {"organization": invitation.organization}
+        )
         return redirect("home")
     return render(
         request,

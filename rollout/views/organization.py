@@ -6,7 +6,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import audit, invitations, user_sessions
@@ -21,6 +22,7 @@ from ..forms import (
     RemoveMembershipForm,
     UnitForm,
 )
+from ..i18n import Phrase
 from ..identity.mfa import with_two_step
 from ..models import Membership, RetentionRun, Unit
 from ..paging import PAGE_SIZE
@@ -37,9 +39,9 @@ def organization_settings(request):
                 request,
                 audit.Action.SETTINGS_CHANGED,
                 form.instance,
-                f"Changed {', '.join(form.changed_data)}",
+                Phrase.gettext("Changed %(fields)s", fields=", ".join(form.changed_data)),
             )
-        messages.success(request, "Organization settings saved.")
+        messages.success(request, _("Organization settings saved."))
         return redirect("rollout:settings")
     last = RetentionRun.objects.filter(organization=request.scope.organization).first()
     return render(
@@ -101,8 +103,13 @@ def invitation_create(request):
     invitation = invitations.invite(
         request.scope.organization, data["email"], data["role"], data["unit"], request.user
     )
-    audit.record(request, audit.Action.INVITED, invitation, f"Invited {data['email']} as {data['role']}")
-    messages.success(request, f"Invitation to {data['email']} is on its way.")
+    audit.record(
+        request,
+        audit.Action.INVITED,
+        invitation,
+        Phrase.gettext("Invited %(email)s as %(role)s", email=data["email"], role=data["role"]),
+    )
+    messages.success(request, _("Invitation to %(email)s is on its way.") % {"email": data["email"]})
     return redirect("rollout:members")
 
 
@@ -112,11 +119,18 @@ def invitation_resend(request, pk):
     invitation = get_object_or_404(request.scope.invitations(), pk=pk)
     if invitation.is_pending:
         invitations.resend(invitation)
-        audit.record(request, audit.Action.INVITATION_RESENT, invitation, f"Invitation to {invitation.email}")
-        messages.success(request, f"Invitation to {invitation.email} sent again.")
+        audit.record(
+            request,
+            audit.Action.INVITATION_RESENT,
+            invitation,
+            Phrase.gettext("Invitation to %(email)s", email=invitation.email),
+        )
+        messages.success(request, _("Invitation to %(email)s sent again.") % {"email": invitation.email})
     else:
         messages.error(
-            request, f"The invitation to {invitation.email} is {invitation.state}; invite again instead."
+            request,
+            _("The invitation to %(email)s is %(state)s; invite again instead.")
+            % {"email": invitation.email, "state": invitation.state_label},
         )
     return redirect("rollout:members")
 
@@ -132,18 +146,34 @@ def invitation_revoke(request, pk):
     )
     if revoked:
         audit.record(
-            request, audit.Action.INVITATION_REVOKED, invitation, f"Invitation to {invitation.email}"
+            request,
+            audit.Action.INVITATION_REVOKED,
+            invitation,
+            Phrase.gettext("Invitation to %(email)s", email=invitation.email),
         )
-        messages.success(request, f"Invitation to {invitation.email} revoked; its link no longer works.")
+        messages.success(
+            request,
+            _("Invitation to %(email)s revoked; its link no longer works.") % {"email": invitation.email},
+        )
     else:
-        messages.error(request, f"The invitation to {invitation.email} is already {invitation.state}.")
+        messages.error(
+            request,
+            _("The invitation to %(email)s is already %(state)s.")
+            % {"email": invitation.email, "state": invitation.state_label},
+        )
     return redirect("rollout:members")
+
+
+def _english_role(membership):
+    """The role as the audit trail writes it: in English, whoever reads the page."""
+    with translation.override("en"):
+        return membership.get_role_display()
 
 
 @role_required(ADMINS)
 def member_edit(request, pk):
     membership = get_object_or_404(with_two_step(request.scope.memberships()), pk=pk)
-    before = (membership.get_role_display(), membership.unit)
+    before = (_english_role(membership), membership.unit)
     role_before = membership.role
     form = MembershipForm(request.POST or None, instance=membership, scope=request.scope)
     if form.is_valid():
@@ -152,15 +182,25 @@ def member_edit(request, pk):
             # A role that loses rights takes effect now, not at their next sign-in.
             user_sessions.end_all(membership.user)
         if form.changed_data:
-            after = (membership.get_role_display(), membership.unit)
+            after = (_english_role(membership), membership.unit)
             audit.record(
                 request,
                 audit.Action.MEMBER_CHANGED,
                 membership,
-                f"{membership.user.email}: role {before[0]} → {after[0]}, "
-                f"unit {before[1] or 'none'} → {after[1] or 'none'}",
+                Phrase.gettext(
+                    "%(email)s: role %(role_before)s → %(role_after)s, unit %(unit_before)s → %(unit_after)s",
+                    email=membership.user.email,
+                    role_before=before[0],
+                    role_after=after[0],
+                    unit_before=str(before[1]) if before[1] else Phrase.gettext("none"),
+                    unit_after=str(after[1]) if after[1] else Phrase.gettext("none"),
+                ),
             )
-        messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
+        messages.success(
+            request,
+            _("%(person)s is now %(role)s.")
+            % {"person": membership.user, "role": membership.role_in_sentence},
+        )
         return redirect("rollout:members")
     remove_form = RemoveMembershipForm(membership=membership)
     sessions = user_sessions.active(membership.user)
@@ -181,10 +221,16 @@ def member_remove(request, pk):
             request,
             audit.Action.MEMBER_REMOVED,
             membership,
-            f"Removed {membership.user.email} ({membership.get_role_display()})",
+            Phrase.gettext(
+                "Removed %(email)s (%(role)s)", email=membership.user.email, role=_english_role(membership)
+            ),
         )
         membership.delete()
-        messages.success(request, f"{membership.user} no longer belongs to {request.scope.organization}.")
+        messages.success(
+            request,
+            _("%(person)s no longer belongs to %(organization)s.")
+            % {"person": membership.user, "organization": request.scope.organization},
+        )
         return redirect("rollout:members")
     edit_form = MembershipForm(instance=membership, scope=request.scope)
     return render(
@@ -214,12 +260,12 @@ def unit_edit(request, pk=None):
         form.save()
         if form.instance.headcount_source == Unit.HeadcountSource.DIRECTORY:
             recount_headcounts(request.scope.organization, [form.instance])  # handed back: count it now
-        messages.success(request, f"Unit “{form.instance}” saved.")
+        messages.success(request, _("Unit “%(name)s” saved.") % {"name": form.instance})
         return redirect("rollout:units")
     return render(
         request,
         "rollout/settings/object_form.html",
-        {"form": form, "object": unit, "kind": "unit", "back": "rollout:units"},
+        {"form": form, "object": unit, "kind": "unit", "new_title": _("New unit"), "back": "rollout:units"},
     )
 
 
@@ -230,15 +276,20 @@ def unit_delete(request, pk):
     try:
         # The audit row goes with the deletion: a unit still in use keeps neither.
         with transaction.atomic():
-            audit.record(request, audit.Action.DELETED, unit, f"Unit “{unit}” deleted")
+            audit.record(
+                request, audit.Action.DELETED, unit, Phrase.gettext("Unit “%(unit)s” deleted", unit=str(unit))
+            )
             unit.delete()
     except ProtectedError:
         messages.error(
             request,
-            f"“{unit}” is still in use (units inside it, or guidelines addressed to it); change those first.",
+            _(
+                "“%(name)s” is still in use (units inside it, or guidelines addressed to it); change those first."
+            )
+            % {"name": unit},
         )
     else:
-        messages.success(request, f"Unit “{unit}” deleted.")
+        messages.success(request, _("Unit “%(name)s” deleted.") % {"name": unit})
     return redirect("rollout:units")
 
 
@@ -255,10 +306,16 @@ def platform_edit(request, pk=None):
     form = PlatformForm(request.POST or None, instance=platform, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, f"Platform “{form.instance}” saved.")
+        messages.success(request, _("Platform “%(name)s” saved.") % {"name": form.instance})
         return redirect("rollout:platforms")
     return render(
         request,
         "rollout/settings/object_form.html",
-        {"form": form, "object": platform, "kind": "platform", "back": "rollout:platforms"},
+        {
+            "form": form,
+            "object": platform,
+            "kind": "platform",
+            "new_title": _("New platform"),
+            "back": "rollout:platforms",
+        },
     )

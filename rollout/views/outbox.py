@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.core.signing import BadSignature, TimestampSigner
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import outbox
@@ -50,11 +51,12 @@ def outbox_detail(request, pk):
 def outbox_retry(request, pk):
     notification = get_object_or_404(request.scope.organization.notifications, pk=pk)
     if outbox.retry(notification):
-        messages.success(request, "Queued again: the dispatcher sends it within a minute.")
+        messages.success(request, _("Queued again: the dispatcher sends it within a minute."))
     else:
         messages.error(
             request,
-            f"Only failed or cancelled notifications can be retried; this one is {notification.status}.",
+            _("Only failed or cancelled notifications can be retried; this one is %(status)s.")
+            % {"status": str(notification.get_status_display()).lower()},
         )
     return redirect("rollout:outbox_detail", pk=pk)
 
@@ -108,6 +110,6 @@ def notification_settings(request):
                     Membership.objects.filter(pk=membership.pk, user=request.user).update(
                         **{preference: wanted}
                     )
-        messages.success(request, "Your email settings are saved.")
+        messages.success(request, _("Your email settings are saved."))
         return redirect("rollout:notification_settings")
     return render(request, "rollout/notification_settings.html", {"memberships": memberships})

@@ -9,11 +9,14 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .. import audit, data_versions, portfolio
 from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
+from ..i18n import Phrase
 from ..paging import PAGE_SIZE
 from ..steps import registry
 
@@ -76,7 +79,7 @@ def _rendered_rows(rows, steps):
 
 @role_required(LEADERS)
 def portfolio_csv(request):
-    _, rows = _filtered_rows(request)
+    _form, rows = _filtered_rows(request)
     steps = registry.steps()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
@@ -84,21 +87,27 @@ def portfolio_csv(request):
         f'attachment; filename="portfolio-{request.scope.organization.slug}-{stamp}.csv"'
     )
     audit.record(
-        request, audit.Action.EXPORTED, summary=f"Portfolio CSV ({request.GET.urlencode() or 'no filters'})"
+        request,
+        audit.Action.EXPORTED,
+        summary=Phrase.gettext(
+            "Portfolio CSV (%(filters)s)", filters=request.GET.urlencode() or Phrase.gettext("no filters")
+        ),
     )
     writer = csv.writer(response)
     writer.writerow(
-        [
-            "Rollout",
-            "Status",
-            "Platform",
-            "Owner",
-            "Overall health",
-            *[f"{s.name} health" for s in steps],
-            "Change since last month",
-            "Key figures",
-            "Next action",
-        ]
+        safe_row(
+            [
+                pgettext("a rollout, as a table heading", "Rollout"),
+                _("Status"),
+                _("Platform"),
+                _("Owner"),
+                _("Overall health"),
+                *[_("%(step)s health") % {"step": s.name} for s in steps],
+                _("Change since last month"),
+                _("Key figures"),
+                _("Next action"),
+            ]
+        )
     )
     for row in rows:
         worst = row.worst

@@ -5,11 +5,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import audit, privacy, user_sessions
 from ..access import ADMINS, role_required
 from ..forms import EraseMembershipForm
+from ..i18n import Phrase
 from ..models import AuditEvent, Membership
 
 
@@ -29,10 +32,16 @@ def member_sessions_end(request, pk):
         request,
         AuditEvent.Action.SESSIONS_ENDED,
         membership,
-        f"Ended {ended} session(s) of {membership.user.email}",
+        Phrase.gettext("Ended %(count)s session(s) of %(email)s", count=ended, email=membership.user.email),
     )
     messages.success(
-        request, f"{membership.user} is signed out everywhere ({ended} session{'s' * (ended != 1)})."
+        request,
+        ngettext(
+            "%(person)s is signed out everywhere (%(count)s session).",
+            "%(person)s is signed out everywhere (%(count)s sessions).",
+            ended,
+        )
+        % {"person": membership.user, "count": ended},
     )
     return redirect("rollout:member_edit", pk=pk)
 
@@ -56,8 +65,11 @@ def member_erase(request, pk):
         changed = privacy.erase_person(membership, request.user, request)
         messages.success(
             request,
-            f"The person is erased from {request.scope.organization}: {sum(changed.values())} records changed. "
-            "The audit trail records the erasure without their name.",
+            _(
+                "The person is erased from %(organization)s: %(count)s records changed. "
+                "The audit trail records the erasure without their name."
+            )
+            % {"organization": request.scope.organization, "count": sum(changed.values())},
         )
         return redirect("rollout:members")
     elsewhere = (

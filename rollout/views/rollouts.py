@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from .. import figures, portfolio
 from ..access import EDITORS, LEADERS, STAFF, role_required
@@ -44,7 +45,9 @@ def rollout_create(request):
     form = RolloutForm(request.POST or None, scope=request.scope)
     if form.is_valid():
         rollout = form.save()
-        messages.success(request, f"Rollout “{rollout}” created. Start with its strategy.")
+        messages.success(
+            request, _("Rollout “%(name)s” created. Start with its strategy.") % {"name": rollout}
+        )
         return redirect("rollout:overview", pk=rollout.pk)
     return render(request, "rollout/rollout_form.html", {"form": form})
 
@@ -55,7 +58,7 @@ def rollout_edit(request, pk):
     form = RolloutForm(request.POST or None, instance=rollout, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, "Rollout saved.")
+        messages.success(request, _("Rollout saved."))
         return redirect("rollout:overview", pk=rollout.pk)
     return render(request, "rollout/rollout_form.html", {"form": form, "rollout": rollout})
 
@@ -85,7 +88,7 @@ def step_page(request, pk, step):
     rollout = request.scope.rollout(pk)
     found = registry.get(step)
     if found is None:
-        raise Http404("No such step.")
+        raise Http404(_("No such step."))
     stored = figures.of_rollout(rollout, user=request.user)
     return render(
         request,

@@ -5,10 +5,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import audit
 from ..api.tokens import create_token, revoke
+from ..i18n import Phrase
 from ..models import ApiToken
 
 
@@ -17,12 +20,16 @@ class TokenForm(forms.ModelForm):
         model = ApiToken
         fields = ["name", "scope", "expires_at"]
         widgets = {"expires_at": forms.DateInput(attrs={"type": "date"})}
-        labels = {"expires_at": "Expires on (optional)"}
+        labels = {
+            "name": gettext_lazy("Name"),
+            "scope": gettext_lazy("Scope"),
+            "expires_at": gettext_lazy("Expires on (optional)"),
+        }
 
     def clean_expires_at(self):
         expires = self.cleaned_data["expires_at"]
         if expires is not None and expires <= timezone.now():
-            raise forms.ValidationError("Choose a date in the future, or leave it empty for no expiry.")
+            raise forms.ValidationError(_("Choose a date in the future, or leave it empty for no expiry."))
         return expires
 
 
@@ -38,8 +45,15 @@ def api_tokens(request):
         token, shown = create_token(
             request.user, scope.organization, data["name"], data["scope"], data["expires_at"]
         )
-        audit.record(request, audit.Action.TOKEN_CREATED, token, f"Token “{token.name}” ({token.scope})")
-        messages.success(request, f"Token “{token.name}” created. Copy it now: it is not shown again.")
+        audit.record(
+            request,
+            audit.Action.TOKEN_CREATED,
+            token,
+            Phrase.gettext("Token “%(name)s” (%(scope)s)", name=token.name, scope=token.scope),
+        )
+        messages.success(
+            request, _("Token “%(name)s” created. Copy it now: it is not shown again.") % {"name": token.name}
+        )
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user).select_related("organization")[:100]
     return render(request, "rollout/api_tokens.html", {"form": form, "tokens": tokens, "shown": shown})
@@ -50,6 +64,8 @@ def api_tokens(request):
 def api_token_revoke(request, pk):
     token = get_object_or_404(ApiToken.objects.filter(user=request.user), pk=pk)
     if revoke(token):
-        audit.record(request, audit.Action.TOKEN_REVOKED, token, f"Token “{token.name}”")
-        messages.success(request, f"Token “{token.name}” revoked; it stops working now.")
+        audit.record(
+            request, audit.Action.TOKEN_REVOKED, token, Phrase.gettext("Token “%(name)s”", name=token.name)
+        )
+        messages.success(request, _("Token “%(name)s” revoked; it stops working now.") % {"name": token.name})
     return redirect("rollout:api_tokens")

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import webhooks
@@ -35,7 +36,7 @@ def webhook_detail(request, pk):
     form = WebhookEndpointForm(request.POST or None, instance=endpoint)
     if form.is_valid():
         form.save()
-        messages.success(request, "The endpoint is saved.")
+        messages.success(request, _("The endpoint is saved."))
         return redirect("rollout:webhook_detail", pk=pk)
     shown = request.session.pop(NEW_SECRET, None)
     secret = shown[1] if shown and shown[0] == endpoint.pk else None
@@ -54,7 +55,9 @@ def webhook_detail(request, pk):
 def webhook_delete(request, pk):
     endpoint = get_object_or_404(request.scope.organization.webhook_endpoints, pk=pk)
     endpoint.delete()
-    messages.success(request, f"The endpoint {endpoint.url} and its delivery log are deleted.")
+    messages.success(
+        request, _("The endpoint %(url)s and its delivery log are deleted.") % {"url": endpoint.url}
+    )
     return redirect("rollout:webhooks")
 
 
@@ -65,9 +68,11 @@ def webhook_send_again(request, pk):
         WebhookDelivery.objects.filter(endpoint__organization=request.scope.organization), pk=pk
     )
     if webhooks.send_again(delivery):
-        messages.success(request, "Queued again: it is sent within a minute.")
+        messages.success(request, _("Queued again: it is sent within a minute."))
     else:
         messages.error(
-            request, f"Only delivered or failed deliveries can be sent again; this one is {delivery.status}."
+            request,
+            _("Only delivered or failed deliveries can be sent again; this one is %(status)s.")
+            % {"status": str(delivery.get_status_display()).lower()},
         )
     return redirect("rollout:webhook_detail", pk=delivery.endpoint_id)

@@ -11,7 +11,7 @@
     bar.style.width = data.percent + "%";
     bar.textContent = data.percent + "%";
     holder.setAttribute("aria-valuenow", data.percent);
-    message.textContent = data.finished ? data.message : data.done.toLocaleString() + " of about " + data.total.toLocaleString() + " rows…";
+    message.textContent = data.finished ? data.message : data.text;  // in the reader's language
   }
   function poll() {
     fetch(box.getAttribute("data-progress-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })

@@ -11,7 +11,7 @@
     bar.style.width = data.percent + "%";
     bar.textContent = data.percent + "%";
     holder.setAttribute("aria-valuenow", data.percent);
-    message.textContent = data.done.toLocaleString() + " of about " + data.total.toLocaleString() + " rows…";
+    message.textContent = data.message;  // in the reader's language, numbers written its way
   }
   function poll() {
     fetch(box.getAttribute("data-status-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -22,7 +23,9 @@ def boundary_list(request):
     form = BoundaryForm(request.POST or None, scope=request.scope)
     if form.is_valid():
         boundary = form.save()
-        messages.success(request, f"{boundary.platform} added to the boundaries register.")
+        messages.success(
+            request, _("%(platform)s added to the boundaries register.") % {"platform": boundary.platform}
+        )
         return redirect("trust_org:boundaries")
     page = Paginator(_boundaries(request), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "trust/boundary_list.html", {"page": page, "form": form})
@@ -34,7 +37,7 @@ def boundary_edit(request, pk):
     form = BoundaryForm(request.POST or None, instance=boundary, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, "Boundary saved.")
+        messages.success(request, _("Boundary saved."))
         return redirect("trust_org:boundaries")
     return render(request, "trust/boundary_form.html", {"form": form, "boundary": boundary})
 
@@ -44,5 +47,7 @@ def boundary_edit(request, pk):
 def boundary_delete(request, pk):
     boundary = get_object_or_404(_boundaries(request), pk=pk)
     boundary.delete()
-    messages.success(request, f"{boundary.platform} removed from the boundaries register.")
+    messages.success(
+        request, _("%(platform)s removed from the boundaries register.") % {"platform": boundary.platform}
+    )
     return redirect("trust_org:boundaries")

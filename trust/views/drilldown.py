@@ -6,8 +6,11 @@ they read the step's page (managers find the names on each guideline's page)."""
 
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rollout import drilldown
+from rollout.i18n import percent
 from rollout.models import Membership
 
 from ..models import TrainingModule
@@ -20,6 +23,10 @@ def _acknowledgement(request, rollout):
     minimum = rollout.organization.privacy_min_group
     manager = request.scope.has_role(MANAGERS)
     rows, audience, done = [], 0, 0
+    other_label = _("Other")
+    too_small = ngettext(
+        "Other (fewer than %(count)s person)", "Other (fewer than %(count)s people)", minimum
+    ) % {"count": minimum}
     for guideline in guidelines:
         guideline.organization = rollout.organization  # the same row: unit_table reads its minimum
         named = (
@@ -35,30 +42,39 @@ def _acknowledgement(request, rollout):
             )
         if other is not None:
             if other["hidden"]:
-                rows.append([named, f"Other (fewer than {minimum} people)", "—", "—", "—"])
+                rows.append([named, too_small, "—", "—", "—"])
             else:
                 outstanding = other["total"] - other["acknowledged"]
-                rows.append([named, "Other", other["total"], other["acknowledged"], outstanding])
-    rate = f"{round(100 * done / audience)}%" if audience else "not known (nobody is asked)"
+                rows.append([named, other_label, other["total"], other["acknowledged"], outstanding])
+    rate = percent(round(100 * done / audience), 0) if audience else _("not known (nobody is asked)")
     return drilldown.Rows(
-        title="Acknowledgement of the guidelines",
-        explanation=(
+        title=_("Acknowledgement of the guidelines"),
+        explanation=ngettext(
             "Each published guideline that applies to this rollout (the organization's and the "
             "rollout's own), per unit of the people it asks: how many are asked, how many hold an "
             "acknowledgement of the current version (or of one since the last material change) and "
             "how many are outstanding. A person asked by two guidelines counts once in each. Units "
-            f"with fewer than {minimum} people, and people without a unit, are merged into “Other”, "
-            "which is not shown when even the merged group is that small; the total counts everyone."
-        ),
+            "with fewer than %(count)s person, and people without a unit, are merged into “Other”, "
+            "which is not shown when even the merged group is that small; the total counts everyone.",
+            "Each published guideline that applies to this rollout (the organization's and the "
+            "rollout's own), per unit of the people it asks: how many are asked, how many hold an "
+            "acknowledgement of the current version (or of one since the last material change) and "
+            "how many are outstanding. A person asked by two guidelines counts once in each. Units "
+            "with fewer than %(count)s people, and people without a unit, are merged into “Other”, "
+            "which is not shown when even the merged group is that small; the total counts everyone.",
+            minimum,
+        )
+        % {"count": minimum},
         definition="guidelines-acknowledged",
-        columns=("Guideline", "Unit", "People asked", "Acknowledged", "Outstanding"),
+        columns=(_("Guideline"), _("Unit"), _("People asked"), _("Acknowledged"), _("Outstanding")),
         items=rows,
         row=lambda row: row,
         csv_url=reverse("trust:acknowledgement_csv", kwargs={"pk": rollout.pk}),
-        back=("Trust", reverse("trust:home", kwargs={"pk": rollout.pk})),
-        total=f"{done} of {audience} acknowledged ({rate}); {audience - done} outstanding.",
-        noun=("group", "groups"),
-        empty="No published guideline applies to this rollout.",
+        back=(_("Trust"), reverse("trust:home", kwargs={"pk": rollout.pk})),
+        total=_("%(done)s of %(audience)s acknowledged (%(rate)s); %(outstanding)s outstanding.")
+        % {"done": done, "audience": audience, "rate": rate, "outstanding": audience - done},
+        noun=(_("group"), _("groups")),
+        empty=_("No published guideline applies to this rollout."),
     )
 
 
@@ -76,23 +92,29 @@ def _training(rollout):
         .order_by("title", "pk")
     )
     members = Membership.objects.filter(organization=organization).count()
-    rate = f"{figures['rate']}%" if figures["rate"] is not None else "not known"
+    rate = percent(figures["rate"], 0) if figures["rate"] is not None else _("not known")
     return drilldown.Rows(
-        title="Training completed",
-        explanation=(
+        title=_("Training completed"),
+        explanation=ngettext(
             "Each active safe-practice training module of the organization, with how many of its "
-            f"{members} members have passed it. Completion is the passes over members × active "
-            "modules; retired modules and people who have left do not count."
-        ),
+            "%(count)s member have passed it. Completion is the passes over members × active "
+            "modules; retired modules and people who have left do not count.",
+            "Each active safe-practice training module of the organization, with how many of its "
+            "%(count)s members have passed it. Completion is the passes over members × active "
+            "modules; retired modules and people who have left do not count.",
+            members,
+        )
+        % {"count": members},
         definition="training-completed",
-        columns=("Module", "Passed by", "Members", "Not passed yet"),
+        columns=(_("Module"), _("Passed by"), _("Members"), _("Not passed yet")),
         items=modules,
         row=lambda module: [module.title, module.passed, members, members - module.passed],
         csv_url=reverse("trust:training_csv", kwargs={"pk": rollout.pk}),
-        back=("Trust", reverse("trust:home", kwargs={"pk": rollout.pk})),
-        total=(f"{figures['passed']} passes of {members} members × {figures['modules']} modules: {rate}."),
-        noun=("module", "modules"),
-        empty="No active training module yet.",
+        back=(_("Trust"), reverse("trust:home", kwargs={"pk": rollout.pk})),
+        total=_("%(passed)s passes of %(members)s members × %(modules)s modules: %(rate)s.")
+        % {"passed": figures["passed"], "members": members, "modules": figures["modules"], "rate": rate},
+        noun=(_("module"), _("modules")),
+        empty=_("No active training module yet."),
     )
 
 

@@ -4,6 +4,8 @@ per-unit table, who is outstanding, and reminders."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from rollout.access import role_required
@@ -42,7 +44,9 @@ def guideline_create(request):
             audience_unit=data["audience_unit"],
         )
         messages.success(
-            request, f"“{guideline}” published. Everyone in its audience is asked to acknowledge it."
+            request,
+            _("“%(guideline)s” published. Everyone in its audience is asked to acknowledge it.")
+            % {"guideline": guideline},
         )
         return redirect("trust_org:guideline", pk=guideline.pk)
     return render(request, "trust/guideline_form.html", {"form": form})
@@ -54,7 +58,7 @@ def guideline_edit(request, pk):
     form = GuidelineForm(request.POST or None, instance=guideline, scope=request.scope)
     if form.is_valid():
         form.save()
-        messages.success(request, f"“{guideline}” saved.")
+        messages.success(request, _("“%(guideline)s” saved.") % {"guideline": guideline})
         return redirect("trust_org:guideline", pk=guideline.pk)
     return render(request, "trust/guideline_form.html", {"form": form, "guideline": guideline})
 
@@ -98,11 +102,15 @@ def publish(request, pk):
         )
         if version.material:
             messages.success(
-                request, f"Version {version.number} published. Everyone is asked to acknowledge it again."
+                request,
+                _("Version %(number)s published. Everyone is asked to acknowledge it again.")
+                % {"number": version.number},
             )
         else:
             messages.success(
-                request, f"Version {version.number} published. Earlier acknowledgements still count."
+                request,
+                _("Version %(number)s published. Earlier acknowledgements still count.")
+                % {"number": version.number},
             )
         return redirect("trust_org:guideline", pk=guideline.pk)
     return render(request, "trust/publish.html", {"guideline": guideline, "form": form})
@@ -113,16 +121,23 @@ def publish(request, pk):
 def remind(request, pk):
     guideline = guideline_of(request, pk)
     if guideline.current is None:
-        messages.error(request, "Publish the guideline before sending reminders.")
+        messages.error(request, _("Publish the guideline before sending reminders."))
         return redirect("trust_org:guideline", pk=guideline.pk)
     queued, already = services.send_reminders(guideline)
     if queued:
-        note = f" {already} had already been reminded today." if already else ""
-        messages.success(request, f"{queued} reminder{'s' if queued != 1 else ''} queued.{note}")
+        if already:
+            message = ngettext(
+                "%(count)s reminder queued. %(already)s had already been reminded today.",
+                "%(count)s reminders queued. %(already)s had already been reminded today.",
+                queued,
+            )
+        else:
+            message = ngettext("%(count)s reminder queued.", "%(count)s reminders queued.", queued)
+        messages.success(request, message % {"count": queued, "already": already})
     elif already:
         messages.info(
-            request, "Everyone outstanding has already been reminded today; nobody was reminded twice."
+            request, _("Everyone outstanding has already been reminded today; nobody was reminded twice.")
         )
     else:
-        messages.info(request, "Nobody is outstanding: everyone has acknowledged the current version.")
+        messages.info(request, _("Nobody is outstanding: everyone has acknowledged the current version."))
     return redirect("trust_org:guideline", pk=guideline.pk)

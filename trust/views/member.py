@@ -4,8 +4,10 @@ and the safe-practice training with their results."""
 from django.contrib import messages
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import EVERYONE, role_required
+from rollout.i18n import percent
 
 from .. import services
 from ..forms import AcknowledgeForm, QuizForm
@@ -53,7 +55,9 @@ def my_guideline(request, pk):
         _ack, created = services.acknowledge(guideline, guideline.current, request.user)
         if created:
             messages.success(
-                request, f"Thank you: you acknowledged “{guideline}” (version {guideline.current.number})."
+                request,
+                _("Thank you: you acknowledged “%(guideline)s” (version %(number)s).")
+                % {"guideline": guideline, "number": guideline.current.number},
             )
         return redirect("trust_org:mine")
     modules = guideline.current.training_modules.filter(active=True).order_by("title")
@@ -81,12 +85,17 @@ def take_module(request, pk):
         services.record_attempt(module, request.user, result)
         if result >= module.pass_mark:
             messages.success(
-                request, f"You scored {result}% and passed “{module}” (pass mark {module.pass_mark}%)."
+                request,
+                _("You scored %(score)s and passed “%(module)s” (pass mark %(pass_mark)s).")
+                % {"score": percent(result, 0), "module": module, "pass_mark": percent(module.pass_mark, 0)},
             )
         else:
             messages.warning(
                 request,
-                f"You scored {result}%; the pass mark is {module.pass_mark}%. Read the lesson again and retake the quiz.",
+                _(
+                    "You scored %(score)s; the pass mark is %(pass_mark)s. Read the lesson again and retake the quiz."
+                )
+                % {"score": percent(result, 0), "pass_mark": percent(module.pass_mark, 0)},
             )
         return redirect("trust_org:take_module", pk=module.pk)
     completion = Completion.objects.filter(module=module, user=request.user).first()

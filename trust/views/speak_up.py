@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import EVERYONE, role_required
 from rollout.ratelimits import TOO_MANY, limit, person
@@ -27,15 +28,19 @@ def speak_up(request):
         if anonymous:
             messages.success(
                 request,
-                "Thank you. Your report is in the incident register, without your name; the "
-                "managers are told within the hour. You will not see it below: nobody can link it "
-                "to you, not even you.",
+                _(
+                    "Thank you. Your report is in the incident register, without your name; the "
+                    "managers are told within the hour. You will not see it below: nobody can link it "
+                    "to you, not even you."
+                ),
             )
         else:
             messages.success(
                 request,
-                "Thank you. Your report is in the incident register and the managers are told. "
-                "You can follow its status below.",
+                _(
+                    "Thank you. Your report is in the incident register and the managers are told. "
+                    "You can follow its status below."
+                ),
             )
         return redirect("trust_org:speak_up")
     reports = list(reports_of(scope.membership).select_related("rollout")[: MY_REPORTS_SHOWN + 1])

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from rollout.access import role_required
 from rollout.paging import PAGE_SIZE
@@ -34,7 +35,11 @@ def module_create(request):
     form = TrainingModuleForm(request.POST or None, scope=request.scope)
     if form.is_valid():
         module = services.save_module(request.scope.organization, form.cleaned_data, questions=_quiz(form))
-        messages.success(request, f"“{module}” added. People find it on their guidelines and training page.")
+        messages.success(
+            request,
+            _("“%(module)s” added. People find it on their guidelines and training page.")
+            % {"module": module},
+        )
         return redirect("trust_org:modules")
     return render(request, "trust/module_form.html", {"form": form})
 
@@ -47,7 +52,7 @@ def module_edit(request, pk):
         services.save_module(
             request.scope.organization, form.cleaned_data, questions=_quiz(form), module=module
         )
-        messages.success(request, f"“{module}” saved.")
+        messages.success(request, _("“%(module)s” saved.") % {"module": module})
         return redirect("trust_org:modules")
     return render(request, "trust/module_form.html", {"form": form, "module": module})
 

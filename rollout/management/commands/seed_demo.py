@@ -63,16 +63,23 @@ FIRST = [
 ]
 LAST = ["Okafor", "Lindqvist", "Moreau", "Patel", "Nakamura", "Garcia", "Osei", "Kowalski", "Haddad", "Byrne"]
 
-# The German-speaking unit's people (language "de"); the first is a demo login of her own.
-GERMAN_SPEAKERS = [
-    ("Lena Keller", Role.MEMBER),
-    ("Jonas Brandt", Role.MEMBER),
-    ("Aylin Demir", Role.CHAMPION),
+# People who read Rollout in another language: the German-speaking unit's (its manager, Katrin Vogel,
+# and Lena Keller are demo logins of their own) and a French-speaking manager, Camille Laurent.
+OTHER_LANGUAGES = [
+    ("Lena Keller", Role.MEMBER, "Telemedizin Berlin", "de", "Europe/Berlin"),
+    ("Jonas Brandt", Role.MEMBER, "Telemedizin Berlin", "de", "Europe/Berlin"),
+    ("Aylin Demir", Role.CHAMPION, "Telemedizin Berlin", "de", "Europe/Berlin"),
+    ("Katrin Vogel", Role.MANAGER, "Telemedizin Berlin", "de", "Europe/Berlin"),
+    ("Camille Laurent", Role.MANAGER, "Pharmacy", "fr", "Europe/Paris"),
 ]
-GERMAN_LOGIN = "lena.keller@northwind.example"
+LANGUAGE_LOGINS = [
+    ("member", "lena.keller@northwind.example", "Lena Keller (reads Rollout in German)"),
+    ("manager", "katrin.vogel@northwind.example", "Katrin Vogel (reads Rollout in German)"),
+    ("manager", "camille.laurent@northwind.example", "Camille Laurent (reads Rollout in French)"),
+]
 
-# Roles of the 95 generated people besides the five demo logins: mostly members.
-GENERATED_ROLES = [Role.MANAGER] * 3 + [Role.CHAMPION] * 12 + [Role.LEADER] * 4 + [Role.MEMBER] * 76
+# Roles of the 93 generated people besides the five demo logins: mostly members.
+GENERATED_ROLES = [Role.MANAGER] * 3 + [Role.CHAMPION] * 12 + [Role.LEADER] * 4 + [Role.MEMBER] * 74
 
 
 def demo_email(role):
@@ -182,10 +189,10 @@ class Command(BaseCommand):
                 self._person(org, email, f"{first} {last}", role, unit, password, location=where, shift=when)
             )
         # Last, so that the generated people (and what the steps' demo data picks from them) stay as they were.
-        for name, role in GERMAN_SPEAKERS:
+        for name, role, unit, language, zone in OTHER_LANGUAGES:
             email = f"{name.lower().replace(' ', '.')}@{DEMO_DOMAIN}"
-            person = self._person(org, email, name, role, units["Telemedizin Berlin"], password)
-            User.objects.filter(pk=person.pk).update(language="de", time_zone="Europe/Berlin")
+            person = self._person(org, email, name, role, units[unit], password)
+            User.objects.filter(pk=person.pk).update(language=language, time_zone=zone)
             members.append(person)
 
         return people, members
@@ -367,4 +374,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, name, _ in DEMO_LOGINS:
             self.stdout.write(f"  {role.label:<9} {demo_email(role):<28} {name}")
-        self.stdout.write(f"  {'member':<9} {GERMAN_LOGIN:<28} Lena Keller (reads Rollout in German)")
+        for role, email, who in LANGUAGE_LOGINS:
+            self.stdout.write(f"  {role:<9} {email:<34} {who}")
