@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout.models import Membership, Organization, Rollout, Unit
 from rollout.steps import PersonalRecords
@@ -340,8 +340,16 @@ def personal_records(membership: Membership) -> list[PersonalRecords]:
     return [
         PersonalRecords(
             "helped",
-            _("Support you received from champions"),
-            (_("When"), _("Rollout"), _("Champion"), _("How"), _("Minutes"), _("Topics"), _("Outcome")),
+            gettext_lazy("Support you received from champions"),
+            (
+                gettext_lazy("When"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Champion"),
+                gettext_lazy("How"),
+                gettext_lazy("Minutes"),
+                gettext_lazy("Topics"),
+                gettext_lazy("Outcome"),
+            ),
             helped_rows,
             summary=ngettext(
                 "Champions recorded helping you %(count)s time.",
@@ -352,17 +360,17 @@ def personal_records(membership: Membership) -> list[PersonalRecords]:
         ),
         PersonalRecords(
             "sessions",
-            _("Support sessions you logged as a champion"),
+            gettext_lazy("Support sessions you logged as a champion"),
             (
-                _("When"),
-                _("Rollout"),
-                _("Minutes"),
-                _("People helped"),
-                _("Unit helped"),
-                _("How"),
-                _("Topics"),
-                _("Outcome"),
-                _("Follow up by"),
+                gettext_lazy("When"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Minutes"),
+                gettext_lazy("People helped"),
+                gettext_lazy("Unit helped"),
+                gettext_lazy("How"),
+                gettext_lazy("Topics"),
+                gettext_lazy("Outcome"),
+                gettext_lazy("Follow up by"),
             ),
             logged_rows,
             summary=ngettext(
@@ -374,22 +382,22 @@ def personal_records(membership: Membership) -> list[PersonalRecords]:
         ),
         PersonalRecords(
             "roles",
-            _("Your champion roles"),
+            gettext_lazy("Your champion roles"),
             (
-                _("Rollout"),
-                _("Status"),
-                _("Units covered"),
-                _("Based at"),
-                _("Skills"),
-                _("Languages"),
-                _("Shift"),
-                _("Time zone"),
-                _("Chat link"),
-                _("Office hours"),
-                _("Started"),
-                _("Stepped down"),
-                _("Motivation"),
-                _("Approved before ready, because"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Status"),
+                gettext_lazy("Units covered"),
+                gettext_lazy("Based at"),
+                gettext_lazy("Skills"),
+                gettext_lazy("Languages"),
+                gettext_lazy("Shift"),
+                gettext_lazy("Time zone"),
+                gettext_lazy("Chat link"),
+                gettext_lazy("Office hours"),
+                gettext_lazy("Started"),
+                gettext_lazy("Stepped down"),
+                gettext_lazy("Motivation"),
+                gettext_lazy("Approved before ready, because"),
             ),
             role_rows,
             summary=(
@@ -400,7 +408,7 @@ def personal_records(membership: Membership) -> list[PersonalRecords]:
                 )
                 % {"count": len(role_rows)}
                 if role_rows
-                else _("You have not been a champion.")
+                else gettext_lazy("You have not been a champion.")
             ),
         ),
     ]

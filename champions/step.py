@@ -303,12 +303,15 @@ class ChampionStep(Step):
             return DigestSection(
                 Phrase.gettext("Your champion week"),
                 [
-                    Phrase.ngettext(
-                        "%(count)s session logged, %(people)s people helped.",
-                        "%(count)s sessions logged, %(people)s people helped.",
-                        mine["n"],
-                        count=mine["n"],
-                        people=mine["people"] or 0,
+                    Phrase.gettext(
+                        "%(sessions)s, %(helped)s.",
+                        sessions=Phrase.ngettext(
+                            "%(count)s session logged",
+                            "%(count)s sessions logged",
+                            mine["n"],
+                            count=mine["n"],
+                        ),
+                        helped=_people_helped(mine["people"] or 0),
                     ),
                     Phrase.ngettext(
                         "%(count)s open follow-up.",
@@ -322,13 +325,21 @@ class ChampionStep(Step):
         return DigestSection(
             Phrase.gettext("Champions"),
             [
-                Phrase.ngettext(
-                    "%(count)s support sessions this week by %(champions)s champions, %(people)s people helped.",
-                    "%(count)s support sessions this week by %(champions)s champions, %(people)s people helped.",
-                    week.get("n", 0),
-                    count=week.get("n", 0),
-                    champions=week.get("champions", 0),
-                    people=week.get("people") or 0,
+                Phrase.gettext(
+                    "%(sessions)s by %(champions)s, %(helped)s.",
+                    sessions=Phrase.ngettext(
+                        "%(count)s support sessions this week",
+                        "%(count)s support sessions this week",
+                        week.get("n", 0),
+                        count=week.get("n", 0),
+                    ),
+                    champions=Phrase.ngettext(
+                        "%(count)s champions",
+                        "%(count)s champions",
+                        week.get("champions", 0),
+                        count=week.get("champions", 0),
+                    ),
+                    helped=_people_helped(week.get("people") or 0),
                 ),
                 Phrase.ngettext(
                     "%(count)s follow-ups still open.",
@@ -439,3 +450,8 @@ class ChampionStep(Step):
         ).values_list("champion__rollout_id", "unit_id"):
             found.setdefault(rollout_id, set()).add(unit_id)
         return found
+
+
+def _people_helped(people):
+    # The English says "people" for one too; other languages get their singular.
+    return Phrase.ngettext("%(count)s people helped", "%(count)s people helped", people, count=people)

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout.access import EDITORS
 from rollout.data_versions import remember
@@ -491,8 +491,14 @@ def personal_records(membership):
     return [
         PersonalRecords(
             key="messages",
-            title=_("Your messages and questions"),
-            columns=(_("Rollout"), _("Where"), _("Written"), _("Kind"), _("Text")),
+            title=gettext_lazy("Your messages and questions"),
+            columns=(
+                gettext_lazy("Rollout"),
+                gettext_lazy("Where"),
+                gettext_lazy("Written"),
+                gettext_lazy("Kind"),
+                gettext_lazy("Text"),
+            ),
             rows=tuple(messages),
             # Translators: e.g. "12 messages, of which 3 questions."
             summary=ngettext(
@@ -504,8 +510,13 @@ def personal_records(membership):
         ),
         PersonalRecords(
             key="pulse-invitations",
-            title=_("Pulse surveys you were asked to answer"),
-            columns=(_("Rollout"), _("Pulse"), _("Invited"), _("Answered")),
+            title=gettext_lazy("Pulse surveys you were asked to answer"),
+            columns=(
+                gettext_lazy("Rollout"),
+                gettext_lazy("Pulse"),
+                gettext_lazy("Invited"),
+                gettext_lazy("Answered"),
+            ),
             rows=tuple(invitations),
             summary=ngettext(
                 "Asked to answer %(count)s pulse. Your answers are anonymous: "
@@ -518,8 +529,8 @@ def personal_records(membership):
         ),
         PersonalRecords(
             key="training",
-            title=_("Training sessions you attended"),
-            columns=(_("Rollout"), _("Day")),
+            title=gettext_lazy("Training sessions you attended"),
+            columns=(gettext_lazy("Rollout"), gettext_lazy("Day")),
             rows=tuple(training),
             summary=ngettext(
                 "%(count)s training session attended.", "%(count)s training sessions attended.", len(training)

@@ -34,6 +34,7 @@ from django.utils.translation import gettext, ngettext
 
 from rollout import webhooks
 from rollout.data_versions import new_data_version
+from rollout.i18n import Phrase, number
 from rollout.models import Organization, Rollout, User
 
 from . import importers, records, rollups
@@ -449,12 +450,12 @@ def _record_check(batch: ImportBatch, found: Pass) -> ImportBatch:
             "%(count)s problem found; nothing was imported. Correct the file and upload it again.",
             "%(count)s problems found; nothing was imported. Correct the file and upload it again.",
             found.problems,
-        ) % {"count": found.problems}
+        ) % {"count": number(found.problems)}
     else:
         batch.status = ImportBatch.Status.READY
         batch.message = ngettext(
             "%(count)s row checked; ready to import.", "%(count)s rows checked; ready to import.", found.rows
-        ) % {"count": found.rows}
+        ) % {"count": number(found.rows)}
     with transaction.atomic():
         # Only a batch still being checked takes the result: a second check of the same batch
         # (sent again by the sweep while the first ran) must not turn a confirmed or imported
@@ -522,7 +523,12 @@ def confirm(
             request,
             audit.Action.IMPORTED,
             batch,
-            f"Activity file “{batch.file_name}” ({batch.rows_total} rows) imported into “{rollout}”",
+            Phrase.gettext(
+                "Activity file “%(name)s” (%(rows)s rows) imported into “%(rollout)s”",
+                name=batch.file_name,
+                rows=str(batch.rows_total),
+                rollout=str(rollout),
+            ),
             organization=rollout.organization,
             actor=user,
         )
@@ -674,7 +680,7 @@ def _write(batch: ImportBatch) -> dict[str, int]:
         "Imported %(rows)s row: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
         "Imported %(rows)s rows: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.",
         rows,
-    ) % {"rows": rows, **counts}
+    ) % {"rows": number(rows), **{name: number(n) for name, n in counts.items()}}
     if concealed:
         summary = " ".join(
             [
@@ -684,7 +690,7 @@ def _write(batch: ImportBatch) -> dict[str, int]:
                     "%(count)s rows had concealed names and were kept as totals only.",
                     concealed,
                 )
-                % {"count": concealed},
+                % {"count": number(concealed)},
             ]
         )
     ImportBatch.objects.filter(pk=batch.pk).update(

@@ -459,18 +459,18 @@ class EngageStep(Step):
         )
         return PersonalRecords(
             key="activity",
-            title=_("Your activity in the imported usage reports"),
+            title=gettext_lazy("Your activity in the imported usage reports"),
             columns=(
-                _("Rollout"),
-                _("Report"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Report"),
                 pgettext("the start of a reporting period", "From"),
                 pgettext("the end of a reporting period", "To"),
-                _("Posts"),
-                _("Replies"),
-                _("Reads"),
-                _("Reactions"),
-                _("Active"),
-                _("Counted"),
+                gettext_lazy("Posts"),
+                gettext_lazy("Replies"),
+                gettext_lazy("Reads"),
+                gettext_lazy("Reactions"),
+                gettext_lazy("Active"),
+                gettext_lazy("Counted"),
             ),
             rows=rows,
             summary=ngettext(

@@ -16,7 +16,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from rollout.models import Organization, Role, Rollout, Unit
@@ -366,13 +366,24 @@ class BadgeLevel(models.Model):
         ordering = ["badge", "rank"]
         constraints = [models.UniqueConstraint(fields=["badge", "rank"], name="badge_level_unique_rank")]
 
+    # A level as it reads after the badge's name: "Contributor (silver)", „Contributor (Silber)“.
+    IN_RUNNING_TEXT = {
+        Rank.BRONZE: gettext_noop("bronze"),
+        Rank.SILVER: gettext_noop("silver"),
+        Rank.GOLD: gettext_noop("gold"),
+    }
+
     def __str__(self):
+        return str(self.phrase())
+
+    def phrase(self):
+        """The badge and its level, kept as message and values (a digest reads it in each language)."""
+        from rollout.i18n import Phrase
+
         if self.rank == self.Rank.STANDARD:
             return self.badge.name
-        return gettext("%(badge)s (%(level)s)") % {
-            "badge": self.badge.name,
-            "level": str(self.get_rank_display()).lower(),
-        }
+        level = Phrase.gettext(self.IN_RUNNING_TEXT[self.rank])
+        return Phrase.gettext("%(badge)s (%(level)s)", badge=self.badge.name, level=level)
 
 
 def new_salt():

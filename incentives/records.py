@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout.models import Organization, User
 from rollout.steps import PersonalRecords
@@ -88,31 +88,38 @@ def personal_records(organization: Organization, person: User) -> list[PersonalR
     return [
         PersonalRecords(
             "recognitions-received",
-            _("Recognitions you received"),
-            (_("When"), _("Rollout"), _("From"), _("Message")),
+            gettext_lazy("Recognitions you received"),
+            (gettext_lazy("When"), gettext_lazy("Rollout"), gettext_lazy("From"), gettext_lazy("Message")),
             received,
             ngettext("%(count)s recognition received.", "%(count)s recognitions received.", len(received))
             % {"count": len(received)},
         ),
         PersonalRecords(
             "recognitions-given",
-            _("Recognitions you gave"),
-            (_("When"), _("Rollout"), _("To"), _("Message")),
+            gettext_lazy("Recognitions you gave"),
+            (gettext_lazy("When"), gettext_lazy("Rollout"), gettext_lazy("To"), gettext_lazy("Message")),
             given,
             ngettext("%(count)s recognition given.", "%(count)s recognitions given.", len(given))
             % {"count": len(given)},
         ),
         PersonalRecords(
             "badges",
-            _("Your badges"),
-            (_("Awarded"), _("Rollout"), _("Badge"), _("How"), _("Evidence link"), _("Revoked")),
+            gettext_lazy("Your badges"),
+            (
+                gettext_lazy("Awarded"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Badge"),
+                gettext_lazy("How"),
+                gettext_lazy("Evidence link"),
+                gettext_lazy("Revoked"),
+            ),
             badges,
             ngettext("%(count)s badge held.", "%(count)s badges held.", held) % {"count": held},
         ),
         PersonalRecords(
             "points",
-            _("Your points"),
-            (_("When"), _("Rollout"), _("Points"), _("Reason")),
+            gettext_lazy("Your points"),
+            (gettext_lazy("When"), gettext_lazy("Rollout"), gettext_lazy("Points"), gettext_lazy("Reason")),
             entries,
             ngettext(
                 "%(count)s point in all, from %(entries)s.",
@@ -127,23 +134,29 @@ def personal_records(organization: Organization, person: User) -> list[PersonalR
         ),
         PersonalRecords(
             "claims",
-            _("Your points claims"),
+            gettext_lazy("Your points claims"),
             (
-                _("When"),
-                _("Rollout"),
-                _("Points"),
-                _("What you did"),
-                _("Evidence link"),
-                _("Status"),
-                _("Decided"),
+                gettext_lazy("When"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Points"),
+                gettext_lazy("What you did"),
+                gettext_lazy("Evidence link"),
+                gettext_lazy("Status"),
+                gettext_lazy("Decided"),
             ),
             claims,
             ngettext("%(count)s claim.", "%(count)s claims.", len(claims)) % {"count": len(claims)},
         ),
         PersonalRecords(
             "objectives",
-            _("Your appraisal objectives"),
-            (_("Set"), _("Rollout"), _("Objective"), _("Measure"), _("Period")),
+            gettext_lazy("Your appraisal objectives"),
+            (
+                gettext_lazy("Set"),
+                gettext_lazy("Rollout"),
+                gettext_lazy("Objective"),
+                gettext_lazy("Measure"),
+                gettext_lazy("Period"),
+            ),
             objectives,
             ngettext(
                 "%(count)s objective set for you by name.",
@@ -154,8 +167,8 @@ def personal_records(organization: Organization, person: User) -> list[PersonalR
         ),
         PersonalRecords(
             "activity",
-            _("Activity recorded for points and badges"),
-            (_("When"), _("Rollout"), _("Activity")),
+            gettext_lazy("Activity recorded for points and badges"),
+            (gettext_lazy("When"), gettext_lazy("Rollout"), gettext_lazy("Activity")),
             events,
             ngettext("%(count)s activity recorded.", "%(count)s activities recorded.", len(events))
             % {"count": len(events)},
@@ -185,5 +198,9 @@ def _choices(organization: Organization, person: User) -> PersonalRecords:
         "Shown on the leaderboards; not seen taking part as a leader"
     )
     return PersonalRecords(
-        "choices", _("Your choices"), (_("Choice"), _("Since")), tuple(rows), f"{summary}."
+        "choices",
+        gettext_lazy("Your choices"),
+        (gettext_lazy("Choice"), gettext_lazy("Since")),
+        tuple(rows),
+        f"{summary}.",
     )

@@ -292,7 +292,7 @@ def _badges_of_the_week(rollout, since, per_person=10):
     for award in awards.select_related("level__badge"):
         mine = found.setdefault(award.person_id, [])
         if len(mine) < per_person:
-            mine.append(str(award.level))
+            mine.append(award.level.phrase())  # read in each recipient's language
     return found
 
 

@@ -7,10 +7,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from rollout import drilldown
 from rollout.access import STAFF
+from rollout.i18n import Phrase
 
 from . import selectors
 from .models import Action, KpiStatus, Review
@@ -43,7 +44,7 @@ def _kpis(request, rollout):
         total=Count("pk"),
     )
     return drilldown.Rows(
-        title=_("KPIs at review %(number)s") % {"number": review.number},
+        title=Phrase.gettext("KPIs at review %(number)s", number=review.number),
         explanation=_(
             "Every success metric as review %(number)s recorded it when it was completed "
             "(%(date)s): its actual against where "
@@ -98,12 +99,16 @@ def _actions(request, rollout):
         status = "open"
     today = selectors.today_in(rollout.organization)
     actions = selectors.actions_of(rollout, status)
-    shown = {
-        "": pgettext("actions of every status", "all"),
-        "open": _("open and in progress"),
-    }.get(status) or Action.STATUS_IN_SENTENCE[Action.Status(status)]
+    # One whole title per status (a Phrase: the export's audit summary reads it in the reader's language).
+    title = {
+        "": Phrase.gettext("Actions from the reviews (all)"),
+        "open": Phrase.gettext("Actions from the reviews (open and in progress)"),
+        Action.Status.IN_PROGRESS: Phrase.gettext("Actions from the reviews (in progress)"),
+        Action.Status.DONE: Phrase.gettext("Actions from the reviews (done)"),
+        Action.Status.DROPPED: Phrase.gettext("Actions from the reviews (dropped)"),
+    }[status]
     return drilldown.Rows(
-        title=_("Actions from the reviews (%(shown)s)") % {"shown": shown},
+        title=title,
         explanation="",
         definition="open-actions",
         columns=(

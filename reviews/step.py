@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext, pgettext_lazy
 
 from rollout.i18n import Phrase, number
+from rollout.metrics import CUSTOM
 from rollout.steps import (
     Ceiling,
     DigestSection,
@@ -444,22 +445,28 @@ class ReviewStep(Step):
         return [
             PersonalRecords(
                 key="reviews",
-                title=_("Reviews you own"),
-                columns=(_("Rollout"), _("Review"), _("Due"), _("Status"), _("Completed on")),
+                title=gettext_lazy("Reviews you own"),
+                columns=(
+                    gettext_lazy("Rollout"),
+                    gettext_lazy("Review"),
+                    gettext_lazy("Due"),
+                    gettext_lazy("Status"),
+                    gettext_lazy("Completed on"),
+                ),
                 rows=reviews,
                 summary=ngettext("You own %(count)s review.", "You own %(count)s reviews.", len(reviews))
                 % {"count": number(len(reviews))},
             ),
             PersonalRecords(
                 key="actions",
-                title=_("Review actions assigned to you"),
+                title=gettext_lazy("Review actions assigned to you"),
                 columns=(
-                    _("Rollout"),
+                    gettext_lazy("Rollout"),
                     pgettext("an action decided at a review", "Action"),
-                    _("Due"),
-                    _("Status"),
-                    _("Raised in review"),
-                    _("Shared with employees"),
+                    gettext_lazy("Due"),
+                    gettext_lazy("Status"),
+                    gettext_lazy("Raised in review"),
+                    gettext_lazy("Shared with employees"),
                 ),
                 rows=actions,
                 summary=ngettext(
@@ -491,19 +498,21 @@ class ReviewStep(Step):
             target = tuple((day(r), r.expected) for r in rows if r.expected is not None)
             if last.target_date:
                 target += ((last.target_date, last.target),)
+            # A catalogue metric's name is stored in English, its message id; a custom one as written.
+            metric = last.name if last.metric_key == CUSTOM or not last.name else Phrase.gettext(last.name)
             if last.audience:
                 title = Phrase.gettext(
                     "%(metric)s (%(audience)s) against the target path",
-                    metric=last.name,
+                    metric=metric,
                     audience=str(last.audience),
                 )
             else:
-                title = Phrase.gettext("%(metric)s against the target path", metric=last.name)
+                title = Phrase.gettext("%(metric)s against the target path", metric=metric)
             trends.append(
                 Trend(
                     key=f"kpi-{metric_id}",
                     title=title,
-                    unit=last.name.lower(),
+                    unit=metric,  # shown with a capital first letter
                     points=points,
                     target=target,
                     missing=Phrase.gettext("No actual recorded at a completed review yet."),

@@ -19,7 +19,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -30,6 +30,7 @@ from .csv_safety import safe_row
 from .i18n import Phrase, Text
 from .models import Unit
 from .paging import PAGE_SIZE
+from .steps import marked
 
 OTHER = _("Other")  # a unit too small to be named (the figures merge it), in the reader's language
 
@@ -46,7 +47,7 @@ class Link(NamedTuple):
 
 @dataclass(frozen=True)
 class Rows:
-    title: str  # what the rows are, with the window: "Support sessions, 30 days to 12 May 2026"
+    title: Text  # what the rows are, with the window: "Support sessions, 30 days to 12 May 2026"
     explanation: str  # what one row is, which rows count, the denominator, the privacy merge
     definition: str  # the figure's heading in docs/metrics.md
     columns: tuple  # the column headings
@@ -102,8 +103,8 @@ def csv_download(request, rollout, rows):
     items = rows.items.iterator(chunk_size=2000) if hasattr(rows.items, "iterator") else rows.items
     for item in items:
         writer.writerow(safe_row(rows.row(item)))
-    with translation.override("en"):  # the table's title stays English inside the translated sentence
-        title = str(rows.title)
+    # The table's title is read in the reader's language inside the translated sentence.
+    title = rows.title if isinstance(rows.title, Phrase) else marked(rows.title)
     summary = Phrase.gettext("%(table)s of “%(rollout)s” (CSV)", table=title, rollout=str(rollout))
     audit.record(request, audit.Action.EXPORTED, rollout, summary)
     return response

@@ -9,7 +9,6 @@ import hmac
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import audit, user_sessions
@@ -60,7 +59,7 @@ def centre_records(membership: Membership) -> list[PersonalRecords]:
     # keys (rollout/people/download.py).
     account = PersonalRecords(
         "account",
-        _("Account and membership"),
+        gettext_lazy("Account and membership"),
         (
             gettext_lazy("Email"),
             gettext_lazy("Name"),
@@ -101,7 +100,7 @@ def centre_records(membership: Membership) -> list[PersonalRecords]:
         account,
         PersonalRecords(
             "emails",
-            _("Emails sent to you"),
+            gettext_lazy("Emails sent to you"),
             (
                 gettext_lazy("Kind"),
                 gettext_lazy("Subject"),
@@ -113,13 +112,16 @@ def centre_records(membership: Membership) -> list[PersonalRecords]:
         ),
         PersonalRecords(
             "audit",
-            _("Your actions in the audit trail"),
+            gettext_lazy("Your actions in the audit trail"),
             (gettext_lazy("When"), gettext_lazy("Action"), gettext_lazy("Summary"), gettext_lazy("Address")),
-            tuple(audit_events.values_list("created_at", "action", "summary", "ip")),
+            tuple(
+                (event.created_at, event.action, str(event.shown_summary), event.ip)
+                for event in audit_events.only("created_at", "action", "summary", "summary_phrase", "ip")
+            ),
         ),
         PersonalRecords(
             "api-tokens",
-            _("Your API tokens (without their secret)"),
+            gettext_lazy("Your API tokens (without their secret)"),
             (
                 gettext_lazy("Name"),
                 gettext_lazy("Access"),
@@ -131,7 +133,7 @@ def centre_records(membership: Membership) -> list[PersonalRecords]:
         ),
         PersonalRecords(
             "sessions",
-            _("Your signed-in sessions"),
+            gettext_lazy("Your signed-in sessions"),
             (gettext_lazy("Since"), gettext_lazy("Address"), gettext_lazy("Browser")),
             tuple(UserSession.objects.filter(user=user).values_list("created_at", "ip", "user_agent")),
         ),

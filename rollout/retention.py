@@ -13,14 +13,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import audit
 from .i18n import Phrase, number
 from .models import AuditEvent, Notification, Organization, RetentionRun
-from .steps import registry
+from .steps import marked, registry
 
 RUN_FROM = time(2)  # local time: the quiet hours
 # What a run removes, by the name it is stored under (RetentionRun.removed), as people read it.
@@ -67,8 +67,7 @@ def apply(organization: Organization, now: datetime, day=None) -> dict[str, int]
         run, _ = RetentionRun.objects.update_or_create(
             organization=organization, day=day or now.date(), defaults={"removed": removed}
         )
-        with translation.override("en"):  # what was removed stays English inside the translated sentence
-            parts = _parts(removed)
+        parts = _phrase_parts(removed)  # read in the reader's language
         summary = (
             Phrase.gettext("Removed %(parts)s.", parts=parts)
             if parts
@@ -106,6 +105,20 @@ def summarize(removed: dict[str, int]) -> str:
 
 def _parts(removed: dict[str, int]) -> str:
     return ", ".join(f"{KINDS.get(what, what)}: {number(count)}" for what, count in removed.items() if count)
+
+
+def _phrase_parts(removed: dict[str, int]):
+    """`_parts` as a Phrase (stored in English, read in the reader's language), or "" for nothing."""
+    text = ""
+    for what, count in removed.items():
+        if not count:
+            continue
+        kind = marked(KINDS[what]) if what in KINDS else what
+        # Translators: what a retention run removed and how many, e.g. "audit events: 3".
+        part = Phrase.gettext("%(kind)s: %(count)s", kind=kind, count=count)
+        # Translators: a list of what was removed, e.g. "activity records: 120, audit events: 3".
+        text = Phrase.gettext("%(list)s, %(item)s", list=text, item=part) if text else part
+    return text
 
 
 def week_lines(organization: Organization, since: datetime) -> list[str]:

@@ -4,7 +4,7 @@ they read the worksheet."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout import drilldown
 from rollout.access import STAFF
@@ -16,7 +16,7 @@ from .step import plain_number
 def _targets(rollout):
     metrics = success_metrics(rollout)
     return drilldown.Rows(
-        title=_("Success metrics and their targets"),
+        title=gettext_lazy("Success metrics and their targets"),
         explanation=_(
             "Every success metric of the strategy (section 6 of the worksheet), in the order they "
             "were written: where the rollout starts (baseline), where it wants to be (target) and by "

@@ -69,5 +69,10 @@ def visible_text(document: str) -> str:
 
 
 def english_left(document: str, language: str) -> list[str]:
+    """The catalogue's English sentences found whole (not inside a longer word) in the document's text."""
     text = visible_text(document)
-    return [sentence for sentence in english_sentences(language) if sentence in text]
+    return [
+        sentence
+        for sentence in english_sentences(language)
+        if sentence in text and re.search(rf"(?<!\w){re.escape(sentence)}(?!\w)", text)
+    ]

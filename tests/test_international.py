@@ -239,3 +239,26 @@ def test_the_review_page_names_the_hour_and_zone_of_its_reminders(client_as, per
     personas.manager.save()
     page = client_as(personas.manager).get(reverse("reviews:home", args=[personas.rollout.pk])).text
     assert "08:00 (Europe/Berlin)" in page and "reminded by email" not in page
+
+
+def test_a_german_readers_download_has_german_csv_headings_and_english_json_keys(client_as, personas):
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from incentives.models import Recognition
+
+    Recognition.objects.create(
+        rollout=personas.rollout, giver=personas.manager, recipient=personas.member, message="Danke!"
+    )
+    personas.member.language = "de"
+    personas.member.save()
+    archive = zipfile.ZipFile(io.BytesIO(client_as(personas.member).get(reverse("people:download")).content))
+    received = next(
+        name for name in archive.namelist() if name.endswith(".csv") and "recognitions-received" in name
+    )
+    headings = next(csv.reader(io.StringIO(archive.read(received).decode())))
+    assert "Nachricht" in headings and "Message" not in headings
+    data = json.loads(archive.read(received.replace(".csv", ".json")))
+    assert data["rows"][0]["Message"] == "Danke!"  # keys stay English for programs

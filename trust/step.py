@@ -404,8 +404,8 @@ class TrustStep(Step):
         records = [
             PersonalRecords(
                 key="acknowledgements",
-                title=_("Guidelines you acknowledged"),
-                columns=(_("Guideline"), _("Version"), _("Acknowledged at")),
+                title=gettext_lazy("Guidelines you acknowledged"),
+                columns=(gettext_lazy("Guideline"), gettext_lazy("Version"), gettext_lazy("Acknowledged at")),
                 rows=acknowledgements,
                 summary=ngettext(
                     "%(count)s acknowledgement of usage guidelines.",
@@ -416,14 +416,14 @@ class TrustStep(Step):
             ),
             PersonalRecords(
                 key="training",
-                title=_("Your training results"),
+                title=gettext_lazy("Your training results"),
                 columns=(
-                    _("Module"),
-                    _("Best score (%)"),
-                    _("Last score (%)"),
-                    _("Attempts"),
-                    _("Passed at"),
-                    _("Last attempt at"),
+                    gettext_lazy("Module"),
+                    gettext_lazy("Best score (%)"),
+                    gettext_lazy("Last score (%)"),
+                    gettext_lazy("Attempts"),
+                    gettext_lazy("Passed at"),
+                    gettext_lazy("Last attempt at"),
                 ),
                 rows=results,
                 summary=ngettext(
@@ -435,8 +435,14 @@ class TrustStep(Step):
             ),
             PersonalRecords(
                 key="reports",
-                title=_("Incidents you reported by name"),
-                columns=(_("Reported on"), _("Occurred on"), _("Title"), _("Kind"), _("Status")),
+                title=gettext_lazy("Incidents you reported by name"),
+                columns=(
+                    gettext_lazy("Reported on"),
+                    gettext_lazy("Occurred on"),
+                    gettext_lazy("Title"),
+                    gettext_lazy("Kind"),
+                    gettext_lazy("Status"),
+                ),
                 rows=reports,
                 summary=ngettext(
                     "%(count)s incident reported by name"
@@ -452,8 +458,14 @@ class TrustStep(Step):
             records.append(
                 PersonalRecords(
                     key="handled",
-                    title=_("Incidents you handle"),
-                    columns=(_("Recorded on"), _("Occurred on"), _("Title"), _("Kind"), _("Status")),
+                    title=gettext_lazy("Incidents you handle"),
+                    columns=(
+                        gettext_lazy("Recorded on"),
+                        gettext_lazy("Occurred on"),
+                        gettext_lazy("Title"),
+                        gettext_lazy("Kind"),
+                        gettext_lazy("Status"),
+                    ),
                     rows=handled,
                     summary=ngettext(
                         "%(count)s incident handled by you.",

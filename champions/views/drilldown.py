@@ -6,9 +6,10 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rollout import drilldown
-from rollout.i18n import number
+from rollout.i18n import Phrase, number
 from rollout.steps import registry
 
 from ..coverage import coverage_rows, unit_coverage
@@ -31,14 +32,14 @@ def _coverage(request, rollout):
         ]
 
     return drilldown.Rows(
-        title=_("Champion coverage at the target of 1 per %(target)s") % {"target": target},
+        title=Phrase.gettext("Champion coverage at the target of 1 per %(target)s", target=target),
         explanation=_(
             "Every unit of the organization, worst first: its headcount, its active champions in this "
             "rollout and the people they cover at the target (a unit of H people with C active "
             "champions covers at most C × %(target)s of them, and never more than H). Units without "
             "a headcount cover and count nobody."
         )
-        % {"target": target},
+        % {"target": number(target)},
         definition="champion-coverage",
         columns=(
             _("Unit"),
@@ -69,7 +70,7 @@ def _sessions(rollout, now):
     )
     counted, earlier = sessions.count(), before.count()
     return drilldown.Rows(
-        title=_("Support sessions in the last 30 days"),
+        title=gettext_lazy("Support sessions in the last 30 days"),
         explanation=_(
             "Every support session logged for this rollout that happened in the 30 days up to now, "
             "newest first, whoever logged it; a session counts once however many people it helped."

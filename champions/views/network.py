@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from rollout import audit
 from rollout.access import role_required
+from rollout.i18n import Phrase
 from rollout.paging import PAGE_SIZE
 from trust.readiness import readiness
 
@@ -118,8 +119,12 @@ def decide(request, pk, champion):
                 request,
                 audit.Action.MEMBER_CHANGED,
                 nominee,
-                f"{nominee.user.email} approved as champion of “{rollout}” before ready; "
-                f"reason: {nominee.readiness_override}",
+                Phrase.gettext(
+                    "%(email)s approved as champion of “%(rollout)s” before ready; reason: %(reason)s",
+                    email=nominee.user.email,
+                    rollout=str(rollout),
+                    reason=nominee.readiness_override,
+                ),
             )
     else:
         messages.error(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from rollout import audit
 from rollout.access import role_required
 from rollout.csv_safety import safe_row
+from rollout.i18n import Phrase
 from rollout.paging import PAGE_SIZE
 
 from ..models import Champion
@@ -79,7 +80,12 @@ def report_csv(request, pk):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"champion-activity-{slugify(rollout.name)}-{months[-1]:%Y-%m}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    audit.record(request, audit.Action.EXPORTED, rollout, f"Champion activity CSV of “{rollout}”")
+    audit.record(
+        request,
+        audit.Action.EXPORTED,
+        rollout,
+        Phrase.gettext("Champion activity CSV of “%(rollout)s”", rollout=str(rollout)),
+    )
     writer = csv.writer(response)
     writer.writerow(
         [

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rollout import drilldown
 from rollout.i18n import percent
@@ -77,7 +78,7 @@ def _rows(request, rollout, now):
         summary = selectors.response_summary(rollout, now=now, target=target)
         return drilldown.Rows(
             **rows,
-            title=_("Questions waiting for a first reply"),
+            title=gettext_lazy("Questions waiting for a first reply"),
             definition="questions-waiting",
             explanation=_(
                 "Every question of this rollout without a first response yet, however old, oldest "
@@ -93,7 +94,7 @@ def _rows(request, rollout, now):
     share = percent(summary["within_share"], 0) if summary["within_share"] is not None else _("not yet known")
     return drilldown.Rows(
         **rows,
-        title=_("Questions of the last 30 days"),
+        title=gettext_lazy("Questions of the last 30 days"),
         definition="answered-within-the-target",
         explanation=_(
             "Every question asked in this rollout in the 30 days up to now, oldest first, with its "

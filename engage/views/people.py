@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from rollout import audit
 from rollout.access import LEADERS, role_required
 from rollout.csv_safety import safe_row
+from rollout.i18n import Phrase
 from rollout.paging import PAGE_SIZE
+from rollout.steps import marked
 from rollout.tasks import enqueue_on_commit
 from strategy.audiences import audiences
 
@@ -38,7 +40,7 @@ def _rows(request, rollout, group=None):
     group or audience, and an audience under the privacy minimum is not listed."""
     on = selectors.last_data_day(rollout)
     if on is None:
-        return gettext("No activity imported yet"), [], None, None
+        return Phrase.gettext("No activity imported yet"), [], None, None
     everyone = people.active_people(rollout, on)
     audience_id = None if group else request.GET.get("audience")
     if audience_id:
@@ -48,11 +50,11 @@ def _rows(request, rollout, group=None):
         rows = people.in_group(everyone, "", spec)
         if 0 < len(rows) < rollout.organization.privacy_min_group:
             rows = []  # too few to name, as the figure itself is not shown for too few
-        return gettext("Active in %(audience)s") % {"audience": spec.name}, rows, on, spec
+        return Phrase.gettext("Active in %(audience)s", audience=spec.name), rows, on, spec
     group = group or request.GET.get("group", people.ALL)
     if group not in GROUPS:
         raise Http404("No such group.")
-    return str(GROUPS[group]), people.in_group(everyone, group), on, None
+    return marked(GROUPS[group]), people.in_group(everyone, group), on, None
 
 
 @role_required(LEADERS)
@@ -134,7 +136,12 @@ def people_csv(request, pk):
             )
         )
     audit.record(
-        request, audit.Action.EXPORTED, rollout, f"People behind the Engage figures of “{rollout}”: {title}"
+        request,
+        audit.Action.EXPORTED,
+        rollout,
+        Phrase.gettext(
+            "People behind the Engage figures of “%(rollout)s”: %(title)s", rollout=str(rollout), title=title
+        ),
     )
     return response
 
@@ -154,7 +161,12 @@ def match_add(request, pk):
         user=form.cleaned_data.get("user"),
         by=request.user,
     )
-    audit.record(request, audit.Action.SETTINGS_CHANGED, match, f"People matched: {match}")
+    audit.record(
+        request,
+        audit.Action.SETTINGS_CHANGED,
+        match,
+        Phrase.gettext("People matched: %(match)s", match=str(match)),
+    )
     enqueue_on_commit(apply_person_matches, organization.pk)
     messages.success(
         request,
@@ -173,7 +185,12 @@ def match_delete(request, pk, match):
     organization = request.scope.organization
     found = get_object_or_404(PersonMatch.objects.filter(organization=organization), pk=match)
     shown = str(found)
-    audit.record(request, audit.Action.DELETED, found, f"Match of people removed: {shown}")
+    audit.record(
+        request,
+        audit.Action.DELETED,
+        found,
+        Phrase.gettext("Match of people removed: %(match)s", match=shown),
+    )
     found.delete()
     enqueue_on_commit(apply_person_matches, organization.pk)
     messages.success(

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout import drilldown
 from rollout.access import LEADERS
@@ -89,7 +89,7 @@ def _reached(rollout, since):
         ) % {"reached": reached, "count": audience}
     gone = _("no longer a member")
     return drilldown.Rows(
-        title=_("People reached in the last 30 days"),
+        title=gettext_lazy("People reached in the last 30 days"),
         explanation=_(
             "Everyone who received a recognition, a points entry (a correction included) or a badge "
             "in this rollout in the 30 days up to now, each person once. The denominator is every "
@@ -147,7 +147,7 @@ def _leading(rollout, since):
     took_part, everyone = leaders.filter(activity=True).count(), leaders.count()
     yes, no = _("yes"), _("no")
     return drilldown.Rows(
-        title=_("Leaders taking part in the last 30 days"),
+        title=gettext_lazy("Leaders taking part in the last 30 days"),
         explanation=_(
             "Every leader of the organization (the role “leader”), with the recognitions they gave, "
             "the points entries they received and the events recorded for them (questions answered, "

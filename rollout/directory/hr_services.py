@@ -37,6 +37,24 @@ Status = PeopleImport.Status
 GROUPS = ("added", "changed", "moved", "reactivated", "deactivated")
 
 
+def _counts(counts) -> Phrase:
+    """The people file's counts by group (GROUPS), "3 added, 1 changed, …", in the reader's language."""
+    n = {group: counts.get(group, 0) for group in GROUPS}
+    # Translators: the counts of a people file's import, e.g. "3 added, 1 changed, 0 moved, …".
+    return Phrase.gettext(
+        "%(added)s, %(changed)s, %(moved)s, %(reactivated)s, %(deactivated)s",
+        added=Phrase.ngettext("%(count)s added", "%(count)s added", n["added"], count=n["added"]),
+        changed=Phrase.ngettext("%(count)s changed", "%(count)s changed", n["changed"], count=n["changed"]),
+        moved=Phrase.ngettext("%(count)s moved", "%(count)s moved", n["moved"], count=n["moved"]),
+        reactivated=Phrase.ngettext(
+            "%(count)s reactivated", "%(count)s reactivated", n["reactivated"], count=n["reactivated"]
+        ),
+        deactivated=Phrase.ngettext(
+            "%(count)s deactivated", "%(count)s deactivated", n["deactivated"], count=n["deactivated"]
+        ),
+    )
+
+
 def max_upload_bytes() -> int:
     return int(getattr(settings, "PEOPLE_IMPORT_MAX_UPLOAD_MB", 20)) * 1024 * 1024
 
@@ -177,7 +195,7 @@ def confirm(people_import: PeopleImport, user: User, request: HttpRequest | None
             "People file “%(name)s” (%(rows)s rows) imported: %(counts)s",
             name=people_import.file_name,
             rows=str(people_import.rows_total),
-            counts=", ".join(f"{counts.get(group, 0)} {group}" for group in GROUPS),
+            counts=_counts(counts),
         ),
         organization=people_import.organization,
         actor=user,

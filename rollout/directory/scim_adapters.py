@@ -531,14 +531,26 @@ class GroupAdapter(ScimAdapter, SCIMGroup):
         self.obj, _ = ScimGroup.objects.update_or_create(unit=unit, defaults={"deleted_at": None})
         added, removed, moved_from = self._apply_members(unit)
         sync.recount_headcounts(organization, {unit, *moved_from})
-        what = ["created"] if group is None else (["renamed"] if renamed else [])
-        what += [f"{len(added)} added", f"{len(removed)} removed"] if added or removed else []
-        if what:  # what changed stays English inside the translated sentence
+        # What changed, read in the reader's language: "created, 3 added, 1 removed".
+        # Translators: what the directory did to a group, in "Group “Sales” created by the directory".
+        what = (
+            [Phrase.gettext("created")] if group is None else ([Phrase.gettext("renamed")] if renamed else [])
+        )
+        if added or removed:
+            what += [
+                Phrase.ngettext("%(count)s added", "%(count)s added", len(added), count=len(added)),
+                Phrase.ngettext("%(count)s removed", "%(count)s removed", len(removed), count=len(removed)),
+            ]
+        if what:
+            changes = what[0]
+            for item in what[1:]:
+                # Translators: a list of changes, e.g. "created, 3 added"; %(list)s may be a list itself.
+                changes = Phrase.gettext("%(list)s, %(item)s", list=changes, item=item)
             self.record(
                 audit.Action.MEMBER_CHANGED,
                 unit,
                 Phrase.gettext(
-                    "Group “%(name)s” %(changes)s by the directory", name=unit.name, changes=", ".join(what)
+                    "Group “%(name)s” %(changes)s by the directory", name=unit.name, changes=changes
                 ),
             )
 

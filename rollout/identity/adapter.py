@@ -24,7 +24,6 @@ from allauth.socialaccount.providers.base.constants import AuthError
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.shortcuts import render
-from django.utils import translation
 
 from rollout import audit
 from rollout.i18n import Phrase
@@ -32,6 +31,7 @@ from rollout.models import AuditEvent
 
 from . import signin
 from .models import IdentityProvider
+from .services import role_in_audit
 
 log = logging.getLogger(__name__)
 Action = AuditEvent.Action
@@ -203,8 +203,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 def _join(request, provider, user):
     membership, created = signin.join(provider, user)
     if created:
-        with translation.override("en"):  # the role stays English inside the translated sentence
-            role = str(membership.get_role_display()).lower()
+        role = role_in_audit(membership.role)  # read in the reader's language
         summary = Phrase.gettext(
             "%(email)s joined %(organization)s as %(role)s at their first sign-in with %(provider)s",
             email=user.email,

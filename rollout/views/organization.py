@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, ProtectedError, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,9 +24,11 @@ from ..forms import (
 )
 from ..i18n import Phrase
 from ..identity.mfa import with_two_step
-from ..models import Membership, RetentionRun, Unit
+from ..identity.services import role_in_audit
+from ..models import Membership, RetentionRun, Role, Unit
 from ..paging import PAGE_SIZE
 from ..retention import summarize
+from ..steps import marked
 
 
 @role_required(ADMINS)
@@ -107,7 +109,9 @@ def invitation_create(request):
         request,
         audit.Action.INVITED,
         invitation,
-        Phrase.gettext("Invited %(email)s as %(role)s", email=data["email"], role=data["role"]),
+        Phrase.gettext(
+            "Invited %(email)s as %(role)s", email=data["email"], role=role_in_audit(data["role"])
+        ),
     )
     messages.success(request, _("Invitation to %(email)s is on its way.") % {"email": data["email"]})
     return redirect("rollout:members")
@@ -165,9 +169,8 @@ def invitation_revoke(request, pk):
 
 
 def _english_role(membership):
-    """The role as the audit trail writes it: in English, whoever reads the page."""
-    with translation.override("en"):
-        return membership.get_role_display()
+    """The role as the audit trail writes it: stored in English, read in the reader's language."""
+    return marked(Role(membership.role).label)
 
 
 @role_required(ADMINS)

@@ -7,7 +7,7 @@ they read the step's page (managers find the names on each guideline's page)."""
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from rollout import drilldown
 from rollout.i18n import percent
@@ -48,7 +48,7 @@ def _acknowledgement(request, rollout):
                 rows.append([named, other_label, other["total"], other["acknowledged"], outstanding])
     rate = percent(round(100 * done / audience), 0) if audience else _("not known (nobody is asked)")
     return drilldown.Rows(
-        title=_("Acknowledgement of the guidelines"),
+        title=gettext_lazy("Acknowledgement of the guidelines"),
         explanation=ngettext(
             "Each published guideline that applies to this rollout (the organization's and the "
             "rollout's own), per unit of the people it asks: how many are asked, how many hold an "
@@ -94,7 +94,7 @@ def _training(rollout):
     members = Membership.objects.filter(organization=organization).count()
     rate = percent(figures["rate"], 0) if figures["rate"] is not None else _("not known")
     return drilldown.Rows(
-        title=_("Training completed"),
+        title=gettext_lazy("Training completed"),
         explanation=ngettext(
             "Each active safe-practice training module of the organization, with how many of its "
             "%(count)s member have passed it. Completion is the passes over members × active "
