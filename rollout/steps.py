@@ -467,10 +467,10 @@ class PersonalRecords:
     the file in the download (<step>-<key>.csv)."""
 
     key: str
-    title: str
+    title: Text
     columns: tuple[Text, ...]
     rows: tuple[tuple[Any, ...], ...]
-    summary: str = ""
+    summary: Text = ""
 
 
 @dataclass(frozen=True)
