@@ -33,7 +33,6 @@ from typing import cast
 from django.db import transaction
 from django.utils import timezone
 
-from rollout.data_versions import new_data_version
 from rollout.models import Membership
 from rollout.steps import Pseudonym, free_text
 
@@ -104,7 +103,4 @@ def erase_person(membership: Membership, pseudonym: Pseudonym) -> int:
             changed += pseudonym.scrub(
                 model._default_manager.filter(**{lookup: organization_id}), *free_text(model)
             )
-    if changed:
-        # update() sends no signal: the cached figures learn of it here.
-        new_data_version(organization_id)
     return changed

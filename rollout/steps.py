@@ -355,7 +355,10 @@ class Step:
         article 17): delete what is theirs alone, replace their name, email and keys with
         `pseudonym` where a record must stay (other people's records, aggregates, counts), and
         scrub their name and email from free text (`pseudonym.scrub`). Set-based, in a bounded
-        number of queries. Returns the number of rows changed or deleted."""
+        number of queries. Returns the number of rows changed or deleted.
+
+        `rollout.privacy.erase_person` calls every step inside one transaction and then marks the
+        organization's figures out of date once (`update()` sends no signal): a step need not."""
         return 0
 
     def apply_retention(

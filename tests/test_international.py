@@ -262,3 +262,28 @@ def test_a_german_readers_download_has_german_csv_headings_and_english_json_keys
     assert "Nachricht" in headings and "Message" not in headings
     data = json.loads(archive.read(received.replace(".csv", ".json")))
     assert data["rows"][0]["Message"] == "Danke!"  # keys stay English for programs
+
+
+def test_an_api_error_reads_in_the_requests_language():
+    from rest_framework.test import APIClient
+
+    for language, english_left_over in (("de", False), ("en", True)):
+        response = APIClient().get(
+            "/api/v1/rollouts/", HTTP_AUTHORIZATION="Bearer rlt_wrong", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert response.status_code == 401
+        message = response.json()["error"]["message"]
+        assert message.startswith("This token is not valid") is english_left_over, message
+
+
+def test_a_csv_export_has_its_header_row_in_the_downloaders_language(client_as, personas):
+    import csv
+    import io
+
+    personas.leader.language = "de"
+    personas.leader.save()
+    response = client_as(personas.leader).get(reverse("rollout:portfolio_csv"))
+    header = next(
+        csv.reader(io.StringIO(b"".join(response).decode() if response.streaming else response.text))
+    )
+    assert "Plattform" in header and "Platform" not in header

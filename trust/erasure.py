@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from rollout.data_versions import new_data_version
 from rollout.models import Membership
 from rollout.steps import Pseudonym, detach_and_scrub
 
@@ -55,7 +54,4 @@ def erase_person(membership: Membership, pseudonym: Pseudonym) -> int:
     changed = 0
     with transaction.atomic():
         changed += detach_and_scrub(pseudonym, user_id, organization_id, SCRUBBED, DETACHED)
-    if changed:
-        # update() sends no signal: the cached figures learn of it here.
-        new_data_version(organization_id)
     return changed
