@@ -56,6 +56,7 @@ def people_without_champion(units, covered, rollout_pk):
 
 
 class ChampionStep(Step):
+    figures_read = frozenset({"champions", "champions.sessions"})
     number = 4
     key = "champion"
     name = pgettext_lazy("the name of a step", "Champion")

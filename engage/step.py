@@ -32,6 +32,7 @@ WEIGHTS = {"participation": 0.7, "trend": 0.3}
 
 
 class EngageStep(Step):
+    figures_read = frozenset({"engage", "conversations", "strategy"})
     number = 5
     key = "engage"
     name = pgettext_lazy("the name of a step", "Engage")

@@ -27,6 +27,7 @@ FULL_REACH = 0.5
 
 
 class IncentivizeStep(Step):
+    figures_read = frozenset({"incentives"})
     number = 2
     key = "incentivize"
     name = pgettext_lazy("the name of a step", "Incentivize")

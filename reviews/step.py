@@ -114,6 +114,7 @@ def _when(days):
 
 
 class ReviewStep(Step):
+    figures_read = frozenset({"reviews"})
     number = 6
     key = "review"
     name = pgettext_lazy("the name of a step", "Review")

@@ -25,17 +25,20 @@ rollouts. So they are computed when the data changes, not when a page is opened:
 import functools
 import logging
 import operator
+from collections.abc import Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Case, F, JSONField, PositiveSmallIntegerField, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .i18n import Phrase, dump_text
+from . import data_versions
+from .i18n import Phrase, dump_text, in_english
 from .models import RolloutFigures
 from .steps import Driver, Fact, StepHealth, overall_score, registry
 
@@ -61,42 +64,78 @@ class Figures:
         self.computed_at: datetime | None = computed_at
         self.version = version  # RolloutFigures.version: every write to the rollout's data makes a new one
         self.out_of_date = out_of_date  # a write since, which the worker has not yet taken in
-        self._data, self._batch = data, batch
+        self._data, self._batch = data, batch  # the stored JSON document, or the batch that reads it
+        self._health: _Healths | None = None
+        self._facts: list[Fact] | None = None
 
     @property
-    def health(self) -> dict[str, StepHealth]:
-        """{step key: StepHealth}"""
-        return self._document()[0]
+    def health(self) -> Mapping[str, StepHealth]:
+        """{step key: StepHealth}; a page that shows one step's health loads that step's alone."""
+        if self._health is None:
+            self._health = _Healths(self._stored()["health"])
+        return self._health
 
     @property
     def facts(self) -> list[Fact]:
-        return self._document()[1]
+        if self._facts is None:
+            with in_english():
+                self._facts = [_loaded_fact(found) for found in self._stored()["facts"]]
+        return self._facts
 
     def healths(self):
         """[(step, StepHealth)] in step order."""
         return [(step, self.health[step.key]) for step in registry.steps()]
 
-    def _document(self):
+    def _stored(self) -> dict:
         if self._data is None:
             self._batch.load()
-        if not isinstance(self._data, tuple):
-            self._data = _loaded_document(self._data)
         return self._data
 
 
+class _Healths(Mapping[str, StepHealth]):
+    """The stored health of each step, loaded from the document when first read (its text is
+    messages and values: loading builds their English text)."""
+
+    def __init__(self, stored: dict):
+        self._stored = stored
+        self._loaded: dict[str, StepHealth] = {}
+
+    def __getitem__(self, key: str) -> StepHealth:
+        if key not in self._loaded:
+            with in_english():
+                self._loaded[key] = _loaded_health(self._stored[key])
+        return self._loaded[key]
+
+    def __iter__(self):
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
+
+
 class _Batch:
-    """Figures read together: the first one asked for its document reads all of theirs, in one query."""
+    """Figures read together: the first one asked for its document reads all of theirs, in one query
+    (a page that knows which few it will show reads those alone first: `read_documents`)."""
 
     def __init__(self):
         self.waiting: dict[int, Figures] = {}
 
-    def load(self):
-        documents = RolloutFigures.objects.filter(rollout_id__in=list(self.waiting)).values_list(
-            "rollout_id", "data"
-        )
+    def load(self, only=None):
+        wanted = list(self.waiting) if only is None else [pk for pk in only if pk in self.waiting]
+        documents = RolloutFigures.objects.filter(rollout_id__in=wanted).values_list("rollout_id", "data")
         for rollout_id, data in documents:
-            self.waiting[rollout_id]._data = data
-        self.waiting = {}
+            self.waiting.pop(rollout_id)._data = data
+
+
+def read_documents(found: "list[Figures]") -> None:
+    """Read the documents of `found` (figures of one read) in one query, and no others: the
+    portfolio renders again only the rows a write changed, and reads only theirs."""
+    batches: dict[_Batch, list[int]] = {}
+    for figures in found:
+        if figures._data is None:
+            batches.setdefault(figures._batch, []).append(figures.rollout_id)
+    for batch, pks in batches.items():
+        batch.load(only=pks)
 
 
 # Reading -------------------------------------------------------------------------------------
@@ -120,7 +159,7 @@ def for_rollouts(rollouts, *, user=None, fresh=False) -> dict[int, Figures]:
         writer = user_id is not None and row.changed_by_id == user_id
         return fresh or (writer and row.claimed_version < row.version)
 
-    found = recompute([rollout for rollout in rollouts if needed(rollout)])
+    found = recompute([rollout for rollout in rollouts if needed(rollout)], reuse=True)
     batch = _Batch()
     for rollout in rollouts:
         if rollout.pk not in found:
@@ -173,12 +212,16 @@ def recompute_out_of_date_ones(rollouts) -> dict[int, Figures]:
     claimed = RolloutFigures.objects.filter(rollout__in=rollouts, computed_version__lt=F("version"))
     out_of_date = set(claimed.values_list("rollout_id", flat=True))
     claimed.update(claimed_version=F("version"))
-    return recompute([rollout for rollout in rollouts if rollout.pk in out_of_date])
+    return recompute([rollout for rollout in rollouts if rollout.pk in out_of_date], reuse=True)
 
 
-def recompute(rollouts) -> dict[int, Figures]:
+def recompute(rollouts, *, reuse=False) -> dict[int, Figures]:
     """Compute the figures of `rollouts` together (the registry answers for many rollouts in a
-    bounded number of queries) and store them, each with the version it was computed from."""
+    bounded number of queries) and store them, each with the version it was computed from.
+
+    With `reuse` (after a write), a step's part that nothing it reads has changed since it was
+    computed, less than PART_SECONDS ago, is reused (see _step_parts); the figures are then as of
+    their oldest part. Without, as every night, every part is computed afresh."""
     rollouts = list(rollouts)
     if not rollouts:
         return {}
@@ -187,8 +230,7 @@ def recompute(rollouts) -> dict[int, Figures]:
     # The versions before computing: a write while computing leaves the figures out of date (and
     # sends them to the worker again), never marked current without it.
     versions = dict(RolloutFigures.objects.filter(rollout_id__in=pks).values_list("rollout_id", "version"))
-    data = _computed(rollouts)
-    now = timezone.now()
+    data = _computed(rollouts, reuse=reuse)
     # One statement for all of them, and never backwards: a row whose stored figures come from a
     # newer version (a slower computation finishing last) is left as it is.
     not_older = functools.reduce(
@@ -205,33 +247,87 @@ def recompute(rollouts) -> dict[int, Figures]:
         ),
         units=Case(*(When(rollout_id=pk, then=Value(data[pk]["units"], JSONField())) for pk in pks)),
         computed_version=Case(*(When(rollout_id=pk, then=Value(versions[pk])) for pk in pks)),
-        computed_at=now,
+        computed_at=Case(*(When(rollout_id=pk, then=Value(data[pk]["computed_at"])) for pk in pks)),
     )
     return {
-        pk: Figures(pk, data[pk]["overall"], data[pk]["units"], now, versions[pk], data=data[pk]["document"])
+        pk: Figures(
+            pk,
+            data[pk]["overall"],
+            data[pk]["units"],
+            data[pk]["computed_at"],
+            versions[pk],
+            data=data[pk]["document"],
+        )
         for pk in pks
     }
 
 
-def _computed(rollouts):
-    """{rollout.pk: {"document": the health and facts as stored (plain JSON), "overall", "units"}}
-    from every registered step."""
-    data = {rollout.pk: {"health": {}, "facts": [], "units": set(), "scores": []} for rollout in rollouts}
-    for step in registry.steps():
-        health, facts, units = step.portfolio_figures(rollouts)
-        for pk, figures in data.items():
-            figures["health"][step.key] = _dumped_health(health[pk])
-            figures["scores"].append(health[pk])
-            figures["facts"] += [_dumped_fact(fact) for fact in facts.get(pk, [])]
-            figures["units"] |= set(units.get(pk, ()))
+def _computed(rollouts, reuse=False):
+    """{rollout.pk: {"document": the health and facts as stored (plain JSON), "overall", "units",
+    "computed_at"}} from every registered step."""
+    data = {
+        rollout.pk: {"health": {}, "facts": [], "units": set(), "scores": [], "computed_at": timezone.now()}
+        for rollout in rollouts
+    }
+    with data_versions.one_data_version():
+        for step in registry.steps():
+            parts = _step_parts(step, rollouts, reuse)
+            for pk, figures in data.items():
+                health, facts, units, computed_at = parts[pk]
+                figures["health"][step.key] = _dumped_health(health)
+                figures["scores"].append(health)
+                figures["facts"] += [_dumped_fact(fact) for fact in facts]
+                figures["units"] |= set(units)
+                figures["computed_at"] = min(figures["computed_at"], computed_at)
     return {
         pk: {
             "document": {"health": figures["health"], "facts": figures["facts"]},
             "overall": overall_score(figures["scores"]),
             "units": sorted(figures["units"]),
+            "computed_at": figures["computed_at"],
         }
         for pk, figures in data.items()
     }
+
+
+# How long a step's part of a rollout's figures is reused while nothing it reads changes: its
+# time windows ("the last 30 days", "overdue") move with the clock, not with writes.
+PART_SECONDS = 600
+
+
+def _step_parts(step, rollouts, reuse):
+    """{rollout.pk: (StepHealth, [Fact], units, computed at)} of `step`: with `reuse`, each part
+    cached since the last write to what the step reads (Step.figures_read, as data versions of the
+    rollout) is taken from the cache; the others are computed together and cached."""
+    keys = {}
+    if reuse and step.figures_read is not None:
+        keys = {
+            rollout.pk: data_versions.versioned_key(
+                "figures-part",
+                step.key,
+                organization=rollout.organization_id,
+                rollout=rollout.pk,
+                apps=step.figures_read,
+            )
+            for rollout in rollouts
+        }
+    found = cache.get_many([key for key in keys.values() if key is not None]) if keys else {}
+    now = timezone.now()
+    oldest = now - timedelta(seconds=PART_SECONDS)
+    parts = {pk: found[key] for pk, key in keys.items() if key in found and found[key][3] > oldest}
+    missing = [rollout for rollout in rollouts if rollout.pk not in parts]
+    if missing:
+        health, facts, units = step.portfolio_figures(missing)
+        computed = {
+            rollout.pk: (health[rollout.pk], facts.get(rollout.pk, []), set(units.get(rollout.pk, ())), now)
+            for rollout in missing
+        }
+        parts.update(computed)
+        if keys:
+            cache.set_many(
+                {keys[pk]: part for pk, part in computed.items() if keys[pk] is not None}, PART_SECONDS
+            )
+    return parts
 
 
 # The document's text is stored as messages and values (rollout/i18n.py: Phrase.dump), so that
@@ -275,13 +371,6 @@ def _loaded_fact(found):
             "trend": tuple(found["trend"]),
         }
     )
-
-
-def _loaded_document(data):
-    """(health, facts) from the stored document."""
-    health = {key: _loaded_health(found) for key, found in data["health"].items()}
-    facts = [_loaded_fact(found) for found in data["facts"]]
-    return health, facts
 
 
 # Writes --------------------------------------------------------------------------------------

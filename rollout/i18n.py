@@ -102,8 +102,10 @@ def _encoded(value):
 def _shown(encoded):
     if isinstance(encoded, str):
         return encoded
-    if "phrase" in encoded:
-        return str(Phrase.load(encoded))
+    if "phrase" in encoded:  # a Phrase among the values, as `dump` wrote it: rendered, not built
+        return Phrase._render(
+            encoded["phrase"], encoded.get("plural", ""), encoded.get("count"), encoded.get("values")
+        )
     if "int" in encoded:
         return number(encoded["int"])
     if "pct" in encoded:
@@ -134,9 +136,11 @@ class Phrase(str):
 
     def __new__(cls, message: str, values: dict | None = None, *, plural: str = "", count: int | None = None):
         encoded = {name: _encoded(value) for name, value in (values or {}).items()}
-        with translation.override("en"):
-            english = cls._render(message, plural, count, encoded)
-        phrase = super().__new__(cls, english)
+        return cls._built(message, plural, count, encoded)
+
+    @classmethod
+    def _built(cls, message, plural, count, encoded) -> "Phrase":
+        phrase = super().__new__(cls, _in_english(cls._render, message, plural, count, encoded))
         phrase.message, phrase.plural, phrase.quantity, phrase.values = message, plural, count, encoded
         return phrase
 
@@ -154,6 +158,8 @@ class Phrase(str):
         return text % {name: _shown(value) for name, value in encoded.items()} if encoded else text
 
     def __str__(self) -> str:
+        if translation.get_language() == ENGLISH:
+            return str.__str__(self)  # the text it was built with
         return self._render(self.message, self.plural, self.quantity, self.values)
 
     def __format__(self, spec) -> str:
@@ -179,22 +185,26 @@ class Phrase(str):
         """A Phrase from `dump`, or the text itself when it was stored as plain text."""
         if isinstance(dumped, str):
             return dumped
-        return cls(dumped["phrase"], None, plural=dumped.get("plural", ""), count=dumped.get("count"))._with(
-            dumped.get("values", {})
+        return cls._built(
+            dumped["phrase"], dumped.get("plural", ""), dumped.get("count"), dumped.get("values", {})
         )
 
-    def _with(self, encoded: dict) -> "Phrase":
-        """This message with values already encoded (as `dump` wrote them)."""
-        with translation.override("en"):
-            english = self._render(self.message, self.plural, self.quantity, encoded)
-        phrase = str.__new__(Phrase, english)
-        phrase.message, phrase.plural, phrase.quantity, phrase.values = (
-            self.message,
-            self.plural,
-            self.quantity,
-            encoded,
-        )
-        return phrase
+
+ENGLISH = "en"
+
+
+def _in_english(render, *args) -> str:
+    """render(*args) with English active (a Phrase's text as a `str`); no switch when it already is,
+    as when a stored document's phrases are loaded together (`in_english`)."""
+    if translation.get_language() == ENGLISH:
+        return render(*args)
+    with translation.override(ENGLISH):
+        return render(*args)
+
+
+def in_english():
+    """Activate English for a block that loads many phrases (each would switch to it and back)."""
+    return translation.override(ENGLISH)
 
 
 def dump_text(text):

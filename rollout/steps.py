@@ -286,6 +286,11 @@ class Step:
     # (URL name, label) of the crumb that people without a staff role come from instead of the
     # rollout list (members reach Incentivize from their own recognition page).
     member_crumb: tuple[str, Text] | None = None
+    # The apps (or narrower data topics, see rollout/data_versions.py) whose data this step's
+    # figures read, besides the centre's (the rollout, units, people, settings). When a write
+    # touches none of them, recomputing the rollout's figures reuses this step's part (figures.py).
+    # None: not declared, computed every time. tests/test_figures_reads.py holds each step to it.
+    figures_read: frozenset[str] | None = None
 
     def url(self, rollout: Rollout) -> str:
         if self.url_name == "rollout:step":

@@ -36,6 +36,7 @@ SIGN_OFF_FACT = {
 
 
 class StrategizeStep(Step):
+    figures_read = frozenset({"strategy"})
     number = 1
     key = "strategize"
     name = pgettext_lazy("the name of a step", "Strategize")

@@ -118,9 +118,9 @@ def test_the_writer_does_not_compute_what_a_worker_has_started(client_as, person
     # A worker takes the task: it claims the version, and is still computing when the page is read.
     original, seen = figures._computed, {}
 
-    def page_while_the_worker_computes(rollouts):
+    def page_while_the_worker_computes(rollouts, **options):
         seen["page"] = _champion_reasons(client, personas.rollout)
-        return original(rollouts)
+        return original(rollouts, **options)
 
     monkeypatch.setattr(figures, "_computed", page_while_the_worker_computes)
     assert tasks.recompute_figures([personas.rollout.pk]) == 1
@@ -162,8 +162,8 @@ def test_a_computation_from_an_older_version_never_overwrites_a_newer_one(person
 def test_a_write_while_computing_leaves_the_figures_out_of_date(personas, monkeypatch):
     original = figures._computed
 
-    def computed_while_someone_writes(rollouts):
-        data = original(rollouts)
+    def computed_while_someone_writes(rollouts, **options):
+        data = original(rollouts, **options)
         ChampionFactory(rollout=personas.rollout)
         return data
 

@@ -36,6 +36,7 @@ def incidents_points(open_by_severity):
 
 
 class TrustStep(Step):
+    figures_read = frozenset({"trust"})
     number = 3
     key = "trust"
     name = pgettext_lazy("the name of a step", "Trust")

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .. import audit, data_versions, portfolio
+from .. import audit, data_versions, figures, portfolio
 from ..access import LEADERS, role_required
 from ..csv_safety import safe_row
 from ..forms import PortfolioFilterForm
@@ -67,6 +67,7 @@ def _rendered_rows(rows, steps):
     after a write, only the rollout written to is rendered again."""
     keys = [portfolio.row_key(row) for row in rows]
     found = cache.get_many(keys)
+    figures.read_documents([row.figures for row, key in zip(rows, keys, strict=True) if key not in found])
     rendered, new = [], {}
     for row, key in zip(rows, keys, strict=True):
         html = found.get(key)
