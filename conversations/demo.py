@@ -93,11 +93,11 @@ def _authors(ctx):
     return [(user, units.get(user.email) or "") for user in ctx.members]
 
 
-def _thread(rng, n, now, authors, helpers, dip):
+def _thread(rng, n, now, authors, helpers, dip, dip_since):
     started = now - timedelta(days=rng.uniform(0.2, 84))
     channel = rng.choice(CHANNELS)
     others = [a for a in authors if a[1] != DIP_UNIT]
-    recent = started > now - timedelta(days=28)
+    recent = started > dip_since
     # Emergency Medicine posts often five to nine weeks ago and hardly at all since: the dip.
     if dip and (
         rng.random() < 0.04 if recent else started > now - timedelta(days=63) and rng.random() < 0.35
@@ -175,9 +175,12 @@ def seed_threads(ctx, rng, now):
     authors = [a for a in _authors(ctx) if a[1]]
     dip = [a for a in authors if a[1] == DIP_UNIT]
     helpers = [a for a in authors if a[1] != DIP_UNIT][:25]
+    # The momentum check compares four-week windows that end on Mondays: the dip covers the whole
+    # of the last one, whichever day of the week the demo is seeded on (a day more for time zones).
+    dip_since = now - timedelta(days=momentum.WINDOW_DAYS + now.weekday() + 1)
     parsed = []
     for n in range(THREADS):
-        parsed.extend(_thread(rng, n, now, authors, helpers, dip))
+        parsed.extend(_thread(rng, n, now, authors, helpers, dip, dip_since))
     # Casey's unit always has a few questions waiting, the oldest past the target.
     nursing = [a for a in authors if a[1] == "Nursing" and a[0] != ctx.people[Role.CHAMPION]]
     for k, hours in enumerate((75, 50, 30, 6)):

@@ -1,9 +1,9 @@
-"""Demo reviews for the live rollout: two completed monthly reviews and one due in a week.
+"""Demo reviews for the live rollout: two completed monthly reviews and one due next week.
 
 The dates follow today (in Northwind's time zone) on a monthly calendar anchored on review 1, as
-real cycles are (reviews/cycles.py): review 1 two months before the day a week from now, reviews 2
-and 3 one and two cycles after it, so review 3 is due in a week (a day or two sooner when that
-day is the end of a month longer than review 1's). The platform landscape has six platforms, including a declining
+real cycles are (reviews/cycles.py): review 1 two months before the day six days from now, reviews
+2 and 3 one and two cycles after it, so review 3 is due in six days (a day or two sooner when that
+day is the end of a month longer than review 1's), and its week-before reminder is already due. The platform landscape has six platforms, including a declining
 intranet news site and an emerging idea portal; Workplace from Meta was retired at review 2.
 Reviews 1 and 2 share their decisions, what people told us and all their actions but one (the
 idea portal decision) with employees, in "You said, we did".
@@ -221,7 +221,9 @@ def seed_reviews(ctx):
         return seed_enterprise(ctx)
     rollout, manager = ctx.rollouts["live"], ctx.people[Role.MANAGER]
     platforms = _platforms(ctx)
-    due = today_in(ctx.organization) + timedelta(days=7)
+    # Review 3 is due in six days: its week-before reminder was due yesterday at 08:00, so it is in
+    # the outbox whatever the hour the demo is seeded (at seven days, not before 08:00 there).
+    due = today_in(ctx.organization) + timedelta(days=6)
     Review.objects.filter(rollout=rollout, number__gt=3).delete()
     reviews = {}
     anchor = add_months(due, -2)
