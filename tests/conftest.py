@@ -1,16 +1,18 @@
-"""Shared fixtures: personas in two organizations, and the rule that CI skips nothing.
+"""Shared fixtures: personas in two organizations, the seeded demo, and the rule that CI skips nothing.
 
 Personas: in organization A ("Acme") one user per role — admin, manager, champion, leader,
 member — and in organization B ("Globex") an outsider who is an admin there, so any refusal
 they meet in A is due to the organization, never the role.
 """
 
+import io
 import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
 
-from rollout.models import Role
+from rollout.models import Organization, Role
 
 from .factories import MembershipFactory, OrganizationFactory, PlatformFactory, RolloutFactory, UnitFactory
 
@@ -45,6 +47,13 @@ class Personas:
 @pytest.fixture
 def personas(db):
     return make_personas()
+
+
+@pytest.fixture
+def northwind(db):
+    """The demo organization from `seed_demo`, where every step has data to compute."""
+    call_command("seed_demo", stdout=io.StringIO())
+    return Organization.objects.get(slug="northwind-health")
 
 
 def make_personas():

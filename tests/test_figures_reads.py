@@ -2,39 +2,27 @@
 (Step.figures_read, rollout/figures.py): each step reads only what it declares, and the figures a
 reuse stores are the figures a full computation would store."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.apps import apps
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from champions.models import Champion, SupportSession
 from rollout import figures
-from rollout.models import Organization, Rollout, RolloutFigures
+from rollout.models import RolloutFigures
 from rollout.steps import registry
 from trust.models import Acknowledgement, GuidelineVersion
+
+from .test_portfolio_figures_queries import rollouts_of
 
 pytestmark = pytest.mark.django_db
 
 TABLE = re.compile(r'"([a-z0-9_]+)"')
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())  # every step has data to compute
-    return Organization.objects.get(slug="northwind-health")
-
-
-def _rollouts(organization):
-    return list(
-        Rollout.objects.filter(organization=organization).select_related("organization", "platform", "owner")
-    )
 
 
 def _topics_by_table():
@@ -46,9 +34,9 @@ def _topics_by_table():
     return found
 
 
-def test_every_step_declares_what_its_figures_read(demo):
+def test_every_step_declares_what_its_figures_read(northwind):
     topics = _topics_by_table()
-    rollouts = _rollouts(demo)
+    rollouts = rollouts_of(northwind)
     for step in registry.steps():
         assert step.figures_read is not None, f"{step.key} declares no figures_read"
         with CaptureQueriesContext(connection) as queries:
@@ -67,8 +55,8 @@ def _log_a_session(rollout):
     SupportSession.objects.create(rollout=rollout, champion=champion, minutes=20, people_helped=3)
 
 
-def test_a_session_recomputes_the_champion_part_and_reuses_the_others(demo):
-    rollout = next(r for r in _rollouts(demo) if Champion.objects.filter(rollout=r).exists())
+def test_a_session_recomputes_the_champion_part_and_reuses_the_others(northwind):
+    rollout = next(r for r in rollouts_of(northwind) if Champion.objects.filter(rollout=r).exists())
     figures.recompute([rollout], reuse=True)  # every part computed, and kept
     _log_a_session(rollout)
     with CaptureQueriesContext(connection) as reused:
@@ -86,12 +74,12 @@ def test_a_session_recomputes_the_champion_part_and_reuses_the_others(demo):
     assert len(reused) < len(fresh) / 2
 
 
-def test_a_write_to_what_a_step_reads_computes_its_part_again(demo):
-    rollout = _rollouts(demo)[0]
+def test_a_write_to_what_a_step_reads_computes_its_part_again(northwind):
+    rollout = rollouts_of(northwind)[0]
     figures.recompute([rollout], reuse=True)
-    version = GuidelineVersion.objects.filter(guideline__organization=demo).order_by("-pk").first()
+    version = GuidelineVersion.objects.filter(guideline__organization=northwind).order_by("-pk").first()
     acknowledged = set(Acknowledgement.objects.filter(version=version).values_list("user_id", flat=True))
-    person = demo.memberships.exclude(user_id__in=acknowledged).first().user
+    person = northwind.memberships.exclude(user_id__in=acknowledged).first().user
     Acknowledgement.objects.create(version=version, user=person, acknowledged_at=timezone.now())
 
     figures.recompute([rollout], reuse=True)
@@ -100,8 +88,8 @@ def test_a_write_to_what_a_step_reads_computes_its_part_again(demo):
     assert after_reuse == _stored(rollout).data["health"]["trust"]
 
 
-def test_figures_made_of_reused_parts_are_as_of_their_oldest_part(demo):
-    rollout = next(r for r in _rollouts(demo) if Champion.objects.filter(rollout=r).exists())
+def test_figures_made_of_reused_parts_are_as_of_their_oldest_part(northwind):
+    rollout = next(r for r in rollouts_of(northwind) if Champion.objects.filter(rollout=r).exists())
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
         figures.recompute([rollout], reuse=True)

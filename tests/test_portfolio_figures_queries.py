@@ -2,14 +2,11 @@
 the first page after a write pays for: a fixed, small number of queries, the same for 3 or 40
 rollouts, and the same figures whether or not the rollouts come with their organization."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rollout.models import Organization, Rollout
+from rollout.models import Rollout
 from rollout.steps import registry
 
 from .champions.factories import ChampionFactory
@@ -31,13 +28,8 @@ BUDGET = {
 }
 
 
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=io.StringIO())  # every step has data to compute
-    return Organization.objects.get(slug="northwind-health")
-
-
-def _rollouts(organization):
+def rollouts_of(organization):
+    """The organization's rollouts as the portfolio loads them."""
     return list(
         Rollout.objects.filter(organization=organization).select_related("organization", "platform", "owner")
     )
@@ -52,21 +44,21 @@ def _queries(rollouts):
     return counts
 
 
-def test_each_step_reads_its_figures_in_its_budget_the_same_for_3_or_40_rollouts(demo):
-    few = _queries(_rollouts(demo))
-    for rollout in RolloutFactory.create_batch(37, organization=demo):
+def test_each_step_reads_its_figures_in_its_budget_the_same_for_3_or_40_rollouts(northwind):
+    few = _queries(rollouts_of(northwind))
+    for rollout in RolloutFactory.create_batch(37, organization=northwind):
         ChampionFactory(rollout=rollout)
-    many = _queries(_rollouts(demo))
+    many = _queries(rollouts_of(northwind))
     assert few == many
     assert many == BUDGET
     assert sum(many.values()) <= 27
 
 
-def test_the_figures_are_the_same_without_the_organization_loaded(demo):
+def test_the_figures_are_the_same_without_the_organization_loaded(northwind):
     """Without their organization the rollouts cost a query or two more in some steps (their
     organizations' settings), not one more per rollout, and give the same figures."""
-    loaded = _rollouts(demo)
-    plain = list(Rollout.objects.filter(organization=demo))
+    loaded = rollouts_of(northwind)
+    plain = list(Rollout.objects.filter(organization=northwind))
     for step in registry.steps():
         with CaptureQueriesContext(connection) as queries:
             figures = step.portfolio_figures(plain)
@@ -74,9 +66,9 @@ def test_the_figures_are_the_same_without_the_organization_loaded(demo):
         assert len(queries) <= BUDGET[step.key] + 2, step.key
 
 
-def test_the_portfolio_figures_are_health_facts_and_units(demo):
+def test_the_portfolio_figures_are_health_facts_and_units(northwind):
     """A step's portfolio_figures() says what its health(), portfolio_facts() and units_of() say."""
-    rollouts = _rollouts(demo)
+    rollouts = rollouts_of(northwind)
     for step in registry.steps():
         together = step.portfolio_figures(rollouts)
         assert together == (step.health(rollouts), step.portfolio_facts(rollouts), step.units_of(rollouts))
