@@ -10,6 +10,7 @@ import time_machine
 from django.apps import apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from champions.models import Champion, SupportSession
@@ -104,3 +105,18 @@ def test_figures_made_of_reused_parts_are_as_of_their_oldest_part(northwind):
         _log_a_session(rollout)
         figures.recompute([rollout], reuse=True)
         assert _stored(rollout).computed_at == start + timedelta(seconds=figures.PART_SECONDS + 60)
+
+
+def test_a_step_page_loads_the_health_of_its_own_step_alone(northwind, client, monkeypatch):
+    """The stored document holds six steps' sentences; the champion home reads the Champion step's."""
+    from rollout.models import User
+
+    rollout = next(r for r in rollouts_of(northwind) if Champion.objects.filter(rollout=r).exists())
+    figures.recompute([rollout])
+    champion = Champion.objects.filter(rollout=rollout, status=Champion.Status.ACTIVE).first()
+    client.force_login(User.objects.get(pk=champion.user_id))
+    loaded, original = [], figures._loaded_health
+    monkeypatch.setattr(figures, "_loaded_health", lambda found: loaded.append(found) or original(found))
+    response = client.get(reverse("champions:home", args=[rollout.pk]))
+    assert response.status_code == 200
+    assert len(loaded) == 1

@@ -44,6 +44,24 @@ def test_at_most_15_queries_the_same_with_3_or_40_rollouts(client, demo, url_nam
     assert large[1] <= 15
 
 
+def test_after_a_write_the_portfolio_reads_the_figures_of_that_rollout_alone(client, demo):
+    """The other rows are rendered from the cache: their stored documents are not read at all."""
+    organization, live = demo
+    for rollout in RolloutFactory.create_batch(5, organization=organization):
+        ChampionFactory(rollout=rollout)
+    figures.recompute(organization.rollouts.all())
+    client.force_login(User.objects.get(email="leader@northwind.example"))
+    url = reverse("rollout:portfolio")
+    client.get(url)  # every row rendered and cached
+    ChampionFactory(rollout=live)  # a write to the live rollout: its figures change version
+    figures.recompute([live])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    documents = [query["sql"] for query in queries if '"rollout_rolloutfigures"."data"' in query["sql"]]
+    assert len(documents) == 1 and f"IN ({live.pk})" in documents[0], documents
+
+
 def test_a_write_that_sends_no_signal_still_shows(client_as, personas):
     """Deciding a nomination is a conditional update(); the champion step's health follows it: at once
     for the manager who decided, and until then another person sees the stored health, updating."""
